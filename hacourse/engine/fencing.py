@@ -1,0 +1,79 @@
+"""Non-responding treatment ([E] VdsNotRespondingTreatmentCommand): soft fence, then power fence.
+
+The engine fences only a host it cannot reach, and only what its fencing policy allows; HA VMs
+are restarted elsewhere only once a power fence confirmed the host is off.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hacourse.events import FencingSkipped, HostFenced
+from hacourse.status import HostStatus
+
+if TYPE_CHECKING:
+    from hacourse.engine.host import Host
+    from hacourse.engine.simulation import Simulation
+
+BROKEN = (HostStatus.CONNECTING, HostStatus.NON_RESPONSIVE)
+
+
+class Fencing:
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+
+    def treat(self, host: Host, last_seen: float) -> None:
+        self.sim.env.process(self._treat(host, last_seen))
+
+    def skip_reason(self, host: Host) -> str | None:
+        policy = self.sim.scenario.cluster.fencing_policy
+        if not policy.enabled:
+            return "fencing is disabled in the cluster's fencing policy"
+        if policy.skip_if_connectivity_broken:
+            hosts = list(self.sim.hosts.values())
+            broken = sum(h.status in BROKEN for h in hosts)
+            share = 100 * broken / len(hosts)
+            if share >= policy.hosts_with_broken_connectivity_threshold:
+                return (f"skip_if_connectivity_broken: {broken} of {len(hosts)} hosts ({share:.0f} %) have "
+                        f"connectivity problems, threshold {policy.hosts_with_broken_connectivity_threshold} %")
+        return None
+
+    def _treat(self, host: Host, last_seen: float):
+        sim, env, config = self.sim, self.sim.env, self.sim.config
+        reason = self.skip_reason(host)
+        if reason:
+            sim.record(FencingSkipped, host=host.name, reason=reason)
+            return
+        # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a live host.
+        if host.power.value and host.link_up("management"):
+            host.restart_vdsm()
+            back = host.status_changed
+            yield env.timeout(config["TimeoutToResetVdsInSeconds"]) | back
+            if host.status != HostStatus.NON_RESPONSIVE:
+                sim.record(HostFenced, host=host.name, method="ssh-soft-fencing")
+                return
+        if not host.spec.power_management:
+            sim.record(FencingSkipped, host=host.name,
+                       reason="no power management: the engine cannot prove the host is down; its VMs "
+                              "stay Unknown until an admin confirms 'host has been rebooted'")
+            return
+        if sim.scenario.cluster.fencing_policy.skip_if_sd_active:
+            alive_check = last_seen + config["HostStorageLeaseAliveCheckingInterval"]
+            yield env.timeout(max(0.0, alive_check - env.now))
+            if host.status != HostStatus.NON_RESPONSIVE:
+                return
+            if host.power.value and host.reaches_storage:
+                sim.record(FencingSkipped, host=host.name,
+                           reason="skip_if_sd_active: the host still renews its storage lease")
+                return
+        proxy = next((h for h in sim.hosts.values() if h is not host and h.status == HostStatus.UP), None)
+        if proxy is None:
+            sim.record(FencingSkipped, host=host.name, reason="no Up host can act as fence proxy")
+            return
+        # Step 2: power-management restart through the proxy: stop, confirm off, start.
+        host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
+        host.power_off("fence agent: stop")
+        yield env.timeout(config["FenceStopStatusDelayBetweenRetriesInSec"])
+        sim.record(HostFenced, host=host.name, method="power-management")
+        sim.host_confirmed_down(host)
+        host.power_on("fence agent: start")

@@ -1,0 +1,102 @@
+"""Bringing VMs back: HA restarts on other hosts, and paused VMs resuming by their resume behaviour."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hacourse.engine.clock import next_tick
+from hacourse.events import HaRestartAttempted
+from hacourse.status import HostStatus, VmStatus
+
+if TYPE_CHECKING:
+    from hacourse.engine.simulation import Simulation
+    from hacourse.engine.vm import Vm
+
+VM_BOOT_S = 10.0  # WaitForLaunch to Up; an assumption, not an oVirt constant
+
+
+class HaRestarter:
+    """`AutoStartVmsRunner`: every interval, try to run the queued HA VMs, highest priority first."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.queue: dict[str, int] = {}  # VM name -> attempts so far
+        self.retry_at: dict[str, float] = {}
+        self.running = False
+
+    def enqueue(self, vm: Vm) -> None:
+        if vm.spec.ha and vm.name not in self.queue:
+            self.queue[vm.name] = 0
+            self.retry_at[vm.name] = self.sim.env.now
+            if not self.running:
+                self.running = True
+                self.sim.env.process(self._runner())
+
+    def wake(self) -> None:
+        """A host came Up: queued VMs may fit now, so retry them at the next runner tick."""
+        for name in self.retry_at:
+            self.retry_at[name] = min(self.retry_at[name], self.sim.env.now)
+
+    def _runner(self):
+        sim, env, config = self.sim, self.sim.env, self.sim.config
+        interval = config["AutoStartVmsRunnerIntervalInSeconds"]
+        try:
+            while self.queue:
+                yield env.timeout(next_tick(env.now + 1e-6, interval) - env.now)
+                for name in sorted(self.queue, key=lambda n: (-sim.vms[n].spec.priority, n)):
+                    if self.retry_at[name] <= env.now and not self._blocked(name):
+                        self._try_run(sim.vms[name])
+                if self.queue:
+                    wake = min(self.retry_at.values())
+                    if wake > env.now + interval:
+                        yield env.timeout(wake - env.now - interval)
+        finally:
+            self.running = False
+
+    def _blocked(self, name: str) -> bool:
+        """4.4+: a VM waits while a higher-priority one is still launching (MaxTimeAutoStartBlockedOnPriority)."""
+        limit = self.sim.config["MaxTimeAutoStartBlockedOnPriority"]
+        if not limit:
+            return False
+        me = self.sim.vms[name]
+        return any(v.status == VmStatus.WAIT_FOR_LAUNCH and v.spec.priority > me.spec.priority
+                   and self.sim.env.now - v.launched_at < limit for v in self.sim.vms.values())
+
+    def _try_run(self, vm: Vm) -> None:
+        sim, config = self.sim, self.sim.config
+        fits = [h for h in sim.hosts.values()
+                if h.status == HostStatus.UP and h.free_memory_gb() >= vm.spec.memory_gb]
+        self.queue[vm.name] += 1
+        if not fits:
+            tries = self.queue[vm.name]
+            allowed = config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"]
+            if tries >= allowed:
+                long_retry = config.get("RetryToRunAutoStartVmLongIntervalInSeconds")
+                result = "no host with enough free memory; " + (
+                    f"next try in {long_retry} s" if long_retry else "giving up (no more tries)")
+                sim.record(HaRestartAttempted, vm=vm.name, host="", result=result)
+                if long_retry:
+                    self.retry_at[vm.name] = sim.env.now + long_retry
+                else:
+                    self._forget(vm.name)
+            else:
+                retry = config["RetryToRunAutoStartVmShortIntervalInSeconds"]
+                sim.record(HaRestartAttempted, vm=vm.name, host="",
+                           result=f"no host with enough free memory; retry in {retry} s")
+                self.retry_at[vm.name] = sim.env.now + retry
+            return
+        host = max(fits, key=lambda h: (h.free_memory_gb(), -sim.host_order[h.name]))
+        self._forget(vm.name)
+        sim.record(HaRestartAttempted, vm=vm.name, host=host.name, result="started")
+        vm.launched_at = sim.env.now
+        vm.set_status(VmStatus.WAIT_FOR_LAUNCH, "highly available VM restarted by the engine", host=host.name)
+        sim.env.process(self._boot(vm, host.name))
+
+    def _forget(self, name: str) -> None:
+        self.queue.pop(name, None)
+        self.retry_at.pop(name, None)
+
+    def _boot(self, vm: Vm, host: str):
+        yield self.sim.env.timeout(VM_BOOT_S)
+        if vm.status == VmStatus.WAIT_FOR_LAUNCH and vm.host == host:
+            vm.set_status(VmStatus.UP, "powered up after HA restart")

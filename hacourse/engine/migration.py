@@ -1,0 +1,219 @@
+"""Live migration: the engine's order and scheduling, VDSM's slots, and a pre-copy duration model.
+
+The duration model is standard pre-copy, not QEMU: round 1 sends the guest's memory at the
+per-migration bandwidth, each later round sends what the guest dirtied meanwhile, and the
+switch-over happens once a round would fit in the current downtime limit (reference §5.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import simpy
+
+from hacourse.events import MigrationFailed, MigrationFinished, MigrationStarted, MigrationTransferStarted
+from hacourse.status import HostStatus, VmStatus
+
+if TYPE_CHECKING:
+    from hacourse.engine.host import Host
+    from hacourse.engine.simulation import Simulation
+    from hacourse.engine.vm import Vm
+
+MIGRATION_SETUP_S = 2.0  # destination migrationCreate; an estimate, reference §5.4 and §8.9
+DEVICE_STATE_S = 0.1  # device state copied during the switch-over; an estimate, reference §5.4
+MINIMAL_DOWNTIME_SCHEDULE = ((1, 150), (2, 200), (3, 300), (4, 400), (6, 500))
+"""4.x 'Minimal downtime' stalling schedule: after iteration N, downtime ms ([CFG] MigrationPolicies)."""
+
+
+@dataclass(frozen=True)
+class PreCopyPlan:
+    """When the switch-over would happen, or why the migration gives up."""
+
+    duration_s: float  # from the start of the transfer to the guest resumed on the destination
+    downtime_ms: int
+    aborted: str | None = None
+
+
+def plan_precopy(memory_gb: float, dirty_mib_s: float, config: dict) -> PreCopyPlan:
+    bw = float(config["migration_max_bandwidth"])
+    memory = memory_gb * 1024
+    max_time = config["migration_max_time_per_gib_mem"] * max(memory_gb, 1)
+    progress_timeout = config["migration_progress_timeout"]
+    elapsed, remaining, iteration = MIGRATION_SETUP_S, memory, 1
+    best, best_at = remaining, elapsed
+    while True:
+        limit_ms = downtime_limit_ms(config, memory_gb, elapsed - MIGRATION_SETUP_S, iteration)
+        if limit_ms is None:
+            return PreCopyPlan(elapsed, 0, "downtime schedule exhausted: migration aborted")
+        round_s = remaining / bw
+        if round_s * 1000 <= limit_ms:
+            downtime_s = round_s + DEVICE_STATE_S
+            return PreCopyPlan(elapsed + downtime_s, round(downtime_s * 1000))
+        elapsed += round_s
+        remaining = min(memory, dirty_mib_s * round_s)
+        iteration += 1
+        if remaining < best:
+            best, best_at = remaining, elapsed
+        if elapsed - MIGRATION_SETUP_S > max_time:
+            return PreCopyPlan(elapsed, 0, "migration_max_time_per_gib_mem exceeded: migration aborted")
+        if elapsed - best_at > progress_timeout:
+            return PreCopyPlan(elapsed, 0, "no progress for migration_progress_timeout: migration aborted")
+
+
+def downtime_limit_ms(config: dict, memory_gb: float, elapsed: float, iteration: int) -> float | None:
+    """The downtime QEMU may use now: 3.x VDSM ramps it with time, 4.x follows the policy per iteration."""
+    if config["migration_convergence"] == "minimal_downtime":
+        limit = config["migration_initial_downtime"]
+        for after, ms in MINIMAL_DOWNTIME_SCHEDULE:
+            if iteration > after:
+                limit = ms
+        if iteration > MINIMAL_DOWNTIME_SCHEDULE[-1][0] + 4:
+            return None  # last resort of the policy: abort
+        return limit
+    steps = config["migration_downtime_steps"]
+    ramp_s = config["migration_downtime_delay"] * max(memory_gb, 2)
+    step = int(elapsed // (ramp_s / steps))
+    if step == 0:
+        return config["migration_initial_downtime"]
+    return config["migration_downtime"] * min(step, steps) / steps
+
+
+class MigrationInterrupted(Exception):
+    """A link or a host went away under a migration."""
+
+
+class Migrations:
+    """Engine side: which VMs leave a host, in which order, to which host."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.ties = sim.rng("ties")
+
+    def evacuate(self, host: Host, reason: str) -> None:
+        """SetNonOperationalVdsCommand: migrate by the cluster's resilience policy, by VM priority."""
+        sim = self.sim
+        policy = sim.scenario.cluster.resilience_policy
+        if policy == "do_not_migrate":
+            return
+        vms = [v for v in sim.vms_on(host.name) if v.status in (VmStatus.UP, VmStatus.PAUSED)
+               and v.migration is None]
+        if policy == "migrate_ha_only":
+            vms = [v for v in vms if v.spec.ha]
+        vms.sort(key=lambda v: v.name)
+        self.ties.shuffle(vms)  # equal priorities: the real order is unspecified (DB row order)
+        vms.sort(key=lambda v: -v.spec.priority)
+        refusals = {v.name: self.refusal(v) for v in vms}
+        refused = [name for name, why in refusals.items() if why]
+        if refused and sim.config["migrate_multiple_vms_all_or_nothing"]:
+            why = f"MigrateMultipleVms rejected as a whole: {refused[0]} cannot migrate ({refusals[refused[0]]})"
+            for vm in vms:
+                sim.record(MigrationFailed, vm=vm.name, source=host.name, destination="", reason=why)
+            return
+        for vm in vms:
+            if refusals[vm.name]:
+                sim.record(MigrationFailed, vm=vm.name, source=host.name, destination="",
+                           reason=refusals[vm.name])
+            else:
+                self.migrate(vm, host, reason)
+
+    def refusal(self, vm: Vm) -> str | None:
+        rule = self.sim.config["migrate_paused_vms"]
+        if vm.status == VmStatus.PAUSED and rule == "none":
+            return "MIGRATE_PAUSED_VM_IS_UNSUPPORTED: paused VMs cannot be migrated (3.2-3.4)"
+        if vm.status == VmStatus.PAUSED and vm.pause_reason == "EIO":
+            return "MIGRATE_PAUSED_EIO_VM_IS_NOT_SUPPORTED: VM is paused on an I/O error"
+        return None
+
+    def choose_destination(self, vm: Vm, source: Host) -> Host | None:
+        """Filters: Up, same cluster, not the source, enough free memory. Weight: most free memory.
+
+        Simplified from the 'none' policy (EvenDistribution CPU x2, memory x1): CPU load is not modelled.
+        """
+        fits = [h for h in self.sim.hosts.values()
+                if h is not source and h.status == HostStatus.UP and h.free_memory_gb() >= vm.spec.memory_gb]
+        if not fits:
+            return None
+        return max(fits, key=lambda h: (h.free_memory_gb(), -self.sim.host_order[h.name]))
+
+    def migrate(self, vm: Vm, source: Host, reason: str) -> None:
+        sim = self.sim
+        dest = self.choose_destination(vm, source)
+        if dest is None:
+            sim.record(MigrationFailed, vm=vm.name, source=source.name, destination="",
+                       reason="no host passed the scheduling filters (Memory: not enough free memory)")
+            return
+        dest.pending_memory_gb += vm.spec.memory_gb
+        vm.migration_dest = dest.name
+        sim.record(MigrationStarted, vm=vm.name, source=source.name, destination=dest.name, reason=reason)
+        if vm.status == VmStatus.UP:
+            vm.set_status(VmStatus.MIGRATING_FROM, f"migrating to {dest.name}")
+        vm.migration = sim.env.process(self._run(vm, source, dest))
+
+    def _run(self, vm: Vm, source: Host, dest: Host):
+        """VDSM on the source: wait for a slot, copy memory, switch over."""
+        sim, env = self.sim, self.sim.env
+        started = None
+        try:
+            with source.outgoing.request() as out_slot:
+                yield out_slot
+                incoming = dest.incoming.request() if dest.incoming else None
+                try:
+                    if incoming is not None:
+                        yield incoming
+                    started = env.now
+                    bw = sim.config["migration_max_bandwidth"]
+                    sim.record(MigrationTransferStarted, vm=vm.name, source=source.name,
+                               destination=dest.name, bandwidth_mib_s=bw)
+                    plan = plan_precopy(vm.spec.memory_gb, vm.spec.dirty_rate_mib_s, sim.config)
+                    if plan.aborted:
+                        yield env.timeout(plan.duration_s)
+                        self._fail(vm, source, dest, plan.aborted)
+                        return
+                    yield env.timeout(plan.duration_s - plan.downtime_ms / 1000)
+                    paused_at = yield from self._switch_over(vm, source)
+                    yield env.timeout(plan.downtime_ms / 1000)
+                    self._finish(vm, source, dest, paused_at, started)
+                finally:
+                    if incoming is not None:
+                        dest.incoming.release(incoming)
+        except simpy.Interrupt as stop:
+            self._fail(vm, source, dest, str(stop.cause))
+
+    def _switch_over(self, vm: Vm, source: Host):
+        """The guest stops on the source. Hanging writes must fail first: the VM is then migrated paused."""
+        sim, env = self.sim, self.sim.env
+        if vm.io_blocked:
+            yield sim.storage[source.name].io_settled
+        if vm.pause_reason is not None:
+            return vm.paused_at
+        return env.now
+
+    def _finish(self, vm: Vm, source: Host, dest: Host, paused_at: float, started: float) -> None:
+        sim = self.sim
+        dest.pending_memory_gb -= vm.spec.memory_gb
+        vm.migration = None
+        downtime_ms = round((sim.env.now - paused_at) * 1000)
+        sim.record(MigrationFinished, vm=vm.name, source=source.name, destination=dest.name,
+                   downtime_ms=downtime_ms, duration_s=round(sim.env.now - started, 3))
+        if vm.pause_reason == "EIO":
+            vm.pause_reason, vm.io_blocked = None, False
+            vm.set_status(VmStatus.UP, "continued on the destination; failed I/O retried", host=dest.name)
+        else:
+            vm.set_status(VmStatus.UP, f"migrated from {source.name}", host=dest.name)
+        sim.vm_arrived(vm, dest)
+
+    def _fail(self, vm: Vm, source: Host, dest: Host, reason: str) -> None:
+        sim = self.sim
+        dest.pending_memory_gb -= vm.spec.memory_gb
+        vm.migration = None
+        sim.record(MigrationFailed, vm=vm.name, source=source.name, destination=dest.name, reason=reason)
+        if vm.status == VmStatus.MIGRATING_FROM:
+            vm.set_status(VmStatus.UP, "migration failed; still running on the source")
+
+    def interrupt_all(self, host: Host, cause: str) -> None:
+        """A migration needs both ends: a host that loses power or its migration link stops them."""
+        for vm in self.sim.vms.values():
+            if vm.migration is not None and vm.migration.is_alive and (
+                    vm.host == host.name or vm.migration_dest == host.name):
+                vm.migration.interrupt(cause)

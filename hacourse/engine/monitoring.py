@@ -1,0 +1,112 @@
+"""The engine's host monitoring ([E] VdsManager, HostMonitoring), one short actor per change.
+
+The real engine polls each host every `VdsRefreshRate` s and reads full statistics every
+`NumberVmRefreshesBeforeSave` polls. Here an actor starts when something changes (a NIC, VDSM,
+power) and sleeps to the poll at which the engine would notice it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hacourse.engine.clock import last_tick, next_tick
+from hacourse.events import HostNicProblemCleared, HostNicProblemDetected
+from hacourse.status import HostStatus as S
+
+if TYPE_CHECKING:
+    from hacourse.engine.host import Host
+    from hacourse.engine.network import Nic
+    from hacourse.engine.simulation import Simulation
+
+
+class HostMonitor:
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.watching_nic: set[tuple[str, str]] = set()
+        self.unreachable_since: dict[str, float] = {}  # last successful poll of a silent host
+
+    # --- required network's NIC down -> NonOperational (HostMonitoring.checkVdsInterfaces) ---
+
+    def nic_changed(self, host: Host, nic: Nic) -> None:
+        key = (host.name, nic.name)
+        net = self.sim.scenario.network(nic.network)
+        if not nic.up and net.required and key not in self.watching_nic:
+            self.watching_nic.add(key)
+            self.sim.env.process(self._nic_grace(host, nic))
+
+    def _nic_grace(self, host: Host, nic: Nic):
+        sim, env = self.sim, self.sim.env
+        try:
+            grace = sim.config["NicDHCPDelayGraceInMS"]  # seconds despite the name
+            phase = sim.stats_phase(host.name)
+            first_seen = next_tick(env.now, sim.stats_period, phase)
+            came_up = nic.carrier.becomes(True)
+            yield env.timeout(first_seen - env.now) | came_up
+            if nic.up or not host.answers_engine:
+                return
+            sim.record(HostNicProblemDetected, host=host.name, nic=nic.name, network=nic.network,
+                       grace_s=grace)
+            act_at = next_tick(first_seen + grace, sim.stats_period, phase)
+            yield env.timeout(act_at - env.now) | came_up
+            if nic.up:
+                sim.record(HostNicProblemCleared, host=host.name, nic=nic.name, network=nic.network)
+                return
+            if host.status == S.UP and host.answers_engine:
+                sim.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
+        finally:
+            self.watching_nic.discard((host.name, nic.name))
+
+    # --- engine loses VDSM -> Connecting -> NonResponsive (VdsManager.handleNetworkException) ---
+
+    def reachability_changed(self, host: Host) -> None:
+        if not host.answers_engine and host.name not in self.unreachable_since:
+            poll = self.sim.config["VdsRefreshRate"]
+            self.unreachable_since[host.name] = last_tick(self.sim.env.now, poll)
+            self.sim.env.process(self._lost_contact(host))
+        elif host.answers_engine and host.name in self.unreachable_since:
+            del self.unreachable_since[host.name]
+            self.sim.env.process(self._contact_back(host))
+
+    def time_to_fence(self, host: Host) -> float:
+        """`TimeoutToResetVdsInSeconds + DelayResetForSpmInSeconds*isSPM + DelayResetPerVmInSeconds*nVMs`."""
+        c = self.sim.config
+        is_spm = self.sim.spm.holder == host.name
+        n_vms = len(self.sim.vms_on(host.name))
+        return int(c["TimeoutToResetVdsInSeconds"] + c["DelayResetForSpmInSeconds"] * is_spm
+                   + c["DelayResetPerVmInSeconds"] * n_vms)
+
+    def _lost_contact(self, host: Host):
+        sim, env = self.sim, self.sim.env
+        poll = sim.config["VdsRefreshRate"]
+        last_ok = self.unreachable_since[host.name]
+        first_fail = next_tick(env.now + 1e-6, poll)
+        yield env.timeout(first_fail - env.now)
+        if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE):
+            return
+        host.before_connecting = host.status
+        host.set_status(S.CONNECTING, "engine cannot reach VDSM (network exception)")
+        attempts_needed = sim.config["VDSAttemptsToResetCount"] + 1
+        grace_end = last_ok + self.time_to_fence(host)
+        t = max(first_fail + poll * (attempts_needed - 1), next_tick(grace_end + 1e-6, poll))
+        back = host.vdsm.becomes(True) if host.power.value else host.power.becomes(True)
+        yield env.timeout(t - env.now) | back
+        if host.answers_engine or host.status != S.CONNECTING:
+            return
+        sim.host_not_responding(host)
+
+    def _contact_back(self, host: Host):
+        """VDSM answers again: a host that was cut off recovers through Initializing."""
+        sim, env = self.sim, self.sim.env
+        poll = sim.config["VdsRefreshRate"]
+        yield env.timeout(next_tick(env.now + 1e-6, poll) - env.now)
+        if not host.answers_engine:
+            return
+        if host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
+            host.set_status(S.NON_OPERATIONAL, "VDSM answers again; the host is still NonOperational")
+        elif host.status == S.CONNECTING and not host.vdsm_restarted:
+            host.set_status(S.UP, "VDSM answers again")
+            sim.host_activated(host)
+        elif host.status == S.CONNECTING:
+            sim.initialize_host(host, "VDSM restarted and is recovering")
+        elif host.status in (S.NON_RESPONSIVE, S.REBOOT):
+            sim.initialize_host(host, "VDSM answers; host initializing")

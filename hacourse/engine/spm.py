@@ -1,0 +1,96 @@
+"""The Storage Pool Manager: one host holds the SPM lease; losing it means losing VDSM.
+
+sanlock renews the host's lease every 2*io_timeout; after `8*io_timeout` without a renewal it
+kills the processes holding leases (VDSM on the SPM), and only after `14*io_timeout` may another
+host take the lease ([SL] timeouts.h). So the old SPM always stops before a new one starts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hacourse.engine.clock import last_tick, next_tick
+from hacourse.events import HostFenced, SpmLeaseExpired, SpmStarted, SpmStopped
+from hacourse.status import HostStatus
+
+if TYPE_CHECKING:
+    from hacourse.engine.host import Host
+    from hacourse.engine.simulation import Simulation
+
+
+class Spm:
+    def __init__(self, sim: Simulation, holder: str | None) -> None:
+        self.sim = sim
+        self.holder = holder
+        self.lease_free_at = 0.0  # when the last holder's host-id lease is dead
+        self.electing = False
+        self.watching: set[str] = set()
+
+    @property
+    def renewal_s(self) -> float:
+        return 2 * self.sim.config["io_timeout"]
+
+    def renewal_phase(self, host: str) -> int:
+        return self.sim.rng(f"sanlock:{host}").randrange(int(self.renewal_s))
+
+    def storage_changed(self, host: Host) -> None:
+        if host.name == self.holder and not host.reaches_storage and host.name not in self.watching:
+            self.watching.add(host.name)
+            self.sim.env.process(self._lease_renewal_fails(host))
+
+    def _lease_renewal_fails(self, host: Host):
+        """sanlock's recovery: renewals fail; at 8*io_timeout it kills VDSM, which restarts."""
+        sim, env = self.sim, self.sim.env
+        try:
+            io = sim.config["io_timeout"]
+            last_renewal = last_tick(env.now, self.renewal_s, self.renewal_phase(host.name))
+            expire_at = last_renewal + 8 * io
+            while True:
+                yield env.timeout(max(0.0, expire_at - env.now)) | host.power.changed() | host.nics_changed()
+                if host.reaches_storage or self.holder != host.name:
+                    return
+                if env.now >= expire_at - 1e-9:
+                    break
+            sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain_name)
+            self.lease_free_at = last_renewal + 14 * io
+            self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)")
+            if host.power.value:
+                sim.record(HostFenced, host=host.name, method="self")
+                host.restart_vdsm()
+        finally:
+            self.watching.discard(host.name)
+
+    def stop(self, host: str, reason: str) -> None:
+        if self.holder != host:
+            return
+        self.holder = None
+        self.sim.record(SpmStopped, host=host, reason=reason)
+        self.start_election()
+
+    def start_election(self) -> None:
+        if not self.electing and self.holder is None:
+            self.electing = True
+            self.sim.env.process(self._elect())
+
+    def _elect(self):
+        """The engine's SpmStatus poll fails; it picks an Up host by SPM priority once the lease is free."""
+        sim, env = self.sim, self.sim.env
+        try:
+            period = sim.config["StoragePoolRefreshTimeInSeconds"]
+            yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+            while self.holder is None:
+                candidates = [h for h in sim.hosts.values() if h.status == HostStatus.UP
+                              and h.spec.spm_priority > -1 and h.reaches_storage]
+                if candidates and env.now >= self.lease_free_at:
+                    candidates.sort(key=lambda h: h.name)
+                    sim.rng("ties").shuffle(candidates)  # priority DESC, then RANDOM() ([E] vds_sp.sql)
+                    candidates.sort(key=lambda h: -h.spec.spm_priority)
+                    self.holder = candidates[0].name
+                    sim.record(SpmStarted, host=self.holder,
+                               reason=f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
+                                      "among Up hosts that reach storage")
+                    return
+                wait = max(period, self.lease_free_at - env.now) if candidates else period
+                yield env.timeout(next_tick(env.now + wait - 1e-6, period) - env.now)
+        finally:
+            self.electing = False

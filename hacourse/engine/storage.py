@@ -1,0 +1,163 @@
+"""Storage on the host side (iSCSI session, VDSM domain monitor) and the engine's domain timer.
+
+Two rules make a host lose its data domain, and the lesson shows both:
+- VDSM's domain monitor stops completing checks; the engine, at its statistics refresh, sees
+  `lastCheck` older than `MaxStorageVdsTimeoutCheckSec` and starts the per-domain
+  `StorageDomainFailureTimeoutInMinutes` timer ([E] IrsProxyImpl).
+- the guest's writes hang on the failed iSCSI session for the NOP-out detection plus
+  `replacement_timeout` (plus multipath queueing in 4.x), then fail: the VM pauses on EIO.
+Simplified: one data domain, which is also the master domain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hacourse.engine.clock import last_tick, next_tick
+from hacourse.events import (
+    StorageConnectionLost,
+    StorageConnectionRestored,
+    StorageDomainReportedProblematic,
+    StorageDomainTimerCancelled,
+    StorageDomainTimerExpired,
+    StorageDomainTimerStarted,
+    VmIoBlocked,
+)
+from hacourse.status import HostStatus
+
+if TYPE_CHECKING:
+    from hacourse.engine.host import Host
+    from hacourse.engine.simulation import Simulation
+
+
+class HostStorage:
+    """One host's path to the data domain: the iSCSI session and VDSM's domain monitor."""
+
+    def __init__(self, sim: Simulation, host: Host) -> None:
+        self.sim = sim
+        self.host = host
+        self.connected = True
+        self.io_failed = False  # queued I/O has failed: writers pause on EIO
+        self.lost_at: float | None = None
+        self.monitor_phase = sim.rng(f"domain-monitor:{host.name}").randrange(
+            int(sim.config["sd_health_check_delay"]))
+        self.io_settled = sim.env.event()  # hanging I/O either failed (EIO) or completed
+        self.reported_problematic = False
+
+    @property
+    def eio_after_s(self) -> float:
+        c = self.sim.config
+        return (c["node.conn[0].timeo.noop_out_interval"] + c["node.conn[0].timeo.noop_out_timeout"]
+                + c["node.session.timeo.replacement_timeout"] + c["no_path_retry_queue_s"])
+
+    def path_changed(self) -> None:
+        if self.connected and not self.host.reaches_storage:
+            self.sim.env.process(self._session_lost())
+        elif not self.connected and self.host.reaches_storage:
+            self._session_restored()
+
+    def _session_lost(self):
+        env, sim = self.sim.env, self.sim
+        self.connected, self.lost_at = False, env.now
+        domain = sim.domain_name
+        sim.record(StorageConnectionLost, host=self.host.name, domain=domain, eio_after_s=self.eio_after_s)
+        for vm in sim.vms_on(self.host.name):
+            if vm.spec.writes and vm.pause_reason is None and self.host.power.value:
+                vm.io_blocked = True
+                sim.record(VmIoBlocked, vm=vm.name, host=self.host.name)
+        sim.env.process(self._report_problem())
+        lost_at = self.lost_at
+        yield env.timeout(self.eio_after_s)
+        if not self.connected and self.lost_at == lost_at:
+            self.io_failed = True
+            for vm in sim.vms_on(self.host.name):
+                if vm.io_blocked:
+                    sim.vm_io_error(vm)
+            self._settle()
+
+    def _session_restored(self) -> None:
+        sim = self.sim
+        self.connected, self.io_failed, self.lost_at = True, False, None
+        sim.record(StorageConnectionRestored, host=self.host.name, domain=sim.domain_name)
+        for vm in sim.vms_on(self.host.name):
+            vm.io_blocked = False  # hanging I/O completes; nothing was lost
+        self._settle()
+        sim.env.process(self._domain_valid_again())
+
+    def _settle(self) -> None:
+        settled, self.io_settled = self.io_settled, self.sim.env.event()
+        settled.succeed()
+
+    def _report_problem(self):
+        """Engine side: the first statistics refresh that sees lastCheck > MaxStorageVdsTimeoutCheckSec."""
+        sim, env = self.sim, self.sim.env
+        lost_at = self.lost_at
+        last_ok = last_tick(env.now, sim.config["sd_health_check_delay"], self.monitor_phase)
+        stale_at = last_ok + sim.config["MaxStorageVdsTimeoutCheckSec"] + 1e-6
+        seen_at = next_tick(stale_at, sim.stats_period, sim.stats_phase(self.host.name))
+        yield env.timeout(seen_at - env.now)
+        if self.lost_at != lost_at or not self.host.answers_engine:
+            return
+        self.reported_problematic = True
+        sim.record(StorageDomainReportedProblematic, host=self.host.name, domain=sim.domain_name,
+                   last_check_s=round(env.now - last_ok, 3))
+        sim.domain_timer.host_reports_problem(self.host.name)
+
+    def _domain_valid_again(self):
+        """VDSM's next domain check succeeds: the domain flips INVALID -> VALID on this host."""
+        sim, env = self.sim, self.sim.env
+        check = next_tick(env.now, sim.config["sd_health_check_delay"], self.monitor_phase)
+        yield env.timeout(check - env.now)
+        if not self.connected:
+            return
+        sim.resume_eio_paused(self.host)  # VDSM contEIOVms
+        if self.reported_problematic:
+            seen = next_tick(env.now, sim.stats_period, sim.stats_phase(self.host.name))
+            yield env.timeout(seen - env.now)
+            if self.connected:
+                self.reported_problematic = False
+                sim.domain_timer.host_recovered(self.host.name)
+
+
+class DomainProblemTimer:
+    """The engine's per-domain `StorageDomainFailureTimeoutInMinutes` timer ([E] IrsProxyImpl)."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.reporting: set[str] = set()
+        self.generation = 0
+
+    def host_reports_problem(self, host: str) -> None:
+        first = not self.reporting
+        self.reporting.add(host)
+        if first:
+            self.generation += 1
+            minutes = self.sim.config["StorageDomainFailureTimeoutInMinutes"]
+            fires_at = self.sim.env.now + 60 * minutes
+            self.sim.record(StorageDomainTimerStarted, domain=self.sim.domain_name, fires_at=fires_at)
+            self.sim.env.process(self._expire(self.generation, 60 * minutes))
+
+    def host_recovered(self, host: str) -> None:
+        self.reporting.discard(host)
+        if not self.reporting:
+            self.generation += 1
+            self.sim.record(StorageDomainTimerCancelled, domain=self.sim.domain_name,
+                            reason="every reporting host recovered")
+
+    def _expire(self, generation: int, delay: float):
+        yield self.sim.env.timeout(delay)
+        if generation != self.generation:
+            return
+        sim = self.sim
+        up = [h for h in sim.hosts.values() if h.status == HostStatus.UP]
+        reporting_up = [h for h in up if h.name in self.reporting]
+        if len(reporting_up) < len(up):
+            names = ", ".join(h.name for h in reporting_up)
+            action = (f"Up hosts that cannot reach it turn NonOperational: {names}" if names else
+                      "no Up host still reports it, nothing to do (its hosts already left Up)")
+            sim.record(StorageDomainTimerExpired, domain=sim.domain_name, action=action)
+            for h in reporting_up:
+                sim.set_non_operational(h, "STORAGE_DOMAIN_UNREACHABLE")
+        else:
+            sim.record(StorageDomainTimerExpired, domain=sim.domain_name,
+                       action="every Up host reports it: the domain would be deactivated (not modelled)")

@@ -1,0 +1,125 @@
+"""The validated scenario: one immutable object that the engine runs.
+
+`hacourse.scenario` turns a YAML file into these dataclasses (and reports every problem
+of the file at once); the engine only ever sees a `Scenario`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from hacourse.profiles import DEFAULT_PROFILE, resolve_config
+
+PRIORITY_NAMES: Mapping[str, int] = MappingProxyType({"low": 1, "medium": 50, "high": 100})
+"""VM priority labels as the oVirt GUI sets them; [API] HighAvailability.java, PriorityUtil."""
+
+NETWORK_ROLES = ("management", "storage", "migration", "vm")
+RESILIENCE_POLICIES = ("migrate", "migrate_ha_only", "do_not_migrate")
+RESUME_BEHAVIORS = ("auto_resume", "leave_paused", "kill")
+FAULT_ACTIONS = ("ifdown", "ifup", "power_off", "power_on")
+STORAGE_TYPES = ("iscsi",)
+
+
+def priority_label(priority: int) -> str:
+    """API value -> GUI label: 0-25 Low, 26-74 Medium, 75-100 High ([E] getRoundedPriority)."""
+    return "low" if priority <= 25 else "medium" if priority < 75 else "high"
+
+
+@dataclass(frozen=True)
+class LogicalNetwork:
+    name: str
+    role: str = "vm"
+    required: bool = True  # the UI default for new cluster networks; reference README decision 1
+
+
+@dataclass(frozen=True)
+class StorageDomain:
+    """An iSCSI data domain; the model has one master domain and no thin provisioning."""
+
+    name: str
+    network: str
+    type: str = "iscsi"
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    memory_gb: float
+    nics: Mapping[str, str]  # NIC name -> logical network name
+    spm_priority: int = 5  # -1 never ... 10; default 5 ([E] create_tables.sql)
+    power_management: bool = True
+    cpu_cores: int = 16
+
+    def nic_for(self, network: str) -> str | None:
+        return next((nic for nic, net in self.nics.items() if net == network), None)
+
+
+@dataclass(frozen=True)
+class Vm:
+    name: str
+    host: str
+    memory_gb: float
+    ha: bool = False
+    priority: int = 1  # new VMs default Low (1)
+    writes: bool = False  # issues disk writes continuously: pauses on EIO when storage is lost
+    dirty_rate_mib_s: float = 2.0  # guest memory dirtied per second, drives pre-copy rounds
+    resume_behavior: str | None = None  # None: the profile's default
+    lease: bool = False  # an HA VM with a storage lease (4.1+)
+
+
+@dataclass(frozen=True)
+class FencingPolicy:
+    """Cluster fencing policy; DB/API defaults ([E] FencingPolicy.java, create_tables.sql)."""
+
+    enabled: bool = True
+    skip_if_sd_active: bool = False
+    skip_if_connectivity_broken: bool = False
+    hosts_with_broken_connectivity_threshold: int = 50
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str = "Default"
+    resilience_policy: str = "migrate"  # migrate_on_error YES is the default ([E] create_tables.sql)
+    fencing_policy: FencingPolicy = field(default_factory=FencingPolicy)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An admin action or a failure at a time: `ifdown`/`ifup` of a NIC, `power_off`/`power_on`."""
+
+    at: float
+    action: str
+    host: str
+    nic: str | None = None  # a NIC name or the name of the network it carries
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    hosts: tuple[Host, ...]
+    vms: tuple[Vm, ...]
+    networks: tuple[LogicalNetwork, ...]
+    storage_domains: tuple[StorageDomain, ...]
+    spm: str | None
+    duration: float = 1800.0
+    engine_profile: str = DEFAULT_PROFILE
+    engine_config: Mapping[str, object] = field(default_factory=dict)
+    cluster: Cluster = field(default_factory=Cluster)
+    faults: tuple[Fault, ...] = ()
+    description: str = ""
+    seed: int = 0  # the run's default seed, when the caller gives none
+    expect: tuple = ()  # instructors' expected outcomes, kept raw for `hacourse check`
+    source: str = "<scenario>"  # the file it was read from, for messages
+
+    def config(self) -> dict[str, object]:
+        """The effective engine configuration: profile defaults plus `engine_config` overrides."""
+        return resolve_config(self.engine_profile, self.engine_config)
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.hosts if h.name == name)
+
+    def network(self, name: str) -> LogicalNetwork:
+        return next(n for n in self.networks if n.name == name)

@@ -1,0 +1,103 @@
+"""Engine profiles: the defaults of one engine era, keyed as the real config keys.
+
+A profile is data, not code: the engine reads every timer and limit from the mapping that
+`resolve_config` returns, so a scenario's `engine_config:` can override any single key.
+Sources are abbreviated as in shared/reference/ovirt-behaviour.md: [CFG] is ovirt-engine's
+0000_config.sql, [V] vdsm's config.py.in, [SL] sanlock's timeouts.h.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+RHEV_33: dict[str, float | int | bool | None] = {
+    # --- engine host monitoring (VdsManager / HostMonitoring) ---
+    "VdsRefreshRate": 3,  # s between host polls; [CFG] updated 2 -> 3 in 3.3
+    "NumberVmRefreshesBeforeSave": 5,  # polls per statistics refresh (15 s); [CFG]
+    "NicDHCPDelayGraceInMS": 60,  # seconds despite the name; [CFG], HostMonitoring.checkVdsInterfaces
+    "MaxStorageVdsTimeoutCheckSec": 30,  # lastCheck older than this = domain problematic; [CFG]
+    "StorageDomainFailureTimeoutInMinutes": 5,  # spelled StorageDomainFalureTimeoutInMinutes in 3.x; [CFG]
+    "VDSAttemptsToResetCount": 2,  # failed polls tolerated before the time grace counts; [CFG]
+    "TimeoutToResetVdsInSeconds": 60,  # base of the grace before NonResponsive; [CFG]
+    "DelayResetForSpmInSeconds": 20,  # extra grace for the SPM; [CFG]
+    "DelayResetPerVmInSeconds": 0.5,  # extra grace per running VM; [CFG]
+    "VdsRecoveryTimeoutInMinutes": 3,  # Initializing longer than this -> NonOperational; [CFG]
+    "AutoRecoverySchedule": 300,  # cron 0 0/5 * * * ? as a period in s; AutoRecoveryManager
+    "StoragePoolRefreshTimeInSeconds": 10,  # SpmStatus poll; [CFG]
+    # --- VDSM (host agent) ---
+    "sd_health_check_delay": 10,  # domain monitor period, s; [V] monitor.py
+    "max_outgoing_migrations": 3,  # source semaphore, min(3, cores); [V4.13] config.py.in
+    "max_incoming_migrations": None,  # no incoming limit in 3.x; [V4.16] clientIF.py
+    "migration_max_bandwidth": 32,  # MiB/s per migration; [V4.13] config.py.in
+    "migration_downtime": 500,  # ms, end of the downtime ramp; [V4.13] config.py.in
+    "migration_downtime_steps": 10,  # steps of the ramp; [V4.13] config.py.in
+    "migration_downtime_delay": 75,  # s per GiB (min 2 GiB) for the whole ramp; [V4.16] config.py.in
+    "migration_convergence": "legacy_ramp",  # VDSM's time-based downtime ramp; [V4.16] migration.py
+    "migration_initial_downtime": 30,  # ms before the first ramp step: old QEMU max_downtime; [Q] migration.c
+    "migration_progress_timeout": 150,  # s without progress -> abort; [V4.16] config.py.in
+    "migration_max_time_per_gib_mem": 64,  # s per GiB -> abort; [V4.16] config.py.in
+    "vm_kill_paused_timeout": 80,  # s, 8 x sanlock io_timeout, for resume_behavior kill; [V] virt/utils.py
+    # --- sanlock (SPM lease) ---
+    "io_timeout": 10,  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 14x; [SL]
+    # --- iSCSI / multipath on the host (not set by VDSM; open-iscsi defaults of the era) ---
+    "node.session.timeo.replacement_timeout": 120,  # s I/O is held after the session fails; open-iscsi
+    "node.conn[0].timeo.noop_out_interval": 5,  # s; RHEL 6 open-iscsi
+    "node.conn[0].timeo.noop_out_timeout": 5,  # s; RHEL 6 open-iscsi
+    "no_path_retry_queue_s": 0,  # multipath 'no_path_retry fail' in 3.x; [V4.16] multipath.py
+    # --- fencing ---
+    "FenceStopStatusRetries": 3,  # 3.x original 3 x 60 s; [CFG] add line
+    "FenceStopStatusDelayBetweenRetriesInSec": 60,  # [CFG] add line
+    "FenceStartStatusRetries": 3,  # [CFG] add line
+    "FenceStartStatusDelayBetweenRetriesInSec": 60,  # [CFG] add line
+    "HostStorageLeaseAliveCheckingInterval": 90,  # s; only with skip_if_sd_active; [CFG]
+    "ServerRebootTimeout": 300,  # s network errors ignored after a PM restart (3.x); [CFG]
+    "vdsm_restart_s": 10,  # s for systemd to restart VDSM (Restart=always): an assumption
+    "host_boot_s": 120,  # s from power on to VDSM answering: an assumption, not an oVirt constant
+    # --- HA restart ---
+    "AutoStartVmsRunnerIntervalInSeconds": 60,  # 3.3.1 ConfigValues; 1 s from 3.4
+    "RetryToRunAutoStartVmShortIntervalInSeconds": 30,  # [CFG]
+    "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 1,  # 3.3.1: single attempt
+    "RetryToRunAutoStartVmLongIntervalInSeconds": None,  # no long retries before 4.4
+    "MaxTimeAutoStartBlockedOnPriority": 0,  # no priority ordering of HA restarts before 4.4
+    # --- behaviour switches that differ between eras (data, not branches) ---
+    "migrate_paused_vms": "none",  # 3.2-3.4 reject any Paused VM (MIGRATE_PAUSED_VM_IS_UNSUPPORTED)
+    "migrate_multiple_vms_all_or_nothing": False,  # 4.4+ MigrateMultipleVms validation
+    "default_resume_behavior": "auto_resume",  # before 4.2 every VM behaved as AUTO_RESUME
+}
+
+OVIRT_45: dict[str, float | int | bool | None] = {
+    **RHEV_33,
+    "max_outgoing_migrations": 2,  # Minimal downtime policy maxMigrations; [CFG] MigrationPolicies
+    "max_incoming_migrations": 2,  # engine sends maxMigrations as incomingLimit too; [E] MigrateVmCommand
+    "migration_max_bandwidth": 62,  # AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
+    "migration_convergence": "minimal_downtime",  # per-iteration stalling schedule; [E] ConvergenceSchedule
+    "migration_initial_downtime": 100,  # ms, Minimal downtime policy; [CFG] MigrationPolicies
+    "node.conn[0].timeo.noop_out_interval": 10,  # s; current open-iscsi
+    "node.conn[0].timeo.noop_out_timeout": 15,  # s; current open-iscsi
+    "no_path_retry_queue_s": 80,  # no_path_retry 16 x polling_interval 5; [V] mpathconf.py
+    "FenceStopStatusRetries": 18,  # [CFG] update line
+    "FenceStopStatusDelayBetweenRetriesInSec": 10,  # [CFG] update line
+    "FenceStartStatusRetries": 18,  # [CFG] update line
+    "FenceStartStatusDelayBetweenRetriesInSec": 10,  # [CFG] update line
+    "ServerRebootTimeout": 600,  # [CFG]
+    "AutoStartVmsRunnerIntervalInSeconds": 1,  # [CFG]
+    "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 10,  # [CFG]
+    "RetryToRunAutoStartVmLongIntervalInSeconds": 1800,  # [CFG], 4.4+
+    "MaxTimeAutoStartBlockedOnPriority": 600,  # s; HaAutoStartVmsRunner, 4.4+
+    "migrate_paused_vms": "not_eio",  # 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
+    "migrate_multiple_vms_all_or_nothing": True,  # MigrateMultipleVmsCommand.validate, 4.4+
+    "default_resume_behavior": "auto_resume",  # VmBase default; HA VMs with a lease are forced to kill
+}
+
+PROFILES: Mapping[str, Mapping[str, float | int | bool | None | str]] = MappingProxyType(
+    {"rhev-3.3": MappingProxyType(RHEV_33), "ovirt-4.5": MappingProxyType(OVIRT_45)}
+)
+DEFAULT_PROFILE = "rhev-3.3"
+
+
+def resolve_config(profile: str, overrides: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The effective configuration: the profile's defaults with the scenario's overrides on top."""
+    config = dict(PROFILES[profile])
+    config.update(overrides or {})
+    return config
