@@ -1,10 +1,11 @@
 """Scenario files: YAML data in, one validated `hacourse.model.Scenario` out.
 
 Every problem of a file is reported at once, each with its file, line and column, what was
-found and what is allowed (`ScenarioError.problems`).
+found and what is allowed (`ScenarioError.problems`). The format is defined once, in
+`definition.py`; the JSON Schema that editors use is generated from it (`json_schema()`).
 """
 
 from hacourse.scenario.errors import Problem, ScenarioError
-from hacourse.scenario.loader import load_scenario, parse_scenario
+from hacourse.scenario.loader import load_scenario, parse_scenario, validate_files
 
-__all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario"]
+__all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario", "validate_files"]

@@ -1,12 +1,17 @@
 """Problems found in a scenario file, each one placed at a file, line and column.
 
 A `Problem` is data (so a test can assert on its fields) and renders as the one paragraph
-an instructor reads: `scenarios/x.yaml:12:5: hosts[1].nics: unknown network 'storge'; ...`.
+an instructor reads: `scenarios/x.yaml:12:5: hosts[1].nics.p1p1: unknown network 'storge'; ...`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+SYNTAX, SCHEMA, SEMANTIC = "syntax", "schema", "semantic"
+"""Problem kinds. `schema` problems are the ones the JSON Schema also reports (an editor flags
+them while typing); `semantic` ones (references between sections, duplicate names, memory sums,
+fault times against the duration) only the loader can see."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Problem:
     column: int | None  # 1-based
     path: str  # the field, spelled as in the file: `hosts[1].nics`
     message: str
+    kind: str = SCHEMA
 
     def __str__(self) -> str:
         place = self.source

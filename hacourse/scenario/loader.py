@@ -1,67 +1,78 @@
-"""First cut of the loader: reads the issue-2 shape into a Scenario (full validation follows)."""
+"""Load scenario files: every problem of a file at once, or one validated `model.Scenario`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
+from yaml.nodes import MappingNode, ScalarNode
 
 from hacourse import model
-from hacourse.profiles import DEFAULT_PROFILE, PROFILES
+from hacourse.profiles import PROFILES
+from hacourse.scenario.checker import Checker, compose
+from hacourse.scenario.definition import SCENARIO
 from hacourse.scenario.errors import Problem, ScenarioError
+from hacourse.scenario.references import check_references
 
 
 def load_scenario(path: str | Path) -> model.Scenario:
-    """Read and validate one scenario file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), None, None, "", f"cannot read file: {exc.strerror}")]) from None
-    return parse_scenario(text, str(path))
+    """Read and validate one scenario file; raises ScenarioError listing every problem."""
+    return parse_scenario(_read(path), str(path))
 
 
 def parse_scenario(text: str, source: str = "<string>") -> model.Scenario:
-    """Validate scenario text and build the Scenario; raises ScenarioError with every problem."""
+    """Validate scenario text and build the Scenario; raises ScenarioError listing every problem."""
+    checker = Checker(source)
+    data = _check(text, checker)
+    if checker.problems:
+        raise ScenarioError(sorted(checker.problems, key=_position))
+    return SCENARIO.build(data, source=source)
+
+
+def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
+    """Every problem of every file, in order; an unreadable file is one problem, not a crash."""
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            load_scenario(path)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    return problems
+
+
+def _read(path: str | Path) -> str:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        raise ScenarioError([Problem(source, line, col, "", f"YAML syntax error: {exc}")]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, 1, 1, "", "a scenario is a mapping of keys")])
-    try:
-        return _build(data, source)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ScenarioError([Problem(source, None, None, "", f"invalid scenario: {exc!r}")]) from None
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"not a text file (UTF-8 expected): {exc.reason} at byte {exc.start}"
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror or exc}"
+    raise ScenarioError([Problem(str(path), None, None, "", message, "syntax")])
 
 
-def _priority(value: object) -> int:
-    return model.PRIORITY_NAMES[value] if isinstance(value, str) else int(value)
+def _check(text: str, checker: Checker) -> dict:
+    root = compose(text, checker)
+    if root is None:
+        if not checker.problems:
+            checker.report(None, (), "the file is empty; a scenario needs at least: "
+                           + ", ".join(n for n, f in SCENARIO.fields.items() if f.required))
+        return {}
+    checker.profile = _profile(root)
+    data = SCENARIO.check(root, (), checker)
+    if isinstance(data, dict):
+        check_references(data, checker)
+    return data
 
 
-def _build(data: dict, source: str) -> model.Scenario:
-    profile = data.get("engine_profile", DEFAULT_PROFILE)
-    if profile not in PROFILES:
-        raise ValueError(f"engine_profile {profile!r}")
-    cluster = dict(data.get("cluster") or {})
-    fencing = model.FencingPolicy(**(cluster.pop("fencing_policy", None) or {}))
-    return model.Scenario(
-        name=data["name"],
-        description=data.get("description", ""),
-        seed=int(data.get("seed", 0)),
-        expect=tuple(data.get("expect") or ()),
-        hosts=tuple(model.Host(**{**h, "nics": dict(h["nics"])}) for h in data["hosts"]),
-        vms=tuple(model.Vm(**{**v, "priority": _priority(v.get("priority", 1))}) for v in data.get("vms") or ()),
-        networks=tuple(model.LogicalNetwork(**n) for n in data["networks"]),
-        storage_domains=tuple(model.StorageDomain(**s) for s in data.get("storage_domains") or ()),
-        spm=data.get("spm"),
-        duration=float(data.get("duration", 1800)),
-        engine_profile=profile,
-        engine_config=dict(data.get("engine_config") or {}),
-        cluster=model.Cluster(**cluster, fencing_policy=fencing),
-        faults=tuple(model.Fault(**f) for f in data.get("faults") or ()),
-        source=source,
-    )
+def _profile(root: object) -> str | None:
+    """The scenario's engine_profile, read first because engine_config's keys depend on it."""
+    if not isinstance(root, MappingNode):
+        return None
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "engine_profile":
+            return value.value if isinstance(value, ScalarNode) and value.value in PROFILES else None
+    return SCENARIO.default("engine_profile")
+
+
+def _position(problem: Problem) -> tuple[int, int]:
+    return (problem.line or 0, problem.column or 0)

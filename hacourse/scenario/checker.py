@@ -1,0 +1,155 @@
+"""The walk over a composed YAML document: where each value came from, and what was wrong.
+
+The loader works on yaml's node graph (`yaml.compose`, safe: no tags are executed) rather than
+on `safe_load`'s plain values, because only the nodes remember the line and column that every
+problem must name.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from hacourse.scenario.errors import SCHEMA, Problem
+
+Path = tuple[str | int, ...]
+
+
+class Invalid:
+    """The value of a field that had a problem; it is left out of what the checks return."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID = Invalid()
+
+
+def render_path(path: Path) -> str:
+    """`("hosts", 1, "nics")` -> `hosts[1].nics`, the way an instructor would point at it."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def did_you_mean(word: object, allowed: Iterable[str]) -> str:
+    """` (did you mean 'storage'?)` when a close spelling exists, else an empty string."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.6)
+    if not close:
+        close = [a for a in allowed if a.lower() == word.lower()]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def allowed_list(allowed: Sequence[str], limit: int = 15) -> str:
+    if len(allowed) > limit:
+        return f"{len(allowed)} names ({', '.join(allowed[:3])}, ...; see docs/scenario-format.md)"
+    return ", ".join(allowed) if allowed else "(none defined)"
+
+
+class Checker:
+    """Collects the problems of one file and remembers the node behind every path it visited."""
+
+    def __init__(self, source: str, profile: str | None = None) -> None:
+        self.source = source
+        self.profile = profile  # the scenario's engine_profile, once known to be valid
+        self.problems: list[Problem] = []
+        self.nodes: dict[Path, Node] = {}
+        self.broken: set[Path] = set()  # paths that had a problem, so later checks can skip them
+        self._constructor = SafeConstructor()
+
+    def report(self, node: Node | None, path: Path, message: str, kind: str = SCHEMA) -> None:
+        self.broken.add(path)
+        line = node.start_mark.line + 1 if node is not None else None
+        column = node.start_mark.column + 1 if node is not None else None
+        self.problems.append(Problem(self.source, line, column, render_path(path), message, kind))
+
+    def is_broken(self, prefix: Path) -> bool:
+        """Whether any problem was found at or under `prefix`."""
+        return any(path[: len(prefix)] == prefix for path in self.broken)
+
+    def report_at(self, path: Path, message: str, kind: str) -> None:
+        """Report at the node recorded for `path`, or the nearest recorded parent."""
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.nodes:
+                self.report(self.nodes[path[:cut]], path, message, kind)
+                return
+        self.report(None, path, message, kind)
+
+    def construct(self, node: Node, path: Path) -> object:
+        """The Python value of a node, with YAML 1.1 resolution as `safe_load` does it."""
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except ConstructorError as exc:
+            self.report(node, path, f"unsupported YAML value: {exc.problem}")
+            return INVALID
+
+    def pairs(self, node: MappingNode, path: Path) -> list[tuple[str, Node, Node]]:
+        """A mapping's (key text, key node, value node) in file order; duplicates are problems.
+
+        `<<` merge keys are expanded first, as `safe_load` would. A key is read as the text
+        written in the file, so `1:` is the key '1', as an editor's JSON Schema sees it.
+        """
+        self._constructor.flatten_mapping(node)
+        seen: dict[str, Node] = {}
+        result = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.report(key_node, path, f"a key must be a plain name, found {found(key_node)}")
+                continue
+            key = str(key_node.value)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                self.report(key_node, path + (key,), f"duplicate key '{key}' (first at line {first})",
+                            kind="semantic")
+                continue
+            seen[key] = key_node
+            result.append((key, key_node, value_node))
+        return result
+
+
+def found(node: Node) -> str:
+    """How a value reads in a message: `a list`, `text 'abc'`, `the integer 5`, `null`."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    try:
+        value = SafeConstructor().construct_object(node, deep=True)
+    except ConstructorError:
+        return f"a value tagged {node.tag}"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value:g}"
+    if isinstance(value, str):
+        return f"text '{value}'"
+    return f"a {type(value).__name__} ({node.value})"
+
+
+def compose(text: str, checker: Checker) -> Node | None:
+    """Parse the text into one node graph; a syntax error becomes a problem with its position."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        checker.problems.append(
+            Problem(checker.source, line, column, "", f"YAML syntax error: {what}{context}", "syntax")
+        )
+    except yaml.YAMLError as exc:
+        checker.problems.append(Problem(checker.source, None, None, "", f"YAML error: {exc}", "syntax"))
+    return None

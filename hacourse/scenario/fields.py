@@ -1,0 +1,469 @@
+"""The vocabulary of the scenario format: each kind of value checks a YAML node and describes
+itself as JSON Schema and as words, so that the loader, the editor's schema and the docs say
+the same thing.
+
+Every kind has three faces: `check(node, path, checker)` returns the Python value (or INVALID
+after reporting), `json_schema()` returns its JSON Schema, and `describe()` says in words what
+is allowed ("an integer from -1 to 10"), for messages and for docs/scenario-format.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from hacourse.scenario.checker import INVALID, Checker, Path, allowed_list, did_you_mean, found
+
+
+class Kind:
+    """A kind of value in a scenario file."""
+
+    def check(self, node: Node, path: Path, checker: Checker) -> Any:
+        checker.nodes[path] = node
+        return self._check(node, path, checker)
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def build(self, value: Any) -> Any:
+        """The checked value as the model wants it (a dataclass, a tuple); plain by default."""
+        return value
+
+    def mismatch(self, node: Node, path: Path, checker: Checker) -> Any:
+        checker.report(node, path, f"expected {self.describe()}, found {found(node)}")
+        return INVALID
+
+
+class _Scalar(Kind):
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if not isinstance(node, ScalarNode):
+            return self.mismatch(node, path, checker)
+        value = checker.construct(node, path)
+        if value is INVALID:
+            return INVALID
+        return self.accept(value, node, path, checker)
+
+    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        raise NotImplementedError
+
+
+class Text(_Scalar):
+    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        return value if isinstance(value, str) and value else self.mismatch(node, path, checker)
+
+    def json_schema(self) -> dict:
+        return {"type": "string", "minLength": 1}
+
+    def describe(self) -> str:
+        return "a name (non-empty text)"
+
+
+class Boolean(_Scalar):
+    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        return value if isinstance(value, bool) else self.mismatch(node, path, checker)
+
+    def json_schema(self) -> dict:
+        return {"type": "boolean"}
+
+    def describe(self) -> str:
+        return "true or false"
+
+
+@dataclasses.dataclass
+class Number(_Scalar):
+    """A number with bounds; `integer=True` also accepts 2.0 (JSON Schema's rule) as 2."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None  # exclusive minimum
+    integer: bool = False
+
+    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            return self.mismatch(node, path, checker)
+        if self.integer:
+            if isinstance(value, float) and not value.is_integer():
+                return self.mismatch(node, path, checker)
+            value = int(value)
+        if (
+            (self.minimum is not None and value < self.minimum)
+            or (self.maximum is not None and value > self.maximum)
+            or (self.above is not None and value <= self.above)
+        ):
+            return self.mismatch(node, path, checker)
+        return value
+
+    def build(self, value: Any) -> Any:
+        return value if self.integer else float(value)
+
+    def json_schema(self) -> dict:
+        schema: dict[str, Any] = {"type": "integer" if self.integer else "number"}
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        if self.above is not None:
+            schema["exclusiveMinimum"] = self.above
+        return schema
+
+    def describe(self) -> str:
+        noun = "an integer" if self.integer else "a number"
+        if self.minimum is not None and self.maximum is not None:
+            return f"{noun} from {self.minimum:g} to {self.maximum:g}"
+        if self.minimum is not None:
+            return f"{noun} >= {self.minimum:g}"
+        if self.above is not None:
+            return f"{noun} > {self.above:g}"
+        return noun
+
+
+class Integer(Number):
+    def __init__(self, minimum: float | None = None, maximum: float | None = None) -> None:
+        super().__init__(minimum=minimum, maximum=maximum, integer=True)
+
+
+class Choice(_Scalar):
+    """One of a few names; `means` maps a name to the value the model stores (high -> 100)."""
+
+    def __init__(self, values: Sequence[str], means: Mapping[str, Any] | None = None) -> None:
+        self.values = tuple(values)
+        self.means = means
+
+    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        if value in self.values:
+            return self.means[value] if self.means else value
+        if not isinstance(value, str):
+            return self.mismatch(node, path, checker)
+        checker.report(
+            node, path, f"unknown value '{value}'; allowed: {', '.join(self.values)}"
+            f"{did_you_mean(value, self.values)}"
+        )
+        return INVALID
+
+    def json_schema(self) -> dict:
+        return {"enum": list(self.values)}
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(self.values)
+
+
+class Either(Kind):
+    """The first of several kinds that accepts the value (priority: a name or a number)."""
+
+    def __init__(self, *kinds: Kind) -> None:
+        self.kinds = kinds
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        for kind in self.kinds:
+            trial = Checker(checker.source, checker.profile)
+            value = kind.check(node, path, trial)
+            if not trial.problems:
+                return value
+        hint = ""
+        if isinstance(node, ScalarNode):
+            names = [v for k in self.kinds if isinstance(k, Choice) for v in k.values]
+            hint = did_you_mean(node.value, names)
+        checker.report(node, path, f"expected {self.describe()}, found {found(node)}{hint}")
+        return INVALID
+
+    def json_schema(self) -> dict:
+        return {"anyOf": [k.json_schema() for k in self.kinds]}
+
+    def describe(self) -> str:
+        return " or ".join(k.describe() for k in self.kinds)
+
+
+class Nullable(Kind):
+    """A value that may also be `null`, meaning "use the default" (a profile's or the model's)."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return None
+        return self.kind.check(node, path, checker)
+
+    def build(self, value: Any) -> Any:
+        return None if value is None else self.kind.build(value)
+
+    def json_schema(self) -> dict:
+        return {"anyOf": [self.kind.json_schema(), {"type": "null"}]}
+
+    def describe(self) -> str:
+        return f"{self.kind.describe()}, or null"
+
+
+class ListOf(Kind):
+    def __init__(self, item: Kind, min_items: int = 0, what: str = "items") -> None:
+        self.item = item
+        self.min_items = min_items
+        self.what = what
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if not isinstance(node, SequenceNode) or len(node.value) < self.min_items:
+            return self.mismatch(node, path, checker)
+        # An item with a problem stays in place as None, so indexes still match the file.
+        return [
+            None if (v := self.item.check(child, path + (i,), checker)) is INVALID else v
+            for i, child in enumerate(node.value)
+        ]
+
+    def build(self, value: Any) -> Any:
+        return tuple(self.item.build(v) for v in value)
+
+    def json_schema(self) -> dict:
+        schema = {"type": "array", "items": self.item.json_schema()}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        return schema
+
+    def describe(self) -> str:
+        least = f"at least {self.min_items} " if self.min_items else ""
+        return f"a list of {least}{self.what}"
+
+
+class MapOf(Kind):
+    """A mapping from free names to values of one kind (a host's `nics: {em1: ovirtmgmt}`)."""
+
+    def __init__(self, value: Kind, min_items: int = 0, what: str = "names") -> None:
+        self.value = value
+        self.min_items = min_items
+        self.what = what
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if not isinstance(node, MappingNode):
+            return self.mismatch(node, path, checker)
+        pairs = checker.pairs(node, path)
+        if len(node.value) < self.min_items:
+            return self.mismatch(node, path, checker)
+        result = {}
+        for key, _, value_node in pairs:
+            value = self.value.check(value_node, path + (key,), checker)
+            if value is not INVALID:
+                result[key] = value
+        return result
+
+    def build(self, value: Any) -> Any:
+        return {k: self.value.build(v) for k, v in value.items()}
+
+    def json_schema(self) -> dict:
+        schema = {"type": "object", "additionalProperties": self.value.json_schema()}
+        if self.min_items:
+            schema["minProperties"] = self.min_items
+        return schema
+
+    def describe(self) -> str:
+        least = f"at least {self.min_items} " if self.min_items else ""
+        return f"a mapping of {least}{self.what} to {self.value.describe()}"
+
+
+class AnyMapping(Kind):
+    """A mapping kept as written (instructors' `expect:` entries, read by `hacourse check`)."""
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if not isinstance(node, MappingNode):
+            return self.mismatch(node, path, checker)
+        checker.pairs(node, path)
+        return checker.construct(node, path)
+
+    def json_schema(self) -> dict:
+        return {"type": "object"}
+
+    def describe(self) -> str:
+        return "a mapping"
+
+
+_NO_DEFAULT = object()
+
+
+@dataclasses.dataclass
+class Field:
+    """One key of a record: its kind, whether it must be given, and why it exists."""
+
+    kind: Kind
+    doc: str
+    required: bool = False
+    default: Any = _NO_DEFAULT  # overrides the dataclass default (for fields the model requires)
+
+
+@dataclasses.dataclass
+class NeededWhen:
+    """`field` must be given when `when` has one of `values`, and must not be given otherwise
+    (a fault's `nic` goes with ifdown/ifup only)."""
+
+    field: str
+    when: str
+    values: tuple[str, ...]
+    hint: str  # what the field holds, for the message
+
+    def check(self, record: dict, given: set[str], node: Node, path: Path, checker: Checker) -> None:
+        if self.when not in record:
+            return
+        chosen = record[self.when]
+        if chosen in self.values and self.field not in given:
+            checker.report(node, path, f"{self.when} '{chosen}' needs '{self.field}': {self.hint}")
+        elif chosen not in self.values and self.field in given:
+            checker.report(
+                checker.nodes.get(path + (self.field,), node), path + (self.field,),
+                f"{self.when} '{chosen}' takes no '{self.field}'; "
+                f"'{self.field}' goes with {self.when}: {', '.join(self.values)}",
+            )
+
+    def json_schema(self) -> dict:
+        return {
+            "if": {"properties": {self.when: {"enum": list(self.values)}}, "required": [self.when]},
+            "then": {"required": [self.field]},
+            "else": {"not": {"required": [self.field]}},
+        }
+
+
+class Record(Kind):
+    """A mapping with known keys that becomes one model dataclass (`cls`); unknown keys are
+    problems, with the nearest known key suggested."""
+
+    def __init__(
+        self, what: str, cls: type | None, fields: Mapping[str, Field], rules: Sequence[NeededWhen] = ()
+    ) -> None:
+        self.what = what
+        self.cls = cls
+        self.fields = dict(fields)
+        self.rules = tuple(rules)
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if not isinstance(node, MappingNode):
+            return self.mismatch(node, path, checker)
+        result: dict[str, Any] = {}
+        given: set[str] = set()
+        for key, key_node, value_node in checker.pairs(node, path):
+            given.add(key)
+            field = self.fields.get(key)
+            if field is None:
+                checker.report(
+                    key_node, path, f"unknown key '{key}'; allowed: {', '.join(self.fields)}"
+                    f"{did_you_mean(key, self.fields)}"
+                )
+                continue
+            value = field.kind.check(value_node, path + (key,), checker)
+            if value is not INVALID:
+                result[key] = value
+        for name, field in self.fields.items():
+            if field.required and name not in given:
+                checker.report(node, path, f"missing required key '{name}' ({field.doc})")
+        for rule in self.rules:
+            rule.check(result, given, node, path, checker)
+        return result
+
+    def default(self, name: str) -> Any:
+        """The value a missing key takes: the field's own, else the model dataclass's."""
+        field = self.fields[name]
+        if field.default is not _NO_DEFAULT:
+            return field.default
+        for model_field in dataclasses.fields(self.cls) if self.cls else ():
+            if model_field.name == name and model_field.default is not dataclasses.MISSING:
+                return model_field.default
+        return _NO_DEFAULT
+
+    def build(self, value: Any, **extra: Any) -> Any:
+        kwargs = {name: field.kind.build(value[name]) for name, field in self.fields.items() if name in value}
+        for name in self.fields.keys() - kwargs.keys():
+            if (default := self.default(name)) is not _NO_DEFAULT:
+                kwargs[name] = default
+        return self.cls(**kwargs, **extra) if self.cls else kwargs
+
+    def json_schema(self) -> dict:
+        properties = {}
+        for name, field in self.fields.items():
+            schema = {"description": field.doc, **field.kind.json_schema()}
+            default = self.default(name)
+            if isinstance(default, str | int | float | bool | type(None) | tuple):
+                schema["default"] = list(default) if isinstance(default, tuple) else default
+            properties[name] = schema
+        schema = {
+            "type": "object",
+            "properties": properties,
+            "required": [n for n, f in self.fields.items() if f.required],
+            "additionalProperties": False,
+        }
+        if self.rules:
+            schema["allOf"] = [rule.json_schema() for rule in self.rules]
+        return schema
+
+    def describe(self) -> str:
+        return f"{self.what} (a mapping)"
+
+
+def config_kind(values: Sequence[object], choices: Sequence[str] | None) -> Kind:
+    """The kind of one engine-config key, read from its values in the profiles: a count or a
+    timer is a number >= 0 (integer if every profile gives an integer), a switch a boolean, a
+    mode one of its known names; a key that some profile leaves unset (None) may be null."""
+    given = [v for v in values if v is not None]
+    kind: Kind
+    if given and all(isinstance(v, bool) for v in given):
+        kind = Boolean()
+    elif given and all(isinstance(v, str) for v in given):
+        kind = Choice(choices or sorted(set(given)))
+    elif all(isinstance(v, int) for v in given):
+        kind = Integer(minimum=0)
+    else:
+        kind = Number(minimum=0)
+    return Nullable(kind) if len(given) < len(values) else kind
+
+
+class EngineConfig(Kind):
+    """`engine_config:` overrides: each key must be a key of the scenario's profile, with a
+    value of the kind that the profiles give it (timeouts and limits are never negative)."""
+
+    def __init__(
+        self, profiles: Mapping[str, Mapping[str, object]], default_profile: str,
+        choices: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.profiles = profiles
+        self.default_profile = default_profile
+        keys = list(dict.fromkeys(k for profile in profiles.values() for k in profile))
+        self.kinds = {
+            key: config_kind([p[key] for p in profiles.values() if key in p], choices.get(key)) for key in keys
+        }
+
+    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
+        if not isinstance(node, MappingNode):
+            return self.mismatch(node, path, checker)
+        profile = checker.profile
+        allowed = list(self.profiles[profile]) if profile in self.profiles else list(self.kinds)
+        result = {}
+        for key, key_node, value_node in checker.pairs(node, path):
+            if key not in allowed:
+                checker.report(
+                    key_node, path, f"unknown engine-config key '{key}' for profile {profile}; allowed: "
+                    f"{allowed_list(allowed)}{did_you_mean(key, allowed)}"
+                )
+                continue
+            value = self.kinds[key].check(value_node, path + (key,), checker)
+            if value is not INVALID:
+                result[key] = value
+        return result
+
+    def build(self, value: Any) -> Any:
+        return {key: self.kinds[key].build(v) for key, v in value.items()}
+
+    def json_schema(self) -> dict:
+        properties = {}
+        for key, kind in self.kinds.items():
+            defaults = "; ".join(f"{name}: {p[key]!r}" for name, p in self.profiles.items() if key in p)
+            properties[key] = {"description": f"defaults: {defaults}", **kind.json_schema()}
+            if key in self.profiles[self.default_profile]:
+                properties[key]["default"] = self.profiles[self.default_profile][key]
+        return {"type": "object", "properties": properties, "additionalProperties": False}
+
+    def describe(self) -> str:
+        return "a mapping of engine-config keys of the chosen profile to values"

@@ -1,0 +1,133 @@
+"""Checks that tie one part of a scenario to another, which JSON Schema cannot express: names
+are unique, every reference names something that exists, VMs fit on their host, faults fall
+within the run, and the SPM can hold its role.
+
+They read the checked values (a part with a problem is missing or None, and is skipped, so one
+mistake gives one problem, not a cascade).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hacourse import model
+from hacourse.scenario.checker import Checker, Path, allowed_list, did_you_mean
+from hacourse.scenario.errors import SEMANTIC
+
+
+def check_references(data: dict, checker: Checker) -> None:
+    networks = _unique(data, "networks", checker)
+    hosts = _unique(data, "hosts", checker)
+    _unique(data, "vms", checker)
+    _unique(data, "storage_domains", checker)
+    _check_management_network(data, checker)
+    for i, domain in _items(data, "storage_domains"):
+        _reference(domain.get("network"), networks, "network", ("storage_domains", i, "network"), checker)
+    for i, host in _items(data, "hosts"):
+        _check_nics(host, networks, ("hosts", i, "nics"), checker)
+    _check_spm(data.get("spm"), hosts, checker)
+    _check_vms(data, hosts, checker)
+    _check_faults(data, hosts, checker)
+
+
+def _items(data: dict, section: str) -> Iterable[tuple[int, dict]]:
+    return ((i, item) for i, item in enumerate(data.get(section) or ()) if item is not None)
+
+
+def _report(checker: Checker, path: Path, message: str) -> None:
+    checker.report_at(path, message, SEMANTIC)
+
+
+def _unique(data: dict, section: str, checker: Checker) -> dict[str, dict]:
+    """The section's items by name; a repeated name is a problem at its second use."""
+    first: dict[str, int] = {}
+    by_name: dict[str, dict] = {}
+    for i, item in _items(data, section):
+        name = item.get("name")
+        if name is None:
+            continue
+        if name in first:
+            _report(checker, (section, i, "name"),
+                    f"duplicate name '{name}'; {section}[{first[name]}] already has it")
+            continue
+        first[name] = i
+        by_name[name] = item
+    return by_name
+
+
+def _reference(name: object, known: dict[str, dict], what: str, path: Path, checker: Checker) -> bool:
+    if name is None or name in known:
+        return name is not None
+    _report(checker, path, f"unknown {what} '{name}'; allowed: {allowed_list(list(known))}"
+            f"{did_you_mean(name, known)}")
+    return False
+
+
+def _check_management_network(data: dict, checker: Checker) -> None:
+    """oVirt clusters have exactly one management network: the engine polls hosts over it."""
+    if checker.is_broken(("networks",)):
+        return  # a network with a problem might have been the management one
+    management = [(i, n) for i, n in _items(data, "networks") if n.get("role") == "management"]
+    if not management:
+        _report(checker, ("networks",), "no network has role management; a cluster has exactly one, over "
+                "which the engine polls its hosts")
+    for i, network in management[1:]:
+        _report(checker, ("networks", i, "role"),
+                f"a second management network ('{network.get('name')}'); a cluster has exactly one, "
+                f"and networks[{management[0][0]}] is it")
+
+
+def _check_nics(host: dict, networks: dict[str, dict], path: Path, checker: Checker) -> None:
+    carried: dict[str, str] = {}
+    for nic, network in (host.get("nics") or {}).items():
+        if not _reference(network, networks, "network", path + (nic,), checker):
+            continue
+        if network in carried:
+            _report(checker, path + (nic,), f"network '{network}' is already on NIC {carried[network]}; "
+                    "a host carries each network on one NIC")
+        carried.setdefault(network, nic)
+
+
+def _check_spm(spm: object, hosts: dict[str, dict], checker: Checker) -> None:
+    if not _reference(spm, hosts, "host", ("spm",), checker):
+        return
+    if hosts[spm].get("spm_priority") == -1:
+        eligible = [name for name, host in hosts.items() if host.get("spm_priority", 0) != -1]
+        _report(checker, ("spm",), f"host '{spm}' has spm_priority -1 (never SPM); allowed: hosts with "
+                f"spm_priority 0..10: {allowed_list(eligible)}")
+
+
+def _check_vms(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
+    """VMs must fit in their host's memory (the model does not overcommit memory)."""
+    placed: dict[str, list[tuple[str, float]]] = {}
+    for i, vm in _items(data, "vms"):
+        host = vm.get("host")
+        if not _reference(host, hosts, "host", ("vms", i, "host"), checker):
+            continue
+        placed.setdefault(host, []).append((vm.get("name", f"vms[{i}]"), vm.get("memory_gb", 0)))
+        capacity = hosts[host].get("memory_gb")
+        total = sum(memory for _, memory in placed[host])
+        if capacity is not None and total > capacity and total - placed[host][-1][1] <= capacity:
+            listed = ", ".join(f"{name} {memory:g}" for name, memory in placed[host])
+            _report(checker, ("vms", i, "host"),
+                    f"host '{host}' has {capacity:g} GiB of memory, but its VMs need {total:g} GiB "
+                    f"({listed}); allowed: at most {capacity:g} GiB of VMs per host")
+
+
+def _check_faults(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
+    duration = data.get("duration", model.Scenario.duration)
+    for i, fault in _items(data, "faults"):
+        at = fault.get("at")
+        if at is not None and at > duration and not checker.is_broken(("duration",)):
+            _report(checker, ("faults", i, "at"), f"fault at {at:g} s is after the end of the run; allowed: "
+                    f"0 to the duration, {duration:g} s")
+        host = fault.get("host")
+        if not _reference(host, hosts, "host", ("faults", i, "host"), checker):
+            continue
+        nic = fault.get("nic")
+        nics = hosts[host].get("nics") or {}
+        if nic is not None and nic not in nics and nic not in nics.values():
+            names = list(nics) + list(dict.fromkeys(nics.values()))
+            _report(checker, ("faults", i, "nic"),
+                    f"host '{host}' has no NIC or network '{nic}'; allowed: NICs {', '.join(nics)}, "
+                    f"networks {', '.join(dict.fromkeys(nics.values()))}{did_you_mean(nic, names)}")
