@@ -2,10 +2,20 @@
 
 Every problem of a file is reported at once, each with its file, line and column, what was
 found and what is allowed (`ScenarioError.problems`). The format is defined once, in
-`definition.py`; the JSON Schema that editors use is generated from it (`json_schema()`).
+`definition.py`; the JSON Schema that editors use is generated from it (`generate.py`).
 """
 
 from hacourse.scenario.errors import Problem, ScenarioError
+from hacourse.scenario.generate import json_schema
 from hacourse.scenario.loader import load_scenario, parse_scenario, validate_files
+from hacourse.scenario.starter import write_starter
 
-__all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario", "validate_files"]
+__all__ = [
+    "Problem",
+    "ScenarioError",
+    "json_schema",
+    "load_scenario",
+    "parse_scenario",
+    "validate_files",
+    "write_starter",
+]

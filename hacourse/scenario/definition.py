@@ -104,7 +104,7 @@ FAULT = Record("a fault", model.Fault, {
 
 SCENARIO = Record("a scenario", model.Scenario, {
     "name": Field(Text(), "a short title, shown above timelines", required=True),
-    "description": Field(Text(), "what the scenario shows, in a sentence or two"),
+    "description": Field(Text(min_length=0), "what the scenario shows, in a sentence or two"),
     "seed": Field(Integer(0), "the default seed of a run"),
     "engine_profile": Field(Choice(tuple(PROFILES)), "the engine era whose defaults apply"),
     "duration": Field(Number(above=0), "seconds of simulated time to run"),

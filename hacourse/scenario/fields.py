@@ -58,14 +58,19 @@ class _Scalar(Kind):
 
 
 class Text(_Scalar):
+    def __init__(self, min_length: int = 1) -> None:
+        self.min_length = min_length
+
     def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
-        return value if isinstance(value, str) and value else self.mismatch(node, path, checker)
+        if isinstance(value, str) and len(value) >= self.min_length:
+            return value
+        return self.mismatch(node, path, checker)
 
     def json_schema(self) -> dict:
-        return {"type": "string", "minLength": 1}
+        return {"type": "string", "minLength": self.min_length} if self.min_length else {"type": "string"}
 
     def describe(self) -> str:
-        return "a name (non-empty text)"
+        return "a name (non-empty text)" if self.min_length else "text"
 
 
 class Boolean(_Scalar):
@@ -284,7 +289,7 @@ class AnyMapping(Kind):
         return "a mapping"
 
 
-_NO_DEFAULT = object()
+NO_DEFAULT = object()
 
 
 @dataclasses.dataclass
@@ -294,7 +299,7 @@ class Field:
     kind: Kind
     doc: str
     required: bool = False
-    default: Any = _NO_DEFAULT  # overrides the dataclass default (for fields the model requires)
+    default: Any = NO_DEFAULT  # overrides the dataclass default (for fields the model requires)
 
 
 @dataclasses.dataclass
@@ -367,17 +372,19 @@ class Record(Kind):
     def default(self, name: str) -> Any:
         """The value a missing key takes: the field's own, else the model dataclass's."""
         field = self.fields[name]
-        if field.default is not _NO_DEFAULT:
+        if field.default is not NO_DEFAULT:
             return field.default
         for model_field in dataclasses.fields(self.cls) if self.cls else ():
             if model_field.name == name and model_field.default is not dataclasses.MISSING:
                 return model_field.default
-        return _NO_DEFAULT
+            if model_field.name == name and model_field.default_factory is not dataclasses.MISSING:
+                return model_field.default_factory()
+        return NO_DEFAULT
 
     def build(self, value: Any, **extra: Any) -> Any:
         kwargs = {name: field.kind.build(value[name]) for name, field in self.fields.items() if name in value}
         for name in self.fields.keys() - kwargs.keys():
-            if (default := self.default(name)) is not _NO_DEFAULT:
+            if (default := self.default(name)) is not NO_DEFAULT:
                 kwargs[name] = default
         return self.cls(**kwargs, **extra) if self.cls else kwargs
 
@@ -386,7 +393,7 @@ class Record(Kind):
         for name, field in self.fields.items():
             schema = {"description": field.doc, **field.kind.json_schema()}
             default = self.default(name)
-            if isinstance(default, str | int | float | bool | type(None) | tuple):
+            if isinstance(default, str | int | float | bool | type(None) | tuple | dict):
                 schema["default"] = list(default) if isinstance(default, tuple) else default
             properties[name] = schema
         schema = {

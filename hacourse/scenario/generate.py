@@ -1,0 +1,101 @@
+"""Generated artefacts of the scenario definition: the JSON Schema that ships in the package
+and the key tables of docs/scenario-format.md. Regenerate both after changing the definition:
+
+    python -m hacourse.scenario.generate
+
+Tests fail while either is stale, so the editor, the docs and the loader never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from hacourse.profiles import PROFILES
+from hacourse.scenario.definition import SCENARIO
+from hacourse.scenario.fields import NO_DEFAULT, EngineConfig, ListOf, Nullable, Record
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "scenario.schema.json"
+DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
+BEGIN, END = "<!-- BEGIN generated key tables -->", "<!-- END generated key tables -->"
+
+
+def json_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a scenario file. It checks structure only: a reference
+    to a host, a duplicate name or a fault after the duration is the loader's to find."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "hacourse scenario",
+        "description": "A data center, its hosts, networks and VMs, and the faults to inject "
+        "(docs/scenario-format.md). Cross-references are checked by `hacourse validate`.",
+        **SCENARIO.json_schema(),
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _records(record: Record, title: str) -> list[tuple[str, Record]]:
+    """The records of the format, in the order a reader meets them, each with its place."""
+    found = [(title, record)]
+    for name, field in record.fields.items():
+        kind = field.kind.kind if isinstance(field.kind, Nullable) else field.kind
+        kind = kind.item if isinstance(kind, ListOf) else kind
+        if isinstance(kind, Record):
+            place = f"{title}.{name}" if title != "top level" else name
+            found += _records(kind, place + ("[]" if isinstance(field.kind, ListOf) else ""))
+    return found
+
+
+def _default(record: Record, name: str) -> str:
+    if isinstance(record.fields[name].kind, Record):
+        return "see below"
+    default = record.default(name)
+    if default is NO_DEFAULT:
+        return ""
+    return f"`{json.dumps(list(default) if isinstance(default, tuple) else default)}`"
+
+
+def reference_tables() -> str:
+    """Markdown tables of every key: type and allowed values, default, meaning."""
+    out = []
+    for title, record in _records(SCENARIO, "top level"):
+        out += [f"### `{title}`" if title != "top level" else "### Top level", "",
+                "| key | allowed | default | meaning |", "|---|---|---|---|"]
+        for name, field in record.fields.items():
+            default = "**required**" if field.required else _default(record, name)
+            out.append(f"| `{name}` | {field.kind.describe()} | {default} | {field.doc} |")
+        out.append("")
+    config = SCENARIO.fields["engine_config"].kind
+    assert isinstance(config, EngineConfig)
+    out += ["### `engine_config` keys", "",
+            "| key | allowed | " + " | ".join(f"{p} default" for p in PROFILES) + " |",
+            "|---|---|" + "---|" * len(PROFILES)]
+    for key, kind in config.kinds.items():
+        defaults = " | ".join(f"`{json.dumps(p.get(key))}`" for p in PROFILES.values())
+        out.append(f"| `{key}` | {kind.describe()} | {defaults} |")
+    return "\n".join(out) + "\n"
+
+
+def docs_with_tables(docs: str) -> str:
+    """The docs text with its generated block replaced by the current tables."""
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    if not pattern.search(docs):
+        raise ValueError(f"docs have no {BEGIN} ... {END} block")
+    return pattern.sub(lambda _: f"{BEGIN}\n{reference_tables()}{END}", docs)
+
+
+def main() -> int:
+    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")
+    if DOCS_PATH.exists():
+        DOCS_PATH.write_text(docs_with_tables(DOCS_PATH.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"updated {DOCS_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
