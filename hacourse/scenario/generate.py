@@ -1,7 +1,7 @@
 """Generated artefacts of the scenario definition: the JSON Schema that ships in the package
 and the key tables of docs/scenario-format.md. Regenerate both after changing the definition:
 
-    python -m hacourse.scenario.generate
+    python -m hacourse.scenario
 
 Tests fail while either is stale, so the editor, the docs and the loader never disagree.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 from hacourse.profiles import PROFILES
@@ -86,16 +85,3 @@ def docs_with_tables(docs: str) -> str:
     if not pattern.search(docs):
         raise ValueError(f"docs have no {BEGIN} ... {END} block")
     return pattern.sub(lambda _: f"{BEGIN}\n{reference_tables()}{END}", docs)
-
-
-def main() -> int:
-    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
-    print(f"wrote {SCHEMA_PATH}")
-    if DOCS_PATH.exists():
-        DOCS_PATH.write_text(docs_with_tables(DOCS_PATH.read_text(encoding="utf-8")), encoding="utf-8")
-        print(f"updated {DOCS_PATH}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
