@@ -129,7 +129,7 @@ class Simulation:
     # --- helpers for actors ----------------------------------------------------------
 
     def record(self, kind: type[Record], **fields: object) -> None:
-        self.log.append(kind(round(self.env.now, 3), **fields))
+        self.log.append(kind(round(float(self.env.now), 3), **fields))
 
     def rng(self, name: str) -> random.Random:
         """A named random stream of this run's seed: adding a VM does not move another stream."""
