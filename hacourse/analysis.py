@@ -1,0 +1,417 @@
+"""What happened, read off the event log: intervals, the migration order, NIC states, the Events tab.
+
+Every function here is a pure function of a log (a list of `hacourse.events` records), plus,
+where the log cannot know it, the scenario for the state at time 0 (a host that never changes
+status never appears in the log). Views, widgets, checks and lessons all read the run through
+these functions, so a figure and a test can never disagree about what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hacourse import events as ev
+from hacourse.model import Scenario
+from hacourse.status import HostStatus, VmStatus
+
+
+def clock(t: float) -> str:
+    """Simulated seconds as `m:ss` (`h:mm:ss` past an hour), the way the lessons print times."""
+    whole = round(t)
+    hours, rest = divmod(whole, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def end_of(log: Sequence[ev.Record]) -> float:
+    """The time of the last record: how far a finished log reaches."""
+    return log[-1].t if log else 0.0
+
+
+def start_of(log: Sequence[ev.Record]) -> float:
+    return log[0].t if log else 0.0
+
+
+def _upto(log: Iterable[ev.Record], until: float | None) -> Iterable[ev.Record]:
+    return log if until is None else (r for r in log if r.t <= until)
+
+
+@dataclass(frozen=True)
+class HostInterval:
+    host: str
+    start: float
+    end: float
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SpmInterval:
+    """A span during which `host` held the SPM role (gaps between spans: no SPM)."""
+
+    host: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class VmInterval:
+    vm: str
+    start: float
+    end: float
+    host: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MigrationSpan:
+    """One migration, from the engine's command to its end.
+
+    `requested` is when the engine sent it (the VM shows MigratingFrom), `transfer_start` when
+    VDSM on the source got a slot and began copying memory: the gap between the two is the
+    wait for `max_outgoing_migrations`. `outcome` is `finished`, `failed` or `running`.
+    """
+
+    order: int  # 1 for the first migration the engine requested
+    vm: str
+    source: str
+    destination: str
+    requested: float
+    transfer_start: float | None
+    end: float
+    outcome: str
+    reason: str
+    downtime_ms: int | None = None
+
+    @property
+    def queued_s(self) -> float:
+        return (self.transfer_start if self.transfer_start is not None else self.end) - self.requested
+
+
+class _Lanes:
+    """Open and close intervals per key as changes arrive in log order; drops zero-length ones.
+
+    Keys come out in the order they were first seen (the scenario's order, then the log's).
+    """
+
+    def __init__(self) -> None:
+        self.closed: dict[str, list[tuple[float, float, tuple]]] = {}
+        self.open: dict[str, tuple[float, tuple]] = {}
+
+    def seen(self, key: str) -> bool:
+        return key in self.closed
+
+    def set(self, key: str, t: float, state: tuple) -> None:
+        self.closed.setdefault(key, [])
+        current = self.open.get(key)
+        if current is not None:
+            if current[1] == state:
+                return
+            if t > current[0]:
+                self.closed[key].append((current[0], t, current[1]))
+        self.open[key] = (t, state)
+
+    def stop(self, key: str, t: float) -> None:
+        current = self.open.pop(key, None)
+        if current is not None and t > current[0]:
+            self.closed[key].append((current[0], t, current[1]))
+
+    def finish(self, until: float) -> dict[str, list[tuple[float, float, tuple]]]:
+        for key in list(self.open):
+            self.stop(key, until)
+        return self.closed
+
+
+def host_intervals(
+    log: Sequence[ev.Record], scenario: Scenario | None = None, until: float | None = None
+) -> dict[str, list[HostInterval]]:
+    """Each host's status over time: `{host: [HostInterval, ...]}` in time order.
+
+    A host that the log never mentions is Up throughout (when the scenario names it); a host
+    whose first record is a change was in that record's `old` status since the start.
+    """
+    t0, until = start_of(log), end_of(log) if until is None else until
+    lanes = _Lanes()
+    for host in scenario.hosts if scenario else ():
+        lanes.set(host.name, t0, (HostStatus.UP.value, "initial"))
+    for r in _upto(log, until):
+        if isinstance(r, ev.HostStatusChanged):
+            if not lanes.seen(r.host):
+                lanes.set(r.host, t0, (r.old, "initial"))
+            lanes.set(r.host, r.t, (r.new, r.reason))
+    return {
+        host: [HostInterval(host, s, e, status, reason) for s, e, (status, reason) in spans]
+        for host, spans in lanes.finish(until).items()
+    }
+
+
+def spm_intervals(
+    log: Sequence[ev.Record], scenario: Scenario | None = None, until: float | None = None
+) -> list[SpmInterval]:
+    """Who held the SPM role when; two holders never overlap in a correct run."""
+    t0, until = start_of(log), end_of(log) if until is None else until
+    lanes = _Lanes()
+    if scenario is not None and scenario.spm:
+        lanes.set(scenario.spm, t0, ())
+    for r in _upto(log, until):
+        if isinstance(r, ev.SpmStarted):
+            lanes.set(r.host, r.t, ())
+        elif isinstance(r, ev.SpmStopped):
+            lanes.stop(r.host, r.t)
+    spans = [SpmInterval(h, s, e) for h, ss in lanes.finish(until).items() for s, e, _ in ss]
+    return sorted(spans, key=lambda span: (span.start, span.host))
+
+
+def spm_holder(log: Sequence[ev.Record], t: float, scenario: Scenario | None = None) -> str | None:
+    return next((s.host for s in spm_intervals(log, scenario, t) if s.start <= t <= s.end), None)
+
+
+def vm_intervals(
+    log: Sequence[ev.Record], scenario: Scenario | None = None, until: float | None = None
+) -> dict[str, list[VmInterval]]:
+    """Each VM's host and status over time: `{vm: [VmInterval, ...]}` in time order."""
+    t0, until = start_of(log), end_of(log) if until is None else until
+    lanes = _Lanes()
+    for vm in scenario.vms if scenario else ():
+        lanes.set(vm.name, t0, (vm.host, VmStatus.UP.value, "initial"))
+    for r in _upto(log, until):
+        if isinstance(r, ev.VmStatusChanged):
+            if not lanes.seen(r.vm):
+                lanes.set(r.vm, t0, (r.host, r.old, "initial"))
+            lanes.set(r.vm, r.t, (r.host, r.new, r.reason))
+    return {
+        vm: [VmInterval(vm, s, e, host, status, reason) for s, e, (host, status, reason) in spans]
+        for vm, spans in lanes.finish(until).items()
+    }
+
+
+def vm_state_at(
+    log: Sequence[ev.Record], vm: str, t: float, scenario: Scenario | None = None
+) -> VmInterval | None:
+    spans = vm_intervals(log, scenario, until=t).get(vm, [])
+    return spans[-1] if spans else None
+
+
+def host_status_at(log: Sequence[ev.Record], host: str, t: float, scenario: Scenario | None = None) -> str:
+    spans = host_intervals(log, scenario, until=t).get(host, [])
+    return spans[-1].status if spans else HostStatus.UP.value
+
+
+def migrations(log: Sequence[ev.Record], until: float | None = None) -> list[MigrationSpan]:
+    """Every migration in the order the engine requested them; a running one ends at `until`."""
+    until = end_of(log) if until is None else until
+    opened: dict[str, dict] = {}
+    done: list[MigrationSpan] = []
+    count = 0
+    for r in _upto(log, until):
+        if isinstance(r, ev.MigrationStarted):
+            count += 1
+            opened[r.vm] = {
+                "order": count, "vm": r.vm, "source": r.source, "destination": r.destination,
+                "requested": r.t, "transfer_start": None, "reason": r.reason,
+            }
+        elif isinstance(r, ev.MigrationTransferStarted) and r.vm in opened:
+            opened[r.vm]["transfer_start"] = r.t
+        elif isinstance(r, ev.MigrationFinished) and r.vm in opened:
+            done.append(MigrationSpan(**opened.pop(r.vm), end=r.t, outcome="finished",
+                                      downtime_ms=r.downtime_ms))
+        elif isinstance(r, ev.MigrationFailed) and r.vm in opened:
+            span = opened.pop(r.vm)
+            span["reason"] = r.reason
+            done.append(MigrationSpan(**span, end=r.t, outcome="failed"))
+    done.extend(MigrationSpan(**span, end=until, outcome="running") for span in opened.values())
+    return sorted(done, key=lambda m: m.order)
+
+
+def migration_order(log: Sequence[ev.Record], scenario: Scenario | None = None) -> list[dict[str, object]]:
+    """The migration order table: one row per migration, in the order the engine asked for them.
+
+    With the scenario, each row also gives the VM's HA flag and priority, which is what decides
+    the order (`VmsComparer`: priority descending; the HA flag itself does not order).
+    """
+    vms = {vm.name: vm for vm in scenario.vms} if scenario else {}
+    rows: list[dict[str, object]] = []
+    for m in migrations(log):
+        row: dict[str, object] = {"order": m.order, "vm": m.vm}
+        if m.vm in vms:
+            row["ha"] = vms[m.vm].ha
+            row["priority"] = vms[m.vm].priority
+        row.update(
+            source=m.source, destination=m.destination, requested=m.requested,
+            transfer_start=m.transfer_start, end=m.end, queued_s=round(m.queued_s, 1),
+            outcome=m.outcome, downtime_ms=m.downtime_ms, reason=m.reason,
+        )
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class NicDownInterval:
+    host: str
+    nic: str
+    network: str
+    start: float
+    end: float
+
+
+def nic_down_intervals(log: Sequence[ev.Record], until: float | None = None) -> list[NicDownInterval]:
+    """When each NIC was down (from `NicDown` to `NicUp`, or to `until`), in the order they went down."""
+    until = end_of(log) if until is None else until
+    opened: dict[tuple[str, str], ev.NicDown] = {}
+    spans: list[NicDownInterval] = []
+    for r in _upto(log, until):
+        if isinstance(r, ev.NicDown):
+            opened.setdefault((r.host, r.nic), r)
+        elif isinstance(r, ev.NicUp) and (r.host, r.nic) in opened:
+            down = opened.pop((r.host, r.nic))
+            spans.append(NicDownInterval(r.host, r.nic, r.network, down.t, r.t))
+    spans += [NicDownInterval(d.host, d.nic, d.network, d.t, until) for d in opened.values()]
+    return sorted(spans, key=lambda s: (s.start, s.host, s.nic))
+
+
+def nic_states(log: Sequence[ev.Record], t: float, scenario: Scenario | None = None) -> dict[tuple[str, str], bool]:
+    """`{(host, nic): is_up}` at time `t`; with the scenario, every NIC it names starts up."""
+    state = {(h.name, nic): True for h in (scenario.hosts if scenario else ()) for nic in h.nics}
+    for r in _upto(log, t):
+        if isinstance(r, (ev.NicDown, ev.NicUp)):
+            state[(r.host, r.nic)] = isinstance(r, ev.NicUp)
+    return state
+
+
+def powered_off(log: Sequence[ev.Record], t: float) -> set[str]:
+    """Hosts whose power is off at time `t`."""
+    off: set[str] = set()
+    for r in _upto(log, t):
+        if isinstance(r, ev.HostPoweredOff):
+            off.add(r.host)
+        elif isinstance(r, ev.HostPoweredOn):
+            off.discard(r.host)
+    return off
+
+
+def faults(log: Sequence[ev.Record], until: float | None = None) -> list[ev.FaultInjected]:
+    return [r for r in _upto(log, until) if isinstance(r, ev.FaultInjected)]
+
+
+# ---- the Events tab ------------------------------------------------------------------------
+
+NORMAL, WARNING, ERROR, ALERT = "Normal", "Warning", "Error", "Alert"
+
+
+@dataclass(frozen=True)
+class EventRow:
+    t: float
+    severity: str
+    message: str
+    kind: str  # the record kind it came from, to filter on
+
+    @property
+    def time(self) -> str:
+        return clock(self.t)
+
+
+_HOST_SEVERITY = {
+    HostStatus.UP: NORMAL,
+    HostStatus.INITIALIZING: NORMAL,
+    HostStatus.CONNECTING: WARNING,
+    HostStatus.REBOOT: WARNING,
+    HostStatus.DOWN: WARNING,
+    HostStatus.NON_OPERATIONAL: ERROR,
+    HostStatus.NON_RESPONSIVE: ERROR,
+}
+_VM_SEVERITY = {VmStatus.PAUSED: WARNING, VmStatus.UNKNOWN: WARNING, VmStatus.DOWN: ERROR}
+
+
+def _describe(r: ev.Record) -> tuple[str, str]:
+    """Severity and message for one record, worded after the engine's audit log where it has one."""
+    if isinstance(r, ev.FaultInjected):
+        target = f" {r.target}" if r.target else ""
+        return NORMAL, f"Admin ran '{r.action}{target}' on host {r.host}."
+    if isinstance(r, ev.NicDown):
+        return WARNING, f"Interface {r.nic} (network {r.network}) on host {r.host}, changed state to down."
+    if isinstance(r, ev.NicUp):
+        return NORMAL, f"Interface {r.nic} (network {r.network}) on host {r.host}, changed state to up."
+    if isinstance(r, ev.HostNicProblemDetected):
+        return WARNING, (f"Engine sees interface {r.nic} of required network {r.network} down on host {r.host}; "
+                         f"grace of {r.grace_s:g} s (NicDHCPDelayGraceInMS) starts.")
+    if isinstance(r, ev.HostNicProblemCleared):
+        return NORMAL, f"Interface {r.nic} of network {r.network} on host {r.host} is up again; grace cleared."
+    if isinstance(r, ev.HostStatusChanged):
+        severity = _HOST_SEVERITY.get(r.new, NORMAL)
+        return severity, f"Host {r.host} moved from {r.old} to {r.new} state ({r.reason})."
+    if isinstance(r, ev.StorageConnectionLost):
+        return WARNING, (f"Host {r.host} lost its iSCSI session to {r.domain}; I/O hangs, "
+                         f"fails after {r.eio_after_s:g} s (replacement_timeout).")
+    if isinstance(r, ev.StorageConnectionRestored):
+        return NORMAL, f"Host {r.host} reconnected to storage domain {r.domain}."
+    if isinstance(r, ev.StorageDomainReportedProblematic):
+        return WARNING, (f"Host {r.host} reports storage domain {r.domain} problematic "
+                         f"(last check {r.last_check_s:g} s ago > MaxStorageVdsTimeoutCheckSec).")
+    if isinstance(r, ev.StorageDomainTimerStarted):
+        return WARNING, (f"Storage domain {r.domain} in problem: the engine acts at {clock(r.fires_at)} "
+                         f"unless it recovers (StorageDomainFailureTimeoutInMinutes).")
+    if isinstance(r, ev.StorageDomainTimerCancelled):
+        return NORMAL, f"Storage domain {r.domain} recovered: problem timer cancelled ({r.reason})."
+    if isinstance(r, ev.StorageDomainTimerExpired):
+        return WARNING, f"Storage domain {r.domain} problem timer expired: {r.action}."
+    if isinstance(r, ev.SpmStarted):
+        return NORMAL, f"Storage Pool Manager runs on Host {r.host} ({r.reason})."
+    if isinstance(r, ev.SpmStopped):
+        return WARNING, f"Host {r.host} stopped being the Storage Pool Manager ({r.reason})."
+    if isinstance(r, ev.SpmLeaseExpired):
+        return ERROR, f"Host {r.host} could not renew its SPM lease on {r.domain} (sanlock)."
+    if isinstance(r, ev.VmStatusChanged):
+        if r.new == VmStatus.PAUSED and "EIO" in r.reason.upper():
+            return WARNING, f"VM {r.vm} has been paused due to storage I/O problem (on {r.host})."
+        severity = _VM_SEVERITY.get(r.new, NORMAL)
+        return severity, f"VM {r.vm} on {r.host} moved from {r.old} to {r.new} ({r.reason})."
+    if isinstance(r, ev.VmIoBlocked):
+        return WARNING, f"VM {r.vm} on {r.host}: disk writes hang on the lost storage path."
+    if isinstance(r, ev.MigrationStarted):
+        return NORMAL, (f"Migration started (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}, "
+                        f"Reason: {r.reason}).")
+    if isinstance(r, ev.MigrationTransferStarted):
+        return NORMAL, (f"Migration of {r.vm} from {r.source} to {r.destination} began copying memory "
+                        f"at {r.bandwidth_mib_s:g} MiB/s.")
+    if isinstance(r, ev.MigrationFinished):
+        return NORMAL, (f"Migration completed (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}, "
+                        f"Duration: {r.duration_s:.0f} sec, Actual downtime: {r.downtime_ms}ms).")
+    if isinstance(r, ev.MigrationFailed):
+        return ERROR, (f"Migration failed (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}): "
+                       f"{r.reason}.")
+    if isinstance(r, ev.HostFenced):
+        return ALERT, f"Host {r.host} was fenced ({r.method})."
+    if isinstance(r, ev.FencingSkipped):
+        return WARNING, f"Fencing of host {r.host} skipped: {r.reason}."
+    if isinstance(r, ev.HaRestartAttempted):
+        return NORMAL if r.result == "started" else WARNING, f"Highly available VM {r.vm} restart on {r.host}: {r.result}."
+    if isinstance(r, ev.HostPoweredOff):
+        return WARNING, f"Host {r.host} powered off ({r.reason})."
+    if isinstance(r, ev.HostPoweredOn):
+        return NORMAL, f"Host {r.host} powered on ({r.reason})."
+    fields = ", ".join(f"{k}={v}" for k, v in r.to_dict().items() if k not in ("t", "event"))
+    return NORMAL, f"{r.event}: {fields}"
+
+
+def events_table(log: Sequence[ev.Record], until: float | None = None, limit: int | None = None) -> list[EventRow]:
+    """The Events tab: one row per record, newest first (ties: the later record first)."""
+    rows = [EventRow(r.t, *_describe(r), kind=r.event)
+            for r in _upto(log, until) if not isinstance(r, ev.SimulationStarted)]
+    rows.reverse()
+    return rows if limit is None else rows[:limit]
+
+
+def status_line(log: Sequence[ev.Record], t: float, scenario: Scenario | None = None) -> str:
+    """One line for a control panel: the hosts that are not Up, VMs on the move or paused, the SPM."""
+    hosts = host_intervals(log, scenario, until=t)
+    troubled = [f"{h} {spans[-1].status}" for h, spans in hosts.items()
+                if spans and spans[-1].status != HostStatus.UP]
+    vms = vm_intervals(log, scenario, until=t)
+    count = {status: sum(1 for spans in vms.values() if spans and spans[-1].status == status)
+             for status in (VmStatus.MIGRATING_FROM, VmStatus.PAUSED, VmStatus.DOWN)}
+    parts = [", ".join(troubled) if troubled else "all hosts Up"]
+    parts += [f"{n} VM{'s' if n > 1 else ''} {status}" for status, n in count.items() if n]
+    parts.append(f"SPM on {spm_holder(log, t, scenario) or 'no host'}")
+    return " · ".join(parts)

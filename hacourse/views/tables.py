@@ -1,0 +1,74 @@
+"""Tables as HTML: the Events tab, any list of rows, and a collapsed answer.
+
+Plain HTML strings, so the same table shows in JupyterLab, Voila, an `ipywidgets.HTML` and a
+static page without any widget or dataframe library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from hacourse.analysis import ALERT, ERROR, NORMAL, WARNING, EventRow, clock
+
+_SEVERITY_STYLE = {
+    NORMAL: ("●", "#2e7d32"),
+    WARNING: ("▲", "#ef6c00"),
+    ERROR: ("✖", "#c62828"),
+    ALERT: ("⚑", "#6a1b9a"),
+}
+_TABLE = "border-collapse:collapse;font-size:12px;font-family:sans-serif;"
+_CELL = "padding:2px 8px;border-bottom:1px solid #eceff1;text-align:left;vertical-align:top;"
+
+
+def events_html(rows: Sequence[EventRow], limit: int | None = None, height_px: int | None = 260) -> str:
+    """The Events tab, newest first as `analysis.events_table` returns it, scrolling past `height_px`."""
+    shown = rows if limit is None else rows[:limit]
+    body = []
+    for r in shown:
+        icon, color = _SEVERITY_STYLE.get(r.severity, ("●", "#455a64"))
+        body.append(
+            f'<tr class="event event-{escape(r.severity.lower())}">'
+            f'<td style="{_CELL}color:{color}" title="{escape(r.severity)}">{icon} {escape(r.severity)}</td>'
+            f'<td style="{_CELL}font-family:monospace">{r.time}</td>'
+            f'<td style="{_CELL}">{escape(r.message)}</td></tr>'
+        )
+    if not body:
+        body.append(f'<tr><td style="{_CELL}" colspan="3"><i>No events yet.</i></td></tr>')
+    more = "" if limit is None or len(rows) <= limit else f"<div><i>{len(rows) - limit} older events not shown</i></div>"
+    head = "".join(f'<th style="{_CELL}">{h}</th>' for h in ("Severity", "Time", "Message"))
+    scroll = f"max-height:{height_px}px;overflow-y:auto;" if height_px else ""
+    return (f'<div class="hacourse-events" style="{scroll}"><table style="{_TABLE}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}</div>")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return escape(str(value))
+
+
+def table_html(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None,
+               times: Sequence[str] = ()) -> str:
+    """Rows of dicts as an HTML table; the `times` columns (seconds) are shown as m:ss."""
+    if not rows:
+        return "<p><i>(no rows)</i></p>"
+    columns = list(columns or rows[0].keys())
+    head = "".join(f'<th style="{_CELL}">{escape(c)}</th>' for c in columns)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td style="{_CELL}">{clock(row[c]) if c in times and isinstance(row.get(c), (int, float)) else _cell(row.get(c))}</td>'
+            for c in columns) + "</tr>"
+        for row in rows
+    )
+    return f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def details_html(summary: str, body_html: str) -> str:
+    """A collapsed block that opens on click: the answer to a "predict, then run" question."""
+    return (f'<details style="margin:4px 0;font-family:sans-serif"><summary style="cursor:pointer">'
+            f"<b>{escape(summary)}</b></summary><div style='margin:6px 0 0 16px'>{body_html}</div></details>")

@@ -1,0 +1,441 @@
+"""The timeline: a lane per host (coloured by status), the SPM holder, and a lane per VM.
+
+Layout returns data, drawing consumes it (the networkx/matplotlib split): `timeline_lanes`
+turns a log into `Lane`s of coloured `Span`s, `draw_timeline` draws them. What a student
+should see at a glance: when Pacific's NIC went down (red strip, dashed fault line), when the
+engine noticed (triangle) and, a grace later, when the host turned Non Operational (orange);
+which VMs left first (hatched spans, arrows to the destination), which waited for a
+migration slot (dotted), and which paused on EIO (yellow).
+
+Big clusters stay readable: past `max_host_lanes` / `max_vm_lanes`, only the hosts and VMs
+that changed get a lane (the rest are counted in one line), and past that again one lane shows
+the share of hosts (or VMs) in each status over time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.transforms import blended_transform_factory
+
+from hacourse import analysis as an
+from hacourse import events as ev
+from hacourse.model import Scenario, priority_label
+from hacourse.views import palette
+
+MAX_HOST_LANES = 16
+MAX_VM_LANES = 30
+LANE_HEIGHT = 0.76
+GROUP_GAP = 0.9  # lanes of space above each group heading
+
+
+@dataclass(frozen=True)
+class Span:
+    """A coloured stretch of a lane; `status` names what the colour means (and is the legend's entry)."""
+
+    start: float
+    end: float
+    status: str
+    color: str
+    text: str = ""
+    hatch: str | None = None
+
+
+@dataclass(frozen=True)
+class Lane:
+    key: str  # "spm", "host:<name>", "vm:<name>", "hosts:rest", "hosts:share", ...
+    label: str
+    kind: str  # spm | host | vm | summary | share
+    spans: tuple[Span, ...] = ()
+    overlays: tuple[Span, ...] = ()  # drawn over the spans: NIC-down strips, migrations
+    labels: tuple[tuple[float, float, str], ...] = ()  # text centred in [start, end] if it fits
+    marks: tuple[tuple[float, str], ...] = ()  # instants: the engine saw a NIC down, a migration failed
+    share_times: tuple[float, ...] = ()  # share lanes: breakpoints, and per status the fraction after each
+    shares: tuple[tuple[str, tuple[float, ...]], ...] = ()
+
+
+def timeline_span(log: Sequence[ev.Record], scenario: Scenario | None = None,
+                  until: float | None = None) -> tuple[float, float]:
+    """The x range: from the first record to `until`, or a little past the last record of a finished run."""
+    t0 = an.start_of(log)
+    if until is not None:
+        return t0, max(until, t0 + 1.0)
+    last = an.end_of(log)
+    end = last + max(30.0, 0.05 * (last - t0))
+    if scenario is not None:
+        end = min(end, max(scenario.duration, last))
+    return t0, max(end, t0 + 60.0)
+
+
+def _share_lane(key: str, label: str, intervals: dict[str, list], until: float) -> Lane:
+    """The share of entities in each status over time, for groups too big for a lane each."""
+    deltas: dict[float, Counter] = defaultdict(Counter)
+    for spans in intervals.values():
+        for s in spans:
+            deltas[s.start][s.status] += 1
+            deltas[s.end][s.status] -= 1
+    total = max(1, len(intervals))
+    times = [t for t in sorted(deltas) if t < until]
+    current: Counter = Counter()
+    rows = []
+    for t in times:
+        current.update(deltas[t])
+        rows.append(dict(current))
+    order = [s for s in palette.STATUS_COLORS if any(s in row for row in rows)]
+    order += sorted({s for row in rows for s in row} - set(order))
+    shares = tuple((status, tuple(row.get(status, 0) / total for row in rows)) for status in order)
+    return Lane(key, label, "share", share_times=tuple(times), shares=shares)
+
+
+def _spm_lane(spm: list[an.SpmInterval], t0: float, until: float) -> Lane:
+    spans, labels, cursor = [], [], t0
+    for s in spm:
+        if s.start > cursor:
+            spans.append(Span(cursor, s.start, "no SPM", palette.NO_SPM_COLOR, hatch="xx"))
+            labels.append((cursor, s.start, "no SPM"))
+        spans.append(Span(s.start, s.end, "SPM", palette.SPM_COLOR))
+        labels.append((s.start, s.end, f"SPM on {s.host}"))
+        cursor = max(cursor, s.end)
+    if cursor < until:
+        spans.append(Span(cursor, until, "no SPM", palette.NO_SPM_COLOR, hatch="xx"))
+        labels.append((cursor, until, "no SPM"))
+    return Lane("spm", "SPM", "spm", tuple(spans), labels=tuple(labels))
+
+
+def _graces(log: Sequence[ev.Record], host: str, until: float) -> list[Span]:
+    """From the engine first seeing a required NIC down to the end of its grace (or the NIC's return)."""
+    spans, opened = [], {}
+    for r in log:
+        if r.t > until:
+            break
+        if isinstance(r, ev.HostNicProblemDetected) and r.host == host:
+            opened[r.nic] = r
+        elif isinstance(r, ev.HostNicProblemCleared) and r.host == host and r.nic in opened:
+            seen = opened.pop(r.nic)
+            spans.append(Span(seen.t, min(r.t, seen.t + seen.grace_s), "grace", "none"))
+    for seen in opened.values():
+        spans.append(Span(seen.t, min(until, seen.t + seen.grace_s), "grace", "none",
+                          text=f"{seen.grace_s:g} s grace"))
+    return spans
+
+
+def _host_lane(host: str, spans: list[an.HostInterval], nics: list[an.NicDownInterval],
+               seen: list[tuple[float, str]], graces: list[Span]) -> Lane:
+    colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
+    labels = tuple((s.start, s.end, s.status) for s in spans if s.status != "Up")
+    strips = tuple(Span(n.start, n.end, "NIC down", palette.NIC_DOWN_COLOR, text=f"{n.nic} ({n.network}) down")
+                   for n in nics)
+    return Lane(f"host:{host}", host, "host", colored, strips + tuple(graces), labels, tuple(seen))
+
+
+def _vm_label(name: str, scenario: Scenario | None) -> str:
+    vm = next((v for v in scenario.vms if v.name == name), None) if scenario else None
+    if vm is None:
+        return name
+    return f"{name} ({'HA, ' if vm.ha else ''}{priority_label(vm.priority)})"
+
+
+def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan],
+             scenario: Scenario | None) -> Lane:
+    colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
+    runs: list[list] = []  # residency: consecutive intervals on one host, labelled once, on its widest Up span
+    for s in spans:
+        rank = (s.status == "Up", s.end - s.start)
+        if runs and runs[-1][2] == s.host:
+            if rank > runs[-1][3]:
+                runs[-1][:2], runs[-1][3] = [s.start, s.end], rank
+        else:
+            runs.append([s.start, s.end, s.host, rank])
+    overlays, marks = [], []
+    for m in moves:
+        copying = m.transfer_start if m.transfer_start is not None else m.end
+        if copying > m.requested:
+            overlays.append(Span(m.requested, copying, "waiting for a migration slot", "none", hatch=".."))
+        if m.transfer_start is not None and m.end > m.transfer_start:
+            overlays.append(Span(m.transfer_start, m.end, "migrating (copying memory)", "none",
+                                 text=f"{m.source} → {m.destination}", hatch="///"))
+        if m.outcome == "failed":
+            marks.append((m.end, f"migration failed: {m.reason}"))
+    labels = tuple((s, e, host) for s, e, host, _ in runs)
+    return Lane(f"vm:{name}", _vm_label(name, scenario), "vm", colored, tuple(overlays), labels, tuple(marks))
+
+
+def _changed(spans: list) -> bool:
+    return any(s.status != "Up" for s in spans) or len({getattr(s, "host", None) for s in spans}) > 1
+
+
+def timeline_lanes(
+    log: Sequence[ev.Record],
+    scenario: Scenario | None = None,
+    until: float | None = None,
+    *,
+    max_host_lanes: int = MAX_HOST_LANES,
+    max_vm_lanes: int = MAX_VM_LANES,
+) -> list[Lane]:
+    """The lanes of the timeline, top to bottom: SPM, hosts, VMs (see the module docstring)."""
+    t0, end = timeline_span(log, scenario, until)
+    hosts = an.host_intervals(log, scenario, end)
+    vms = an.vm_intervals(log, scenario, end)
+    nic_spans = an.nic_down_intervals(log, end)
+    moves = an.migrations(log, end)
+    seen_by_host: dict[str, list] = defaultdict(list)
+    for r in log:
+        if isinstance(r, ev.HostNicProblemDetected) and r.t <= end:
+            seen_by_host[r.host].append((r.t, f"engine sees {r.nic} down"))
+    spm = an.spm_intervals(log, scenario, end)
+
+    lanes = [_spm_lane(spm, t0, end)]
+    with_nic_trouble = {n.host for n in nic_spans}
+    spm_hosts = {s.host for s in spm}
+    shown = list(hosts)
+    if len(hosts) > max_host_lanes:
+        shown = [h for h, spans in hosts.items() if _changed(spans) or h in with_nic_trouble or h in spm_hosts]
+    if len(shown) > max_host_lanes:
+        lanes.append(_share_lane("hosts:share", f"{len(hosts)} hosts: share by status", hosts, end))
+    else:
+        for h in shown:
+            lanes.append(_host_lane(h, hosts[h], [n for n in nic_spans if n.host == h], seen_by_host[h],
+                                    _graces(log, h, end)))
+        if len(shown) < len(hosts):
+            rest = len(hosts) - len(shown)
+            lanes.append(Lane("hosts:rest", f"+{rest} hosts", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
+                              labels=((t0, end, f"{rest} more hosts, Up throughout"),)))
+
+    moved: dict[str, list[an.MigrationSpan]] = defaultdict(list)
+    for m in moves:
+        moved[m.vm].append(m)
+    shown = list(vms)
+    if len(vms) > max_vm_lanes:
+        shown = [v for v, spans in vms.items() if _changed(spans) or v in moved]
+    if len(shown) > max_vm_lanes:
+        lanes.append(_share_lane("vms:share", f"{len(vms)} VMs: share by status", vms, end))
+    else:
+        lanes += [_vm_lane(v, vms[v], moved[v], scenario) for v in shown]
+        if len(shown) < len(vms):
+            rest = len(vms) - len(shown)
+            lanes.append(Lane("vms:rest", f"+{rest} VMs", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
+                              labels=((t0, end, f"{rest} more VMs, Up where they were throughout"),)))
+    return lanes
+
+
+# ---- drawing ------------------------------------------------------------------------------
+
+_TICK_STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
+
+
+def _time_ticks(t0: float, end: float, most: int = 12) -> list[float]:
+    step = next((s for s in _TICK_STEPS if (end - t0) / s <= most), _TICK_STEPS[-1])
+    first = -(-t0 // step) * step
+    return [first + i * step for i in range(int((end - first) // step) + 1)]
+
+
+def _lane_positions(lanes: Sequence[Lane]) -> tuple[list[float], list[tuple[float, str]]]:
+    """y of each lane (top = 0, growing down) and the group headings, centred in the gaps."""
+    ys: list[float] = []
+    headings: list[tuple[float, str]] = []
+    group = None
+    for lane in lanes:
+        this = "spm" if lane.kind == "spm" else "vms" if lane.key.startswith("vm") else "hosts"
+        y = ys[-1] + 1.0 if ys else 0.0
+        if group is not None and this != group:
+            y += GROUP_GAP
+            headings.append(((ys[-1] + y) / 2, "Hosts" if this == "hosts" else "VMs (text: the host each runs on)"))
+        group = this
+        ys.append(y)
+    return ys, headings
+
+
+def timeline_size(n_lanes: int) -> tuple[float, float]:
+    """Figure size in inches for a timeline of `n_lanes` lanes."""
+    return 12.0, 1.3 + 0.42 * (n_lanes + 2 * GROUP_GAP)
+
+
+def _fits(start: float, end: float, text: str, span: float, width_in: float) -> bool:
+    """Whether `text` at font size 8 fits in [start, end] on an axes `width_in` inches wide."""
+    return (end - start) / span * width_in * 72 > 5.2 * len(text) + 6
+
+
+def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
+               fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
+               title: str | None = None, xmax: float | None = None) -> Axes:
+    """Draw prepared lanes; every span is a Rectangle whose gid is `lane key|status` (tests read them).
+
+    The lanes stop at `end`; the axis may reach on to `xmax`, leaving room for what comes next.
+    """
+    ys, headings = _lane_positions(lanes)
+    xmax = max(end, xmax or end)
+    span = xmax - t0
+    bbox = ax.get_position()
+    width_in = max(1.0, bbox.width * ax.figure.get_figwidth())
+    used: dict[str, Patch] = {}
+    h = LANE_HEIGHT
+    for lane, y in zip(lanes, ys):
+        for s in lane.spans:
+            ax.add_patch(Rectangle((s.start, y - h / 2), s.end - s.start, h, facecolor=s.color,
+                                   edgecolor="white", linewidth=0.6, hatch=s.hatch, gid=f"{lane.key}|{s.status}"))
+            used.setdefault(s.status, Patch(facecolor=s.color, edgecolor="grey", hatch=s.hatch, label=s.status))
+        for s in lane.overlays:
+            if s.status == "NIC down":
+                ax.add_patch(Rectangle((s.start, y + h / 2 - 0.16), s.end - s.start, 0.16, facecolor=s.color,
+                                       edgecolor="none", gid=f"{lane.key}|{s.status}"))
+                used.setdefault(s.status, Patch(facecolor=s.color, label="required NIC down"))
+                continue
+            if s.status == "grace":
+                ax.annotate("", xy=(s.end, y - 0.12), xytext=(s.start, y - 0.12), gid=f"{lane.key}|grace",
+                            arrowprops={"arrowstyle": "|-|,widthA=0.25,widthB=0.25", "color": "white", "lw": 1.2})
+                if s.text and _fits(s.start, s.end, s.text, span, width_in):
+                    ax.text((s.start + s.end) / 2, y + 0.1, s.text, ha="center", va="center", fontsize=7.5,
+                            color="white", clip_on=True)
+                continue
+            ax.add_patch(Rectangle((s.start, y - h / 2), s.end - s.start, h, facecolor="none",
+                                   edgecolor=palette.MIGRATION_EDGE, linewidth=0.8, hatch=s.hatch,
+                                   gid=f"{lane.key}|{s.status}"))
+            used.setdefault(s.status, Patch(facecolor="white", edgecolor=palette.MIGRATION_EDGE,
+                                            hatch=s.hatch, label=s.status))
+            if s.text:
+                ax.annotate("", xy=(s.end, y), xytext=(s.start, y),
+                            arrowprops={"arrowstyle": "-|>", "color": palette.MIGRATION_EDGE, "lw": 1.2})
+        for start, stop, text in lane.labels:
+            if _fits(start, stop, text, span, width_in):
+                fill = next((s.color for s in lane.spans if s.start <= start < s.end), "#ffffff")
+                ax.text((start + stop) / 2, y, text, ha="center", va="center", fontsize=8,
+                        color=palette.text_color(fill) if fill.startswith("#") else "black", clip_on=True)
+        for t, text in lane.marks:
+            ax.plot([t], [y - h / 2 - 0.02], marker="v" if "sees" in text else "X", color="black",
+                    markersize=7, linestyle="none", gid=f"{lane.key}|{text}", clip_on=False)
+            key = "engine saw the NIC down" if "sees" in text else "migration failed"
+            used.setdefault(key, Line2D([], [], marker="v" if "sees" in text else "X", color="black",
+                                        linestyle="none", label=key))
+        if lane.shares:
+            xs = list(lane.share_times) + [end]
+            bottom = [0.0] * len(lane.share_times)
+            for status, fractions in lane.shares:
+                top = [b + f for b, f in zip(bottom, fractions)]
+                lo = [y + h / 2 - b * h for b in bottom] + [y + h / 2 - bottom[-1] * h]
+                hi = [y + h / 2 - tp * h for tp in top] + [y + h / 2 - top[-1] * h]
+                color = palette.status_color(status)
+                ax.fill_between(xs, lo, hi, step="post", color=color, linewidth=0, gid=f"{lane.key}|{status}")
+                used.setdefault(status, Patch(facecolor=color, label=status))
+                bottom = top
+
+    times: dict[float, list[str]] = defaultdict(list)
+    for f in fault_records:
+        if t0 <= f.t <= end:
+            times[f.t].append(f"{f.action} {f.target + ' ' if f.target else ''}on {f.host}")
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    for t, texts in sorted(times.items()):
+        ax.axvline(t, color=palette.FAULT_COLOR, linestyle="--", linewidth=1.2, gid="fault")
+        ax.text(t, 1.005, "; ".join(texts), transform=top, ha="left", va="bottom", fontsize=8,
+                color=palette.FAULT_COLOR)
+    if times:
+        used["fault"] = Line2D([], [], color=palette.FAULT_COLOR, linestyle="--", label="fault injected")
+    if now is not None:
+        ax.axvline(now, color=palette.NOW_COLOR, linewidth=1.6, gid="now")
+        ax.text(now, 1.005, f"now {an.clock(now)}", transform=top, ha="right", va="bottom", fontsize=8,
+                fontweight="bold")
+        used["now"] = Line2D([], [], color=palette.NOW_COLOR, linewidth=1.6, label="current time")
+
+    left = blended_transform_factory(ax.transAxes, ax.transData)
+    for y, text in headings:
+        ax.text(0.002, y, text, transform=left, ha="left", va="center", fontsize=8.5, fontweight="bold",
+                color="#455a64")
+    ax.set_xlim(t0, xmax)
+    ax.set_ylim(max(ys) + 0.6, -0.6)
+    ax.yaxis.set_major_locator(FixedLocator(ys))
+    ax.set_yticklabels([lane.label for lane in lanes], fontsize=9)
+    ax.tick_params(axis="y", length=0)
+    ax.xaxis.set_major_locator(FixedLocator(_time_ticks(t0, xmax)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: an.clock(x)))
+    ax.set_xlabel("simulated time (minutes:seconds)")
+    ax.grid(axis="x", color="#eceff1", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11, pad=16)
+    ax.legend(handles=list(used.values()), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              frameon=False, title="legend", title_fontsize=8)
+    return ax
+
+
+def draw_timeline(
+    log: Sequence[ev.Record],
+    scenario: Scenario | None = None,
+    *,
+    until: float | None = None,
+    now: float | None = None,
+    xmax: float | None = None,
+    ax: Axes | None = None,
+    max_host_lanes: int = MAX_HOST_LANES,
+    max_vm_lanes: int = MAX_VM_LANES,
+) -> Axes:
+    """Draw the timeline of `log` up to `until` (default: the whole run) on `ax` and return it."""
+    lanes = timeline_lanes(log, scenario, until, max_host_lanes=max_host_lanes, max_vm_lanes=max_vm_lanes)
+    if ax is None:
+        ax = plt.figure(figsize=timeline_size(len(lanes))).add_subplot()
+        _place(ax, len(lanes))
+    t0, end = timeline_span(log, scenario, until)
+    title = scenario.name if scenario is not None else None
+    return draw_lanes(ax, lanes, t0, end, fault_records=an.faults(log, end), now=now, title=title, xmax=xmax)
+
+
+def _place(ax: Axes, n_lanes: int) -> None:
+    """Fixed margins (in inches) for lane labels on the left and the legend on the right."""
+    width, height = timeline_size(n_lanes)
+    ax.set_position((1.7 / width, 0.75 / height, 1 - (1.7 + 2.5) / width, 1 - (0.75 + 0.55) / height))
+
+
+def timeline_figure(log: Sequence[ev.Record], scenario: Scenario | None = None, *,
+                    until: float | None = None, now: float | None = None, xmax: float | None = None,
+                    dpi: float = 100) -> Figure:
+    """A stand-alone Figure (not registered with pyplot, so nothing leaks or pops up)."""
+    lanes = timeline_lanes(log, scenario, until)
+    fig = Figure(figsize=timeline_size(len(lanes)), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    _place(ax, len(lanes))
+    draw_timeline(log, scenario, until=until, now=now, xmax=xmax, ax=ax)
+    return fig
+
+
+def save_timeline_figure(log: Sequence[ev.Record], scenario: Scenario | None, path: str | Path, *,
+                         dpi: float = 110) -> Path:
+    """Write the timeline of a finished run as a PNG (what `hacourse run ... --plot out.png` calls)."""
+    path = Path(path)
+    timeline_figure(log, scenario, dpi=dpi).savefig(path, dpi=dpi)
+    return path
+
+
+@dataclass(frozen=True)
+class DrawnSpan:
+    lane: str
+    status: str
+    start: float
+    end: float
+    color: tuple[float, float, float, float]
+
+
+def drawn_spans(ax: Axes) -> list[DrawnSpan]:
+    """The spans a drawn timeline shows, read back from the figure's rectangles (for tests and checks)."""
+    out = []
+    for patch in ax.patches:
+        gid = patch.get_gid() or ""
+        if isinstance(patch, Rectangle) and "|" in gid:
+            lane, status = gid.split("|", 1)
+            x = patch.get_x()
+            out.append(DrawnSpan(lane, status, x, x + patch.get_width(), patch.get_facecolor()))
+    return out
+
+
+def lane_labels(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.get_yticklabels()]
