@@ -224,6 +224,15 @@ class HostFenced(Record):
 
 
 @dataclass(frozen=True)
+class FenceAttempted(Record):
+    """One step of the non-responding treatment and its outcome."""
+
+    host: str
+    method: str
+    result: str
+
+
+@dataclass(frozen=True)
 class FencingSkipped(Record):
     host: str
     reason: str

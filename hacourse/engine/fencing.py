@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse.events import FencingSkipped, HostFenced
+from hacourse.events import FenceAttempted, FencingSkipped, HostFenced
 from hacourse.status import HostStatus
 
 if TYPE_CHECKING:
@@ -46,12 +46,17 @@ class Fencing:
             return
         # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a live host.
         if host.power.value and host.link_up("management"):
+            sim.record(FenceAttempted, host=host.name, method="ssh-soft-fencing",
+                       result="vdsm-tool service-restart vdsmd over SSH")
             host.restart_vdsm()
             back = host.status_changed
             yield env.timeout(config["TimeoutToResetVdsInSeconds"]) | back
             if host.status != HostStatus.NON_RESPONSIVE:
                 sim.record(HostFenced, host=host.name, method="ssh-soft-fencing")
                 return
+        else:
+            why = "host is powered off" if not host.power.value else "no SSH connection over the management network"
+            sim.record(FenceAttempted, host=host.name, method="ssh-soft-fencing", result=f"failed: {why}")
         if not host.spec.power_management:
             sim.record(FencingSkipped, host=host.name,
                        reason="no power management: the engine cannot prove the host is down; its VMs "

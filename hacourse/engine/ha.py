@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from hacourse.engine.clock import next_tick
 from hacourse.events import HaRestartAttempted
-from hacourse.status import HostStatus, VmStatus
+from hacourse.status import VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
@@ -64,10 +64,9 @@ class HaRestarter:
 
     def _try_run(self, vm: Vm) -> None:
         sim, config = self.sim, self.sim.config
-        fits = [h for h in sim.hosts.values()
-                if h.status == HostStatus.UP and h.free_memory_gb() >= vm.spec.memory_gb]
+        host = sim.placement.best(vm.spec.memory_gb)
         self.queue[vm.name] += 1
-        if not fits:
+        if host is None:
             tries = self.queue[vm.name]
             allowed = config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"]
             if tries >= allowed:
@@ -85,7 +84,6 @@ class HaRestarter:
                            result=f"no host with enough free memory; retry in {retry} s")
                 self.retry_at[vm.name] = sim.env.now + retry
             return
-        host = max(fits, key=lambda h: (h.free_memory_gb(), -sim.host_order[h.name]))
         self._forget(vm.name)
         sim.record(HaRestartAttempted, vm=vm.name, host=host.name, result="started")
         vm.launched_at = sim.env.now

@@ -38,7 +38,7 @@ class Host:
         self.vdsm = Signal(sim.env, True)  # VDSM answering (killed by sanlock, restarted)
         self.nics = {nic: Nic(sim, spec.name, nic, net) for nic, net in spec.nics.items()}
         self.vms: set[str] = set()  # VMs whose qemu process runs here
-        self.pending_memory_gb = 0.0  # memory reserved by migrations and restarts in flight
+        self._pending_memory_gb = 0.0  # memory reserved by migrations and restarts in flight
         outgoing = sim.config["max_outgoing_migrations"]
         self.outgoing = simpy.Resource(sim.env, capacity=max(1, min(int(outgoing), spec.cpu_cores)))
         incoming = sim.config["max_incoming_migrations"]
@@ -54,6 +54,7 @@ class Host:
         if new not in ALLOWED_MOVES[self.status]:
             raise AssertionError(f"host {self.name}: {self.status} -> {new} is not an engine move")
         old, self.status = self.status, new
+        self.sim.placement.changed(self)
         self.sim.record(HostStatusChanged, host=self.name, old=str(old), new=str(new), reason=reason)
         changed, self.status_changed = self.status_changed, self.sim.env.event()
         changed.succeed(new)
@@ -85,6 +86,8 @@ class Host:
         if not self.power.set(False):
             return
         self.vdsm.set(False)
+        for vm in self.vms:
+            self.sim.vms[vm].crashed = True  # qemu dies with the host; the engine learns it later
         self.sim.record(HostPoweredOff, host=self.name, reason=reason)
         self.sim.connectivity_changed(self)
 
@@ -104,6 +107,14 @@ class Host:
             self.vdsm.set(True)
             self.sim.connectivity_changed(self)
 
+    def reachability_changed(self) -> simpy.Event:
+        """Fires when power, VDSM or the management NIC changes: what the engine's polls depend on."""
+        events = [self.power.changed(), self.vdsm.changed()]
+        mgmt = self.nic_for_role("management")
+        if mgmt is not None:
+            events.append(mgmt.carrier.changed())
+        return simpy.AnyOf(self.sim.env, events)
+
     def nics_changed(self) -> simpy.Event:
         return simpy.AnyOf(self.sim.env, [n.carrier.changed() for n in self.nics.values()])
 
@@ -119,6 +130,15 @@ class Host:
         if self.power.value:
             self.vdsm.set(True)
             self.sim.connectivity_changed(self)
+
+    @property
+    def pending_memory_gb(self) -> float:
+        return self._pending_memory_gb
+
+    @pending_memory_gb.setter
+    def pending_memory_gb(self, value: float) -> None:
+        self._pending_memory_gb = value
+        self.sim.placement.changed(self)
 
     def free_memory_gb(self) -> float:
         used = sum(self.sim.vms[v].spec.memory_gb for v in self.vms)

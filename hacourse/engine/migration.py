@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from hacourse.events import MigrationFailed, MigrationFinished, MigrationStarted, MigrationTransferStarted
-from hacourse.status import HostStatus, VmStatus
+from hacourse.status import VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
@@ -130,11 +130,7 @@ class Migrations:
 
         Simplified from the 'none' policy (EvenDistribution CPU x2, memory x1): CPU load is not modelled.
         """
-        fits = [h for h in self.sim.hosts.values()
-                if h is not source and h.status == HostStatus.UP and h.free_memory_gb() >= vm.spec.memory_gb]
-        if not fits:
-            return None
-        return max(fits, key=lambda h: (h.free_memory_gb(), -self.sim.host_order[h.name]))
+        return self.sim.placement.best(vm.spec.memory_gb, exclude=source)
 
     def migrate(self, vm: Vm, source: Host, reason: str) -> None:
         sim = self.sim

@@ -61,8 +61,9 @@ class HostMonitor:
     def reachability_changed(self, host: Host) -> None:
         if not host.answers_engine and host.name not in self.unreachable_since:
             poll = self.sim.config["VdsRefreshRate"]
-            self.unreachable_since[host.name] = last_tick(self.sim.env.now, poll)
-            self.sim.env.process(self._lost_contact(host))
+            first_fail = next_tick(self.sim.env.now, poll)  # a poll at this very instant already fails
+            self.unreachable_since[host.name] = first_fail - poll
+            self.sim.env.process(self._lost_contact(host, first_fail))
         elif host.answers_engine and host.name in self.unreachable_since:
             del self.unreachable_since[host.name]
             self.sim.env.process(self._contact_back(host))
@@ -75,11 +76,10 @@ class HostMonitor:
         return int(c["TimeoutToResetVdsInSeconds"] + c["DelayResetForSpmInSeconds"] * is_spm
                    + c["DelayResetPerVmInSeconds"] * n_vms)
 
-    def _lost_contact(self, host: Host):
+    def _lost_contact(self, host: Host, first_fail: float):
         sim, env = self.sim, self.sim.env
         poll = sim.config["VdsRefreshRate"]
         last_ok = self.unreachable_since[host.name]
-        first_fail = next_tick(env.now + 1e-6, poll)
         yield env.timeout(first_fail - env.now)
         if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE):
             return
@@ -88,8 +88,9 @@ class HostMonitor:
         attempts_needed = sim.config["VDSAttemptsToResetCount"] + 1
         grace_end = last_ok + self.time_to_fence(host)
         t = max(first_fail + poll * (attempts_needed - 1), next_tick(grace_end + 1e-6, poll))
-        back = host.vdsm.becomes(True) if host.power.value else host.power.becomes(True)
-        yield env.timeout(t - env.now) | back
+        deadline = env.timeout(t - env.now)
+        while not deadline.processed and not host.answers_engine:
+            yield deadline | host.reachability_changed()
         if host.answers_engine or host.status != S.CONNECTING:
             return
         sim.host_not_responding(host)

@@ -11,11 +11,13 @@ import random
 
 import simpy
 
+from hacourse.engine.clock import next_tick
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
 from hacourse.engine.host import Host
 from hacourse.engine.migration import Migrations
 from hacourse.engine.monitoring import HostMonitor
+from hacourse.engine.placement import FreeMemoryIndex
 from hacourse.engine.spm import Spm
 from hacourse.engine.storage import DomainProblemTimer, HostStorage
 from hacourse.engine.vm import Vm
@@ -46,6 +48,7 @@ class Simulation:
         self.stats_period = self.config["VdsRefreshRate"] * self.config["NumberVmRefreshesBeforeSave"]
         self.host_order = {h.name: i for i, h in enumerate(scenario.hosts)}
         self.hosts = {h.name: Host(self, h) for h in scenario.hosts}
+        self.placement = FreeMemoryIndex(self.hosts, self.host_order)
         self.vms = {v.name: Vm(self, v) for v in scenario.vms}
         self.storage = {name: HostStorage(self, h) for name, h in self.hosts.items()}
         self.domain_timer = DomainProblemTimer(self)
@@ -114,8 +117,8 @@ class Simulation:
 
     def connectivity_changed(self, host: Host, nic=None) -> None:
         """Something physical changed on `host`: tell every actor that watches it."""
-        for n in [nic] if nic is not None else host.nics.values():
-            self.monitor.nic_changed(host, n)
+        if nic is not None:
+            self.monitor.nic_changed(host, nic)
         self.storage[host.name].path_changed()
         self.spm.storage_changed(host)
         self.monitor.reachability_changed(host)
@@ -172,6 +175,26 @@ class Simulation:
         if self.spm.holder == host.name:
             self.spm.stop(host.name, "SPM host left Up (ResetIrs)")
         self.migrations.evacuate(host, f"{host.name} is NonOperational")
+        self.env.process(self._auto_recovery(host))
+
+    def _auto_recovery(self, host: Host):
+        """AutoRecoveryManager: every AutoRecoverySchedule, re-activate NonOperational hosts that look fine.
+
+        A host whose required NIC or storage is still down is skipped; the actor then waits for a
+        change on the host instead of waking every five minutes for nothing.
+        """
+        period = self.config["AutoRecoverySchedule"]
+        while host.status == HostStatus.NON_OPERATIONAL:
+            yield self.env.timeout(next_tick(self.env.now + 1e-6, period) - self.env.now)
+            if host.status != HostStatus.NON_OPERATIONAL:
+                return
+            if host.answers_engine and host.reaches_storage and not self._required_nics_down(host):
+                self.initialize_host(host, "AutoRecoveryManager: host re-activated")
+                return
+            yield host.nics_changed() | host.reachability_changed()
+
+    def _required_nics_down(self, host: Host) -> list:
+        return [n for n in host.nics.values() if not n.up and self.scenario.network(n.network).required]
 
     def host_not_responding(self, host: Host) -> None:
         last_seen = self.monitor.unreachable_since.get(host.name, self.env.now)
@@ -185,9 +208,7 @@ class Simulation:
     def host_confirmed_down(self, host: Host) -> None:
         """A fence confirmed the host is off: its VMs are Down, HA ones queued for restart."""
         if self.spm.holder == host.name:
-            self.spm.lease_free_at = max(self.spm.lease_free_at,
-                                         self.env.now + 14 * self.config["io_timeout"])
-            self.spm.stop(host.name, "SPM host fenced")
+            self.spm.host_gone(host, self.storage[host.name].lost_at or self.env.now)
         for vm in self.vms_on(host.name):
             vm.pause_reason = None
             vm.set_status(VmStatus.DOWN, "host fenced: VM is down")
@@ -206,7 +227,7 @@ class Simulation:
         if not host.reaches_storage:
             self.set_non_operational(host, "STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool")
             return
-        down = [n for n in host.nics.values() if not n.up and self.scenario.network(n.network).required]
+        down = self._required_nics_down(host)
         if down:
             nic = down[0]
             self.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
@@ -216,7 +237,11 @@ class Simulation:
 
     def host_activated(self, host: Host) -> None:
         for vm in self.vms_on(host.name):
-            if vm.status == VmStatus.UNKNOWN:
+            if vm.status == VmStatus.UNKNOWN and vm.crashed:
+                vm.pause_reason = None
+                vm.set_status(VmStatus.DOWN, "VDSM reports the VM is not running (host rebooted)")
+                self.ha.enqueue(vm)
+            elif vm.status == VmStatus.UNKNOWN:
                 vm.set_status(VmStatus.PAUSED if vm.pause_reason else VmStatus.UP, "host answers again")
         if self.spm.holder is None:
             self.spm.start_election()

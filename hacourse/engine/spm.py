@@ -60,6 +60,12 @@ class Spm:
         finally:
             self.watching.discard(host.name)
 
+    def host_gone(self, host: Host, stopped_renewing_at: float) -> None:
+        """A fence confirmed the SPM host off; its lease is free 14*io_timeout after its last renewal."""
+        last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
+        self.lease_free_at = max(self.lease_free_at, last_renewal + 14 * self.sim.config["io_timeout"])
+        self.stop(host.name, "SPM host fenced")
+
     def stop(self, host: str, reason: str) -> None:
         if self.holder != host:
             return

@@ -126,12 +126,14 @@ class DomainProblemTimer:
         self.sim = sim
         self.reporting: set[str] = set()
         self.generation = 0
+        self.armed = False
 
     def host_reports_problem(self, host: str) -> None:
         first = not self.reporting
         self.reporting.add(host)
         if first:
             self.generation += 1
+            self.armed = True
             minutes = self.sim.config["StorageDomainFailureTimeoutInMinutes"]
             fires_at = self.sim.env.now + 60 * minutes
             self.sim.record(StorageDomainTimerStarted, domain=self.sim.domain_name, fires_at=fires_at)
@@ -139,8 +141,9 @@ class DomainProblemTimer:
 
     def host_recovered(self, host: str) -> None:
         self.reporting.discard(host)
-        if not self.reporting:
+        if not self.reporting and self.armed:
             self.generation += 1
+            self.armed = False
             self.sim.record(StorageDomainTimerCancelled, domain=self.sim.domain_name,
                             reason="every reporting host recovered")
 
@@ -148,6 +151,7 @@ class DomainProblemTimer:
         yield self.sim.env.timeout(delay)
         if generation != self.generation:
             return
+        self.armed = False
         sim = self.sim
         up = [h for h in sim.hosts.values() if h.status == HostStatus.UP]
         reporting_up = [h for h in up if h.name in self.reporting]

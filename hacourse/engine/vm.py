@@ -34,6 +34,7 @@ class Vm:
         self.migration_dest: str | None = None
         self.paused_at = 0.0
         self.launched_at = 0.0
+        self.crashed = False  # its host lost power: nothing runs, whatever the engine still shows
         self.resume_behavior = spec.resume_behavior or (
             "kill" if spec.ha and spec.lease else sim.config["default_resume_behavior"]
         )
@@ -48,6 +49,7 @@ class Vm:
         old, self.status = self.status, new
         shown = host
         if new == S.DOWN:
+            self.crashed = False
             host = None  # the qemu process is gone; the record still names the host it left
         if host != self.host:
             self._move_process(host)
@@ -57,9 +59,11 @@ class Vm:
     def _move_process(self, host: str | None) -> None:
         if self.host is not None:
             self.sim.hosts[self.host].vms.discard(self.name)
+            self.sim.placement.changed(self.sim.hosts[self.host])
         self.host = host
         if host is not None:
             self.sim.hosts[host].vms.add(self.name)
+            self.sim.placement.changed(self.sim.hosts[host])
 
     @property
     def running(self) -> bool:
