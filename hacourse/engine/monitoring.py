@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse.engine.clock import last_tick, next_tick
+from hacourse.engine.clock import next_tick
 from hacourse.events import HostNicProblemCleared, HostNicProblemDetected
 from hacourse.status import HostStatus as S
 
