@@ -1,5 +1,7 @@
 """The Storage Pool Manager: one host holds the SPM lease; losing it means losing VDSM.
 
+Two views are kept apart, as in the real system: the engine's (`holder`, what SpmStarted and
+SpmStopped report) and sanlock's (`lease_owner`, who holds the SPM resource on storage).
 sanlock renews the host's lease every 2*io_timeout; after `8*io_timeout` without a renewal it
 kills the processes holding leases (VDSM on the SPM), and only after `14*io_timeout` may another
 host take the lease ([SL] timeouts.h). So the old SPM always stops before a new one starts.
@@ -7,6 +9,7 @@ host take the lease ([SL] timeouts.h). So the old SPM always stops before a new 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from hacourse.engine.clock import last_tick, next_tick
@@ -22,7 +25,8 @@ class Spm:
     def __init__(self, sim: Simulation, holder: str | None) -> None:
         self.sim = sim
         self.holder = holder
-        self.lease_free_at = 0.0  # when the last holder's host-id lease is dead
+        self.lease_owner = holder
+        self.lease_free_at = 0.0  # when another host may acquire the SPM lease
         self.electing = False
         self.watching: set[str] = set()
 
@@ -34,7 +38,7 @@ class Spm:
         return self.sim.rng(f"sanlock:{host}").randrange(int(self.renewal_s))
 
     def storage_changed(self, host: Host) -> None:
-        if host.name == self.holder and not host.reaches_storage and host.name not in self.watching:
+        if host.name == self.lease_owner and not host.reaches_storage and host.name not in self.watching:
             self.watching.add(host.name)
             self.sim.env.process(self._lease_renewal_fails(host))
 
@@ -47,30 +51,39 @@ class Spm:
             expire_at = last_renewal + 8 * io
             while True:
                 yield env.timeout(max(0.0, expire_at - env.now)) | host.power.changed() | host.nics_changed()
-                if host.reaches_storage or self.holder != host.name:
+                if host.reaches_storage or self.lease_owner != host.name:
                     return
                 if env.now >= expire_at - 1e-9:
                     break
             sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain_name)
+            self.lease_owner = None
             self.lease_free_at = last_renewal + 14 * io
             self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)")
             if host.power.value:
                 sim.record(HostFenced, host=host.name, method="self")
                 host.restart_vdsm()
+            self.start_election()
         finally:
             self.watching.discard(host.name)
 
     def host_gone(self, host: Host, stopped_renewing_at: float) -> None:
         """A fence confirmed the SPM host off; its lease is free 14*io_timeout after its last renewal."""
-        last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
-        self.lease_free_at = max(self.lease_free_at, last_renewal + 14 * self.sim.config["io_timeout"])
+        if self.lease_owner == host.name:
+            last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
+            self.lease_owner = None
+            self.lease_free_at = max(self.lease_free_at, last_renewal + 14 * self.sim.config["io_timeout"])
         self.stop(host.name, "SPM host fenced")
+        self.start_election()
 
     def stop(self, host: str, reason: str) -> None:
+        """The engine stops using `host` as SPM (SpmStop). It frees the lease only if storage is reachable."""
         if self.holder != host:
             return
         self.holder = None
         self.sim.record(SpmStopped, host=host, reason=reason)
+        if self.lease_owner == host and self.sim.hosts[host].reaches_storage:
+            self.lease_owner = None
+            self.lease_free_at = self.sim.env.now
         self.start_election()
 
     def start_election(self) -> None:
@@ -87,16 +100,21 @@ class Spm:
             while self.holder is None:
                 candidates = [h for h in sim.hosts.values() if h.status == HostStatus.UP
                               and h.spec.spm_priority > -1 and h.reaches_storage]
-                if candidates and env.now >= self.lease_free_at:
+                free = self.lease_owner is None and env.now >= self.lease_free_at
+                if candidates and free:
                     candidates.sort(key=lambda h: h.name)
                     sim.rng("ties").shuffle(candidates)  # priority DESC, then RANDOM() ([E] vds_sp.sql)
                     candidates.sort(key=lambda h: -h.spec.spm_priority)
-                    self.holder = candidates[0].name
+                    self.holder = self.lease_owner = candidates[0].name
                     sim.record(SpmStarted, host=self.holder,
                                reason=f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
                                       "among Up hosts that reach storage")
                     return
+                if self.lease_owner is not None:
+                    return  # sanlock still holds it: the lease watcher restarts the election
                 wait = max(period, self.lease_free_at - env.now) if candidates else period
+                if not math.isfinite(wait):
+                    return
                 yield env.timeout(next_tick(env.now + wait - 1e-6, period) - env.now)
         finally:
             self.electing = False
