@@ -14,7 +14,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from hacourse.scenario.errors import SCHEMA, Problem
+from hacourse.scenario.errors import SCHEMA, SEMANTIC, SYNTAX, Problem
 
 Path = tuple[str | int, ...]
 
@@ -86,32 +86,38 @@ class Checker:
         """The Python value of a node, with YAML 1.1 resolution as `safe_load` does it."""
         try:
             return self._constructor.construct_object(node, deep=True)
-        except ConstructorError as exc:
-            self.report(node, path, f"unsupported YAML value: {exc.problem}")
+        except (ConstructorError, ValueError, TypeError) as exc:  # `!!int ten`, `!!timestamp 2020-99-99`
+            problem = exc.problem if isinstance(exc, ConstructorError) else str(exc)
+            self.report(node, path, f"cannot read this YAML value ({problem}); a scenario is plain data "
+                        "(text, numbers, true/false, lists, mappings)", kind=SYNTAX)
             return INVALID
 
     def pairs(self, node: MappingNode, path: Path) -> list[tuple[str, Node, Node]]:
-        """A mapping's (key text, key node, value node) in file order; duplicates are problems.
+        """A mapping's (key text, key node, value node); a key written twice is a problem.
 
-        `<<` merge keys are expanded first, as `safe_load` would. A key is read as the text
-        written in the file, so `1:` is the key '1', as an editor's JSON Schema sees it.
+        `<<` merge keys are expanded as `safe_load` does: a key written in the mapping wins over
+        a merged one. A key is read as the text written in the file, so `1:` is the key '1'.
         """
+        written = {id(key_node) for key_node, _ in node.value}
         self._constructor.flatten_mapping(node)
         seen: dict[str, Node] = {}
+        merged: dict[str, tuple[Node, Node]] = {}
         result = []
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self.report(key_node, path, f"a key must be a plain name, found {found(key_node)}")
                 continue
             key = str(key_node.value)
-            if key in seen:
+            if id(key_node) not in written:
+                merged[key] = (key_node, value_node)
+            elif key in seen:
                 first = seen[key].start_mark.line + 1
                 self.report(key_node, path + (key,), f"duplicate key '{key}' (first at line {first})",
-                            kind="semantic")
-                continue
-            seen[key] = key_node
-            result.append((key, key_node, value_node))
-        return result
+                            kind=SEMANTIC)
+            else:
+                seen[key] = key_node
+                result.append((key, key_node, value_node))
+        return [(key, *nodes) for key, nodes in merged.items() if key not in seen] + result
 
 
 def found(node: Node) -> str:
@@ -122,8 +128,8 @@ def found(node: Node) -> str:
         return "a list"
     try:
         value = SafeConstructor().construct_object(node, deep=True)
-    except ConstructorError:
-        return f"a value tagged {node.tag}"
+    except (ConstructorError, ValueError, TypeError):
+        value = node
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -134,7 +140,12 @@ def found(node: Node) -> str:
         return f"the number {value:g}"
     if isinstance(value, str):
         return f"text '{value}'"
-    return f"a {type(value).__name__} ({node.value})"
+    return f"'{node.value}' of YAML type {yaml_tag(node)}"
+
+
+def yaml_tag(node: Node) -> str:
+    """`tag:yaml.org,2002:binary` -> `!!binary`, as it is written in a file."""
+    return node.tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def compose(text: str, checker: Checker) -> Node | None:
@@ -148,8 +159,8 @@ def compose(text: str, checker: Checker) -> Node | None:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         checker.problems.append(
-            Problem(checker.source, line, column, "", f"YAML syntax error: {what}{context}", "syntax")
+            Problem(checker.source, line, column, "", f"YAML syntax error: {what}{context}", SYNTAX)
         )
     except yaml.YAMLError as exc:
-        checker.problems.append(Problem(checker.source, None, None, "", f"YAML error: {exc}", "syntax"))
+        checker.problems.append(Problem(checker.source, None, None, "", f"YAML error: {exc}", SYNTAX))
     return None

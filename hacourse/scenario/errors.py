@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SYNTAX, SCHEMA, SEMANTIC = "syntax", "schema", "semantic"
-"""Problem kinds. `schema` problems are the ones the JSON Schema also reports (an editor flags
+FILE, SYNTAX, SCHEMA, SEMANTIC = "file", "syntax", "schema", "semantic"
+"""Problem kinds. `file`: the file cannot be read (or written); `syntax`: it is not plain YAML
+data; `schema` problems are the ones the JSON Schema also reports (an editor flags
 them while typing); `semantic` ones (references between sections, duplicate names, memory sums,
 fault times against the duration) only the loader can see."""
 

@@ -14,9 +14,11 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from hacourse.scenario.checker import INVALID, Checker, Path, allowed_list, did_you_mean, found
+from hacourse.scenario.checker import INVALID, Checker, Path, allowed_list, did_you_mean, found, yaml_tag
+from hacourse.scenario.errors import SYNTAX
 
 
 class Kind:
@@ -24,6 +26,10 @@ class Kind:
 
     def check(self, node: Node, path: Path, checker: Checker) -> Any:
         checker.nodes[path] = node
+        if node.tag not in SafeConstructor.yaml_constructors:
+            checker.report(node, path, f"unsupported YAML tag {yaml_tag(node)}; a scenario is plain data (text, "
+                           "numbers, true/false, lists, mappings)", kind=SYNTAX)
+            return INVALID
         return self._check(node, path, checker)
 
     def _check(self, node: Node, path: Path, checker: Checker) -> Any:

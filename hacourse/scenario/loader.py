@@ -11,7 +11,7 @@ from hacourse import model
 from hacourse.profiles import PROFILES
 from hacourse.scenario.checker import Checker, compose
 from hacourse.scenario.definition import SCENARIO
-from hacourse.scenario.errors import Problem, ScenarioError
+from hacourse.scenario.errors import FILE, Problem, ScenarioError
 from hacourse.scenario.references import check_references
 
 
@@ -47,7 +47,7 @@ def _read(path: str | Path) -> str:
         message = f"not a text file (UTF-8 expected): {exc.reason} at byte {exc.start}"
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc}"
-    raise ScenarioError([Problem(str(path), None, None, "", message, "syntax")])
+    raise ScenarioError([Problem(str(path), None, None, "", message, FILE)])
 
 
 def _check(text: str, checker: Checker) -> dict:

@@ -38,26 +38,34 @@ def _report(checker: Checker, path: Path, message: str) -> None:
     checker.report_at(path, message, SEMANTIC)
 
 
-def _unique(data: dict, section: str, checker: Checker) -> dict[str, dict]:
+class Known(dict[str, tuple[int, dict]]):
+    """A section's items by name, with their index; `judged` is False when a reference to the
+    section cannot be judged (the section is missing or an item's name has a problem)."""
+
+    judged: bool = True
+
+
+def _unique(data: dict, section: str, checker: Checker) -> Known:
     """The section's items by name; a repeated name is a problem at its second use."""
-    first: dict[str, int] = {}
-    by_name: dict[str, dict] = {}
+    known = Known()
+    known.judged = section in data and (section,) not in checker.broken
+    for i in range(len(data.get(section) or ())):
+        if (section, i) in checker.broken or (section, i, "name") in checker.broken:
+            known.judged = False
     for i, item in _items(data, section):
         name = item.get("name")
-        if name is None:
-            continue
-        if name in first:
+        if name in known:
             _report(checker, (section, i, "name"),
-                    f"duplicate name '{name}'; {section}[{first[name]}] already has it")
-            continue
-        first[name] = i
-        by_name[name] = item
-    return by_name
+                    f"duplicate name '{name}'; {section}[{known[name][0]}] already has it")
+        elif name is not None:
+            known[name] = (i, item)
+    return known
 
 
-def _reference(name: object, known: dict[str, dict], what: str, path: Path, checker: Checker) -> bool:
-    if name is None or name in known:
-        return name is not None
+def _reference(name: object, known: Known, what: str, path: Path, checker: Checker) -> bool:
+    """Whether `name` names an item of `known`; a name that does not is a problem."""
+    if name is None or name in known or not known.judged:
+        return name in known
     _report(checker, path, f"unknown {what} '{name}'; allowed: {allowed_list(list(known))}"
             f"{did_you_mean(name, known)}")
     return False
@@ -77,7 +85,7 @@ def _check_management_network(data: dict, checker: Checker) -> None:
                 f"and networks[{management[0][0]}] is it")
 
 
-def _check_nics(host: dict, networks: dict[str, dict], path: Path, checker: Checker) -> None:
+def _check_nics(host: dict, networks: Known, path: Path, checker: Checker) -> None:
     carried: dict[str, str] = {}
     for nic, network in (host.get("nics") or {}).items():
         if not _reference(network, networks, "network", path + (nic,), checker):
@@ -88,16 +96,16 @@ def _check_nics(host: dict, networks: dict[str, dict], path: Path, checker: Chec
         carried.setdefault(network, nic)
 
 
-def _check_spm(spm: object, hosts: dict[str, dict], checker: Checker) -> None:
+def _check_spm(spm: object, hosts: Known, checker: Checker) -> None:
     if not _reference(spm, hosts, "host", ("spm",), checker):
         return
-    if hosts[spm].get("spm_priority") == -1:
-        eligible = [name for name, host in hosts.items() if host.get("spm_priority", 0) != -1]
+    if hosts[spm][1].get("spm_priority") == -1:
+        eligible = [name for name, (_, host) in hosts.items() if host.get("spm_priority", 0) != -1]
         _report(checker, ("spm",), f"host '{spm}' has spm_priority -1 (never SPM); allowed: hosts with "
                 f"spm_priority 0..10: {allowed_list(eligible)}")
 
 
-def _check_vms(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
+def _check_vms(data: dict, hosts: Known, checker: Checker) -> None:
     """VMs must fit in their host's memory (the model does not overcommit memory)."""
     placed: dict[str, list[tuple[str, float]]] = {}
     for i, vm in _items(data, "vms"):
@@ -105,7 +113,7 @@ def _check_vms(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
         if not _reference(host, hosts, "host", ("vms", i, "host"), checker):
             continue
         placed.setdefault(host, []).append((vm.get("name", f"vms[{i}]"), vm.get("memory_gb", 0)))
-        capacity = hosts[host].get("memory_gb")
+        capacity = hosts[host][1].get("memory_gb")
         total = sum(memory for _, memory in placed[host])
         if capacity is not None and total > capacity and total - placed[host][-1][1] <= capacity:
             listed = ", ".join(f"{name} {memory:g}" for name, memory in placed[host])
@@ -114,7 +122,7 @@ def _check_vms(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
                     f"({listed}); allowed: at most {capacity:g} GiB of VMs per host")
 
 
-def _check_faults(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
+def _check_faults(data: dict, hosts: Known, checker: Checker) -> None:
     duration = data.get("duration", model.Scenario.duration)
     for i, fault in _items(data, "faults"):
         at = fault.get("at")
@@ -124,10 +132,12 @@ def _check_faults(data: dict, hosts: dict[str, dict], checker: Checker) -> None:
         host = fault.get("host")
         if not _reference(host, hosts, "host", ("faults", i, "host"), checker):
             continue
+        index, item = hosts[host]
         nic = fault.get("nic")
-        nics = hosts[host].get("nics") or {}
-        if nic is not None and nic not in nics and nic not in nics.values():
-            names = list(nics) + list(dict.fromkeys(nics.values()))
-            _report(checker, ("faults", i, "nic"),
-                    f"host '{host}' has no NIC or network '{nic}'; allowed: NICs {', '.join(nics)}, "
-                    f"networks {', '.join(dict.fromkeys(nics.values()))}{did_you_mean(nic, names)}")
+        nics = item.get("nics") or {}
+        if nic is None or nic in nics or nic in nics.values() or checker.is_broken(("hosts", index, "nics")):
+            continue
+        names = list(nics) + list(dict.fromkeys(nics.values()))
+        _report(checker, ("faults", i, "nic"),
+                f"host '{host}' has no NIC or network '{nic}'; allowed: NICs {', '.join(nics)}, "
+                f"networks {', '.join(dict.fromkeys(nics.values()))}{did_you_mean(nic, names)}")

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from hacourse.scenario.checker import allowed_list, did_you_mean
-from hacourse.scenario.errors import Problem, ScenarioError
+from hacourse.scenario.errors import FILE, Problem, ScenarioError
 from hacourse.scenario.generate import SCHEMA_PATH
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
@@ -72,7 +72,7 @@ def write_starter(path: str | Path, from_name: str | None = None) -> Path:
     path = Path(path)
     if path.exists():
         raise ScenarioError([Problem(str(path), None, None, "", "the file already exists; not overwritten "
-                                     "(choose another name, or delete it first)", "syntax")])
+                                     "(choose another name, or delete it first)", FILE)])
     body = _shipped(from_name) if from_name else STARTER.format(file=path, title=_title(path))
     lines = [line for line in body.splitlines(keepends=True) if not line.startswith(SCHEMA_COMMENT)]
     path.write_text(schema_comment(path) + "\n" + "".join(lines), encoding="utf-8")
@@ -106,7 +106,7 @@ def _shipped(name: str) -> str:
     key = name.removesuffix(".yaml")
     if key not in shipped:
         raise ScenarioError([Problem(name, None, None, "", f"no shipped scenario named '{key}'; allowed: "
-                                     f"{allowed_list(sorted(shipped))}{did_you_mean(key, shipped)}", "syntax")])
+                                     f"{allowed_list(sorted(shipped))}{did_you_mean(key, shipped)}", FILE)])
     return shipped[key].read_text(encoding="utf-8")
 
 
