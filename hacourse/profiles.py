@@ -60,6 +60,9 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 1,  # 3.3.1: single attempt
     "RetryToRunAutoStartVmLongIntervalInSeconds": None,  # no long retries before 4.4
     "MaxTimeAutoStartBlockedOnPriority": 0,  # no priority ordering of HA restarts before 4.4
+    "vm_leases": False,  # VM storage leases arrived in 4.1; a lease: true VM is an ordinary HA VM here
+    "NumberVdsRefreshesBeforeTryToStartUnknownVms": 10,  # polls; [CFG], used with VM leases
+    "NumberVdsRefreshesBeforeRetryToStartUnknownVms": 100,  # polls (+1); [CFG]
     # --- behaviour switches that differ between eras (data, not branches) ---
     "migrate_paused_vms": "none",  # 3.2-3.4 reject any Paused VM (MIGRATE_PAUSED_VM_IS_UNSUPPORTED)
     "migrate_multiple_vms_all_or_nothing": False,  # 4.4+ MigrateMultipleVms validation
@@ -85,6 +88,7 @@ OVIRT_45: dict[str, float | int | bool | None] = {
     "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 10,  # [CFG]
     "RetryToRunAutoStartVmLongIntervalInSeconds": 1800,  # [CFG], 4.4+
     "MaxTimeAutoStartBlockedOnPriority": 600,  # s; HaAutoStartVmsRunner, 4.4+
+    "vm_leases": True,  # VdsManager.restartVmsWithLeaseIfNeeded, 4.1+
     "migrate_paused_vms": "not_eio",  # 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
     "migrate_multiple_vms_all_or_nothing": True,  # MigrateMultipleVmsCommand.validate, 4.4+
     "default_resume_behavior": "auto_resume",  # VmBase default; HA VMs with a lease are forced to kill

@@ -240,3 +240,35 @@ def test_rhev_3_3_restarts_ha_vms_at_its_one_minute_runner_without_priority_bloc
     log = run("pacific-mgmt-down")
     started = of(log, "HaRestartAttempted", result="started")
     assert len({r.t for r in started}) == 1 and started[0].t % RHEV["AutoStartVmsRunnerIntervalInSeconds"] == 0
+
+
+# --- VM leases (4.1+): HA restart without fencing, never twice ---------------------------------
+
+def lease_variant(fault: dict):
+    return run("pacific-power-loss-no-pm", engine_profile="ovirt-4.5", faults=[fault],
+               vms=[{"name": "db1", "host": "pacific", "memory_gb": 4, "ha": True, "priority": "high",
+                     "lease": True},
+                    {"name": "web1", "host": "pacific", "memory_gb": 1}])
+
+
+def test_an_ha_vm_with_a_lease_restarts_without_fencing_once_its_lease_expired():
+    log = lease_variant({"at": 60, "action": "power_off", "host": "pacific"})
+    assert of(log, "HostFenced") == []
+    down = first(log, "VmStatusChanged", vm="db1", new="Down")
+    assert down.t - 60 >= 14 * OVIRT["io_timeout"]
+    assert of(log, "VmStatusChanged", vm="db1")[-1].host == "atlantic"
+    assert of(log, "VmStatusChanged", vm="web1")[-1].new == "Unknown"  # no lease: it waits
+
+
+def test_an_ha_vm_with_a_lease_is_not_restarted_while_its_host_still_runs_it():
+    log = lease_variant({"at": 60, "action": "ifdown", "host": "pacific", "nic": "ovirtmgmt"})
+    attempts = of(log, "HaRestartAttempted", vm="db1")
+    assert attempts and all("lease still held" in r.result for r in attempts)
+    assert of(log, "VmStatusChanged", vm="db1")[-1].new == "Unknown"
+
+
+def test_rhev_3_3_has_no_vm_leases():
+    log = run("pacific-power-loss-no-pm",
+              vms=[{"name": "db1", "host": "pacific", "memory_gb": 4, "ha": True, "lease": True}],
+              faults=[{"at": 60, "action": "power_off", "host": "pacific"}])
+    assert of(log, "HaRestartAttempted") == []

@@ -32,6 +32,36 @@ class HaRestarter:
                 self.running = True
                 self.sim.env.process(self._runner())
 
+    def restart_unknown_with_lease(self, vm: Vm, host_name: str) -> None:
+        """4.1+: an HA VM with a storage lease on a NonResponsive host restarts without fencing."""
+        if self.sim.config["vm_leases"] and vm.spec.ha and vm.spec.lease:
+            self.sim.env.process(self._lease_restart(vm, host_name))
+
+    def _lease_restart(self, vm: Vm, host_name: str):
+        """Try after NumberVdsRefreshesBeforeTryToStartUnknownVms polls, then every ...Retry... polls.
+
+        The start succeeds only once the old host stopped renewing the VM's lease for
+        14 x io_timeout; a host that still runs the VM (only its management network is down)
+        keeps renewing it, so the VM can never run twice.
+        """
+        sim, env, config = self.sim, self.sim.env, self.sim.config
+        poll = config["VdsRefreshRate"]
+        wait = config["NumberVdsRefreshesBeforeTryToStartUnknownVms"] * poll
+        storage = sim.storage[host_name]
+        while vm.status == VmStatus.UNKNOWN and vm.host == host_name:
+            yield env.timeout(wait)
+            if vm.status != VmStatus.UNKNOWN or vm.host != host_name:
+                return
+            stopped = storage.lost_at
+            if stopped is not None and env.now - stopped >= 14 * config["io_timeout"]:
+                vm.pause_reason = None
+                vm.set_status(VmStatus.DOWN, f"its VM lease expired on {host_name}: safe to restart")
+                self.enqueue(vm)
+                return
+            sim.record(HaRestartAttempted, vm=vm.name, host="",
+                       result=f"VM lease still held by {host_name}; retry later")
+            wait = (config["NumberVdsRefreshesBeforeRetryToStartUnknownVms"] + 1) * poll
+
     def wake(self) -> None:
         """A host came Up: queued VMs may fit now, so retry them at the next runner tick."""
         for name in self.retry_at:

@@ -203,6 +203,7 @@ class Simulation:
         for vm in self.vms_on(host.name):
             if vm.status != VmStatus.UNKNOWN:
                 vm.set_status(VmStatus.UNKNOWN, "host is NonResponsive")
+                self.ha.restart_unknown_with_lease(vm, host.name)
         self.fencing.treat(host, last_seen)
 
     def host_confirmed_down(self, host: Host) -> None:
