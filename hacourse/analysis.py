@@ -291,6 +291,64 @@ def powered_off(log: Sequence[ev.Record], t: float) -> set[str]:
     return off
 
 
+@dataclass(frozen=True)
+class NicRule:
+    """How the engine's required-NIC rule played out on one host (`HostMonitoring.checkVdsInterfaces`).
+
+    The NIC goes down; the engine only notices at the host's next statistics refresh (every
+    `VdsRefreshRate` x `NumberVmRefreshesBeforeSave` = 15 s); the host turns NonOperational once
+    `NicDHCPDelayGraceInMS` (60, in seconds despite the name) has passed since then.
+    """
+
+    host: str
+    nic: str
+    network: str
+    went_down: float
+    engine_saw: float | None
+    grace_s: float | None
+    non_operational: float | None
+
+
+def nic_rule(log: Sequence[ev.Record], host: str) -> NicRule | None:
+    """The first required-NIC episode on `host`, or None if no NIC of it went down."""
+    down = next((r for r in log if isinstance(r, ev.NicDown) and r.host == host), None)
+    if down is None:
+        return None
+    later = [r for r in log if r.t >= down.t]
+    seen = next((r for r in later if isinstance(r, ev.HostNicProblemDetected) and r.host == host), None)
+    nonop = next((r for r in later if isinstance(r, ev.HostStatusChanged) and r.host == host
+                  and r.new == HostStatus.NON_OPERATIONAL), None)
+    return NicRule(host, down.nic, down.network, down.t, seen.t if seen else None,
+                   seen.grace_s if seen else None, nonop.t if nonop else None)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A VM's stay in Paused: where it paused, why, and where (and when) it ran again."""
+
+    vm: str
+    host: str
+    start: float
+    reason: str
+    end: float | None  # None: still paused when the log ends
+    resumed_on: str | None
+
+
+def pauses(log: Sequence[ev.Record], scenario: Scenario | None = None) -> list[Pause]:
+    """Every Paused stretch of every VM, in the order they began."""
+    out = []
+    final = end_of(log)
+    for spans in vm_intervals(log, scenario).values():
+        for i, s in enumerate(spans):
+            if s.status != VmStatus.PAUSED:
+                continue
+            nxt = spans[i + 1] if i + 1 < len(spans) else None
+            ended = nxt is not None or s.end < final
+            out.append(Pause(s.vm, s.host, s.start, s.reason, s.end if ended else None,
+                             nxt.host if nxt is not None and nxt.status != VmStatus.PAUSED else None))
+    return sorted(out, key=lambda p: (p.start, p.vm))
+
+
 def faults(log: Sequence[ev.Record], until: float | None = None) -> list[ev.FaultInjected]:
     return [r for r in _upto(log, until) if isinstance(r, ev.FaultInjected)]
 
@@ -379,14 +437,17 @@ def _describe(r: ev.Record) -> tuple[str, str]:
         return NORMAL, (f"Migration completed (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}, "
                         f"Duration: {r.duration_s:.0f} sec, Actual downtime: {r.downtime_ms}ms).")
     if isinstance(r, ev.MigrationFailed):
-        return ERROR, (f"Migration failed (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}): "
-                       f"{r.reason}.")
+        return ERROR, (f"Migration failed (VM: {r.vm}, Source: {r.source}, "
+                       f"Destination: {r.destination or 'none chosen'}): {r.reason}.")
+    if isinstance(r, ev.FenceAttempted):
+        return WARNING, f"Fencing host {r.host} with {r.method}: {r.result}."
     if isinstance(r, ev.HostFenced):
         return ALERT, f"Host {r.host} was fenced ({r.method})."
     if isinstance(r, ev.FencingSkipped):
         return WARNING, f"Fencing of host {r.host} skipped: {r.reason}."
     if isinstance(r, ev.HaRestartAttempted):
-        return NORMAL if r.result == "started" else WARNING, f"Highly available VM {r.vm} restart on {r.host}: {r.result}."
+        where = f" on {r.host}" if r.host else ""
+        return NORMAL if r.result == "started" else WARNING, f"Highly available VM {r.vm} restart{where}: {r.result}."
     if isinstance(r, ev.HostPoweredOff):
         return WARNING, f"Host {r.host} powered off ({r.reason})."
     if isinstance(r, ev.HostPoweredOn):
