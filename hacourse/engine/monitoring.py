@@ -102,12 +102,12 @@ class HostMonitor:
         yield env.timeout(next_tick(env.now + 1e-6, poll) - env.now)
         if not host.answers_engine:
             return
-        if host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
+        if host.status == S.CONNECTING and host.vdsm_restarted:
+            sim.initialize_host(host, "VDSM restarted and is recovering")
+        elif host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
             host.set_status(S.NON_OPERATIONAL, "VDSM answers again; the host is still NonOperational")
-        elif host.status == S.CONNECTING and not host.vdsm_restarted:
+        elif host.status == S.CONNECTING:
             host.set_status(S.UP, "VDSM answers again")
             sim.host_activated(host)
-        elif host.status == S.CONNECTING:
-            sim.initialize_host(host, "VDSM restarted and is recovering")
         elif host.status in (S.NON_RESPONSIVE, S.REBOOT):
             sim.initialize_host(host, "VDSM answers; host initializing")

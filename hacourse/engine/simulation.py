@@ -43,6 +43,7 @@ class Simulation:
         self.config = scenario.config()
         self.log: list[Record] = []
         self._rngs: dict[str, random.Random] = {}
+        self._recovering: set[str] = set()  # hosts whose auto-recovery actor runs
         self.roles = {n.name: n.role for n in scenario.networks}
         self.domain_name = scenario.storage_domains[0].name if scenario.storage_domains else "storage"
         self.stats_period = self.config["VdsRefreshRate"] * self.config["NumberVmRefreshesBeforeSave"]
@@ -175,7 +176,9 @@ class Simulation:
         if self.spm.holder == host.name:
             self.spm.stop(host.name, "SPM host left Up (ResetIrs)")
         self.migrations.evacuate(host, f"{host.name} is NonOperational")
-        self.env.process(self._auto_recovery(host))
+        if host.name not in self._recovering:
+            self._recovering.add(host.name)
+            self.env.process(self._auto_recovery(host))
 
     def _auto_recovery(self, host: Host):
         """AutoRecoveryManager: every AutoRecoverySchedule, re-activate NonOperational hosts that look fine.
@@ -184,14 +187,17 @@ class Simulation:
         change on the host instead of waking every five minutes for nothing.
         """
         period = self.config["AutoRecoverySchedule"]
-        while host.status == HostStatus.NON_OPERATIONAL:
-            yield self.env.timeout(next_tick(self.env.now + 1e-6, period) - self.env.now)
-            if host.status != HostStatus.NON_OPERATIONAL:
-                return
-            if host.answers_engine and host.reaches_storage and not self._required_nics_down(host):
-                self.initialize_host(host, "AutoRecoveryManager: host re-activated")
-                return
-            yield host.nics_changed() | host.reachability_changed()
+        try:
+            while host.status == HostStatus.NON_OPERATIONAL:
+                yield self.env.timeout(next_tick(self.env.now + 1e-6, period) - self.env.now)
+                if host.status != HostStatus.NON_OPERATIONAL:
+                    return
+                if host.answers_engine and host.reaches_storage and not self._required_nics_down(host):
+                    self.initialize_host(host, "AutoRecoveryManager: host re-activated")
+                    return
+                yield host.nics_changed() | host.reachability_changed()
+        finally:
+            self._recovering.discard(host.name)
 
     def _required_nics_down(self, host: Host) -> list:
         return [n for n in host.nics.values() if not n.up and self.scenario.network(n.network).required]
