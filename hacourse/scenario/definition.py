@@ -116,7 +116,7 @@ SCENARIO = Record("a scenario", model.Scenario, {
                       required=True),
     "storage_domains": Field(ListOf(STORAGE_DOMAIN, what="storage domains"), "the data center's storage "
                              "domains", default=()),
-    "spm": Field(Nullable(Text()), "the host holding the SPM role at t=0; null: none yet", default=None),
+    "spm": Field(Nullable(Text()), "the host holding the SPM role at t=0; null: no host holds it at t=0", default=None),
     "hosts": Field(ListOf(HOST, min_items=1, what="hosts"), "the cluster's hosts", required=True),
     "vms": Field(ListOf(VM, what="VMs"), "the VMs and where they run at t=0", default=()),
     "faults": Field(ListOf(FAULT, what="faults"), "admin actions and failures, at times"),
