@@ -15,11 +15,12 @@ the share of hosts (or VMs) in each status over time.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -37,6 +38,16 @@ MAX_HOST_LANES = 16
 MAX_VM_LANES = 30
 LANE_HEIGHT = 0.76
 GROUP_GAP = 0.9  # lanes of space above each group heading
+
+NIC_DOWN, ENGINE_SAW, MIGRATION_FAILED = "NIC down", "engine saw the NIC down", "migration failed"
+MIGRATING, WAITING, FAULT, NOW = "migrating (copying memory)", "waiting for a migration slot", "fault", "now"
+SPM, NO_SPM = "SPM", "no SPM"
+_MARKERS = {ENGINE_SAW: "v", MIGRATION_FAILED: "X"}
+LEGEND_ORDER = (SPM, NO_SPM, *palette.STATUS_COLORS, NIC_DOWN, ENGINE_SAW, WAITING, MIGRATING, MIGRATION_FAILED,
+                FAULT, NOW)
+LIVE_LEGEND = (SPM, "Up", "NonOperational", "NonResponsive", "Connecting", "Paused", "MigratingFrom", "Down",
+               NIC_DOWN, ENGINE_SAW, WAITING, MIGRATING, FAULT, NOW)
+"""What a live timeline explains from the start, so its legend does not change under the student."""
 
 
 @dataclass(frozen=True)
@@ -101,13 +112,13 @@ def _spm_lane(spm: list[an.SpmInterval], t0: float, until: float) -> Lane:
     spans, labels, cursor = [], [], t0
     for s in spm:
         if s.start > cursor:
-            spans.append(Span(cursor, s.start, "no SPM", palette.NO_SPM_COLOR, hatch="xx"))
+            spans.append(Span(cursor, s.start, NO_SPM, palette.NO_SPM_COLOR, hatch="xx"))
             labels.append((cursor, s.start, "no SPM"))
-        spans.append(Span(s.start, s.end, "SPM", palette.SPM_COLOR))
+        spans.append(Span(s.start, s.end, SPM, palette.SPM_COLOR))
         labels.append((s.start, s.end, f"SPM on {s.host}"))
         cursor = max(cursor, s.end)
     if cursor < until:
-        spans.append(Span(cursor, until, "no SPM", palette.NO_SPM_COLOR, hatch="xx"))
+        spans.append(Span(cursor, until, NO_SPM, palette.NO_SPM_COLOR, hatch="xx"))
         labels.append((cursor, until, "no SPM"))
     return Lane("spm", "SPM", "spm", tuple(spans), labels=tuple(labels))
 
@@ -133,7 +144,7 @@ def _host_lane(host: str, spans: list[an.HostInterval], nics: list[an.NicDownInt
                seen: list[tuple[float, str]], graces: list[Span]) -> Lane:
     colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
     labels = tuple((s.start, s.end, s.status) for s in spans if s.status != "Up")
-    strips = tuple(Span(n.start, n.end, "NIC down", palette.NIC_DOWN_COLOR, text=f"{n.nic} ({n.network}) down")
+    strips = tuple(Span(n.start, n.end, NIC_DOWN, palette.NIC_DOWN_COLOR, text=f"{n.nic} ({n.network}) down")
                    for n in nics)
     return Lane(f"host:{host}", host, "host", colored, strips + tuple(graces), labels, tuple(seen))
 
@@ -160,9 +171,9 @@ def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan
     for m in moves:
         copying = m.transfer_start if m.transfer_start is not None else m.end
         if copying > m.requested:
-            overlays.append(Span(m.requested, copying, "waiting for a migration slot", "none", hatch=".."))
+            overlays.append(Span(m.requested, copying, WAITING, "none", hatch=".."))
         if m.transfer_start is not None and m.end > m.transfer_start:
-            overlays.append(Span(m.transfer_start, m.end, "migrating (copying memory)", "none",
+            overlays.append(Span(m.transfer_start, m.end, MIGRATING, "none",
                                  text=f"{m.source} → {m.destination}", hatch="///"))
         if m.outcome == "failed":
             marks.append((m.end, f"migration failed: {m.reason}"))
@@ -239,7 +250,7 @@ def _time_ticks(t0: float, end: float, most: int = 12) -> list[float]:
     return [first + i * step for i in range(int((end - first) // step) + 1)]
 
 
-def _lane_positions(lanes: Sequence[Lane]) -> tuple[list[float], list[tuple[float, str]]]:
+def lane_positions(lanes: Sequence[Lane]) -> tuple[list[float], list[tuple[float, str]]]:
     """y of each lane (top = 0, growing down) and the group headings, centred in the gaps."""
     ys: list[float] = []
     headings: list[tuple[float, str]] = []
@@ -265,67 +276,89 @@ def _fits(start: float, end: float, text: str, span: float, width_in: float) -> 
     return (end - start) / span * width_in * 72 > 5.2 * len(text) + 6
 
 
-def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
-               fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
-               title: str | None = None, xmax: float | None = None) -> Axes:
-    """Draw prepared lanes; every span is a Rectangle whose gid is `lane key|status` (tests read them).
+def _legend_rank(key: str) -> tuple[int, str]:
+    return (LEGEND_ORDER.index(key) if key in LEGEND_ORDER else len(LEGEND_ORDER), key)
 
-    The lanes stop at `end`; the axis may reach on to `xmax`, leaving room for what comes next.
+
+def legend_handle(key: str) -> Artist:
+    """The legend entry for a legend key (a status, or one of the constants above)."""
+    if key == NIC_DOWN:
+        return Patch(facecolor=palette.NIC_DOWN_COLOR, label="required NIC down")
+    if key in _MARKERS:
+        return Line2D([], [], marker=_MARKERS[key], color="black", linestyle="none", label=key)
+    if key in (MIGRATING, WAITING):
+        return Patch(facecolor="white", edgecolor=palette.MIGRATION_EDGE, hatch="///" if key == MIGRATING else "..",
+                     label=key)
+    if key == FAULT:
+        return Line2D([], [], color=palette.FAULT_COLOR, linestyle="--", label="fault injected")
+    if key == NOW:
+        return Line2D([], [], color=palette.NOW_COLOR, linewidth=1.6, label="current time")
+    if key == SPM:
+        return Patch(facecolor=palette.SPM_COLOR, label="SPM role held")
+    if key == NO_SPM:
+        return Patch(facecolor=palette.NO_SPM_COLOR, hatch="xx", label="no SPM")
+    return Patch(facecolor=palette.status_color(key), edgecolor="grey", label=key)
+
+
+def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float, end: float, xmax: float, *,
+                 fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
+                 ) -> tuple[list[Artist], set[str]]:
+    """The changing part of a timeline: spans, labels, marks, faults, the now line.
+
+    Returns the artists it added (a live view redraws just these) and the legend keys of
+    what they show. Every span is a Rectangle whose gid is `lane key|status` (tests read them).
     """
-    ys, headings = _lane_positions(lanes)
-    xmax = max(end, xmax or end)
     span = xmax - t0
-    bbox = ax.get_position()
-    width_in = max(1.0, bbox.width * ax.figure.get_figwidth())
-    used: dict[str, Patch] = {}
+    width_in = max(1.0, ax.get_position().width * ax.figure.get_figwidth())
+    used: set[str] = set()
+    made: list[Artist] = []
     h = LANE_HEIGHT
     for lane, y in zip(lanes, ys):
         for s in lane.spans:
-            ax.add_patch(Rectangle((s.start, y - h / 2), s.end - s.start, h, facecolor=s.color,
-                                   edgecolor="white", linewidth=0.6, hatch=s.hatch, gid=f"{lane.key}|{s.status}"))
-            used.setdefault(s.status, Patch(facecolor=s.color, edgecolor="grey", hatch=s.hatch, label=s.status))
+            made.append(ax.add_artist(Rectangle(
+                (s.start, y - h / 2), s.end - s.start, h, facecolor=s.color, edgecolor="white", linewidth=0.6,
+                hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
+            used.add(s.status)
         for s in lane.overlays:
-            if s.status == "NIC down":
-                ax.add_patch(Rectangle((s.start, y + h / 2 - 0.16), s.end - s.start, 0.16, facecolor=s.color,
-                                       edgecolor="none", gid=f"{lane.key}|{s.status}"))
-                used.setdefault(s.status, Patch(facecolor=s.color, label="required NIC down"))
-                continue
-            if s.status == "grace":
-                ax.annotate("", xy=(s.end, y - 0.12), xytext=(s.start, y - 0.12), gid=f"{lane.key}|grace",
-                            arrowprops={"arrowstyle": "|-|,widthA=0.25,widthB=0.25", "color": "white", "lw": 1.2})
+            if s.status == NIC_DOWN:
+                made.append(ax.add_artist(Rectangle((s.start, y + h / 2 - 0.16), s.end - s.start, 0.16,
+                                                    facecolor=s.color, edgecolor="none", gid=f"{lane.key}|{s.status}")))
+                used.add(s.status)
+            elif s.status == "grace":
+                made += ax.plot([s.start, s.end], [y - 0.12, y - 0.12], color="white", linewidth=1.2, marker="|",
+                                markersize=6, gid=f"{lane.key}|grace")
                 if s.text and _fits(s.start, s.end, s.text, span, width_in):
-                    ax.text((s.start + s.end) / 2, y + 0.1, s.text, ha="center", va="center", fontsize=7.5,
-                            color="white", clip_on=True)
-                continue
-            ax.add_patch(Rectangle((s.start, y - h / 2), s.end - s.start, h, facecolor="none",
-                                   edgecolor=palette.MIGRATION_EDGE, linewidth=0.8, hatch=s.hatch,
-                                   gid=f"{lane.key}|{s.status}"))
-            used.setdefault(s.status, Patch(facecolor="white", edgecolor=palette.MIGRATION_EDGE,
-                                            hatch=s.hatch, label=s.status))
-            if s.text:
-                ax.annotate("", xy=(s.end, y), xytext=(s.start, y),
-                            arrowprops={"arrowstyle": "-|>", "color": palette.MIGRATION_EDGE, "lw": 1.2})
+                    made.append(ax.text((s.start + s.end) / 2, y + 0.1, s.text, ha="center", va="center",
+                                        fontsize=7.5, color="white", clip_on=True))
+            else:
+                made.append(ax.add_artist(Rectangle(
+                    (s.start, y - h / 2), s.end - s.start, h, facecolor="none", edgecolor=palette.MIGRATION_EDGE,
+                    linewidth=0.8, hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
+                used.add(s.status)
+                if s.text:  # an arrow from source to destination: a line and a head
+                    made += ax.plot([s.start, s.end], [y, y], color=palette.MIGRATION_EDGE, linewidth=1.2,
+                                    marker=">", markevery=[1], markersize=5, gid=f"{lane.key}|arrow")
         for start, stop, text in lane.labels:
             if _fits(start, stop, text, span, width_in):
                 fill = next((s.color for s in lane.spans if s.start <= start < s.end), "#ffffff")
-                ax.text((start + stop) / 2, y, text, ha="center", va="center", fontsize=8,
-                        color=palette.text_color(fill) if fill.startswith("#") else "black", clip_on=True)
+                made.append(ax.text((start + stop) / 2, y, text, ha="center", va="center", fontsize=8, clip_on=True,
+                                    color=palette.text_color(fill) if fill.startswith("#") else "black"))
         for t, text in lane.marks:
-            ax.plot([t], [y - h / 2 - 0.02], marker="v" if "sees" in text else "X", color="black",
-                    markersize=7, linestyle="none", gid=f"{lane.key}|{text}", clip_on=False)
-            key = "engine saw the NIC down" if "sees" in text else "migration failed"
-            used.setdefault(key, Line2D([], [], marker="v" if "sees" in text else "X", color="black",
-                                        linestyle="none", label=key))
+            key = ENGINE_SAW if "sees" in text else MIGRATION_FAILED
+            made += ax.plot([t], [y - h / 2 - 0.02], marker=_MARKERS[key], color="black", markersize=7,
+                            linestyle="none", gid=f"{lane.key}|{text}", clip_on=False)
+            used.add(key)
         if lane.shares:
-            xs = list(lane.share_times) + [end]
+            xs = [*lane.share_times, end]
             bottom = [0.0] * len(lane.share_times)
             for status, fractions in lane.shares:
                 top = [b + f for b, f in zip(bottom, fractions)]
                 lo = [y + h / 2 - b * h for b in bottom] + [y + h / 2 - bottom[-1] * h]
                 hi = [y + h / 2 - tp * h for tp in top] + [y + h / 2 - top[-1] * h]
                 color = palette.status_color(status)
-                ax.fill_between(xs, lo, hi, step="post", color=color, linewidth=0, gid=f"{lane.key}|{status}")
-                used.setdefault(status, Patch(facecolor=color, label=status))
+                made.append(ax.fill_between(xs, lo, hi, step="post", color=color, linewidth=0,
+                                            gid=f"{lane.key}|{status}"))
+                used.add(status)
                 bottom = top
 
     times: dict[float, list[str]] = defaultdict(list)
@@ -334,17 +367,22 @@ def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
             times[f.t].append(f"{f.action} {f.target + ' ' if f.target else ''}on {f.host}")
     top = blended_transform_factory(ax.transData, ax.transAxes)
     for t, texts in sorted(times.items()):
-        ax.axvline(t, color=palette.FAULT_COLOR, linestyle="--", linewidth=1.2, gid="fault")
-        ax.text(t, 1.005, "; ".join(texts), transform=top, ha="left", va="bottom", fontsize=8,
-                color=palette.FAULT_COLOR)
+        made.append(ax.axvline(t, color=palette.FAULT_COLOR, linestyle="--", linewidth=1.2, gid="fault"))
+        made.append(ax.text(t, 1.005, "; ".join(texts), transform=top, ha="left", va="bottom", fontsize=8,
+                            color=palette.FAULT_COLOR))
     if times:
-        used["fault"] = Line2D([], [], color=palette.FAULT_COLOR, linestyle="--", label="fault injected")
+        used.add(FAULT)
     if now is not None:
-        ax.axvline(now, color=palette.NOW_COLOR, linewidth=1.6, gid="now")
-        ax.text(now, 1.005, f"now {an.clock(now)}", transform=top, ha="right", va="bottom", fontsize=8,
-                fontweight="bold")
-        used["now"] = Line2D([], [], color=palette.NOW_COLOR, linewidth=1.6, label="current time")
+        made.append(ax.axvline(now, color=palette.NOW_COLOR, linewidth=1.6, gid="now"))
+        made.append(ax.text(now, 1.005, f"now {an.clock(now)}", transform=top, ha="right", va="bottom",
+                            fontsize=8, fontweight="bold"))
+        used.add(NOW)
+    return made, used
 
+
+def draw_frame(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], headings: Sequence[tuple[float, str]],
+               t0: float, xmax: float, *, title: str | None, legend: Iterable[str]) -> None:
+    """The part of a timeline that stays while the clock runs: lane labels, time axis, headings, legend."""
     left = blended_transform_factory(ax.transAxes, ax.transData)
     for y, text in headings:
         ax.text(0.002, y, text, transform=left, ha="left", va="center", fontsize=8.5, fontweight="bold",
@@ -363,8 +401,18 @@ def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
         ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, loc="left", fontsize=11, pad=16)
-    ax.legend(handles=list(used.values()), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+    ax.legend(handles=[legend_handle(key) for key in sorted(legend, key=_legend_rank)], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               frameon=False, title="legend", title_fontsize=8)
+
+
+def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
+               fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
+               title: str | None = None, xmax: float | None = None) -> Axes:
+    """Draw prepared lanes. They stop at `end`; the axis may reach on to `xmax`, leaving room for what comes next."""
+    ys, headings = lane_positions(lanes)
+    xmax = max(end, xmax or end)
+    _, used = draw_content(ax, lanes, ys, t0, end, xmax, fault_records=fault_records, now=now)
+    draw_frame(ax, lanes, ys, headings, t0, xmax, title=title, legend=used)
     return ax
 
 
@@ -383,13 +431,13 @@ def draw_timeline(
     lanes = timeline_lanes(log, scenario, until, max_host_lanes=max_host_lanes, max_vm_lanes=max_vm_lanes)
     if ax is None:
         ax = plt.figure(figsize=timeline_size(len(lanes))).add_subplot()
-        _place(ax, len(lanes))
+        place_axes(ax, len(lanes))
     t0, end = timeline_span(log, scenario, until)
     title = scenario.name if scenario is not None else None
     return draw_lanes(ax, lanes, t0, end, fault_records=an.faults(log, end), now=now, title=title, xmax=xmax)
 
 
-def _place(ax: Axes, n_lanes: int) -> None:
+def place_axes(ax: Axes, n_lanes: int) -> None:
     """Fixed margins (in inches) for lane labels on the left and the legend on the right."""
     width, height = timeline_size(n_lanes)
     ax.set_position((1.7 / width, 0.75 / height, 1 - (1.7 + 2.5) / width, 1 - (0.75 + 0.55) / height))
@@ -397,13 +445,19 @@ def _place(ax: Axes, n_lanes: int) -> None:
 
 def timeline_figure(log: Sequence[ev.Record], scenario: Scenario | None = None, *,
                     until: float | None = None, now: float | None = None, xmax: float | None = None,
-                    dpi: float = 100) -> Figure:
-    """A stand-alone Figure (not registered with pyplot, so nothing leaks or pops up)."""
+                    dpi: float = 100, fig: Figure | None = None) -> Figure:
+    """A stand-alone Figure (not registered with pyplot, so nothing leaks or pops up).
+
+    Pass the previous `fig` to redraw into it: a widget step then reuses one figure.
+    """
     lanes = timeline_lanes(log, scenario, until)
-    fig = Figure(figsize=timeline_size(len(lanes)), dpi=dpi)
-    FigureCanvasAgg(fig)
+    if fig is None:
+        fig = Figure(dpi=dpi)
+        FigureCanvasAgg(fig)
+    fig.clear()
+    fig.set_size_inches(timeline_size(len(lanes)))
     ax = fig.add_subplot()
-    _place(ax, len(lanes))
+    place_axes(ax, len(lanes))
     draw_timeline(log, scenario, until=until, now=now, xmax=xmax, ax=ax)
     return fig
 

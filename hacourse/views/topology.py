@@ -32,6 +32,7 @@ MAX_VMS_PER_HOST = 8
 HOST_SPACING = 4.0
 HOST_Y, NIC_ABOVE_Y, NIC_BELOW_Y = 1.0, 1.75, 0.25
 BUS_STEP = 0.35
+FULL = (0.01, 0.01, 0.98, 0.92)  # axes rectangle of a stand-alone topology figure
 
 
 def _shown_hosts(scenario: Scenario, status: dict[str, str], nic_up: dict, spm: str | None) -> list[str]:
@@ -141,6 +142,11 @@ def draw_topology(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | 
     g = topology_graph(scenario, log, t)
     if ax is None:
         ax = plt.figure(figsize=topology_size(g)).add_subplot()
+    return draw_graph(g, ax, heading=f"Data center at {an.clock(an.end_of(log) if t is None else t)}")
+
+
+def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
+    """Draw a graph made by `topology_graph`; the title is `heading` and the NICs that are down."""
     for n, d in g.nodes(data=True):
         if d["kind"] == "network":
             (a, b), y = d["span"], d["pos"][1]
@@ -158,11 +164,11 @@ def draw_topology(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | 
         if nodes:
             nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_size=size, ax=ax, edgecolors="#546e7a",
                                    node_color=[g.nodes[n]["color"] for n in nodes]).set_gid(f"nodes:{kind}")
-    nics = {n: d["label"] for n, d in g.nodes(data=True) if d["kind"] == "nic"}
-    nx.draw_networkx_labels(g, pos, labels=nics, font_size=6.5, ax=ax)
     for n, d in g.nodes(data=True):
         x, y = d["pos"]
-        if d["kind"] in _BOX_STYLE:
+        if d["kind"] == "nic":
+            ax.text(x, y, d["label"], ha="center", va="center", fontsize=6.5, color=palette.text_color(d["color"]))
+        elif d["kind"] in _BOX_STYLE:
             spm = d.get("spm", False)
             ax.text(x, y, d["label"], ha="center", va="center", zorder=3, gid=n,
                     fontsize=9 if d["kind"] == "host" else 8, fontweight="bold" if d["kind"] == "host" else None,
@@ -171,14 +177,14 @@ def draw_topology(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | 
                           "edgecolor": "#212121" if spm else "#78909c", "linewidth": 3.0 if spm else 1.0})
         elif d["kind"] in ("vm", "more"):
             ax.text(x + 0.14, y, d["label"], ha="left", va="center", fontsize=7.5, gid=n)
-    xs = [p[0] for p in pos.values()] + [d["span"][1] for _, d in g.nodes(data=True) if d["kind"] == "network"]
+    xs = [p[0] for p in pos.values()] + [x for _, d in g.nodes(data=True) if d["kind"] == "network" for x in d["span"]]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
     ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
     ax.set_axis_off()
     down = [f"{n.split(':')[2]} on {n.split(':')[1]}" for n, d in g.nodes(data=True) if d["kind"] == "nic" and not d["up"]]
     note = f" · NIC down: {', '.join(down)}" if down else ""
-    ax.set_title(f"Data center at {an.clock(an.end_of(log) if t is None else t)}{note}", loc="left", fontsize=10)
+    ax.set_title(f"{heading}{note}", loc="left", fontsize=10)
     return ax
 
 
@@ -190,10 +196,14 @@ def topology_size(g: nx.Graph) -> tuple[float, float]:
 
 
 def topology_figure(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | None = None, *,
-                    dpi: float = 100) -> Figure:
-    """A stand-alone Figure of the topology (not registered with pyplot)."""
-    fig = Figure(figsize=topology_size(topology_graph(scenario, log, t)), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
-    draw_topology(scenario, log, t, ax=ax)
+                    dpi: float = 100, fig: Figure | None = None) -> Figure:
+    """A stand-alone Figure of the topology (not registered with pyplot); pass `fig` to redraw into it."""
+    if fig is None:
+        fig = Figure(dpi=dpi)
+        FigureCanvasAgg(fig)
+    g = topology_graph(scenario, log, t)
+    fig.clear()
+    fig.set_size_inches(topology_size(g))
+    heading = f"Data center at {an.clock(an.end_of(log) if t is None else t)}"
+    draw_graph(g, fig.add_axes(FULL), heading=heading)
     return fig

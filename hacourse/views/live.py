@@ -1,0 +1,133 @@
+"""Figures that are redrawn many times a minute: the widget's timeline and topology picture.
+
+A click in the lesson must show its effect within about a tenth of a second. Drawing the whole
+timeline costs several times that on the lesson machines, most of it text (lane labels, tick
+labels, the legend) that does not change while the clock runs. So the live timeline draws that
+frame once, keeps its pixels, and on each step restores them and draws only the spans, labels and
+lines of the moment (matplotlib's blitting). The topology picture is redrawn only when what it
+shows changed, into the same axes. Text is drawn unhinted (a third cheaper, still crisp at the
+widget's size). Both return PNG bytes; the figures stay inspectable (`drawn_spans(live.ax)`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from matplotlib import rc_context
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from hacourse import analysis as an
+from hacourse import events as ev
+from hacourse.model import Scenario
+from hacourse.views.timeline import (
+    LIVE_LEGEND,
+    draw_content,
+    draw_frame,
+    lane_positions,
+    place_axes,
+    timeline_lanes,
+    timeline_size,
+    timeline_span,
+)
+from hacourse.views.topology import FULL, draw_graph, topology_graph, topology_size
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure's canvas as it was last drawn, as PNG (fast compression: it goes to a browser)."""
+    width, height = fig.canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+FAST_TEXT = {"text.hinting": "none"}
+
+
+def _new_figure(dpi: float) -> Figure:
+    fig = Figure(dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+class LiveTimeline:
+    """The timeline of a run in progress, redrawn in place as the clock advances."""
+
+    def __init__(self, scenario: Scenario, dpi: float = 80) -> None:
+        self.scenario = scenario
+        self.fig = _new_figure(dpi)
+        self._frame: tuple | None = None
+        self._legend: set[str] = set(LIVE_LEGEND)
+        self._background = None
+        self._content: list[Artist] = []
+
+    @property
+    def ax(self):
+        return self.fig.axes[0]
+
+    def render(self, log: Sequence[ev.Record], now: float, xmax: float) -> bytes:
+        with rc_context(FAST_TEXT):
+            return self._render(log, now, xmax)
+
+    def _render(self, log: Sequence[ev.Record], now: float, xmax: float) -> bytes:
+        lanes = timeline_lanes(log, self.scenario, now)
+        t0, end = timeline_span(log, self.scenario, now)
+        xmax = max(end, xmax)
+        ys, headings = lane_positions(lanes)
+        faults = an.faults(log, end)
+        frame = (tuple(lane.label for lane in lanes), t0, xmax)
+        if frame != self._frame:
+            self._draw_frame(lanes, ys, headings, t0, xmax, frame)
+        for artist in self._content:
+            artist.remove()
+        self._content, used = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now)
+        if not used <= self._legend:  # something new to explain: the legend grows
+            self._legend |= used
+            self._draw_frame(lanes, ys, headings, t0, xmax, frame)
+            self._content, _ = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now)
+        self.fig.canvas.restore_region(self._background)
+        for artist in self._content:
+            self.ax.draw_artist(artist)
+        return png_bytes(self.fig)
+
+    def _draw_frame(self, lanes, ys, headings, t0: float, xmax: float, frame: tuple) -> None:
+        self.fig.clear()
+        self.fig.set_size_inches(timeline_size(len(lanes)))
+        ax = self.fig.add_subplot()
+        place_axes(ax, len(lanes))
+        draw_frame(ax, lanes, ys, headings, t0, xmax, title=self.scenario.name, legend=self._legend)
+        self.fig.canvas.draw()
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._content = []
+        self._frame = frame
+
+
+class LiveTopology:
+    """The topology picture of a run in progress, redrawn only when what it shows has changed."""
+
+    def __init__(self, scenario: Scenario, dpi: float = 80) -> None:
+        self.scenario = scenario
+        self.fig = _new_figure(dpi)
+        self._shown: tuple | None = None
+        self._png = b""
+
+    def render(self, log: Sequence[ev.Record], now: float) -> bytes:
+        g = topology_graph(self.scenario, log, now)
+        shown = (tuple((n, d["label"], d["color"]) for n, d in g.nodes(data=True)),
+                 tuple((a, b, d["up"]) for a, b, d in g.edges(data=True)))
+        if shown != self._shown:
+            if not self.fig.axes:
+                self.fig.add_axes(FULL)
+            ax = self.fig.axes[0]
+            for artist in [*ax.texts, *ax.collections, *ax.lines, *ax.patches]:
+                artist.remove()
+            self.fig.set_size_inches(topology_size(g))
+            with rc_context(FAST_TEXT):
+                draw_graph(g, ax, heading="Data center now")
+                self.fig.canvas.draw()
+            self._png, self._shown = png_bytes(self.fig), shown
+        return self._png

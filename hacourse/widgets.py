@@ -1,0 +1,216 @@
+"""The lesson's control panel: run the cluster, break it by hand, watch the engine react.
+
+`Lesson` wraps a live `Simulation`. Each host gets one toggle per NIC, named after the command
+it runs ("ifdown storage on pacific": pressed = the network is down, release it for `ifup`),
+and a power toggle; the clock moves by play/pause (a timer in the browser), by step buttons
+or by `lesson.step(seconds)`. After every action the timeline, the topology picture and the
+Events tab are redrawn from the log, and nothing else: the panel keeps no state of its own
+that the log does not have, so a student's run can be replayed from its log.
+
+Figures come from `hacourse.views.live` (matplotlib Figures outside pyplot, so nothing
+auto-displays or leaks; the timeline's unchanging frame is drawn once) and show as PNG `Image`
+widgets; callbacks run inside an `Output` so an error shows in the lesson. Tests drive the
+panel in plain Python: `lesson.control("+1 min").click()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import ipywidgets as widgets
+
+from hacourse import analysis as an
+from hacourse.engine import Simulation
+from hacourse.model import Scenario
+from hacourse.views import events_html
+from hacourse.views.live import LiveTimeline, LiveTopology
+
+STEPS = (("+15 s", 15.0), ("+1 min", 60.0), ("+5 min", 300.0))
+SPEEDS = (("5 s", 5.0), ("15 s", 15.0), ("30 s", 30.0), ("1 min", 60.0), ("2 min", 120.0))
+DPI = 80
+EVENTS_SHOWN = 40
+
+
+def _horizon(now: float, duration: float) -> float:
+    """The timeline's right edge: the next 5 minutes past now, so the future has room."""
+    return min(duration, max(300.0, (now // 300 + 1) * 300))
+
+
+class Lesson:
+    """A control panel over one `Simulation` of `scenario`; display it as a cell's last expression.
+
+    With `scripted_faults=False` the scenario's own `faults:` are dropped and the student
+    injects them with the buttons, at the simulated time of their choice.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, *, scripted_faults: bool = True,
+                 tick_ms: int = 700) -> None:
+        self.scenario = scenario if scripted_faults else replace(scenario, faults=())
+        self.seed = seed
+        self.sim = Simulation(self.scenario, seed)
+        self._syncing = False
+        self._views()
+
+        button = widgets.Layout(width="auto")
+        self.clock = widgets.HTML()
+        self.errors = widgets.Output()
+        self.nic_toggles: dict[tuple[str, str], widgets.ToggleButton] = {}
+        self.power_toggles: dict[str, widgets.ToggleButton] = {}
+        rows = []
+        for host in self.scenario.hosts:
+            toggles = []
+            networks = list(host.nics.values())
+            for nic, network in host.nics.items():
+                target = network if networks.count(network) == 1 else nic
+                toggle = widgets.ToggleButton(
+                    description=f"ifdown {target} on {host.name}", layout=button, icon="plug",
+                    tooltip=f"Runs 'ifdown {target}' on {host.name} (NIC {nic}) at the current simulated time; "
+                            f"press again for 'ifup {target}'.")
+                toggle.observe(self._nic_handler(host.name, target), "value")
+                self.nic_toggles[(host.name, nic)] = toggle
+                toggles.append(toggle)
+            power = widgets.ToggleButton(description=f"power off {host.name}", layout=button, icon="power-off",
+                                         tooltip=f"Cuts {host.name}'s power now; press again to power it on.")
+            power.observe(self._power_handler(host.name), "value")
+            self.power_toggles[host.name] = power
+            label = widgets.HTML(f"<b>{host.name}</b>", layout=widgets.Layout(width="90px"))
+            rows.append(widgets.HBox([label, *toggles, power]))
+
+        self.step_buttons = {}
+        for text, seconds in STEPS:
+            b = widgets.Button(description=text, layout=button, tooltip=f"Advance the simulated clock by {text[1:]}")
+            b.on_click(self._stepper(seconds))
+            self.step_buttons[text] = b
+        self.play = widgets.Play(value=0, min=0, max=10**6, step=1, interval=tick_ms, description="play",
+                                 show_repeat=False)
+        self.play.observe(self._on_tick, "value")
+        self.speed = widgets.SelectionSlider(options=SPEEDS, value=15.0, description="per tick",
+                                             continuous_update=False, layout=widgets.Layout(width="260px"))
+        self.reset_button = widgets.Button(description="reset", icon="undo", layout=button,
+                                           button_style="warning", tooltip="Start the run again from 0:00")
+        self.reset_button.on_click(self._capture(lambda _: self.reset()))
+
+        self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1100px"))
+        self.topology = widgets.Image(format="png", layout=widgets.Layout(width="48%", max_width="620px"))
+        self.events = widgets.HTML(layout=widgets.Layout(width="52%"))
+        clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
+        self.widget = widgets.VBox([
+            self.clock, clock_row, *rows, self.timeline,
+            widgets.HBox([self.topology, self.events]), self.errors,
+        ])
+        self.refresh()
+
+    # --- what tests and notebooks use ----------------------------------------------------
+
+    @property
+    def log(self) -> list:
+        return self.sim.log
+
+    @property
+    def now(self) -> float:
+        return self.sim.now
+
+    @property
+    def timeline_axes(self):
+        """The Axes of the timeline as last drawn (read it with `hacourse.views.drawn_spans`)."""
+        return self._timeline.ax
+
+    @property
+    def topology_figure(self):
+        return self._topology.fig
+
+    def controls(self) -> list[widgets.Widget]:
+        return [*self.nic_toggles.values(), *self.power_toggles.values(), *self.step_buttons.values(),
+                self.reset_button]
+
+    def control(self, description: str) -> widgets.Widget:
+        """The button or toggle with this description (what a browser test finds by its name)."""
+        found = [w for w in self.controls() if w.description == description]
+        if not found:
+            names = ", ".join(repr(w.description) for w in self.controls())
+            raise KeyError(f"no control {description!r}; controls: {names}")
+        return found[0]
+
+    def step(self, seconds: float) -> None:
+        """Advance the simulated clock (capped at the scenario's duration) and redraw."""
+        self.sim.run_until(self.sim.now + seconds)
+        if self.sim.now >= self.scenario.duration:
+            self.play.playing = False
+        self.refresh()
+
+    def inject(self, action: str, host: str, nic: str | None = None) -> None:
+        """Apply a fault now (what the toggles do) and redraw."""
+        self.sim.inject(action, host, nic)
+        self.refresh()
+
+    def reset(self) -> None:
+        self.play.playing = False
+        self.sim = Simulation(self.scenario, self.seed)
+        self._views()
+        self._syncing = True
+        try:
+            self.play.value = 0
+        finally:
+            self._syncing = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw everything from the log up to now."""
+        log, now = self.sim.log, self.sim.now
+        self._sync_toggles(log, now)
+        finished = now >= self.scenario.duration
+        for b in self.step_buttons.values():
+            b.disabled = finished
+        self.clock.value = (f"<b>t = {an.clock(now)}</b>{' (end of the scenario)' if finished else ''}"
+                            f" &nbsp;·&nbsp; {an.status_line(log, now, self.scenario)}")
+        self.timeline.value = self._timeline.render(log, now, _horizon(now, self.scenario.duration))
+        self.topology.value = self._topology.render(log, now)
+        self.events.value = ("<b>Events</b> (newest first)"
+                             + events_html(an.events_table(log, until=now), limit=EVENTS_SHOWN, height_px=420))
+
+    # --- callbacks -----------------------------------------------------------------------
+
+    def _views(self) -> None:
+        self._timeline = LiveTimeline(self.scenario, DPI)
+        self._topology = LiveTopology(self.scenario, DPI)
+
+    def _capture(self, callback):
+        """Run a callback inside the error Output: in a notebook a traceback shows in the panel."""
+        return self.errors.capture()(callback)
+
+    def _stepper(self, seconds: float):
+        return self._capture(lambda _: self.step(seconds))
+
+    def _on_tick(self, change) -> None:
+        if not self._syncing and change["new"] > change["old"]:
+            self._capture(lambda: self.step(self.speed.value))()
+
+    def _nic_handler(self, host: str, target: str):
+        def on_change(change) -> None:
+            if not self._syncing:
+                self._capture(lambda: self.inject("ifdown" if change["new"] else "ifup", host, target))()
+        return on_change
+
+    def _power_handler(self, host: str):
+        def on_change(change) -> None:
+            if not self._syncing:
+                self._capture(lambda: self.inject("power_off" if change["new"] else "power_on", host))()
+        return on_change
+
+    def _sync_toggles(self, log: list, now: float) -> None:
+        """Show the log's NIC and power states on the toggles (a scripted fault presses them too)."""
+        nics = an.nic_states(log, now, self.scenario)
+        off = an.powered_off(log, now)
+        self._syncing = True
+        try:
+            for (host, nic), toggle in self.nic_toggles.items():
+                toggle.value = not nics.get((host, nic), True)
+                toggle.button_style = "danger" if toggle.value else ""
+            for host, toggle in self.power_toggles.items():
+                toggle.value = host in off
+                toggle.button_style = "danger" if toggle.value else ""
+        finally:
+            self._syncing = False
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
