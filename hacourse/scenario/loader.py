@@ -42,12 +42,17 @@ def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
 
 def _read(path: str | Path) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        message = f"not a text file (UTF-8 expected): {exc.reason} at byte {exc.start}"
+        data = Path(path).read_bytes()
     except OSError as exc:
-        message = f"cannot read the file: {exc.strerror or exc}"
-    raise ScenarioError([Problem(str(path), None, None, "", message, FILE)])
+        raise ScenarioError([Problem(str(path), None, None, "", f"cannot read the file: {exc.strerror or exc}",
+                                     FILE)]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError([Problem(str(path), line, column, "", f"not UTF-8 text ({exc.reason}); save the "
+                                     "file as UTF-8", FILE)]) from None
 
 
 def _check(text: str, checker: Checker) -> dict:

@@ -106,19 +106,22 @@ def _check_spm(spm: object, hosts: Known, checker: Checker) -> None:
 
 
 def _check_vms(data: dict, hosts: Known, checker: Checker) -> None:
-    """VMs must fit in their host's memory (the model does not overcommit memory)."""
+    """VMs must fit in their host's memory (the model does not overcommit memory); the problem
+    is reported once per host, at the VM that no longer fits."""
     placed: dict[str, list[tuple[str, float]]] = {}
+    total: dict[str, float] = {}
     for i, vm in _items(data, "vms"):
         host = vm.get("host")
         if not _reference(host, hosts, "host", ("vms", i, "host"), checker):
             continue
-        placed.setdefault(host, []).append((vm.get("name", f"vms[{i}]"), vm.get("memory_gb", 0)))
+        memory = vm.get("memory_gb", 0)
+        placed.setdefault(host, []).append((vm.get("name", f"vms[{i}]"), memory))
+        before, total[host] = total.get(host, 0), total.get(host, 0) + memory
         capacity = hosts[host][1].get("memory_gb")
-        total = sum(memory for _, memory in placed[host])
-        if capacity is not None and total > capacity and total - placed[host][-1][1] <= capacity:
-            listed = ", ".join(f"{name} {memory:g}" for name, memory in placed[host])
+        if capacity is not None and before <= capacity < total[host]:
+            listed = ", ".join(f"{name} {gb:g}" for name, gb in placed[host])
             _report(checker, ("vms", i, "host"),
-                    f"host '{host}' has {capacity:g} GiB of memory, but its VMs need {total:g} GiB "
+                    f"host '{host}' has {capacity:g} GiB of memory, but its VMs need {total[host]:g} GiB "
                     f"({listed}); allowed: at most {capacity:g} GiB of VMs per host")
 
 
