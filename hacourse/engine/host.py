@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import simpy
@@ -39,13 +40,20 @@ class Host:
         self.nics = {nic: Nic(sim, spec.name, nic, net) for nic, net in spec.nics.items()}
         self.vms: set[str] = set()  # VMs whose qemu process runs here
         self._pending_memory_gb = 0.0  # memory reserved by migrations and restarts in flight
-        outgoing = sim.config["max_outgoing_migrations"]
-        self.outgoing = simpy.Resource(sim.env, capacity=max(1, min(int(outgoing), spec.cpu_cores)))
-        incoming = sim.config["max_incoming_migrations"]
-        self.incoming = simpy.Resource(sim.env, capacity=int(incoming)) if incoming else None
         self.status_changed = sim.env.event()
         self.before_connecting = S.UP
         self.vdsm_restarted = False  # VDSM came back from a restart: the engine re-initializes the host
+
+    @cached_property
+    def outgoing(self) -> simpy.Resource:
+        """VDSM's outgoing migration slots; made on the first migration, as most hosts never send one."""
+        limit = self.sim.config["max_outgoing_migrations"]
+        return simpy.Resource(self.sim.env, capacity=max(1, min(int(limit), self.spec.cpu_cores)))
+
+    @cached_property
+    def incoming(self) -> simpy.Resource | None:
+        limit = self.sim.config["max_incoming_migrations"]
+        return simpy.Resource(self.sim.env, capacity=int(limit)) if limit else None
 
     def set_status(self, new: S, reason: str) -> None:
         """The one place a host's status changes; the move must be one the engine makes."""

@@ -11,6 +11,7 @@ Simplified: one data domain, which is also the master domain.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hacourse.engine.clock import last_tick, next_tick
@@ -39,10 +40,14 @@ class HostStorage:
         self.connected = True
         self.io_failed = False  # queued I/O has failed: writers pause on EIO
         self.lost_at: float | None = None
-        self.monitor_phase = sim.rng(f"domain-monitor:{host.name}").randrange(
-            int(sim.config["sd_health_check_delay"]))
         self.io_settled = sim.env.event()  # hanging I/O either failed (EIO) or completed
         self.reported_problematic = False
+
+    @cached_property
+    def monitor_phase(self) -> int:
+        """When VDSM's domain monitor checks, within its period; drawn on first use, per host."""
+        period = int(self.sim.config["sd_health_check_delay"])
+        return self.sim.rng(f"domain-monitor:{self.host.name}").randrange(period)
 
     @property
     def eio_after_s(self) -> float:
