@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,8 @@ from hacourse.scenario import (
     validate_files,
     write_starter,
 )
+from hacourse.scenario.checker import Checker
+from hacourse.scenario.engine_config import EngineConfig
 from hacourse.scenario.starter import shipped_scenarios
 
 CORPUS = Path(__file__).parent / "broken_scenarios"
@@ -186,6 +189,25 @@ def test_engine_config_keys_are_those_of_the_chosen_profile():
     assert parse_scenario(text.replace("rhev-3.3", "ovirt-4.5")).config()["MaxTimeAutoStartBlockedOnPriority"] == 60
     [problem] = problems_of(text.replace("MaxTimeAutoStartBlockedOnPriority: 60", "NoSuchKey: 1"))
     assert "unknown engine-config key 'NoSuchKey' for profile rhev-3.3" in problem.message
+
+
+def test_with_an_unknown_profile_engine_config_keys_are_checked_against_every_profile():
+    text = ISSUE_2_SHAPE.replace("rhev-3.3", "rhev-3.2").replace("engine_config: {}", "engine_config: {NoSuchKey: 1}")
+    messages = [p.message for p in problems_of(text)]
+    assert messages[0].startswith("unknown value 'rhev-3.2'; allowed: rhev-3.3, ovirt-4.5")
+    assert messages[1].startswith("unknown engine-config key 'NoSuchKey'; allowed: ")
+
+
+def test_a_key_of_another_profile_is_refused_and_kinds_come_from_the_profiles():
+    config = EngineConfig({"old": {"Grace": 60}, "new": {"Grace": 30, "Switch": True, "Limit": None}}, "old", {})
+    checker = Checker("x.yaml", profile="old")
+    node = yaml.compose("{Grace: 10, Switch: false}")
+    assert config.check(node, ("engine_config",), checker) == {"Grace": 10}
+    assert [p.message.split(";")[0] for p in checker.problems] == ["unknown engine-config key 'Switch' for profile old"]
+    checker = Checker("x.yaml", profile="new")
+    assert config.check(yaml.compose("{Switch: false, Limit: null}"), (), checker) == {"Switch": False, "Limit": None}
+    assert config.json_schema()["properties"]["Limit"] == {
+        "description": "defaults: new: null", "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}
 
 
 def test_an_integer_written_as_a_float_is_an_integer():

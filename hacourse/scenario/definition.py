@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from hacourse import model
 from hacourse.profiles import DEFAULT_PROFILE, PROFILES
+from hacourse.scenario.engine_config import EngineConfig
 from hacourse.scenario.fields import (
     AnyMapping,
     Boolean,
     Choice,
     Either,
-    EngineConfig,
     Field,
     Integer,
     ListOf,

@@ -17,7 +17,7 @@ from typing import Any
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from hacourse.scenario.checker import INVALID, Checker, Path, allowed_list, did_you_mean, found, yaml_tag
+from hacourse.scenario.checker import INVALID, Checker, Path, did_you_mean, found, yaml_tag
 from hacourse.scenario.errors import SYNTAX
 
 
@@ -344,7 +344,7 @@ class Record(Kind):
     problems, with the nearest known key suggested."""
 
     def __init__(
-        self, what: str, cls: type | None, fields: Mapping[str, Field], rules: Sequence[NeededWhen] = ()
+        self, what: str, cls: type, fields: Mapping[str, Field], rules: Sequence[NeededWhen] = ()
     ) -> None:
         self.what = what
         self.cls = cls
@@ -380,7 +380,7 @@ class Record(Kind):
         field = self.fields[name]
         if field.default is not NO_DEFAULT:
             return field.default
-        for model_field in dataclasses.fields(self.cls) if self.cls else ():
+        for model_field in dataclasses.fields(self.cls):
             if model_field.name == name and model_field.default is not dataclasses.MISSING:
                 return model_field.default
             if model_field.name == name and model_field.default_factory is not dataclasses.MISSING:
@@ -392,7 +392,7 @@ class Record(Kind):
         for name in self.fields.keys() - kwargs.keys():
             if (default := self.default(name)) is not NO_DEFAULT:
                 kwargs[name] = default
-        return self.cls(**kwargs, **extra) if self.cls else kwargs
+        return self.cls(**kwargs, **extra)
 
     def json_schema(self) -> dict:
         properties = {}
@@ -414,69 +414,3 @@ class Record(Kind):
 
     def describe(self) -> str:
         return f"{self.what} (a mapping)"
-
-
-def config_kind(values: Sequence[object], choices: Sequence[str] | None) -> Kind:
-    """The kind of one engine-config key, read from its values in the profiles: a count or a
-    timer is a number >= 0 (integer if every profile gives an integer), a switch a boolean, a
-    mode one of its known names; a key that some profile leaves unset (None) may be null."""
-    given = [v for v in values if v is not None]
-    kind: Kind
-    if given and all(isinstance(v, bool) for v in given):
-        kind = Boolean()
-    elif given and all(isinstance(v, str) for v in given):
-        kind = Choice(choices or sorted(set(given)))
-    elif all(isinstance(v, int) for v in given):
-        kind = Integer(minimum=0)
-    else:
-        kind = Number(minimum=0)
-    return Nullable(kind) if len(given) < len(values) else kind
-
-
-class EngineConfig(Kind):
-    """`engine_config:` overrides: each key must be a key of the scenario's profile, with a
-    value of the kind that the profiles give it (timeouts and limits are never negative)."""
-
-    def __init__(
-        self, profiles: Mapping[str, Mapping[str, object]], default_profile: str,
-        choices: Mapping[str, Sequence[str]],
-    ) -> None:
-        self.profiles = profiles
-        self.default_profile = default_profile
-        keys = list(dict.fromkeys(k for profile in profiles.values() for k in profile))
-        self.kinds = {
-            key: config_kind([p[key] for p in profiles.values() if key in p], choices.get(key)) for key in keys
-        }
-
-    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
-        if not isinstance(node, MappingNode):
-            return self.mismatch(node, path, checker)
-        profile = checker.profile
-        allowed = list(self.profiles[profile]) if profile in self.profiles else list(self.kinds)
-        result = {}
-        for key, key_node, value_node in checker.pairs(node, path):
-            if key not in allowed:
-                checker.report(
-                    key_node, path, f"unknown engine-config key '{key}' for profile {profile}; allowed: "
-                    f"{allowed_list(allowed)}{did_you_mean(key, allowed)}"
-                )
-                continue
-            value = self.kinds[key].check(value_node, path + (key,), checker)
-            if value is not INVALID:
-                result[key] = value
-        return result
-
-    def build(self, value: Any) -> Any:
-        return {key: self.kinds[key].build(v) for key, v in value.items()}
-
-    def json_schema(self) -> dict:
-        properties = {}
-        for key, kind in self.kinds.items():
-            defaults = "; ".join(f"{name}: {p[key]!r}" for name, p in self.profiles.items() if key in p)
-            properties[key] = {"description": f"defaults: {defaults}", **kind.json_schema()}
-            if key in self.profiles[self.default_profile]:
-                properties[key]["default"] = self.profiles[self.default_profile][key]
-        return {"type": "object", "properties": properties, "additionalProperties": False}
-
-    def describe(self) -> str:
-        return "a mapping of engine-config keys of the chosen profile to values"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from hacourse.profiles import PROFILES
 from hacourse.scenario.definition import SCENARIO
-from hacourse.scenario.fields import NO_DEFAULT, EngineConfig, ListOf, Nullable, Record
+from hacourse.scenario.engine_config import EngineConfig
+from hacourse.scenario.fields import NO_DEFAULT, ListOf, Nullable, Record
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "scenario.schema.json"
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
