@@ -102,8 +102,9 @@ def _share_lane(key: str, label: str, intervals: dict[str, list], until: float) 
     for t in times:
         current.update(deltas[t])
         rows.append(dict(current))
-    order = [s for s in palette.STATUS_COLORS if any(s in row for row in rows)]
-    order += sorted({s for row in rows for s in row} - set(order))
+    present = {status for row in rows for status, n in row.items() if n > 0}
+    order = [s for s in palette.STATUS_COLORS if s in present]
+    order += sorted(present - set(order))
     shares = tuple((status, tuple(row.get(status, 0) / total for row in rows)) for status in order)
     return Lane(key, label, "share", share_times=tuple(times), shares=shares)
 
@@ -212,15 +213,16 @@ def timeline_lanes(
     if len(hosts) > max_host_lanes:
         shown = [h for h, spans in hosts.items() if _changed(spans) or h in with_nic_trouble or h in spm_hosts]
     if len(shown) > max_host_lanes:
-        lanes.append(_share_lane("hosts:share", f"{len(hosts)} hosts: share by status", hosts, end))
+        changed = {h: hosts[h] for h in shown}
+        lanes.append(_share_lane("hosts:share", f"{len(shown)} hosts that changed", changed, end))
     else:
         for h in shown:
             lanes.append(_host_lane(h, hosts[h], [n for n in nic_spans if n.host == h], seen_by_host[h],
                                     _graces(log, h, end)))
-        if len(shown) < len(hosts):
-            rest = len(hosts) - len(shown)
-            lanes.append(Lane("hosts:rest", f"+{rest} hosts", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
-                              labels=((t0, end, f"{rest} more hosts, Up throughout"),)))
+    if len(shown) < len(hosts):
+        rest = len(hosts) - len(shown)
+        lanes.append(Lane("hosts:rest", f"+{rest} hosts", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
+                          labels=((t0, end, f"{rest} more hosts, Up throughout"),)))
 
     moved: dict[str, list[an.MigrationSpan]] = defaultdict(list)
     for m in moves:
@@ -229,13 +231,13 @@ def timeline_lanes(
     if len(vms) > max_vm_lanes:
         shown = [v for v, spans in vms.items() if _changed(spans) or v in moved]
     if len(shown) > max_vm_lanes:
-        lanes.append(_share_lane("vms:share", f"{len(vms)} VMs: share by status", vms, end))
+        lanes.append(_share_lane("vms:share", f"{len(shown)} VMs that changed", {v: vms[v] for v in shown}, end))
     else:
         lanes += [_vm_lane(v, vms[v], moved[v], scenario) for v in shown]
-        if len(shown) < len(vms):
-            rest = len(vms) - len(shown)
-            lanes.append(Lane("vms:rest", f"+{rest} VMs", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
-                              labels=((t0, end, f"{rest} more VMs, Up where they were throughout"),)))
+    if len(shown) < len(vms):
+        rest = len(vms) - len(shown)
+        lanes.append(Lane("vms:rest", f"+{rest} VMs", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
+                          labels=((t0, end, f"{rest} more VMs, Up where they were throughout"),)))
     return lanes
 
 
@@ -368,7 +370,8 @@ def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float
     top = blended_transform_factory(ax.transData, ax.transAxes)
     for t, texts in sorted(times.items()):
         made.append(ax.axvline(t, color=palette.FAULT_COLOR, linestyle="--", linewidth=1.2, gid="fault"))
-        made.append(ax.text(t, 1.005, "; ".join(texts), transform=top, ha="left", va="bottom", fontsize=8,
+        text = "; ".join(texts[:2]) + (f"; +{len(texts) - 2} more" if len(texts) > 2 else "")
+        made.append(ax.text(t, 1.005, text, transform=top, ha="left", va="bottom", fontsize=8,
                             color=palette.FAULT_COLOR))
     if times:
         used.add(FAULT)

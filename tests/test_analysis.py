@@ -1,0 +1,148 @@
+"""What a student reads off the seed run: the analysis functions on real engine logs."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from hacourse import Simulation, load_scenario, simulate
+from hacourse import analysis as an
+from tests.seed import SEED
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_scenario(SEED)
+
+
+@pytest.fixture(scope="module")
+def log(seed):
+    return simulate(seed, seed=0)
+
+
+def _tiles(spans, start: float, end: float) -> bool:
+    """Intervals that cover [start, end] with no gap and no overlap."""
+    return (spans[0].start == start and spans[-1].end == end
+            and all(a.end == b.start for a, b in itertools.pairwise(spans)))
+
+
+def test_pacific_turns_non_operational_one_grace_after_the_engine_sees_its_nic_down(seed, log):
+    rule = an.nic_rule(log, "pacific")
+    assert (rule.nic, rule.network, rule.went_down) == ("p1p1", "storage", 60.0)
+    assert 0 <= rule.engine_saw - rule.went_down <= 15  # the next statistics refresh, every 15 s
+    assert rule.non_operational == pytest.approx(rule.engine_saw + rule.grace_s)
+    spans = an.host_intervals(log, seed)["pacific"]
+    assert [s.status for s in spans] == ["Up", "NonOperational"]
+    assert spans[1].start == rule.non_operational
+    assert spans[1].reason.startswith("NETWORK_INTERFACE_IS_DOWN")
+
+
+def test_atlantic_stays_up_and_keeps_the_spm(seed, log):
+    assert [s.status for s in an.host_intervals(log, seed)["atlantic"]] == ["Up"]
+    assert an.spm_intervals(log, seed) == [an.SpmInterval("atlantic", 0.0, an.end_of(log))]
+    assert an.nic_rule(log, "atlantic") is None
+
+
+def test_intervals_tile_the_run_for_every_host_and_vm(seed, log):
+    end = an.end_of(log)
+    for spans in [*an.host_intervals(log, seed).values(), *an.vm_intervals(log, seed).values()]:
+        assert _tiles(spans, 0.0, end)
+
+
+def test_the_log_alone_gives_the_same_intervals_as_log_and_scenario(seed, log):
+    """The engine logs the state at t=0, so the scenario only adds names the log never mentions."""
+    def drop_reason(spans):
+        return [(s.start, s.end, s.status) for s in spans]
+
+    with_scenario = an.host_intervals(log, seed)
+    alone = an.host_intervals(log)
+    assert {h: drop_reason(s) for h, s in alone.items()} == {h: drop_reason(s) for h, s in with_scenario.items()}
+    assert an.vm_intervals(log).keys() == an.vm_intervals(log, seed).keys()
+
+
+def test_every_pacific_vm_ends_up_on_atlantic(seed, log):
+    for vm in seed.vms:
+        last = an.vm_intervals(log, seed)[vm.name][-1]
+        assert (last.host, last.status) == ("atlantic", "Up"), vm.name
+
+
+def test_high_priority_vms_are_asked_to_leave_first(seed, log):
+    rows = an.migration_order(log, seed)
+    assert {r["vm"] for r in rows} == {vm.name for vm in seed.vms if vm.host == "pacific"}
+    priorities = [r["priority"] for r in rows]
+    assert priorities == sorted(priorities, reverse=True)
+    assert [r["order"] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(r["outcome"] == "finished" and r["destination"] == "atlantic" for r in rows)
+
+
+def test_no_more_than_max_outgoing_migrations_copy_at_once(seed, log):
+    limit = seed.config()["max_outgoing_migrations"]
+    spans = an.migrations(log)
+    copying = [(m.transfer_start, m.end) for m in spans]
+    for t in sorted({t for span in copying for t in span}):
+        assert sum(1 for a, b in copying if a <= t < b) <= limit
+    queued = [m for m in spans if m.queued_s > 0]
+    assert len(spans) - len(queued) == limit  # the first three start at once, the rest wait for a slot
+    for m in queued:  # a slot frees when another migration ends
+        assert any(other.end == m.transfer_start for other in spans if other is not m)
+
+
+def test_writing_vms_pause_on_eio_and_are_continued_on_atlantic(seed, log):
+    paused = an.pauses(log, seed)
+    writers = {vm.name for vm in seed.vms if vm.host == "pacific" and vm.writes}
+    assert {p.vm for p in paused} == writers
+    for p in paused:
+        assert p.host == "pacific" and "EIO" in p.reason
+        assert p.resumed_on == "atlantic" and p.end is not None
+
+
+def test_nic_states_follow_ifdown(seed, log):
+    before, after = an.nic_states(log, 59.0, seed), an.nic_states(log, 60.0, seed)
+    assert all(before.values())
+    assert [key for key, up in after.items() if not up] == [("pacific", "p1p1")]
+    assert an.nic_down_intervals(log) == [an.NicDownInterval("pacific", "p1p1", "storage", 60.0, an.end_of(log))]
+
+
+def test_events_table_is_newest_first_with_the_engine_wording(log):
+    rows = an.events_table(log)
+    assert [r.t for r in rows] == sorted((r.t for r in rows), reverse=True)
+    assert len(rows) == len(log) - 1  # every record but SimulationStarted
+    nonop = next(r for r in rows if r.kind == "HostStatusChanged" and "NonOperational" in r.message)
+    assert nonop.severity == an.ERROR and nonop.time == "2:06"
+    assert any(r.message.startswith("Migration started (VM: db1, Source: pacific, Destination: atlantic")
+               for r in rows)
+    assert any(r.severity == an.WARNING and "paused due to storage I/O problem" in r.message for r in rows)
+    assert an.events_table(log, until=60.0, limit=3)[0].t == 60.0
+    assert len(an.events_table(log, limit=3)) == 3
+
+
+def test_status_line_names_the_troubled_host_the_vms_on_the_move_and_the_spm(seed, log):
+    assert an.status_line(log, 30.0, seed) == "all hosts Up · SPM on atlantic"
+    line = an.status_line(log, 150.0, seed)
+    assert line.startswith("pacific NonOperational · 6 VMs MigratingFrom") and line.endswith("SPM on atlantic")
+
+
+def test_an_ifdown_injected_mid_run_starts_the_same_story_then(seed):
+    sim = Simulation(replace(seed, faults=()), seed=0)
+    sim.run_until(200)
+    sim.inject("ifdown", "pacific", "storage")
+    sim.run_until(400)
+    rule = an.nic_rule(sim.log, "pacific")
+    assert rule.went_down == 200.0
+    assert rule.non_operational == pytest.approx(rule.engine_saw + rule.grace_s)
+    assert an.host_status_at(sim.log, "pacific", 400.0, seed) == "NonOperational"
+    assert an.vm_state_at(sim.log, "db1", 100.0, seed).host == "pacific"
+
+
+def test_clock_prints_minutes_and_seconds():
+    assert [an.clock(t) for t in (0, 59.6, 126, 3600, 3725)] == ["0:00", "1:00", "2:06", "1:00:00", "1:02:05"]
+
+
+def test_analysis_does_not_import_matplotlib_or_ipywidgets():
+    code = "import sys, hacourse.analysis; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,200 @@
+"""Figures checked by their data: lanes, labels, span colours and the topology graph, not pixels."""
+
+from __future__ import annotations
+
+from html import escape
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_rgba
+
+from hacourse import analysis as an
+from hacourse import load_scenario, parse_scenario, simulate
+from hacourse.generate import generate_scenario
+from hacourse.views import (
+    draw_timeline,
+    draw_topology,
+    drawn_spans,
+    events_html,
+    lane_labels,
+    palette,
+    save_timeline_figure,
+    table_html,
+    timeline_figure,
+    timeline_lanes,
+    topology_graph,
+)
+from hacourse.views.live import LiveTimeline, LiveTopology
+from tests.seed import SEED
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_scenario(SEED)
+
+
+@pytest.fixture(scope="module")
+def log(seed):
+    return simulate(seed, seed=0)
+
+
+@pytest.fixture(scope="module")
+def timeline(seed, log):
+    fig = timeline_figure(log, seed)
+    return fig.axes[0]
+
+
+def _spans(ax, lane: str, status: str | None = None):
+    return [s for s in drawn_spans(ax) if s.lane == lane and (status is None or s.status == status)]
+
+
+def test_lanes_are_spm_then_hosts_then_vms_with_ha_and_priority(seed, timeline):
+    vm_labels = ["db1 (HA, high)", "mail1 (HA, high)", "app1 (medium)", "app2 (medium)", "web1 (low)",
+                 "log1 (low)", "dns1 (HA, medium)"]
+    assert lane_labels(timeline) == ["SPM", "atlantic", "pacific", *vm_labels]
+
+
+def test_pacific_lane_turns_non_operational_orange_when_the_log_says(log, timeline):
+    nonop = an.nic_rule(log, "pacific").non_operational
+    up, = _spans(timeline, "host:pacific", "Up")
+    orange, = _spans(timeline, "host:pacific", "NonOperational")
+    assert (up.start, up.end) == (0.0, nonop)
+    assert orange.start == nonop
+    assert orange.color == to_rgba(palette.STATUS_COLORS["NonOperational"])
+    assert up.color == to_rgba(palette.STATUS_COLORS["Up"])
+    strip, = _spans(timeline, "host:pacific", "NIC down")
+    assert strip.start == 60.0
+    assert [s.status for s in _spans(timeline, "host:atlantic")] == ["Up"]
+
+
+def test_spm_lane_shows_atlantic_throughout(log, timeline):
+    spm, = _spans(timeline, "spm")
+    assert (spm.status, spm.start) == ("SPM", 0.0)
+    assert any(t.get_text() == "SPM on atlantic" for t in timeline.texts)
+
+
+def test_each_migration_is_a_hatched_span_from_its_transfer_start_to_its_end(log, timeline):
+    for m in an.migrations(log):
+        copy, = _spans(timeline, f"vm:{m.vm}", "migrating (copying memory)")
+        assert (copy.start, copy.end) == (m.transfer_start, m.end)
+        waits = _spans(timeline, f"vm:{m.vm}", "waiting for a migration slot")
+        assert [(w.start, w.end) for w in waits] == ([(m.requested, m.transfer_start)] if m.queued_s else [])
+    assert not _spans(timeline, "vm:dns1", "migrating (copying memory)")
+
+
+def test_vm_lanes_show_pauses_in_yellow_and_name_the_hosts(log, timeline):
+    for p in an.pauses(log):
+        paused, = _spans(timeline, f"vm:{p.vm}", "Paused")
+        assert (paused.start, paused.end) == (p.start, p.end)
+        assert paused.color == to_rgba(palette.STATUS_COLORS["Paused"])
+    texts = [t.get_text() for t in timeline.texts]
+    assert texts.count("atlantic") >= 6 and "pacific" in texts
+
+
+def test_the_fault_is_marked_and_the_legend_explains_every_colour(timeline):
+    faults = [line for line in timeline.lines if line.get_gid() == "fault"]
+    assert [line.get_xdata()[0] for line in faults] == [60.0]
+    legend = [t.get_text() for t in timeline.get_legend().get_texts()]
+    for entry in ("Up", "NonOperational", "Paused", "MigratingFrom", "migrating (copying memory)",
+                  "waiting for a migration slot", "required NIC down", "fault injected"):
+        assert entry in legend
+    assert timeline.get_xlabel().startswith("simulated time")
+    assert [t.get_text() for t in timeline.get_xticklabels()][:3] == ["0:00", "1:00", "2:00"]
+
+
+def test_a_timeline_up_to_now_stops_there_and_marks_it(seed, log):
+    ax = draw_timeline(log, seed, until=100.0, now=100.0, xmax=300.0, ax=plt.figure().add_subplot())
+    try:
+        assert max(s.end for s in drawn_spans(ax)) == 100.0
+        assert ax.get_xlim() == (0.0, 300.0)
+        assert [line.get_xdata()[0] for line in ax.lines if line.get_gid() == "now"] == [100.0]
+        assert not _spans(ax, "host:pacific", "NonOperational")
+    finally:
+        plt.close(ax.figure)
+
+
+def test_save_timeline_figure_writes_a_png_and_leaves_pyplot_alone(seed, log, tmp_path):
+    open_before = plt.get_fignums()
+    path = save_timeline_figure(log, seed, tmp_path / "timeline.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+    assert plt.get_fignums() == open_before
+
+
+def test_big_clusters_get_a_lane_only_for_what_changed():
+    scenario = parse_scenario(generate_scenario(60, 200, 0, storage_down_share=0.05))
+    log = simulate(scenario)
+    lanes = timeline_lanes(log, scenario)
+    hosts = [lane for lane in lanes if lane.kind == "host"]
+    changed = {h for h, spans in an.host_intervals(log, scenario).items() if any(s.status != "Up" for s in spans)}
+    assert {lane.label for lane in hosts} == changed | {scenario.spm}
+    rest = next(lane for lane in lanes if lane.key == "hosts:rest")
+    assert rest.label == f"+{60 - len(hosts)} hosts"
+    assert len(lanes) < 40
+
+
+def test_huge_clusters_share_one_lane_per_group():
+    scenario = parse_scenario(generate_scenario(200, 1000, 0))
+    log = simulate(scenario)
+    lanes = timeline_lanes(log, scenario)
+    assert [lane.kind for lane in lanes] == ["spm", "share", "summary", "share", "summary"]
+    share = lanes[1]
+    statuses = dict(share.shares)
+    assert statuses["NonOperational"][-1] > 0.5  # most hosts that changed end NonOperational
+    for i in range(len(share.share_times)):  # fractions of one group add up to 1 at every time
+        assert sum(fractions[i] for fractions in statuses.values()) == pytest.approx(1.0)
+
+
+def test_topology_graph_marks_the_down_nic_the_spm_and_where_vms_run(seed, log):
+    g = topology_graph(seed, log, t=200.0)
+    assert g.nodes["nic:pacific:p1p1"]["up"] is False
+    assert g.nodes["nic:pacific:p1p1"]["color"] == palette.NIC_DOWN_COLOR
+    assert g.edges["nic:pacific:p1p1", "net:storage"]["up"] is False
+    assert g.edges["nic:atlantic:p1p1", "net:storage"]["up"] is True
+    assert g.nodes["host:pacific"]["status"] == "NonOperational"
+    assert g.nodes["host:atlantic"]["spm"] and not g.nodes["host:pacific"]["spm"]
+    assert g.nodes["vm:mail1"]["host"] == "atlantic"
+    assert g.nodes["vm:web1"]["label"] == "web1 → atlantic"
+    assert {n for n, d in g.nodes(data=True) if d["kind"] == "storage"} == {"sd:iscsi-share"}
+    start = topology_graph(seed, log, t=0.0)
+    assert all(d["up"] for _, _, d in start.edges(data=True))
+    assert {d["host"] for n, d in start.nodes(data=True) if d["kind"] == "vm" and n != "vm:dns1"} == {"pacific"}
+
+
+def test_topology_drawing_dashes_the_down_link(seed, log):
+    ax = draw_topology(seed, log, 200.0, ax=plt.figure().add_subplot())
+    try:
+        down = next(c for c in ax.collections if c.get_gid() == "links:down")
+        assert len(down.get_segments()) == 1
+        assert down.get_linestyle()[0][1] is not None  # a dash pattern
+        assert "NIC down: p1p1 on pacific" in ax.get_title(loc="left")
+        assert any(t.get_gid() == "host:pacific" and "NonOperational" in t.get_text() for t in ax.texts)
+    finally:
+        plt.close(ax.figure)
+
+
+def _as_drawn(ax):
+    return sorted((s.lane, s.status, s.start, s.end) for s in drawn_spans(ax))
+
+
+def test_live_views_redraw_in_place_and_match_the_full_figure(seed, log):
+    live = LiveTimeline(seed)
+    for now in (30.0, 150.0, 240.0):
+        part = [r for r in log if r.t <= now]
+        png = live.render(part, now, 300.0)
+        assert png[:4] == b"\x89PNG"
+        full = timeline_figure(part, seed, until=now, now=now, xmax=300.0)
+        assert _as_drawn(live.ax) == _as_drawn(full.axes[0])
+    topology = LiveTopology(seed)
+    first = topology.render(log, 200.0)
+    assert topology.render(log, 200.0) is first  # nothing changed: no redraw
+    assert topology.render(log, 0.0) != first
+
+
+def test_events_html_lists_newest_first_and_escapes(log):
+    rows = an.events_table(log)
+    html = events_html(rows, limit=5)
+    where = [html.index(escape(r.message)) for r in rows[:5]]
+    assert where == sorted(where)
+    assert html.count('<tr class="event') == 5 and f"{len(rows) - 5} older events not shown" in html
+    assert "&lt;b&gt;" in table_html([{"name": "<b>", "t": 61.0}], times=["t"])
+    assert "1:01" in table_html([{"name": "x", "t": 61.0}], times=["t"])
