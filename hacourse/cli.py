@@ -31,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("file")
     new.add_argument("--from", dest="from_name", default=None, help="copy a shipped scenario by name")
 
+    check = sub.add_parser("check", help="run scenarios and check their expected outcomes (expect:, golden logs)")
+    check.add_argument("scenarios", nargs="+")
+    check.add_argument("--seed", type=int, action="append", default=None,
+                       help="seed to run; repeat for several (default: the scenario's)")
+    check.add_argument("--golden", action="store_true", help="also compare the event log with its golden log")
+    check.add_argument("--update", action="store_true", help="with --golden: write the golden logs from this run")
+    check.add_argument("--golden-dir", default="tests/golden", help="where golden logs live (default: tests/golden)")
+
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
 
@@ -49,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args.scenarios)
         if args.command == "new":
             return _new(args.file, args.from_name)
+        if args.command == "check":
+            return _check(args)
     except BrokenPipeError:
         return 0
     return EXIT_BAD_INPUT
@@ -107,6 +117,16 @@ def _validate(paths: list[str]) -> int:
         return EXIT_BAD_INPUT
     print(f"{files} file(s) OK")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from hacourse.expectations import check_files
+
+    if args.update and not args.golden:
+        print("--update writes golden logs: use it with --golden", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return check_files(args.scenarios, seeds=args.seed, golden_dir=args.golden_dir if args.golden else None,
+                       update=args.update)
 
 
 def _new(path: str, from_name: str | None) -> int:

@@ -1,0 +1,555 @@
+"""Expected outcomes beside a scenario, checked against the run's event log (`hacourse check`).
+
+An instructor says what must happen the way they would say it in class: "Pacific turns
+NonOperational 60 to 90 s after the ifdown", "db1 starts migrating before web1", "the SPM never
+leaves Atlantic". Each entry of the scenario's `expect:` list is one such sentence, as data:
+
+    expect:
+      - {host: pacific, becomes: NonOperational, between: [60, 90], after: {fault: 0}}
+      - {vm: db1, starts_migrating_before: web1}
+      - {spm: atlantic, always: true}
+      - {vm: db1, ends: Up, on: atlantic}
+      - {never: HostFenced}
+      - {vm: db1, paused: true}
+
+An entry names what it is about (`host`, `vm`, `spm`, or a record kind under `event`/`never`) and
+one thing that must hold of it. Time windows tolerate timing, which the seed moves by a poll or
+two; orders and final states do not depend on it. Each entry becomes a `Verdict` that says in
+one line what the log showed, so a failed check reads as an explanation, not a diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from hacourse import events as ev
+from hacourse.analysis import clock, events_table
+from hacourse.model import Scenario
+from hacourse.scenario.checker import did_you_mean
+from hacourse.scenario.errors import SCHEMA, SEMANTIC, Problem, ScenarioError
+from hacourse.status import HostStatus, VmStatus
+
+INITIAL = "initial state"  # the reason of the records that set the state at t=0
+
+PREDICATES: Mapping[str, Mapping[str, str]] = {
+    "host": {
+        "becomes": "the host turns STATUS at some point (with `between`/`after`: within that window)",
+        "never_becomes": "the host is never STATUS",
+        "ends": "the host is STATUS when the run ends",
+        "always": "the host is STATUS from start to end",
+    },
+    "vm": {
+        "becomes": "the VM turns STATUS at some point (with `on`: on that host; `between`/`after`: in time)",
+        "never_becomes": "the VM is never STATUS",
+        "ends": "the VM is STATUS when the run ends (with `on`: on that host)",
+        "paused": "true: the VM pauses at some point; false: it never pauses",
+        "starts_migrating_before": "the engine starts migrating the VM before the VM named here",
+    },
+    "spm": {
+        "always": "true: the host holds the SPM role from start to end",
+        "elected": "true: the host is elected SPM during the run (`between`/`after`: in time); false: never",
+        "ends": "true: the host holds the SPM role when the run ends; false: it does not",
+    },
+}
+"""What an expectation about a host, a VM or the SPM may say; one predicate per entry."""
+
+EVENT_KEYS = ("event", "never")
+"""`{event: KIND, field: value...}`: a record of that kind with those fields appears;
+`{never: KIND, ...}`: none does."""
+
+WINDOW_KEYS = ("between", "after")
+COMMON_KEYS = ("why",)  # the instructor's reason, shown beside a failure
+_WINDOWED = {("host", "becomes"), ("vm", "becomes"), ("spm", "elected")}
+_STATUSES = {"host": tuple(s.value for s in HostStatus), "vm": tuple(s.value for s in VmStatus)}
+
+
+@dataclass(frozen=True)
+class Window:
+    """`between: [lo, hi]` seconds after `after` (a fault of the scenario) or after the start."""
+
+    lo: float | None = None
+    hi: float | None = None
+    fault: int | None = None
+
+    def origin(self, scenario: Scenario) -> tuple[float, str]:
+        if self.fault is None:
+            return 0.0, "the start"
+        f = scenario.faults[self.fault]
+        target = f" {f.nic}" if f.nic else ""
+        return f.at, f"fault {self.fault} ({f.action}{target} on {f.host} at {f.at:g} s)"
+
+    def holds(self, t: float, scenario: Scenario) -> bool:
+        start, _ = self.origin(scenario)
+        lo = -float("inf") if self.lo is None else self.lo
+        hi = float("inf") if self.hi is None else self.hi
+        return t >= start and lo <= t - start <= hi
+
+    def wanted(self) -> str:
+        return f"expected {self.lo:g}-{self.hi:g} s after it" if self.lo is not None else ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One expectation judged against one run: held or not, and what the log showed."""
+
+    index: int
+    written: str  # the entry as the instructor wrote it, in YAML flow style
+    passed: bool
+    seen: str
+    why: str = ""
+
+    def __str__(self) -> str:
+        text = f"{'ok  ' if self.passed else 'FAIL'}  expect[{self.index}] {self.written}\n        {self.seen}"
+        if self.why and not self.passed:
+            text += f"\n        why it matters: {self.why}"
+        return text
+
+
+Judge = Callable[[Sequence[ev.Record], Scenario], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    index: int
+    written: str
+    judge: Judge
+    why: str = ""
+
+    def evaluate(self, log: Sequence[ev.Record], scenario: Scenario) -> Verdict:
+        passed, seen = self.judge(log, scenario)
+        return Verdict(self.index, self.written, passed, seen, self.why)
+
+
+# ---- reading the log -----------------------------------------------------------------------
+
+def _at(t: float) -> str:
+    return f"{round(t, 1):g} s ({clock(t)})"
+
+
+def _changes(log: Sequence[ev.Record], subject: str, name: str) -> list:
+    """The status changes of one host or VM after the initial state, in log order."""
+    kind, field = (ev.HostStatusChanged, "host") if subject == "host" else (ev.VmStatusChanged, "vm")
+    return [r for r in log if isinstance(r, kind) and getattr(r, field) == name and r.reason != INITIAL]
+
+
+def _where(r: ev.Record) -> str:
+    return f" on {r.host}" if isinstance(r, ev.VmStatusChanged) else ""
+
+
+def _path(changes: list, first: str) -> str:
+    steps = [first] + [f"{r.new}{_where(r)} at {clock(r.t)}" for r in changes]
+    return " -> ".join(steps[:12]) + (" -> ..." if len(steps) > 12 else "")
+
+
+def _initial(scenario: Scenario, subject: str, name: str) -> str:
+    if subject == "host":
+        return "Up"
+    vm = next((v for v in scenario.vms if v.name == name), None)
+    return f"Up on {vm.host}" if vm else "Up"
+
+
+def _becomes(subject: str, name: str, status: str, on: str | None, window: Window) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        changes = _changes(log, subject, name)
+        start, origin = window.origin(scenario)
+        hits = [r for r in changes if r.new == status and (on is None or r.host == on) and r.t >= start]
+        what = f"{status} on {on}" if on else status
+        since = f" after {origin}" if window.fault is not None else ""
+        if not hits:
+            path = _path(changes, _initial(scenario, subject, name))
+            wanted = f"; {window.wanted()}" if window.lo is not None else ""
+            return False, f"{name} never became {what}{since}{wanted}; it went {path}"
+        first = hits[0]
+        text = f"{name} became {what} at {_at(first.t)}"
+        if window.fault is not None:
+            text += f", {first.t - start:g} s after {origin}"
+        if window.lo is not None:
+            text += f"; {window.wanted()}"
+        return window.holds(first.t, scenario), text + f" ({first.reason})"
+    return judge
+
+
+def _never_becomes(subject: str, name: str, status: str) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        changes = _changes(log, subject, name)
+        hits = [r for r in changes if r.new == status]
+        if hits:
+            return False, f"{name} became {status}{_where(hits[0])} at {_at(hits[0].t)} ({hits[0].reason})"
+        return True, f"{name} never became {status}; it went {_path(changes, _initial(scenario, subject, name))}"
+    return judge
+
+
+def _ends(subject: str, name: str, status: str, on: str | None) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        changes = _changes(log, subject, name)
+        if changes:
+            last = changes[-1]
+            now, host, since = last.new, getattr(last, "host", None), f" (since {_at(last.t)}: {last.reason})"
+        else:
+            now, host, since = "Up", next((v.host for v in scenario.vms if v.name == name), None), " throughout"
+        where = f" on {host}" if subject == "vm" else ""
+        wanted = f"{status} on {on}" if on else status
+        passed = now == status and (on is None or host == on)
+        return passed, f"{name} ended {now}{where}{since}" + ("" if passed else f"; expected {wanted}")
+    return judge
+
+
+def _always(name: str, status: str) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        leaves = [r for r in _changes(log, "host", name) if r.new != status]
+        if status != "Up":
+            return False, f"{name} starts Up, never {status} from the start"
+        if leaves:
+            r = leaves[0]
+            return False, f"{name} left {status} at {_at(r.t)} for {r.new} ({r.reason})"
+        return True, f"{name} was {status} from start to end"
+    return judge
+
+
+def _migrates_before(vm: str, other: str) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        started = [r for r in log if isinstance(r, ev.MigrationStarted)]
+        order = {}
+        for n, r in enumerate(started, 1):
+            order.setdefault(r.vm, (n, r))
+        if vm not in order:
+            other_seen = f" ({other} did, at {_at(order[other][1].t)})" if other in order else ""
+            return False, f"{vm} never started migrating{other_seen}"
+        n, r = order[vm]
+        text = f"{vm} started migrating at {_at(r.t)}, #{n} of {len(started)}"
+        if other not in order:
+            return True, text + f"; {other} never did"
+        m, s = order[other]
+        return n < m, text + f"; {other} at {_at(s.t)}, #{m}"
+    return judge
+
+
+def _spm_events(log: Sequence[ev.Record], host: str) -> list:
+    return [r for r in log if isinstance(r, ev.SpmStarted | ev.SpmStopped) and r.host == host]
+
+
+def _spm_always(host: str) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        if scenario.spm != host:
+            return False, f"{host} did not hold the SPM role at the start ({scenario.spm or 'no host'} did)"
+        stopped = [r for r in _spm_events(log, host) if isinstance(r, ev.SpmStopped)]
+        if stopped:
+            return False, f"{host} stopped being the SPM at {_at(stopped[0].t)} ({stopped[0].reason})"
+        return True, f"{host} held the SPM role from start to end"
+    return judge
+
+
+def _spm_elected(host: str, wanted: bool, window: Window) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        start, origin = window.origin(scenario)
+        elected = [r for r in _spm_events(log, host)
+                   if isinstance(r, ev.SpmStarted) and r.reason != INITIAL and r.t >= start]
+        since = f" after {origin}" if window.fault is not None else ""
+        if not elected:
+            holders = sorted({r.host for r in log if isinstance(r, ev.SpmStarted) and r.reason != INITIAL})
+            others = f"; elected: {', '.join(holders)}" if holders else "; no host was elected"
+            return not wanted, f"{host} was never elected SPM{since}{others}"
+        first = elected[0]
+        text = f"{host} was elected SPM at {_at(first.t)}"
+        if window.fault is not None:
+            text += f", {first.t - start:g} s after {origin}"
+        if not wanted:
+            return False, text + f" ({first.reason})"
+        if window.lo is not None:
+            text += f"; {window.wanted()}"
+        return window.holds(first.t, scenario), text + f" ({first.reason})"
+    return judge
+
+
+def _spm_ends(host: str, wanted: bool) -> Judge:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        holders: set[str] = set()
+        for r in log:
+            if isinstance(r, ev.SpmStarted):
+                holders.add(r.host)
+            elif isinstance(r, ev.SpmStopped):
+                holders.discard(r.host)
+        who = ", ".join(sorted(holders)) or "no host"
+        return (host in holders) == wanted, f"at the end the SPM was {who}"
+    return judge
+
+
+def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool) -> Judge:
+    shown = kind + (" {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}" if fields else "")
+
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+        hits = [r for r in log if r.event == kind and window.holds(r.t, scenario)
+                and all(getattr(r, k) == v for k, v in fields.items())]
+        _, origin = window.origin(scenario)
+        scope = f" {window.lo:g}-{window.hi:g} s after {origin}" if window.lo is not None else ""
+        if not hits:
+            return not wanted, f"no {shown} in the log{scope}"
+        message = events_table([hits[0]])[0].message
+        count = f" ({len(hits)} in all)" if len(hits) > 1 else ""
+        return wanted, f"{shown} at {_at(hits[0].t)}{scope}: {message}{count}"
+    return judge
+
+
+# ---- reading the entries -------------------------------------------------------------------
+
+def _found(value: object) -> str:
+    return f"'{value}'" if isinstance(value, str) else written(value)
+
+
+def written(entry: object) -> str:
+    """An entry in YAML flow style, the way it reads in a scenario file."""
+    text = yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    return text.removesuffix("\n...").replace("'on':", "on:")
+
+
+class _Reader:
+    """Checks the entries of one scenario's `expect:` and builds the expectations."""
+
+    def __init__(self, scenario: Scenario, positions: Mapping[tuple, tuple[int, int]]) -> None:
+        self.scenario = scenario
+        self.positions = positions
+        self.problems: list[Problem] = []
+        self.hosts = [h.name for h in scenario.hosts]
+        self.vms = [v.name for v in scenario.vms]
+
+    def report(self, i: int, key: str | None, message: str, kind: str = SCHEMA) -> None:
+        line, column = self.positions.get((i, key), self.positions.get((i, None), (None, None)))
+        path = f"expect[{i}]" + (f".{key}" if key else "")
+        self.problems.append(Problem(self.scenario.source, line, column, path, message, kind))
+
+    def name(self, i: int, key: str, value: object, allowed: list[str], what: str) -> bool:
+        if value in allowed:
+            return True
+        self.report(i, key, f"unknown {what} {_found(value)}; allowed: {', '.join(allowed) or '(none)'}"
+                    f"{did_you_mean(value, allowed)}", SEMANTIC)
+        return False
+
+    def read(self, i: int, entry: Mapping) -> Expectation | None:
+        # YAML 1.1, which the loader follows, reads a bare `on:` key as true: here it is `on`.
+        entry = {("on" if k is True else k): v for k, v in entry.items()}
+        keys = [str(k) for k in entry]
+        why = entry.get("why", "")
+        if "why" in entry and not isinstance(why, str):
+            self.report(i, "why", f"expected text, found {_found(why)}")
+        if any(k in entry for k in EVENT_KEYS):
+            judge = self._event(i, entry)
+        else:
+            subjects = [k for k in keys if k in PREDICATES]
+            if len(subjects) != 1:
+                found = f"found {', '.join(subjects)}" if subjects else f"found keys {', '.join(keys) or 'none'}"
+                self.report(i, None, "an expectation is about one thing: start it with host, vm or spm (a "
+                            f"name), or event or never (a record kind); {found}")
+                return None
+            judge = self._subject(i, subjects[0], entry)
+        return None if judge is None else Expectation(i, written(dict(entry)), judge, why if isinstance(why, str) else "")
+
+    def _subject(self, i: int, subject: str, entry: Mapping) -> Judge | None:
+        predicates = PREDICATES[subject]
+        allowed = [subject, *predicates, *WINDOW_KEYS, *(("on",) if subject == "vm" else ()), *COMMON_KEYS]
+        ok = True
+        for key in entry:
+            if key not in allowed:
+                ok = self._bad(i, key, f"unknown key {_found(key)} in a {subject} expectation; allowed: "
+                               f"{', '.join(allowed)}{did_you_mean(key, allowed)}")
+        names = self.vms if subject == "vm" else self.hosts
+        name = entry[subject]
+        ok &= self.name(i, subject, name, names, "VM" if subject == "vm" else "host")
+        said = [k for k in entry if k in predicates]
+        if len(said) != 1:
+            ok = self._bad(i, None, f"a {subject} expectation says exactly one of: {', '.join(predicates)}; "
+                           f"found {', '.join(said) if said else 'none'}")
+        predicate = said[0] if len(said) == 1 else None
+        value = entry.get(predicate)
+        ok &= predicate is None or self._value(i, subject, predicate, value, name)
+        on = entry.get("on")
+        if on is not None and predicate not in ("becomes", "ends", None):
+            ok = self._bad(i, "on", f"'on' goes with becomes or ends, not with {predicate}")
+        elif on is not None:
+            ok &= self.name(i, "on", on, self.hosts, "host")
+        windowed = (subject, predicate) in _WINDOWED and value is not False or predicate == "paused" and value
+        window = self._window(i, entry, windowed=bool(windowed) or predicate is None)
+        if window is None or not ok:
+            return None
+        if subject == "spm":
+            return {"always": lambda: _spm_always(name), "ends": lambda: _spm_ends(name, value),
+                    "elected": lambda: _spm_elected(name, value, window)}[predicate]()
+        if predicate == "paused":
+            return _becomes("vm", name, "Paused", None, window) if value else _never_becomes("vm", name, "Paused")
+        if predicate == "starts_migrating_before":
+            return _migrates_before(name, value)
+        if predicate == "becomes":
+            return _becomes(subject, name, value, on, window)
+        if predicate == "never_becomes":
+            return _never_becomes(subject, name, value)
+        if predicate == "ends":
+            return _ends(subject, name, value, on)
+        return _always(name, value)
+
+    def _value(self, i: int, subject: str, predicate: str, value: object, name: object) -> bool:
+        """Whether the predicate's value is one it allows; reports it when not."""
+        if subject == "spm" and predicate == "always" and value is not True:
+            return self._bad(i, predicate, f"expected true, found {_found(value)}; to say a host never holds "
+                             "the role, write elected: false")
+        if (subject == "spm" or predicate == "paused") and not isinstance(value, bool):
+            return self._bad(i, predicate, f"expected true or false, found {_found(value)}")
+        if predicate == "starts_migrating_before":
+            if value == name:
+                return self._bad(i, predicate, "a VM cannot start migrating before itself; name another VM")
+            return self.name(i, predicate, value, self.vms, "VM")
+        if subject in _STATUSES:
+            return self.name(i, predicate, value, list(_STATUSES[subject]), f"{subject} status")
+        return True
+
+    def _event(self, i: int, entry: Mapping) -> Judge | None:
+        said = [k for k in EVENT_KEYS if k in entry]
+        if len(said) != 1:
+            self.report(i, None, "an event expectation has event (a record appears) or never (none does), not both")
+            return None
+        key = said[0]
+        kind = entry[key]
+        ok = self.name(i, key, kind, sorted(ev.KINDS), "record kind")
+        record_fields = [f.name for f in dataclasses.fields(ev.KINDS[kind])][1:] if ok else []
+        allowed = [key, *record_fields, *WINDOW_KEYS, *COMMON_KEYS]
+        for k in entry if ok else ():
+            if k not in allowed:
+                ok = self._bad(i, k, f"{kind} has no field {_found(k)}; allowed: {', '.join(allowed)}"
+                               f"{did_you_mean(k, allowed)}")
+        window = self._window(i, entry, windowed=True)
+        if window is None or not ok:
+            return None
+        fields = {k: v for k, v in entry.items() if k in record_fields}
+        return _event(kind, fields, window, wanted=key == "event")
+
+    def _window(self, i: int, entry: Mapping, windowed: bool) -> Window | None:
+        given = [k for k in WINDOW_KEYS if k in entry]
+        ok = not given or windowed or self._bad(
+            i, given[0], f"'{given[0]}' goes with becomes, paused: true, spm elected: true, event or never")
+        lo = hi = fault = None
+        if "between" in entry:
+            span = entry["between"]
+            if (not isinstance(span, list) or len(span) != 2
+                    or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
+                    or not 0 <= span[0] <= span[1]):
+                ok = self._bad(i, "between", "expected [lo, hi], two numbers of seconds with 0 <= lo <= hi, "
+                               f"found {_found(span)}")
+            else:
+                lo, hi = float(span[0]), float(span[1])
+        if "after" in entry:
+            after = entry["after"]
+            count = len(self.scenario.faults)
+            fault = after.get("fault") if isinstance(after, dict) and list(after) == ["fault"] else None
+            if not isinstance(fault, int) or isinstance(fault, bool) or not 0 <= fault < count:
+                allowed = f"0 to {count - 1} (its index in faults)" if count else "none: the scenario has no faults"
+                ok = self._bad(i, "after", f"expected {{fault: N}}, N from {allowed}; found {_found(after)}")
+        return Window(lo, hi, fault) if ok else None
+
+    def _bad(self, i: int, key: str | None, message: str) -> bool:
+        """Report a problem; False, so that `ok = self._bad(...)` reads as what it does."""
+        self.report(i, key, message)
+        return False
+
+
+def _positions(text: str) -> dict[tuple, tuple[int, int]]:
+    """Line and column of each `expect:` entry and of its keys' values, for messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    spots: dict[tuple, tuple[int, int]] = {}
+    for key, value in getattr(root, "value", ()) if isinstance(root, yaml.MappingNode) else ():
+        if getattr(key, "value", None) == "expect" and isinstance(value, yaml.SequenceNode):
+            for i, item in enumerate(value.value):
+                spots[(i, None)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                for k, v in item.value if isinstance(item, yaml.MappingNode) else ():
+                    spots[(i, str(k.value))] = (v.start_mark.line + 1, v.start_mark.column + 1)
+    return spots
+
+
+def parse_expectations(scenario: Scenario, text: str | None = None) -> list[Expectation]:
+    """The scenario's `expect:` entries, checked; raises ScenarioError listing every problem.
+
+    With the file's `text`, problems name their line and column.
+    """
+    reader = _Reader(scenario, _positions(text) if text else {})
+    found = [reader.read(i, entry) for i, entry in enumerate(scenario.expect)]
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return [e for e in found if e is not None]
+
+
+def evaluate(log: Sequence[ev.Record], scenario: Scenario,
+             expectations: Sequence[Expectation] | None = None) -> list[Verdict]:
+    """Judge every expectation (by default the scenario's own) against one run's log."""
+    chosen = parse_expectations(scenario) if expectations is None else expectations
+    return [e.evaluate(log, scenario) for e in chosen]
+
+
+# ---- `hacourse check` ------------------------------------------------------------------------
+
+PASSED, FAILED, BAD_INPUT = 0, 1, 2
+
+
+def load_expectations(path: str | Path) -> tuple[Scenario, list[Expectation]]:
+    """A scenario file and its checked expectations; raises ScenarioError naming every problem."""
+    from hacourse.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    return scenario, parse_expectations(scenario, Path(path).read_text(encoding="utf-8"))
+
+
+def check_files(paths: Sequence[str | Path], seeds: Sequence[int] | None = None,
+                golden_dir: str | Path | None = None, update: bool = False,
+                out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run each scenario (at each seed) and judge its expectations, and with `golden_dir` compare
+    (or, with `update`, write) its golden log. Returns the exit status: 0 when everything holds,
+    1 when something does not, 2 when a file cannot be checked (a bad scenario, a missing golden)."""
+    from hacourse.engine import simulate
+    from hacourse.events import to_jsonl
+    from hacourse.golden import MISSING, compare_golden, golden_path, write_golden
+    from hacourse.scenario import ScenarioError
+
+    status = PASSED
+    for path in paths:
+        try:
+            scenario, expectations = load_expectations(path)
+        except ScenarioError as error:
+            print(error, file=err)
+            status = BAD_INPUT
+            continue
+        for seed in seeds or [scenario.seed]:
+            log = simulate(scenario, seed=seed)
+            verdicts = evaluate(log, scenario, expectations)
+            failed = [v for v in verdicts if not v.passed]
+            if verdicts:
+                summary = (f"{len(failed)} of {len(verdicts)} expectations FAILED" if failed
+                           else f"all {len(verdicts)} expectations hold")
+            else:
+                summary = "no expectations (add an `expect:` list to the scenario)"
+            print(f"{path}, seed {seed}: {summary}", file=out)
+            for verdict in verdicts:
+                print(f"  {verdict}".replace("\n", "\n  "), file=out)
+            if failed or (not verdicts and golden_dir is None):
+                status = max(status, FAILED)
+            if golden_dir is None:
+                continue
+            target = golden_path(path, seed, scenario.seed, golden_dir)
+            seed_flag = "" if seed == scenario.seed else f" --seed {seed}"
+            hint = f"hacourse check --golden --update{seed_flag} --golden-dir {golden_dir} {path}"
+            if update:
+                write_golden(to_jsonl(log), target)
+                print(f"  golden log written: {target} ({len(log)} records)", file=out)
+                continue
+            result = compare_golden(to_jsonl(log), target, hint)
+            if result.same:
+                print(f"  golden log: identical to {target} ({len(log)} records)", file=out)
+            else:
+                print(f"  GOLDEN {result.report}".replace("\n", "\n  "), file=out)
+                status = max(status, BAD_INPUT if result.status == MISSING else FAILED)
+    return status
