@@ -285,15 +285,17 @@ def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool
     shown = kind + (" {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}" if fields else "")
 
     def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
-        hits = [r for r in log if r.event == kind and window.holds(r.t, scenario)
-                and all(getattr(r, k) == v for k, v in fields.items())]
-        _, origin = window.origin(scenario)
+        matching = [r for r in log if r.event == kind and all(getattr(r, k) == v for k, v in fields.items())]
+        hits = [r for r in matching if window.holds(r.t, scenario)]
+        start, origin = window.origin(scenario)
         scope = f" {window.lo:g}-{window.hi:g} s after {origin}" if window.lo is not None else ""
         if not hits:
-            return not wanted, f"no {shown} in the log{scope}"
-        message = events_table([hits[0]])[0].message
+            outside = f"; there is one at {_at(matching[0].t)}" if matching else ""
+            return not wanted, f"no {shown} in the log{scope}{outside}"
+        first = hits[0]
+        offset = f", {first.t - start:g} s after {origin}" if window.fault is not None else ""
         count = f" ({len(hits)} in all)" if len(hits) > 1 else ""
-        return wanted, f"{shown} at {_at(hits[0].t)}{scope}: {message}{count}"
+        return wanted, f"{shown} at {_at(first.t)}{offset}: {events_table([first])[0].message}{count}"
     return judge
 
 
@@ -348,7 +350,10 @@ class _Reader:
                             f"name), or event or never (a record kind); {found}")
                 return None
             judge = self._subject(i, subjects[0], entry)
-        return None if judge is None else Expectation(i, written(dict(entry)), judge, why if isinstance(why, str) else "")
+        if judge is None:
+            return None
+        said = written({k: v for k, v in entry.items() if k != "why"})
+        return Expectation(i, said, judge, why if isinstance(why, str) else "")
 
     def _subject(self, i: int, subject: str, entry: Mapping) -> Judge | None:
         predicates = PREDICATES[subject]
@@ -397,8 +402,8 @@ class _Reader:
         if subject == "spm" and predicate == "always" and value is not True:
             return self._bad(i, predicate, f"expected true, found {_found(value)}; to say a host never holds "
                              "the role, write elected: false")
-        if (subject == "spm" or predicate == "paused") and not isinstance(value, bool):
-            return self._bad(i, predicate, f"expected true or false, found {_found(value)}")
+        if subject == "spm" or predicate == "paused":
+            return isinstance(value, bool) or self._bad(i, predicate, f"expected true or false, found {_found(value)}")
         if predicate == "starts_migrating_before":
             if value == name:
                 return self._bad(i, predicate, "a VM cannot start migrating before itself; name another VM")

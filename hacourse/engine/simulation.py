@@ -12,6 +12,7 @@ import random
 import simpy
 
 from hacourse.engine.clock import next_tick
+from hacourse.engine.collector import collector_paused
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
 from hacourse.engine.host import Host
@@ -76,7 +77,8 @@ class Simulation:
         """Advance the clock to `t` (capped at the scenario's duration); returns the whole log."""
         t = min(float(t), self.duration)
         if t > self.env.now:
-            self.env.run(until=t)
+            with collector_paused:
+                self.env.run(until=t)
         return self.log
 
     def run(self) -> list[Record]:
@@ -284,5 +286,6 @@ class Simulation:
 
 def simulate(scenario: Scenario, seed: int | None = None) -> list[Record]:
     """Run a scenario to its end and return the event log."""
-    return Simulation(scenario, seed).run()
+    with collector_paused:
+        return Simulation(scenario, seed).run()
 
