@@ -74,13 +74,26 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """
     started: list[tuple[Server, object]] = []
 
-    def start(argv: Callable[[int, str], list[str]], *, cwd: Path, ready: str = "/api/status",
-              env: dict[str, str] | None = None, name: str = "server") -> Server:
+    def start(
+        argv: Callable[[int, str], list[str]],
+        *,
+        cwd: Path,
+        ready: str = "/api/status",
+        env: dict[str, str] | None = None,
+        name: str = "server",
+    ) -> Server:
         port, token = free_port(), secrets.token_hex(16)
         log_path = tmp_path / f"{name}-{port}.log"
         log = log_path.open("w")
-        process = subprocess.Popen(argv(port, token), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            argv(port, token),
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         server = Server(f"http://127.0.0.1:{port}", token, process, log_path)
         started.append((server, log))
         deadline = time.monotonic() + READY_TIMEOUT_S

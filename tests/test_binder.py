@@ -26,8 +26,16 @@ REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
 LESSON_1 = "notebooks/01-storage-network-down-non-spm.ipynb"
 COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "test-output", "__pycache__", "*.egg-info", "build", ".pytest_cache",
-    ".hypothesis", ".ipynb_checkpoints", ".ruff_cache",
+    ".git",
+    ".venv",
+    "test-output",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ipynb_checkpoints",
+    ".ruff_cache",
 )
 
 RUN_NOTEBOOKS = textwrap.dedent(
@@ -93,7 +101,9 @@ def _clean_env(venv: Path) -> dict[str, str]:
 
 def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], what: str, timeout: float) -> str:
     done = subprocess.run(cmd, check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done.stdout
 
 
@@ -109,14 +119,24 @@ def test_a_fresh_venv_from_binder_files_runs_every_notebook(tmp_path: Path, star
 
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path, env=env, what="python -m venv", timeout=120)
     python = str(venv / "bin" / "python")
-    _run([python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
-         cwd=repo, env=env, what="pip install -r binder/requirements.txt", timeout=600)
+    _run(
+        [python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+        cwd=repo,
+        env=env,
+        what="pip install -r binder/requirements.txt",
+        timeout=600,
+    )
     _run(["bash", "binder/postBuild"], cwd=repo, env=env, what="binder/postBuild", timeout=300)
     installed = time.monotonic()
 
     names = [str(repo / "notebooks" / nb.name) for nb in notebooks]
-    out = _run([python, "-c", RUN_NOTEBOOKS, *names], cwd=tmp_path, env=env,
-               what="executing the notebooks with nbclient", timeout=600)
+    out = _run(
+        [python, "-c", RUN_NOTEBOOKS, *names],
+        cwd=tmp_path,
+        env=env,
+        what="executing the notebooks with nbclient",
+        timeout=600,
+    )
     for nb in notebooks:
         assert f"{nb.name} KERNEL-PREFIX={venv}" in out, f"{nb.name} did not run in the Binder venv:\n{out}"
     executed = time.monotonic()
@@ -127,9 +147,18 @@ def test_a_fresh_venv_from_binder_files_runs_every_notebook(tmp_path: Path, star
 
 def _assert_lab_lands_on_lesson_1(venv: Path, repo: Path, env: dict[str, str], start_server) -> None:
     def argv(port: int, token: str) -> list[str]:
-        return [str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={repo}",
-                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        return [
+            str(venv / "bin" / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={repo}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
 
     lab = start_server(argv, cwd=repo, env=env, name="binder-lab")
     opener = urllib.request.build_opener(_NoRedirect)
@@ -139,7 +168,8 @@ def _assert_lab_lands_on_lesson_1(venv: Path, repo: Path, env: dict[str, str], s
     except urllib.error.HTTPError as redirect:
         location = redirect.headers.get("Location")
     assert location and location.split("?")[0].endswith(f"/lab/tree/{LESSON_1}"), (
-        f"JupyterLab from the Binder venv lands on {location!r}, not lesson 1")
+        f"JupyterLab from the Binder venv lands on {location!r}, not lesson 1"
+    )
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
