@@ -71,7 +71,8 @@ class MigrationSpan:
 
     `requested` is when the engine sent it (the VM shows MigratingFrom), `transfer_start` when
     VDSM on the source got a slot and began copying memory: the gap between the two is the
-    wait for `max_outgoing_migrations`. `outcome` is `finished`, `failed` or `running`.
+    wait for `max_outgoing_migrations`. `outcome` is `finished`, `failed`, `running`, or
+    `refused` when the engine's validation rejected it before it began (a paused VM in 3.3).
     """
 
     order: int  # 1 for the first migration the engine requested
@@ -221,6 +222,9 @@ def migrations(log: Sequence[ev.Record], until: float | None = None) -> list[Mig
             span = opened.pop(r.vm)
             span["reason"] = r.reason
             done.append(MigrationSpan(**span, end=r.t, outcome="failed"))
+        elif isinstance(r, ev.MigrationFailed):
+            count += 1
+            done.append(MigrationSpan(count, r.vm, r.source, r.destination, r.t, None, r.t, "refused", r.reason))
     done.extend(MigrationSpan(**span, end=until, outcome="running") for span in opened.values())
     return sorted(done, key=lambda m: m.order)
 

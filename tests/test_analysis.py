@@ -11,7 +11,7 @@ import pytest
 
 from hacourse import Simulation, load_scenario, simulate
 from hacourse import analysis as an
-from tests.seed import SEED
+from tests.seed import SEED, variant
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +146,14 @@ def test_analysis_does_not_import_matplotlib_or_ipywidgets():
     code = "import sys, hacourse.analysis; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_vm_paused_before_the_engine_asks_is_refused_and_marked():
+    """With fast I/O failure the writers pause before Non Operational; 3.3 refuses to migrate them."""
+    fast = variant(engine_config={"node.session.timeo.replacement_timeout": 5})
+    log = simulate(fast, seed=0)
+    refused = [m for m in an.migrations(log) if m.outcome == "refused"]
+    writers = {vm.name for vm in fast.vms if vm.host == "pacific" and vm.writes}
+    assert {m.vm for m in refused} == writers
+    assert all(m.requested == m.end == an.nic_rule(log, "pacific").non_operational for m in refused)
+    assert all(p.end is None for p in an.pauses(log, fast))  # still paused on Pacific at the end

@@ -176,8 +176,8 @@ def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan
         if m.transfer_start is not None and m.end > m.transfer_start:
             overlays.append(Span(m.transfer_start, m.end, MIGRATING, "none",
                                  text=f"{m.source} → {m.destination}", hatch="///"))
-        if m.outcome == "failed":
-            marks.append((m.end, f"migration failed: {m.reason}"))
+        if m.outcome in ("failed", "refused"):
+            marks.append((m.end, f"migration {m.outcome}: {m.reason}"))
     labels = tuple((s, e, host) for s, e, host, _ in runs)
     return Lane(f"vm:{name}", _vm_label(name, scenario), "vm", colored, tuple(overlays), labels, tuple(marks))
 
@@ -287,7 +287,8 @@ def legend_handle(key: str) -> Artist:
     if key == NIC_DOWN:
         return Patch(facecolor=palette.NIC_DOWN_COLOR, label="required NIC down")
     if key in _MARKERS:
-        return Line2D([], [], marker=_MARKERS[key], color="black", linestyle="none", label=key)
+        label = "migration failed or refused" if key == MIGRATION_FAILED else key
+        return Line2D([], [], marker=_MARKERS[key], color="black", linestyle="none", label=label)
     if key in (MIGRATING, WAITING):
         return Patch(facecolor="white", edgecolor=palette.MIGRATION_EDGE, hatch="///" if key == MIGRATING else "..",
                      label=key)

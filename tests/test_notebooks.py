@@ -1,0 +1,65 @@
+"""Every lesson notebook runs top to bottom headlessly, is stored clean, and matches its text twin.
+
+Generic on purpose: a new `notebooks/**/*.ipynb` is picked up without touching this file. The
+notebooks run in a real kernel (nbclient), each cell within 120 s, from the notebook's own folder,
+as a student's JupyterLab or Voila would run them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+CELL_TIMEOUT_S = 120
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(ROOT / "notebooks")) for p in paths]
+
+
+def test_there_are_lessons_to_run():
+    assert NOTEBOOKS, "no notebooks found under notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs_top_to_bottom(path: Path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, on the first error
+    errors = [(i, out.get("text", "")[:500]) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+              for out in cell.get("outputs", []) if out.get("name") == "stderr"]
+    assert not errors, f"cells wrote to stderr (a browser lesson shows this as an error): {errors}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_stored_without_outputs(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    dirty = [i for i, cell in enumerate(nb.cells)
+             if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+    assert not dirty, f"{path.name}: cells {dirty} carry outputs; clear them before committing"
+
+
+def _cells(nb) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_matches_its_percent_script(path: Path):
+    """The `.py` (jupytext percent format) is the source of truth; the `.ipynb` is generated from it."""
+    script = path.with_suffix(".py")
+    if not script.exists():
+        pytest.skip(f"{path.name} has no paired .py")
+    from_script = jupytext.read(script)
+    stored = nbformat.read(path, as_version=4)
+    assert _cells(stored) == _cells(from_script), (
+        f"{path.name} differs from {script.name}; run `jupytext --sync {script.relative_to(ROOT)}`")
