@@ -1,0 +1,214 @@
+"""Parameter sweeps: one scenario over a grid of settings and seeds, one tidy row per run.
+
+    rows = sweep("scenarios/pacific-storage-down.yaml",
+                 {"engine_config.migration_max_bandwidth": [8, 16, 32, 64]}, seeds=range(5))
+
+A grid key is a dotted path into the scenario (`engine_config.migration_max_bandwidth`,
+`cluster.fencing_policy.skip_if_connectivity_broken`, `faults[0].at`); the runs are the product
+of the grid's values and the seeds. Each row holds the settings, the seed and the outcomes that
+`outcomes` reads off the run's event log, so a row is the same whichever machine ran it.
+
+Runs go to any `concurrent.futures.Executor`: by default a process pool on this machine; a
+`dask.distributed` client's `client.get_executor()` when a class outgrows one machine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+
+from hacourse import events as ev
+from hacourse.engine import simulate
+from hacourse.model import Scenario
+from hacourse.profiles import PROFILES
+from hacourse.scenario import load_scenario
+from hacourse.status import HostStatus, VmStatus
+
+RUNNING = (VmStatus.UP.value, VmStatus.MIGRATING_FROM.value)
+"""A VM counts as available while the guest runs: Up, or Up on its way to another host."""
+
+OUTCOMES = {
+    "ha_recovery_s": "seconds from the first fault until every HA VM runs again (None: not by the end)",
+    "ha_vm_down_s": "HA VM-seconds not running after the first fault, summed over the HA VMs",
+    "vms_paused": "VMs that were Paused at some time",
+    "vms_down_at_end": "VMs Down at the end: lost with their host, or not restarted",
+    "ha_vms_down_at_end": "HA VMs Down at the end",
+    "migrations": "migrations the engine started",
+    "migrations_failed": "migrations that failed or were refused",
+    "hosts_non_operational": "hosts that turned NonOperational",
+    "hosts_non_responsive": "hosts that turned NonResponsive",
+    "hosts_fenced": "fences that took a host down (power management, SSH or sanlock)",
+}
+"""The outcome columns of a sweep's rows and what each counts."""
+
+ScenarioSource = Scenario | str | Path | Callable[..., Scenario]
+
+
+def sweep(
+    scenario: ScenarioSource,
+    grid: Mapping[str, Sequence[object]],
+    seeds: Iterable[int] | int = (0,),
+    executor: Executor | None = None,
+) -> list[dict[str, object]]:
+    """Run every combination of the grid's values with every seed; one row per run, in grid order.
+
+    `scenario` is a Scenario, a scenario file, or a function that builds a Scenario: grid keys
+    that name its parameters (`hosts`, say) are passed to it, the other keys are dotted paths.
+    """
+    seeds = range(seeds) if isinstance(seeds, int) else list(seeds)
+    if isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
+    names = list(grid)
+    tasks = []
+    for values in itertools.product(*(grid[name] for name in names)):
+        settings = dict(zip(names, values))
+        built = with_settings(_base(scenario, settings), _overrides(scenario, settings))
+        tasks += [(built, seed, settings) for seed in seeds]
+    if executor is None:
+        with ProcessPoolExecutor() as pool:
+            return _collect(pool, tasks)
+    return _collect(executor, tasks)
+
+
+def run_one(scenario: Scenario, seed: int, settings: Mapping[str, object]) -> dict[str, object]:
+    """One run's row: its settings, its seed and its outcomes (the task a worker executes)."""
+    return {**settings, "seed": seed, **outcomes(simulate(scenario, seed), scenario)}
+
+
+def outcomes(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]:
+    """What a run did to availability, read off its log (the scenario says which VMs are HA)."""
+    ha = {vm.name for vm in scenario.vms if vm.ha}
+    status = {vm.name: VmStatus.UP.value for vm in scenario.vms}
+    start = next((r.t for r in log if isinstance(r, ev.FaultInjected)), None)
+    end = log[-1].t if log else 0.0
+    end = max(end, scenario.duration)
+    down_since: dict[str, float] = {}  # HA VMs not running, since when (counted from the first fault)
+    ha_down_s, last_back = 0.0, start
+    paused: set[str] = set()
+    counts = dict.fromkeys(("migrations", "migrations_failed", "hosts_fenced"), 0)
+    non_operational: set[str] = set()
+    non_responsive: set[str] = set()
+    for r in log:
+        if isinstance(r, ev.VmStatusChanged):
+            status[r.vm] = r.new
+            if r.new == VmStatus.PAUSED:
+                paused.add(r.vm)
+            if r.vm in ha and start is not None and r.t >= start:
+                if r.new not in RUNNING and r.vm not in down_since:
+                    down_since[r.vm] = r.t
+                elif r.new in RUNNING and r.vm in down_since:
+                    ha_down_s += r.t - down_since.pop(r.vm)
+                    last_back = r.t
+        elif isinstance(r, ev.MigrationStarted):
+            counts["migrations"] += 1
+        elif isinstance(r, ev.MigrationFailed):
+            counts["migrations_failed"] += 1
+        elif isinstance(r, ev.HostFenced):
+            counts["hosts_fenced"] += 1
+        elif isinstance(r, ev.HostStatusChanged):
+            if r.new == HostStatus.NON_OPERATIONAL:
+                non_operational.add(r.host)
+            elif r.new == HostStatus.NON_RESPONSIVE:
+                non_responsive.add(r.host)
+    ha_down_s += sum(end - since for since in down_since.values())
+    down = {vm for vm, s in status.items() if s == VmStatus.DOWN}
+    recovery = None if down_since else (round(last_back - start, 3) if start is not None else 0.0)
+    return {
+        "ha_recovery_s": recovery,
+        "ha_vm_down_s": round(ha_down_s, 3),
+        "vms_paused": len(paused),
+        "vms_down_at_end": len(down),
+        "ha_vms_down_at_end": len(down & ha),
+        "migrations": counts["migrations"],
+        "migrations_failed": counts["migrations_failed"],
+        "hosts_non_operational": len(non_operational),
+        "hosts_non_responsive": len(non_responsive),
+        "hosts_fenced": counts["hosts_fenced"],
+    }
+
+
+# --- settings: dotted paths into the frozen scenario -------------------------------------
+
+_FIRST = re.compile(r"([A-Za-z_]\w*)")
+_NEXT = re.compile(r"\.([A-Za-z_]\w*)|\[(-?\d+)\]")
+
+
+def with_settings(scenario: Scenario, settings: Mapping[str, object]) -> Scenario:
+    """A copy of the scenario with each dotted path set to its value.
+
+    Below `engine_config.` the rest of the path is the key as the engine spells it, dots and
+    brackets included: `engine_config.node.session.timeo.replacement_timeout`.
+    """
+    for path, value in settings.items():
+        scenario = _set(scenario, path, 0, value, path, scenario)
+    return scenario
+
+
+def _set(obj: object, path: str, pos: int, value: object, full: str, scenario: Scenario) -> object:
+    match = (_FIRST if pos == 0 else _NEXT).match(path, pos)
+    if match is None:
+        raise ValueError(f"grid key {full!r}: expected .name or [index] at {path[pos:]!r}")
+    done = match.end() == len(path)
+    name, index = match.group(1), None if match.group(1) else int(match.group(2))
+    if index is not None:
+        if not isinstance(obj, tuple) or not -len(obj) <= index < len(obj):
+            size = len(obj) if isinstance(obj, tuple) else 0
+            raise ValueError(f"grid key {full!r}: index {index} is out of range (the list has {size} items)")
+        index %= len(obj)
+        new = value if done else _set(obj[index], path, match.end(), value, full, scenario)
+        return obj[:index] + (new,) + obj[index + 1:]
+    if not is_dataclass(obj):
+        raise ValueError(f"grid key {full!r}: a {type(obj).__name__} has no field {name!r}")
+    names = [f.name for f in fields(obj)]
+    if name not in names:
+        raise ValueError(f"grid key {full!r}: {type(obj).__name__} has no field {name!r}{_near(name, names)}; "
+                         f"fields: {', '.join(names)}")
+    if name == "engine_config" and not done:
+        new = _config_with(obj.engine_config, path[match.end() + 1:], value, full, scenario)
+    else:
+        new = value if done else _set(getattr(obj, name), path, match.end(), value, full, scenario)
+    return replace(obj, **{name: new})
+
+
+def _config_with(config: Mapping[str, object], key: str, value: object, full: str,
+                 scenario: Scenario) -> dict[str, object]:
+    """engine_config with one key set: any key of the scenario's profile."""
+    allowed = list(PROFILES.get(scenario.engine_profile, {}))
+    if key not in config and key not in allowed:
+        raise ValueError(f"grid key {full!r}: {key!r} is not an engine_config key of "
+                         f"{scenario.engine_profile}{_near(key, allowed)}")
+    return {**config, key: value}
+
+
+def _near(word: str, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _parameters(scenario: ScenarioSource) -> set[str]:
+    if isinstance(scenario, Scenario | str | Path):
+        return set()
+    return set(inspect.signature(scenario).parameters)
+
+
+def _base(scenario: ScenarioSource, settings: Mapping[str, object]) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    wanted = _parameters(scenario)
+    return scenario(**{k: v for k, v in settings.items() if k in wanted})
+
+
+def _overrides(scenario: ScenarioSource, settings: Mapping[str, object]) -> dict[str, object]:
+    wanted = _parameters(scenario)
+    return {k: v for k, v in settings.items() if k not in wanted}
+
+
+def _collect(executor: Executor, tasks: list[tuple[Scenario, int, dict[str, object]]]) -> list[dict[str, object]]:
+    futures = [executor.submit(run_one, scenario, seed, settings) for scenario, seed, settings in tasks]
+    return [future.result() for future in futures]
