@@ -128,3 +128,4 @@ class HaRestarter:
         yield self.sim.env.timeout(VM_BOOT_S)
         if vm.status == VmStatus.WAIT_FOR_LAUNCH and vm.host == host:
             vm.set_status(VmStatus.UP, "powered up after HA restart")
+            self.sim.vm_arrived(vm, self.sim.hosts[host])

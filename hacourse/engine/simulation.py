@@ -279,9 +279,12 @@ class Simulation:
                 vm.set_status(VmStatus.UP, "resumed: storage reachable again (auto_resume)")
 
     def vm_arrived(self, vm: Vm, host: Host) -> None:
-        """A VM landed on a host whose storage fails meanwhile: its writes hang there too."""
+        """A VM landed or booted on a host whose storage fails meanwhile: its writes hang there too,
+        or fail at once if the host's queued I/O has failed already."""
         if vm.spec.writes and not self.storage[host.name].connected:
             vm.io_blocked = True
+            if self.storage[host.name].io_failed:
+                self.vm_io_error(vm)
 
 
 def simulate(scenario: Scenario, seed: int | None = None) -> list[Record]:
