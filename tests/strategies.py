@@ -1,0 +1,156 @@
+"""Random data centers and fault schedules for the property tests, written as scenario files.
+
+A drawn scenario is plain data (the YAML a user would write) and goes through `parse_scenario`,
+so the loader is exercised too. A failing example is saved with `save_failing` as a file that
+reproduces it and can be copied to tests/regressions/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+from hypothesis import strategies as st
+
+from hacourse import parse_scenario
+from hacourse.model import FAULT_ACTIONS, RESILIENCE_POLICIES, RESUME_BEHAVIORS, Scenario
+from hacourse.profiles import PROFILES
+
+ROOT = Path(__file__).resolve().parent.parent
+FAILING_DIR = ROOT / "test-output" / "failing-scenarios"
+
+HOST_MEMORY_GB = (4, 8, 16, 32, 64)
+VM_MEMORY_GB = (0.5, 1, 2, 4, 8)
+DURATIONS = (600, 1200, 1800, 3600)
+CONFIG_CHOICES: dict[str, tuple] = {
+    # keys whose value changes the story most; each override is drawn or left at the profile's default
+    "NicDHCPDelayGraceInMS": (0, 30, 60, 120),
+    "node.session.timeo.replacement_timeout": (5, 20, 120),
+    "migration_max_bandwidth": (4, 32, 62, 1000),
+    "TimeoutToResetVdsInSeconds": (30, 60),
+    "StorageDomainFailureTimeoutInMinutes": (1, 5),
+    "host_boot_s": (30, 120),
+    "io_timeout": (5, 10),
+}
+
+
+@st.composite
+def clusters(draw: st.DrawFn, min_hosts: int = 2, max_hosts: int = 8, max_vms: int = 40) -> dict:
+    """A data center as scenario data, without faults: hosts, networks, VMs, policies, profile."""
+    profile = draw(st.sampled_from(tuple(PROFILES)))
+    networks = [
+        {"name": "ovirtmgmt", "role": "management"},
+        {"name": "storage", "role": "storage", "required": draw(st.booleans())},
+    ]
+    nics = {"em1": "ovirtmgmt", "p1p1": "storage"}
+    if draw(st.booleans()):
+        networks.append({"name": "migration", "role": "migration", "required": draw(st.booleans())})
+        nics["p2p1"] = "migration"
+    if draw(st.booleans()):
+        networks.append({"name": "vmnet", "role": "vm", "required": draw(st.booleans())})
+        nics["p3p1"] = "vmnet"
+    hosts = []
+    for i in range(draw(st.integers(min_hosts, max_hosts))):
+        hosts.append(
+            {
+                "name": f"host{i + 1}",
+                "memory_gb": draw(st.sampled_from(HOST_MEMORY_GB)),
+                "nics": dict(nics),
+                "spm_priority": draw(st.integers(-1, 10)),
+                "power_management": draw(st.booleans()),
+                "cpu_cores": draw(st.sampled_from((1, 2, 4, 16))),
+            }
+        )
+    free = {h["name"]: float(h["memory_gb"]) for h in hosts}
+    vms = []
+    for i in range(draw(st.integers(0, max_vms))):
+        memory = draw(st.sampled_from(VM_MEMORY_GB))
+        first = draw(st.integers(0, len(hosts) - 1))
+        order = [hosts[(first + k) % len(hosts)]["name"] for k in range(len(hosts))]
+        host = next((h for h in order if free[h] >= memory), None)
+        if host is None:
+            continue  # the cluster is full: the loader would refuse an overcommitted host
+        free[host] -= memory
+        ha = draw(st.booleans())
+        vm = {
+            "name": f"vm{i + 1}",
+            "host": host,
+            "memory_gb": memory,
+            "ha": ha,
+            "priority": draw(st.one_of(st.sampled_from(("low", "medium", "high")), st.integers(0, 100))),
+            "writes": draw(st.booleans()),
+            "dirty_rate_mib_s": draw(st.sampled_from((0, 2, 20, 200))),
+        }
+        if draw(st.booleans()):
+            vm["resume_behavior"] = draw(st.sampled_from(RESUME_BEHAVIORS))
+        if ha and draw(st.booleans()):
+            vm["lease"] = True
+        vms.append(vm)
+    eligible = [h["name"] for h in hosts if h["spm_priority"] != -1]
+    config = {
+        key: draw(st.sampled_from(values)) for key, values in CONFIG_CHOICES.items() if draw(st.booleans())
+    }
+    return {
+        "name": "random cluster",
+        "engine_profile": profile,
+        "duration": draw(st.sampled_from(DURATIONS)),
+        "seed": draw(st.integers(0, 2**16)),
+        "engine_config": config,
+        "cluster": {
+            "resilience_policy": draw(st.sampled_from(RESILIENCE_POLICIES)),
+            "fencing_policy": {
+                "enabled": draw(st.booleans()),
+                "skip_if_sd_active": draw(st.booleans()),
+                "skip_if_connectivity_broken": draw(st.booleans()),
+                "hosts_with_broken_connectivity_threshold": draw(st.sampled_from((25, 50, 75, 100))),
+            },
+        },
+        "networks": networks,
+        "storage_domains": [{"name": "data", "type": "iscsi", "network": "storage"}],
+        "spm": draw(st.sampled_from([None, *eligible])) if eligible else None,
+        "hosts": hosts,
+        "vms": vms,
+    }
+
+
+def fault_lists(data: dict, max_faults: int = 8) -> st.SearchStrategy[list[dict]]:
+    """Faults on the cluster's hosts at random times: ifdown/ifup of any NIC (by NIC or network
+    name), power off/on. Times are whole or half seconds, so two faults often share an instant."""
+    duration = data["duration"]
+
+    @st.composite
+    def fault(draw: st.DrawFn) -> dict:
+        host = draw(st.sampled_from(data["hosts"]))
+        action = draw(st.sampled_from(FAULT_ACTIONS))
+        out = {"at": draw(st.integers(0, 2 * duration)) / 2, "action": action, "host": host["name"]}
+        if action in ("ifdown", "ifup"):
+            out["nic"] = draw(st.sampled_from(sorted(host["nics"]) + sorted(set(host["nics"].values()))))
+        return out
+
+    return st.lists(fault(), max_size=max_faults).map(lambda faults: sorted(faults, key=lambda f: f["at"]))
+
+
+@st.composite
+def scenario_data(draw: st.DrawFn, max_hosts: int = 8, max_vms: int = 40, max_faults: int = 8) -> dict:
+    data = draw(clusters(max_hosts=max_hosts, max_vms=max_vms))
+    data["faults"] = draw(fault_lists(data, max_faults))
+    return data
+
+
+def to_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=110)
+
+
+def load(data: dict) -> Scenario:
+    return parse_scenario(to_yaml(data), source="<hypothesis>")
+
+
+def save_failing(data: dict, why: str) -> Path:
+    """Write the example as a scenario file under test-output/failing-scenarios/ and return its path."""
+    text = to_yaml(data)
+    path = FAILING_DIR / f"{hashlib.sha1(text.encode()).hexdigest()[:12]}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    comment = "".join(f"# {line}\n" for line in why.splitlines())
+    path.write_text(f"# Found by the property tests; copy to tests/regressions/ to keep it.\n{comment}{text}")
+    return path
