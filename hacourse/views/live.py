@@ -5,18 +5,22 @@ timeline costs several times that on the lesson machines, most of it text (lane 
 labels, the legend) that does not change while the clock runs. So the live timeline draws that
 frame once, keeps its pixels, and on each step restores them and draws only the spans, labels and
 lines of the moment (matplotlib's blitting). The topology picture is redrawn only when what it
-shows changed, into the same axes. Text is drawn unhinted (a third cheaper, still crisp at the
-widget's size). Both return PNG bytes; the figures stay inspectable (`drawn_spans(live.ax)`).
+shows changed, into the same axes. Their canvas rasterises each distinct label once and pastes
+the pixels afterwards (the same "pacific" is drawn dozens of times a minute; Agg lays text out
+glyph by glyph, a millisecond a label). Both return PNG bytes; the figures stay inspectable
+(`drawn_spans(live.ax)`).
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 
-from matplotlib import rc_context
+import numpy as np
+from matplotlib import rcParams
 from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -45,12 +49,60 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-FAST_TEXT = {"text.hinting": "none"}
+_LABELS: dict[tuple, tuple[np.ndarray, float]] = {}  # shared by every live figure: same labels, same pixels
+
+
+class _TextCachingRenderer(RendererAgg):
+    """Agg, but a label already drawn (same string, font, colour, size) is pasted from its pixels.
+
+    Rotated and math text are drawn as usual. A pasted label may sit up to half a pixel away
+    from where Agg would have placed it, which no one sees at the widget's size.
+    """
+
+    PAD = 2  # pixels around a label's box, for antialiasing that spills over
+    MAX_LABELS = 4096
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or angle:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        key = (s, prop, tuple(gc.get_rgb()), gc.get_alpha(), gc.get_antialiased(), self.dpi,
+               rcParams["text.hinting"], rcParams["text.hinting_factor"])
+        label = _LABELS.get(key)
+        if label is None:
+            if len(_LABELS) >= self.MAX_LABELS:
+                _LABELS.clear()
+            label = _LABELS[key] = self._rasterise(gc, s, prop)
+        pixels, baseline = label
+        # y comes from the top of the canvas to the text's baseline; draw_image wants the bottom-left corner
+        self.draw_image(gc, round(x - self.PAD), round(self.height - (y - baseline) - pixels.shape[0]), pixels)
+
+    def _rasterise(self, gc, s, prop) -> tuple[np.ndarray, float]:
+        width, height, descent = self.get_text_width_height_descent(s, prop, False)
+        scratch = RendererAgg(math.ceil(width) + 2 * self.PAD, math.ceil(height) + 2 * self.PAD, self.dpi)
+        pen = scratch.new_gc()
+        pen.set_foreground(gc.get_rgb())
+        pen.set_alpha(gc.get_alpha())
+        pen.set_antialiased(gc.get_antialiased())
+        baseline = self.PAD + height - descent
+        scratch.draw_text(pen, self.PAD, baseline, s, prop, 0)
+        pen.restore()
+        return np.asarray(scratch.buffer_rgba())[::-1].copy(), baseline  # draw_image's rows go bottom up
+
+
+class _LiveCanvas(FigureCanvasAgg):
+    _size: tuple | None = None
+
+    def get_renderer(self):
+        size = (*self.get_width_height(physical=True), self.figure.dpi)
+        if size != self._size:
+            self.renderer = _TextCachingRenderer(*size)
+            self._size = size
+        return self.renderer
 
 
 def _new_figure(dpi: float) -> Figure:
     fig = Figure(dpi=dpi)
-    FigureCanvasAgg(fig)
+    _LiveCanvas(fig)
     return fig
 
 
@@ -70,10 +122,6 @@ class LiveTimeline:
         return self.fig.axes[0]
 
     def render(self, log: Sequence[ev.Record], now: float, xmax: float) -> bytes:
-        with rc_context(FAST_TEXT):
-            return self._render(log, now, xmax)
-
-    def _render(self, log: Sequence[ev.Record], now: float, xmax: float) -> bytes:
         lanes = timeline_lanes(log, self.scenario, now)
         t0, end = timeline_span(log, self.scenario, now)
         xmax = max(end, xmax)
@@ -126,8 +174,7 @@ class LiveTopology:
             for artist in [*ax.texts, *ax.collections, *ax.lines, *ax.patches]:
                 artist.remove()
             self.fig.set_size_inches(topology_size(g))
-            with rc_context(FAST_TEXT):
-                draw_graph(g, ax, heading="Data center now")
-                self.fig.canvas.draw()
+            draw_graph(g, ax, heading="Data center now")
+            self.fig.canvas.draw()
             self._png, self._shown = png_bytes(self.fig), shown
         return self._png
