@@ -31,7 +31,8 @@ from hacourse.scenario import load_scenario
 from hacourse.status import HostStatus, VmStatus
 
 RUNNING = (VmStatus.UP.value, VmStatus.MIGRATING_FROM.value)
-"""A VM counts as available while the guest runs: Up, or Up on its way to another host."""
+"""A VM counts as available while the engine shows it running: Up, or Up on its way to another host.
+Paused, Unknown (its host stopped answering), Down and WaitForLaunch count as not available."""
 
 OUTCOMES = {
     "ha_recovery_s": "seconds from the first fault until every HA VM runs again (None: not by the end)",
