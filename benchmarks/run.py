@@ -11,7 +11,8 @@ without the other processes of a shared machine, so both are printed.
 
 Events are SimPy events the run processed. The ceiling is bare SimPy on the same machine:
 processes that do nothing but `yield env.timeout(1)`; the ratio says how much of SimPy's speed
-the model keeps while doing its work.
+the model keeps while doing its work. Both rates are per CPU second, so that other processes on
+a shared machine move neither.
 """
 
 from __future__ import annotations
@@ -77,12 +78,12 @@ def child_run(path: str) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     with collector_paused:  # as simulate() does
         sim = Simulation(scenario, 0)
-        built = time.perf_counter()
+        built, built_cpu = time.perf_counter(), time.process_time()
         log = sim.run()
     end_wall, end_cpu = time.perf_counter(), time.process_time()
     return {"build_s": built - wall, "run_s": end_wall - built, "wall_s": end_wall - wall,
-            "cpu_s": end_cpu - cpu, "records": len(log), "events": processed_events(sim),
-            "peak_mib": peak_mib(), "scenario_mib": before}
+            "cpu_s": end_cpu - cpu, "loop_cpu_s": end_cpu - built_cpu, "records": len(log),
+            "events": processed_events(sim), "peak_mib": peak_mib(), "scenario_mib": before}
 
 
 def child_seed(repeats: int) -> dict:
@@ -115,9 +116,9 @@ def child_bare(processes: int, steps: int) -> dict:
         env = simpy.Environment()
         for _ in range(processes):
             env.process(ticker(env))
-        wall = time.perf_counter()
+        cpu = time.process_time()
         env.run(until=steps)
-        rate = (next(env._eid) - len(env._queue)) / (time.perf_counter() - wall)
+        rate = (next(env._eid) - len(env._queue)) / (time.process_time() - cpu)
         best = rate if best is None else max(best, rate)
     return {"events_per_s": best}
 
@@ -137,7 +138,7 @@ def child_widget(clicks: int) -> dict:
 
 def child_import(views: bool) -> dict:
     wall = time.perf_counter()
-    import hacourse  # noqa: F401
+    import hacourse
 
     if views:
         import hacourse.views  # noqa: F401
@@ -151,7 +152,7 @@ CHILDREN = {"load": child_load, "run": child_run, "seed": child_seed, "bare": ch
 
 def in_child(kind: str, *args: object) -> dict:
     proc = subprocess.run([sys.executable, __file__, "--child", kind, json.dumps(args)],
-                          capture_output=True, text=True, cwd=ROOT)
+                          check=False, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} {args} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.splitlines()[-1])
@@ -186,15 +187,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print("The ceiling")
     bare = in_child("bare", 1_000, 1_000)["events_per_s"]
-    line("bare SimPy, 1,000 processes x 1,000 timeouts", f"{bare:,.0f} events/s")
+    line("bare SimPy, 1,000 processes x 1,000 timeouts", f"{bare:,.0f} events/s cpu")
 
     print("Seed scenario (pacific-storage-down, seed 0)")
     seed = in_child("seed", 200)
     line("whole run, median of 200", f"{seed['median_ms']:.2f} ms ({seed['cpu_ms']:.2f} cpu)",
          f"< {SEED_RUN_TARGET_MS:.0f} ms", seed["median_ms"] < SEED_RUN_TARGET_MS)
-    seed_rate = seed["events"] / (seed["median_ms"] / 1000)
-    line(f"{seed['records']} records, {seed['events']} SimPy events", f"{seed_rate:,.0f} events/s",
-         f">= {RATIO_TARGET * bare:,.0f}", seed_rate >= RATIO_TARGET * bare)
+    seed_rate = seed["events"] / (seed["cpu_ms"] / 1000)
+    line(f"{seed['records']} records, {seed['events']} SimPy events: events/s cpu (ratio)",
+         f"{seed_rate:,.0f} ({seed_rate / bare:.2f})", f">= {RATIO_TARGET:.2f}", seed_rate / bare >= RATIO_TARGET)
     if (Path(__file__).resolve().parent / "widget_step.py").exists():
         for name, figure in in_child("widget", args.clicks).items():
             line(f"widget step: {name}, median", f"{figure['median_ms']:.1f} ms ({figure['cpu_ms']:.1f} cpu)",
@@ -214,16 +215,17 @@ def main(argv: list[str] | None = None) -> int:
             name = f"{hosts:,} hosts / {vms:,} VMs"
             line(f"{name}: load the file ({load['yaml_mib']:.1f} MiB YAML)",
                  f"{load['load_s']:.2f} s ({load['load_cpu_s']:.2f} cpu)")
+            line("  peak memory of loading", f"{load['load_peak_mib']:,.0f} MiB")
             line("  run: build + simulate", f"{run['wall_s']:.2f} s ({run['cpu_s']:.2f} cpu)",
                  f"< {seconds:.0f} s" if seconds else "", run["wall_s"] < seconds if seconds else None)
             line("  of which building the model", f"{run['build_s']:.2f} s")
             line("  records / SimPy events", f"{run['records']:,} / {run['events']:,}")
-            rate = run["events"] / run["wall_s"]
-            line("  events/s, whole run (ratio to bare SimPy)", f"{rate:,.0f} ({rate / bare:.2f})",
+            rate = run["events"] / run["cpu_s"]
+            line("  events/s cpu, whole run (ratio to bare SimPy)", f"{rate:,.0f} ({rate / bare:.2f})",
                  f">= {RATIO_TARGET:.2f}", rate / bare >= RATIO_TARGET)
-            sim_rate = run["events"] / run["run_s"]
-            line("  events/s, event loop only (ratio)", f"{sim_rate:,.0f} ({sim_rate / bare:.2f})",
-                 f">= {RATIO_TARGET:.2f}", sim_rate / bare >= RATIO_TARGET)
+            loop_rate = run["events"] / run["loop_cpu_s"]
+            line("  events/s cpu, event loop only (ratio)", f"{loop_rate:,.0f} ({loop_rate / bare:.2f})",
+                 f">= {RATIO_TARGET:.2f}", loop_rate / bare >= RATIO_TARGET)
             line("  peak memory of the run's process", f"{run['peak_mib']:,.0f} MiB",
                  f"< {gib:.0f} GiB" if gib else "", run["peak_mib"] < gib * 1024 if gib else None)
             line("  of which the loaded scenario + interpreter", f"{run['scenario_mib']:,.0f} MiB")
