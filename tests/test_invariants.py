@@ -1,0 +1,222 @@
+"""Each promise, broken on purpose: a hand-written log that breaks it is caught, the honest one is not.
+
+The logs start from the seed scenario's first instant (Atlantic SPM; db1, mail1, app1 ... on
+Pacific) and add the records a broken engine would write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hacourse import Simulation, load_scenario, simulate
+from hacourse import events as ev
+from hacourse.invariants import check_all
+from tests.seed import SEED, variant
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(SEED)
+
+
+@pytest.fixture(scope="module")
+def start(scenario):
+    """The records of t=0: hosts Up, Atlantic SPM, every VM Up where the file puts it."""
+    return [r for r in simulate(scenario) if r.t == 0]
+
+
+def rules(violations) -> set[str]:
+    return {v.rule for v in violations}
+
+
+def vm(t, name, host, old, new, reason="test"):
+    return ev.VmStatusChanged(t, name, host, old, new, reason)
+
+
+def host(t, name, old, new, reason="test"):
+    return ev.HostStatusChanged(t, name, old, new, reason)
+
+
+def storage_down(t, name):
+    return ev.NicDown(t, name, "p1p1", "storage")
+
+
+def fence(t, name="pacific"):
+    return [host(t, name, "NonResponsive", "Reboot"), ev.HostPoweredOff(t, name, "fence agent: stop"),
+            ev.HostFenced(t + 60, name, "power-management")]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_shipped_scenario_keeps_every_promise(path, seed):
+    scenario = load_scenario(path)
+    assert check_all(simulate(scenario, seed=seed), scenario, until=scenario.duration) == []
+
+
+def test_a_partial_run_is_judged_only_up_to_where_it_went(scenario):
+    sim = Simulation(scenario, seed=0)
+    sim.run_until(200)  # Pacific's VMs are migrating; the storage-domain timer is still running
+    assert check_all(sim.log, scenario, until=sim.now) == []
+
+
+# --- no VM runs twice ---------------------------------------------------------------------
+
+
+def test_a_vm_restarted_while_its_unfenced_host_still_runs_it_runs_twice(scenario, start):
+    log = start + [
+        ev.NicDown(60, "pacific", "em1", "ovirtmgmt"),
+        host(60, "pacific", "Up", "Connecting"),
+        host(120, "pacific", "Connecting", "NonResponsive"),
+        vm(120, "mail1", "pacific", "Up", "Unknown"),
+        vm(150, "mail1", "pacific", "Unknown", "Down"),  # no fence: Pacific still has power
+        vm(180, "mail1", "atlantic", "Down", "WaitForLaunch"),
+    ]
+    assert rules(check_all(log, scenario)) == {"single-owner", "restart-confirmed"}
+
+
+def test_a_vm_restarted_after_a_power_fence_runs_once(scenario, start):
+    log = start + [
+        host(60, "pacific", "Up", "Connecting"),
+        host(120, "pacific", "Connecting", "NonResponsive"),
+        vm(120, "mail1", "pacific", "Up", "Unknown"),
+        *fence(120),
+        vm(180, "mail1", "pacific", "Unknown", "Down"),
+        vm(240, "mail1", "atlantic", "Down", "WaitForLaunch"),
+    ]
+    assert check_all(log, scenario) == []
+
+
+def migration(t, name, source="pacific", dest="atlantic"):
+    return [ev.MigrationStarted(t, name, source, dest, "test"), vm(t, name, source, "Up", "MigratingFrom"),
+            ev.MigrationTransferStarted(t, name, source, dest, 32.0)]
+
+
+def test_a_migration_ends_with_exactly_one_owner(scenario, start):
+    finished = ev.MigrationFinished(100, "web1", "pacific", "atlantic", 100, 40.0)
+    honest = start + migration(60, "web1") + [finished, vm(100, "web1", "atlantic", "MigratingFrom", "Up")]
+    stays = start + migration(60, "web1") + [finished, vm(100, "web1", "pacific", "MigratingFrom", "Up")]
+    assert check_all(honest, scenario) == []
+    assert "single-owner" in rules(check_all(stays, scenario))
+
+
+# --- one SPM ---------------------------------------------------------------------------------
+
+
+def test_a_second_spm_while_the_first_holds_the_role(scenario, start):
+    log = start + [ev.SpmStarted(50, "pacific", "test")]
+    assert rules(check_all(log, scenario)) == {"single-spm"}
+
+
+def test_the_spm_is_elected_only_on_a_host_that_reaches_storage(scenario, start):
+    log = start + [storage_down(40, "pacific"), ev.SpmStopped(50, "atlantic", "test"),
+                   ev.SpmStarted(60, "pacific", "test")]
+    assert "spm-storage" in rules(check_all(log, scenario))
+
+
+def test_a_new_spm_waits_until_the_old_holders_lease_is_dead(scenario, start):
+    io = scenario.config()["io_timeout"]
+    lost = [storage_down(100, "atlantic"), ev.SpmStopped(150, "atlantic", "test")]
+    early = start + lost + [ev.SpmStarted(160, "pacific", "test")]
+    late = start + lost + [ev.SpmStarted(100 + 12 * io, "pacific", "test")]
+    assert "single-spm" in rules(check_all(early, scenario))
+    assert "single-spm" not in rules(check_all(late, scenario))
+
+
+def test_an_spm_that_cannot_reach_storage_loses_the_role_within_8_io_timeouts(scenario, start):
+    io = scenario.config()["io_timeout"]
+    log = start + [storage_down(100, "atlantic")]
+    assert check_all(log, scenario, until=100 + 8 * io - 1) == []
+    found = check_all(log, scenario, until=400)
+    assert [(v.t, v.rule) for v in found] == [(100 + 8 * io, "spm-storage")]
+
+
+# --- writes and storage ----------------------------------------------------------------------
+
+
+def test_a_writing_vm_must_be_paused_once_its_writes_failed(scenario, start):
+    eio = 130  # 5 + 5 + 120 + 0 s in rhev-3.3
+    log = start + [storage_down(60, "pacific")]
+    assert check_all(log, scenario, until=60 + eio - 1) == []
+    writers = sorted(v.message.split()[1] for v in check_all(log, scenario, until=300))
+    assert writers == ["app1", "db1", "log1"]  # the VMs that write; mail1, web1 and app2 run on
+    paused = log + [vm(60 + eio, name, "pacific", "Up", "Paused") for name in ("app1", "db1", "log1")]
+    assert check_all(paused, scenario, until=300) == []
+
+
+def test_a_paused_vm_does_not_resume_on_a_host_without_storage(scenario, start):
+    log = start + [storage_down(60, "pacific"), vm(190, "app1", "pacific", "Up", "Paused"),
+                   vm(200, "app1", "pacific", "Paused", "Up")]
+    assert "resume-storage" in rules(check_all(log, scenario))
+
+
+# --- fencing and HA restarts ---------------------------------------------------------------
+
+
+def test_a_host_is_fenced_only_when_nonresponsive(scenario, start):
+    log = start + [host(60, "pacific", "Up", "Reboot"), ev.HostFenced(120, "pacific", "power-management")]
+    assert rules(check_all(log, scenario)) == {"fencing-policy"}
+
+
+def test_fencing_respects_the_cluster_policy(start):
+    disabled = variant(cluster={"fencing_policy": {"enabled": False}})
+    log = start + [host(60, "pacific", "Up", "Connecting"), host(120, "pacific", "Connecting", "NonResponsive"),
+                   *fence(120)]
+    assert check_all(log, load_scenario(SEED)) == []
+    found = check_all(log, disabled)
+    assert rules(found) == {"fencing-policy"} and "disables fencing" in found[0].message
+
+
+def test_fencing_skips_a_host_whose_storage_lease_is_live(start):
+    sd_active = variant(cluster={"fencing_policy": {"skip_if_sd_active": True}})
+    log = start + [ev.NicDown(0, "pacific", "em1", "ovirtmgmt"), host(0, "pacific", "Up", "Connecting"),
+                   host(63, "pacific", "Connecting", "NonResponsive"), *fence(90)]
+    assert "fencing-policy" in rules(check_all(log, sd_active))  # Pacific still renews its lease
+
+
+def test_an_ha_vm_is_back_within_the_bound_once_a_healthy_host_has_room(scenario, start):
+    c = scenario.config()
+    bound = c["AutoStartVmsRunnerIntervalInSeconds"] + c["RetryToRunAutoStartVmShortIntervalInSeconds"] + 10
+    down = start + [host(60, "pacific", "Up", "Connecting"), host(120, "pacific", "Connecting", "NonResponsive"),
+                    vm(120, "db1", "pacific", "Up", "Unknown"), *fence(120),
+                    vm(180, "db1", "pacific", "Unknown", "Down")]
+    assert check_all(down, scenario, until=180 + bound - 1) == []
+    late = check_all(down, scenario, until=180 + bound + 1)
+    assert [(v.t, v.rule) for v in late] == [(180 + bound, "ha-restart-bound")]
+    back = down + [vm(240, "db1", "atlantic", "Down", "WaitForLaunch"), vm(250, "db1", "atlantic", "WaitForLaunch", "Up")]
+    assert check_all(back, scenario, until=600) == []
+
+
+def test_the_engine_may_not_claim_there_is_no_room_when_there_is(scenario, start):
+    log = start + [vm(100, "db1", "pacific", "Up", "Down"),
+                   ev.HaRestartAttempted(120, "db1", "", "no host with enough free memory; giving up")]
+    found = check_all(log, scenario)
+    assert rules(found) == {"ha-restart-bound"} and "atlantic had" in found[0].message
+
+
+# --- the log is well formed ----------------------------------------------------------------
+
+
+def test_time_never_goes_back(scenario, start):
+    log = start + [storage_down(60, "pacific"), storage_down(50, "atlantic")]
+    assert "time-order" in rules(check_all(log, scenario))
+
+
+def test_a_status_change_starts_where_the_last_one_left(scenario, start):
+    log = start + [host(60, "pacific", "NonOperational", "Up"), vm(60, "db1", "pacific", "Paused", "Up")]
+    assert [v.rule for v in check_all(log, scenario)] == ["well-formed", "well-formed"]
+
+
+def test_a_migration_finishes_only_after_it_started(scenario, start):
+    log = start + [ev.MigrationFinished(100, "web1", "pacific", "atlantic", 100, 40.0)]
+    assert "well-formed" in rules(check_all(log, scenario))
+
+
+def test_a_source_never_sends_more_migrations_than_vdsm_allows(scenario, start):
+    limit = scenario.config()["max_outgoing_migrations"]
+    names = ["db1", "mail1", "app1", "app2", "web1", "log1"][: limit + 1]
+    log = start + [r for name in names for r in migration(60, name)]
+    assert [v.rule for v in check_all(log, scenario)] == ["migration-slots"]
