@@ -13,7 +13,10 @@ names the file, which reproduces it with `hacourse run FILE --check`.
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
+from copy import deepcopy
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +26,7 @@ from hypothesis.errors import InvalidArgument
 
 from hacourse import Simulation, simulate
 from hacourse.invariants import check_all
-from tests.strategies import clusters, fault_lists, load, save_failing, scenario_data
+from tests.strategies import FAILING_DIR, clusters, fault_lists, load, save_failing, scenario_data
 
 settings.register_profile(
     "ci",
@@ -35,6 +38,17 @@ settings.register_profile(
 settings.register_profile("long", settings.get_profile("ci"), max_examples=2000)
 PROFILE = os.environ.get("HACOURSE_HYPOTHESIS_PROFILE", "ci")
 SCALE = {"ci": 1, "long": 20}[PROFILE]
+
+
+TALLY: Counter = Counter()  # examples run and faults tried, written to test-output/ for the issue's note
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tally():
+    yield
+    path = FAILING_DIR.parent / f"property-tally-{PROFILE}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(TALLY), indent=1, sort_keys=True) + "\n")
 
 
 def budget(examples: int) -> settings:
@@ -60,6 +74,10 @@ def assert_promises_kept(data: dict, run, saved: dict | None = None) -> None:
 
     On failure the file `saved` (default: `data`) is written: the scenario that reproduces it."""
     scenario = load(data)
+    TALLY["examples"] += 1
+    TALLY["faults"] += len((saved or data)["faults"])
+    TALLY["hosts"] += len(scenario.hosts)
+    TALLY["vms"] += len(scenario.vms)
     try:
         log, until = run(scenario)
     except Exception as exc:  # noqa: BLE001 - an engine crash is a finding too: keep the file that shows it
@@ -99,3 +117,66 @@ def test_faults_injected_live_break_no_promise(drawn):
         return sim.run(), scenario.duration
 
     assert_promises_kept(data, run, saved={**data, "faults": injected})
+
+
+# --- direction checks: turning one knob one way never moves the outcome the other way ----------
+
+
+@st.composite
+def one_storage_nic_down(draw: st.DrawFn) -> tuple[dict, str]:
+    """A cluster whose storage network is required, and one host's storage NIC going down."""
+    data = draw(clusters(max_vms=20))
+    data["networks"][1]["required"] = True
+    host = draw(st.sampled_from(data["hosts"]))["name"]
+    data["faults"] = [{"at": draw(st.integers(0, 300)), "action": "ifdown", "host": host, "nic": "storage"}]
+    return data, host
+
+
+def runs(data: dict, key: str, values: tuple) -> list[list]:
+    """The scenario run once per value of one engine-config key, everything else equal."""
+    logs = []
+    for value in values:
+        changed = deepcopy(data)
+        changed["engine_config"][key] = value
+        logs.append(simulate(load(changed)))
+    TALLY["direction examples"] += 1
+    return logs
+
+
+def first(log: list, event: str, **match: object) -> float:
+    return next((r.t for r in log if r.event == event and all(getattr(r, k) == v for k, v in match.items())),
+                float("inf"))
+
+
+@budget(25)
+@given(one_storage_nic_down(), st.lists(st.sampled_from((0, 15, 30, 60, 120, 300)), min_size=2, max_size=2,
+                                        unique=True).map(sorted))
+def test_a_longer_nic_grace_never_makes_a_host_non_operational_sooner(drawn, graces):
+    data, host = drawn
+    short, long = (first(log, "HostStatusChanged", host=host, new="NonOperational")
+                   for log in runs(data, "NicDHCPDelayGraceInMS", tuple(graces)))
+    assert short <= long, f"NicDHCPDelayGraceInMS {graces}: NonOperational at {short} s and {long} s"
+
+
+@budget(25)
+@given(one_storage_nic_down(), st.lists(st.sampled_from((4, 16, 32, 62, 125, 1000)), min_size=2, max_size=2,
+                                        unique=True).map(sorted))
+def test_a_higher_migration_bandwidth_never_makes_a_migration_end_later(drawn, bandwidths):
+    """Per VM: the migration that finishes at the lower bandwidth finishes, no later, at the higher."""
+    data, _ = drawn
+    slow, fast = ({r.vm: r.t for r in reversed(log) if r.event == "MigrationFinished"}
+                  for log in runs(data, "migration_max_bandwidth", tuple(bandwidths)))
+    later = {vm: (t, fast.get(vm)) for vm, t in slow.items() if fast.get(vm, float("inf")) > t + 1e-6}
+    assert not later, f"migration_max_bandwidth {bandwidths}: VM -> (end at low, end at high): {later}"
+
+
+@budget(25)
+@given(one_storage_nic_down(), st.lists(st.sampled_from((5, 20, 60, 120, 300)), min_size=2, max_size=2,
+                                        unique=True).map(sorted))
+def test_a_longer_iscsi_replacement_timeout_never_pauses_a_writing_vm_sooner(drawn, timeouts):
+    data, host = drawn
+    writers = [vm["name"] for vm in data["vms"] if vm["writes"] and vm["host"] == host]
+    short, long = runs(data, "node.session.timeo.replacement_timeout", tuple(timeouts))
+    for vm in writers:
+        assert first(short, "VmStatusChanged", vm=vm, new="Paused") <= first(long, "VmStatusChanged", vm=vm,
+                                                                               new="Paused"), vm
