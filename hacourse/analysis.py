@@ -8,7 +8,7 @@ these functions, so a figure and a test can never disagree about what happened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hacourse import events as ev
@@ -355,6 +355,182 @@ def pauses(log: Sequence[ev.Record], scenario: Scenario | None = None) -> list[P
 
 def faults(log: Sequence[ev.Record], until: float | None = None) -> list[ev.FaultInjected]:
     return [r for r in _upto(log, until) if isinstance(r, ev.FaultInjected)]
+
+
+@dataclass(frozen=True)
+class SpmHandover:
+    """How the SPM role left its host and which host took it next.
+
+    sanlock renews the SPM host's lease every 2 x `io_timeout`; `lease_expired` is when it gave up,
+    8 x `io_timeout` after the `last_renewal` (it then kills VDSM: self-fencing), and `lease_free`
+    when another host may acquire the lease, 14 x `io_timeout` after it ([SL] timeouts.h). The
+    engine elects the next SPM at its first SpmStatus poll after that (`StoragePoolRefreshTimeInSeconds`).
+    The lease times are None when sanlock never gave up (the host was fenced, or stopped while it
+    still reached storage).
+    """
+
+    old: str
+    stopped: float
+    stop_reason: str
+    lease_expired: float | None
+    last_renewal: float | None
+    lease_free: float | None
+    new: str | None
+    started: float | None
+    start_reason: str | None
+
+    @property
+    def without_spm_s(self) -> float | None:
+        return None if self.started is None else self.started - self.stopped
+
+
+def spm_handover(log: Sequence[ev.Record], scenario: Scenario) -> SpmHandover | None:
+    """The first time the SPM role left its host in the run (None if it never did), and who took it."""
+    stop = next((r for r in log if isinstance(r, ev.SpmStopped)), None)
+    if stop is None:
+        return None
+    io = float(scenario.config()["io_timeout"])
+    expired = next((r for r in log if isinstance(r, ev.SpmLeaseExpired) and r.host == stop.host
+                    and r.t >= stop.t), None)
+    start = next((r for r in log if isinstance(r, ev.SpmStarted) and r.t >= stop.t), None)
+    last = expired.t - 8 * io if expired else None
+    return SpmHandover(stop.host, stop.t, stop.reason, expired.t if expired else None, last,
+                       None if last is None else last + 14 * io, start.host if start else None,
+                       start.t if start else None, start.reason if start else None)
+
+
+def first_status(log: Sequence[ev.Record], host: str, status: str, after: float = 0.0) -> ev.HostStatusChanged | None:
+    """The first time (at or after `after`) that `host` moved to `status`, with the engine's reason."""
+    return next((r for r in log if isinstance(r, ev.HostStatusChanged) and r.host == host and r.new == status
+                 and r.t >= after), None)
+
+
+@dataclass(frozen=True)
+class Fencing:
+    """The engine's treatment of a host it can no longer reach ([E] VdsNotRespondingTreatmentCommand).
+
+    `connecting` is the first failed poll; `non_responsive` the end of the grace
+    (`TimeoutToResetVdsInSeconds` + `DelayResetForSpmInSeconds` if SPM + `DelayResetPerVmInSeconds`
+    per VM); `soft_fencing` the result of the SSH restart of VDSM; `skipped` why fencing was not done;
+    `stop_sent` when the fence agent's stop went out (the host shows Reboot); `fenced` when a fence
+    confirmed it (`method`); `up_again` when the host was Up again.
+    """
+
+    host: str
+    connecting: float
+    non_responsive: float | None
+    soft_fencing: str | None
+    skipped: str | None
+    stop_sent: float | None
+    fenced: float | None
+    method: str | None
+    up_again: float | None
+
+
+def fencing(log: Sequence[ev.Record], host: str) -> Fencing | None:
+    """The first time the engine lost `host` (Connecting) and what it did about it; None if it never lost it."""
+    lost = first_status(log, host, HostStatus.CONNECTING, after=start_of(log) + 1e-9)
+    if lost is None:
+        return None
+    later = [r for r in log if r.t >= lost.t and getattr(r, "host", None) == host]
+    nr = first_status(later, host, HostStatus.NON_RESPONSIVE)
+    soft = next((r for r in later if isinstance(r, ev.FenceAttempted) and r.method == "ssh-soft-fencing"), None)
+    skip = next((r for r in later if isinstance(r, ev.FencingSkipped)), None)
+    stop = first_status(later, host, HostStatus.REBOOT)
+    fenced = next((r for r in later if isinstance(r, ev.HostFenced) and r.method != "self"), None)
+    up = first_status(later, host, HostStatus.UP)
+    return Fencing(host, lost.t, nr.t if nr else None, soft.result if soft else None, skip.reason if skip else None,
+                   stop.t if stop else None, fenced.t if fenced else None, fenced.method if fenced else None,
+                   up.t if up else None)
+
+
+@dataclass(frozen=True)
+class VmRecovery:
+    """One VM of a host the engine lost: when it went Unknown, when it was declared Down, and where it ran again.
+
+    `restarted` is when the engine's HA runner started it again (only HA VMs, and only once the VM was
+    known to be down: a confirmed fence, or VDSM reporting it gone); `up` and `on` say when and where
+    it ran again. Nones: it did not happen by the end of the log.
+    """
+
+    vm: str
+    ha: bool
+    unknown: float
+    down: float | None
+    restarted: float | None
+    up: float | None
+    on: str | None
+
+
+def vm_recovery(log: Sequence[ev.Record], scenario: Scenario, host: str) -> list[VmRecovery]:
+    """Every VM that went Unknown on `host` (its first time), in the scenario's order of VMs."""
+    changes = [r for r in log if isinstance(r, ev.VmStatusChanged)]
+    out = []
+    for vm in scenario.vms:
+        mine = [r for r in changes if r.vm == vm.name]
+        lost = next((r for r in mine if r.new == VmStatus.UNKNOWN and r.host == host), None)
+        if lost is None:
+            continue
+        down = next((r for r in mine if r.t >= lost.t and r.new == VmStatus.DOWN), None)
+        up = next((r for r in mine if r.t >= lost.t and r.new == VmStatus.UP), None)
+        restart = next((r for r in log if isinstance(r, ev.HaRestartAttempted) and r.vm == vm.name
+                        and r.result == "started" and r.t >= lost.t), None)
+        out.append(VmRecovery(vm.name, vm.ha, lost.t, down.t if down else None, restart.t if restart else None,
+                              up.t if up else None, up.host if up else None))
+    return out
+
+
+def final_vm_status(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, str]:
+    """`{vm: status}` after the last record (a VM the log never changed is Up where it started)."""
+    final = {vm.name: VmStatus.UP.value for vm in scenario.vms}
+    final.update({r.vm: r.new for r in log if isinstance(r, ev.VmStatusChanged)})
+    return final
+
+
+def _most_at_once(spans: Sequence[tuple[float, float]]) -> int:
+    return max((sum(1 for s, e in spans if s <= t < e) for t, _ in spans), default=0)
+
+
+def _span_text(values: Sequence[float]) -> str | None:
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    return f"{low:g}" if low == high else f"{low:g}–{high:g}"
+
+
+def run_facts(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]:
+    """A run in a few numbers, to set runs of one scenario side by side; None where a fact does not apply."""
+    moves = migrations(log)
+    paused = {p.vm for p in pauses(log, scenario)}
+    lost = next((r for r in log if isinstance(r, ev.StorageConnectionLost)), None)
+    blocked = any(isinstance(r, ev.VmIoBlocked) for r in log)  # writes hung: the storage facts apply
+    last_move = max((m.end for m in moves if m.outcome == "finished"), default=None)
+    gone = next((r for r in log if isinstance(r, ev.HostStatusChanged) and r.new == HostStatus.NON_RESPONSIVE), None)
+    treated = fencing(log, gone.host) if gone else None
+    back = [v.up for v in vm_recovery(log, scenario, gone.host) if v.ha] if gone else []
+    return {
+        "I/O to a lost storage path fails after (s)": lost.eio_after_s if lost and blocked else None,
+        "migrations copying at once (most)": _most_at_once(
+            [(m.transfer_start, m.end) for m in moves if m.transfer_start is not None]) or None,
+        "MiB/s per migration": _span_text([r.bandwidth_mib_s for r in log if isinstance(r, ev.MigrationTransferStarted)]),
+        "switch-over downtime of VMs that never paused (ms)": _span_text(
+            [m.downtime_ms for m in moves if m.outcome == "finished" and m.vm not in paused]),
+        "VMs paused on EIO": len(paused) if blocked else None,
+        "migrations refused or failed": sum(m.outcome in ("refused", "failed") for m in moves) if moves else None,
+        "last migration ended at": clock(last_move) if last_move is not None else None,
+        "host Non Responsive at": clock(gone.t) if gone else None,
+        "fence confirmed the host off at": clock(treated.fenced) if treated and treated.fenced else None,
+        "HA VMs all running again at": clock(max(back)) if back and None not in back else None,
+        "VMs Down at the end": sum(status == VmStatus.DOWN for status in final_vm_status(log, scenario).values()),
+    }
+
+
+def compare_runs(runs: Mapping[str, tuple[Sequence[ev.Record], Scenario]]) -> list[dict[str, object]]:
+    """`run_facts` of several runs as one table: a row per fact, a column per run; facts no run has are left out."""
+    facts = {name: run_facts(log, scenario) for name, (log, scenario) in runs.items()}
+    keys = next(iter(facts.values()), {})
+    return [{"": key, **{name: f[key] for name, f in facts.items()}} for key in keys
+            if any(f[key] is not None for f in facts.values())]
 
 
 # ---- the Events tab ------------------------------------------------------------------------

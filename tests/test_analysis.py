@@ -157,3 +157,85 @@ def test_a_vm_paused_before_the_engine_asks_is_refused_and_marked():
     assert {m.vm for m in refused} == writers
     assert all(m.requested == m.end == an.nic_rule(log, "pacific").non_operational for m in refused)
     assert all(p.end is None for p in an.pauses(log, fast))  # still paused on Pacific at the end
+
+
+# ---- lessons 2 and 3: the SPM handover, fencing, HA restarts, two eras side by side ----------
+
+SCENARIOS = SEED.parent
+
+
+def test_the_spm_moves_to_pacific_only_once_atlantics_lease_is_dead():
+    spm = load_scenario(SCENARIOS / "spm-storage-down.yaml")
+    io, poll = spm.config()["io_timeout"], spm.config()["StoragePoolRefreshTimeInSeconds"]
+    for seed in range(5):
+        h = an.spm_handover(simulate(spm, seed=seed), spm)
+        assert (h.old, h.new) == ("atlantic", "pacific")
+        assert h.lease_expired - h.last_renewal == 8 * io and h.lease_free - h.last_renewal == 14 * io
+        assert h.stopped <= h.lease_expired
+        assert h.lease_free <= h.started < h.lease_free + poll
+        assert h.without_spm_s == h.started - h.stopped
+
+
+def test_either_sanlock_or_the_nic_rule_stops_the_spm_first_depending_on_the_seed():
+    spm = load_scenario(SCENARIOS / "spm-storage-down.yaml")
+    first = set()
+    for seed in range(10):
+        log = simulate(spm, seed=seed)
+        h = an.spm_handover(log, spm)
+        nonop = an.first_status(log, "atlantic", "NonOperational")
+        if h.stopped < h.lease_expired:
+            assert "ResetIrs" in h.stop_reason and nonop.t == h.stopped
+            assert nonop.reason.startswith("NETWORK_INTERFACE_IS_DOWN")
+            first.add("nic rule")
+        else:
+            assert "self-fencing" in h.stop_reason and nonop.reason.startswith("STORAGE_DOMAIN_UNREACHABLE")
+            first.add("sanlock")
+    assert first == {"nic rule", "sanlock"}
+
+
+def test_no_handover_and_no_fencing_when_a_non_spm_host_loses_storage(seed, log):
+    assert an.spm_handover(log, seed) is None
+    assert an.fencing(log, "pacific") is None
+    assert an.vm_recovery(log, seed, "pacific") == []
+
+
+def test_pacific_without_its_management_network_is_fenced_and_its_ha_vms_restart_on_atlantic():
+    mgmt = load_scenario(SCENARIOS / "pacific-mgmt-down.yaml")
+    config = mgmt.config()
+    log = simulate(mgmt, seed=0)
+    f = an.fencing(log, "pacific")
+    assert f.connecting == 60.0 and f.non_responsive > f.connecting + config["TimeoutToResetVdsInSeconds"] - 3
+    assert f.soft_fencing.startswith("failed") and f.skipped is None
+    assert f.stop_sent == f.non_responsive
+    assert (f.method, f.fenced - f.stop_sent) == ("power-management", config["FenceStopStatusDelayBetweenRetriesInSec"])
+    assert f.up_again > f.fenced
+    rows = {v.vm: v for v in an.vm_recovery(log, mgmt, "pacific")}
+    assert set(rows) == {vm.name for vm in mgmt.vms if vm.host == "pacific"}
+    for v in rows.values():
+        assert (v.unknown, v.down) == (f.non_responsive, f.fenced)
+        if v.ha:
+            assert v.on == "atlantic" and f.fenced < v.restarted < v.up
+        else:
+            assert (v.restarted, v.up, v.on) == (None, None, None)
+    assert an.final_vm_status(log, mgmt)["web1"] == "Down"
+
+
+def test_without_power_management_the_ha_vms_wait_for_the_admin():
+    no_pm = load_scenario(SCENARIOS / "pacific-power-loss-no-pm.yaml")
+    log = simulate(no_pm, seed=0)
+    f = an.fencing(log, "pacific")
+    assert f.fenced is None and "no power management" in f.skipped
+    power_on = an.faults(log)[1].t
+    for v in an.vm_recovery(log, no_pm, "pacific"):
+        assert v.down > power_on
+        assert (v.restarted is not None) == v.ha
+    assert an.final_vm_status(log, no_pm) == {"db1": "Up", "mail1": "Up", "web1": "Down", "dns1": "Up"}
+
+
+def test_compare_runs_sets_the_two_eras_side_by_side(seed):
+    runs = {p: (simulate(s, seed=0), s) for p in ("rhev-3.3", "ovirt-4.5")
+            for s in [variant(engine_profile=p)]}
+    rows = {row[""]: row for row in an.compare_runs(runs)}
+    assert (rows["migrations copying at once (most)"]["rhev-3.3"], rows["migrations copying at once (most)"]["ovirt-4.5"]) == (3, 2)
+    assert (rows["MiB/s per migration"]["rhev-3.3"], rows["MiB/s per migration"]["ovirt-4.5"]) == ("32", "62")
+    assert "host Non Responsive at" not in rows  # no run has the fact: the row is left out
