@@ -38,7 +38,7 @@ class Host:
         self.power = Signal(sim.env, True)
         self.vdsm = Signal(sim.env, True)  # VDSM answering (killed by sanlock, restarted)
         self.nics = {nic: Nic(sim, spec.name, nic, net) for nic, net in spec.nics.items()}
-        self.vms: set[str] = set()  # VMs whose qemu process runs here
+        self.vms: dict[str, float] = {}  # VMs whose qemu process runs here -> their memory_gb
         self._pending_memory_gb = 0.0  # memory reserved by migrations and restarts in flight
         self.status_changed = sim.env.event()
         self.before_connecting = S.UP
@@ -149,5 +149,5 @@ class Host:
         self.sim.placement.changed(self)
 
     def free_memory_gb(self) -> float:
-        used = sum(self.sim.vms[v].spec.memory_gb for v in self.vms)
+        used = sum(self.vms.values())  # in the order the VMs arrived: one result on every machine
         return self.spec.memory_gb - used - self.pending_memory_gb

@@ -166,7 +166,7 @@ class Simulation:
         if self.spm.holder:
             self.record(SpmStarted, host=self.spm.holder, reason="initial state")
         for vm in self.vms.values():
-            self.hosts[vm.spec.host].vms.add(vm.name)
+            self.hosts[vm.spec.host].vms[vm.name] = vm.spec.memory_gb
             self.record(VmStatusChanged, vm=vm.name, host=vm.spec.host, old="Down", new="Up",
                         reason="initial state")
 

@@ -58,11 +58,11 @@ class Vm:
 
     def _move_process(self, host: str | None) -> None:
         if self.host is not None:
-            self.sim.hosts[self.host].vms.discard(self.name)
+            self.sim.hosts[self.host].vms.pop(self.name, None)
             self.sim.placement.changed(self.sim.hosts[self.host])
         self.host = host
         if host is not None:
-            self.sim.hosts[host].vms.add(self.name)
+            self.sim.hosts[host].vms[self.name] = self.spec.memory_gb
             self.sim.placement.changed(self.sim.hosts[host])
 
     @property
