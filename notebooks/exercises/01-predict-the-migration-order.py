@@ -50,5 +50,5 @@ assert feedback.passed, "read the feedback above, change your answer and run bot
 # **Afterwards:** the run itself. Compare the order the migrations started with the order they
 # finished: which VMs overtake others, and why does db1 arrive so late?
 
-# %% nbgrader={"grade": false, "grade_id": "explore", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %%
 print(exercises.story(scenario, only=["MigrationStarted", "MigrationFinished", "HostStatusChanged"]))

@@ -44,7 +44,7 @@ priorities = {"atlantic": 5, "pacific": -1, "indian": 5}
 # %% [markdown] nbgrader={"grade": false, "grade_id": "try-it", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Try your priorities: the SPM's story in one run (change the seed to see a tie fall the other way).
 
-# %% nbgrader={"grade": false, "grade_id": "explore", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %%
 print(exercises.story(exercises.spm_scenario(priorities), seed=0,
                       only=["SpmStarted", "SpmStopped", "SpmLeaseExpired", "HostStatusChanged"]))
 

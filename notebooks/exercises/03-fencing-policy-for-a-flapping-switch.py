@@ -46,7 +46,7 @@ policy = {"enabled": True}
 policy = {"enabled": True, "skip_if_sd_active": True}
 ### END SOLUTION
 
-# %% nbgrader={"grade": false, "grade_id": "explore", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %%
 print(exercises.story(exercises.fencing_scenario(policy), only=["HostFenced", "FencingSkipped"]))
 print(exercises.story(exercises.fencing_scenario(policy, power_loss=True),
                       only=["HostFenced", "FencingSkipped", "HaRestartAttempted"]))
