@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 LAB_FLAGS = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
 ERRORS = "[data-mime-type='application/vnd.jupyter.stderr']"
+WIDGET_BROKEN = ".jupyter-widgets-error-widget"
 KERNEL_GONE = ".jp-Dialog-header:has-text('Kernel Restarting'), .jp-Dialog-header:has-text('Kernel died')"
 
 _timings: list[str] = []
@@ -55,6 +56,8 @@ class JupyterPage:
             return errs.first.inner_text()[:1500]
         if self.page.locator(KERNEL_GONE).count():
             return self.page.locator(KERNEL_GONE).first.inner_text()
+        if self.page.locator(WIDGET_BROKEN).count():
+            return "a widget failed to render in the browser (ipywidgets: 'Click to show javascript error')"
         return None
 
     def assert_no_errors(self) -> None:
@@ -100,10 +103,14 @@ class JupyterPage:
         self.assert_no_errors()
         return took
 
-    def screenshot(self, label: str) -> Path:
+    def screenshot(self, label: str, of: Locator | None = None) -> Path:
+        """A PNG in test-output/, of the whole page or of one element."""
         OUTPUT.mkdir(parents=True, exist_ok=True)
         path = OUTPUT / f"{self.name}-{label}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        if of is None:
+            self.page.screenshot(path=str(path), full_page=True)
+        else:
+            of.screenshot(path=str(path))
         return path
 
 
@@ -129,7 +136,9 @@ class LabPage(JupyterPage):
         start = time.perf_counter()
         while True:
             self.assert_no_errors()
-            if idle.count() and all(re.fullmatch(r"\[\d+\]:", t.strip()) for t in prompts.all_inner_texts()):
+            if idle.count() and all(
+                re.fullmatch(r"\[\d+\]:", t.strip()) for t in prompts.all_text_contents()
+            ):
                 return time.perf_counter() - start
             if time.perf_counter() - start > timeout_s:
                 self.screenshot("timeout")
@@ -182,7 +191,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
     context.set_default_timeout(60_000)
     try:
         yield context.new_page()
