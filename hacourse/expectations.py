@@ -92,7 +92,9 @@ class Window:
         return t >= start and lo <= t - start <= hi
 
     def wanted(self) -> str:
-        return f"expected {self.lo:g}-{self.hi:g} s after it" if self.lo is not None else ""
+        if self.lo is None:
+            return ""
+        return f"expected {self.lo:g}-{self.hi:g} s after {'it' if self.fault is not None else 'the start'}"
 
 
 @dataclass(frozen=True)
