@@ -67,3 +67,11 @@ def test_validate_accepts_the_shipped_scenarios():
     files = sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
     out = hacourse("validate", *files)
     assert out.returncode == 0, out.stderr
+
+
+def test_validate_also_checks_expect_entries(tmp_path):
+    bad = tmp_path / "expect.yaml"
+    bad.write_text(SEED.read_text().replace("{never: HostFenced}", "{host: pacfic, becomes: NonOperational}"))
+    out = hacourse("validate", str(bad))
+    assert out.returncode == 2
+    assert "expect.yaml:" in out.stderr and "pacfic" in out.stderr
