@@ -1,0 +1,249 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 2 · The storage network goes down on the SPM host
+#
+# In lesson 1 the host that lost its storage was an ordinary one. Now it is **Atlantic**, the host that
+# holds the **SPM** role (Storage Pool Manager): the one host of the data center allowed to change the
+# storage's metadata (create a disk, take a snapshot, extend a thin volume). The RHEV 3.3 Evaluation
+# Guide says only that in this case *"that host is fenced"*. This lesson shows what that means on a
+# data center that stores its SPM lease with **sanlock**, as every iSCSI data domain of that era did:
+# nobody power-cycles Atlantic; sanlock kills VDSM on it, the engine turns it Non Operational, its VMs
+# migrate as in lesson 1, and another host becomes SPM, but only after a wait that you will measure.
+#
+# Run the cells from the top (*Run → Run All Cells* works too).
+
+# %%
+from IPython.display import HTML
+
+from hacourse import analysis as an
+from hacourse import load_scenario, simulate
+from hacourse.model import priority_label
+from hacourse.views import details_html, draw_timeline, draw_topology, drawn_spans, table_html
+from hacourse.widgets import Lesson
+
+scenario = load_scenario("../scenarios/spm-storage-down.yaml")
+config = scenario.config()
+
+# %% [markdown]
+# ## 1 · The data center
+#
+# Three hosts in one cluster, each with `em1` on **ovirtmgmt** and `p1p1` on the required **storage**
+# network to the iSCSI domain `iscsi-share`. **Atlantic** is the SPM (thick outline). Each host has an
+# **SPM priority** (`spm_priority`, from -1 to 10; the UI offers Never = -1, Low = 2, Normal = 5,
+# High = 7): when the engine must pick a new SPM, it takes the highest. **Indian** is set to *Never*.
+# Four VMs run on Atlantic, one on Pacific.
+
+# %%
+draw_topology(scenario);
+
+# %%
+HTML(table_html([{"host": h.name, "SPM priority": h.spm_priority, "memory (GiB)": h.memory_gb,
+                  "SPM now": h.name == scenario.spm} for h in scenario.hosts])
+     + "<br>"
+     + table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
+                    "priority": f"{priority_label(vm.priority)} ({vm.priority})", "memory (GiB)": vm.memory_gb,
+                    "writes to its disk": vm.writes} for vm in scenario.vms]))
+
+# %% [markdown]
+# ## 2 · Predict, then run
+#
+# Write down your answers before you run anything. Sections 6 and 7 reveal them.
+#
+# 1. **Who and when.** Which host becomes the new SPM, and how long after the `ifdown` on Atlantic?
+# 2. **Why not Indian?** Indian is Up and reaches the storage as well as Pacific does. Could it become
+#    SPM? What if Pacific failed too?
+# 3. **Why wait?** The engine knows within seconds that Atlantic is in trouble. Why does it not hand the
+#    SPM role to another host at once?
+# 4. **Atlantic itself.** Is Atlantic Non Operational (as Pacific was in lesson 1) or Non Responsive? Is
+#    it power-cycled?
+
+# %% [markdown]
+# ## 3 · Your control panel
+#
+# The same panel as in lesson 1: the data center runs from 0:00 and nothing breaks until you press a
+# toggle. Watch the **SPM lane** at the top of the timeline: who holds the role, and the hatched
+# *no SPM* stretch in between.
+#
+# Suggested run: press **+1 min**, then **`ifdown storage on atlantic`**, then **+15 s** again and again,
+# watching Atlantic's lane, the SPM lane and the Events tab, until the SPM lane names a new host.
+
+# %%
+lesson = Lesson(scenario, seed=0, scripted_faults=False)
+lesson
+
+# %% [markdown]
+# ## 4 · What you are watching, and which setting decides it
+#
+# **sanlock stops renewing the lease.** The SPM role is a lease on the storage domain, held through
+# sanlock. sanlock renews the host's lease every 2 × `io_timeout` (VDSM's `[sanlock] io_timeout` =
+# **10 s**, so every 20 s) by writing to the storage. Without `p1p1` every renewal fails. Nothing shows
+# in the portal yet.
+#
+# **At 8 × `io_timeout` (80 s) after the last good renewal, sanlock kills VDSM.** sanlock must assume
+# another host may soon take the lease, so it kills every process that holds a lease in that lockspace:
+# VDSM. This is the *self-fencing* of the Events tab (⚑ *fenced (self)*): the host fences its own agent;
+# no power is cut, and the VMs (QEMU processes) keep running. systemd restarts VDSM within seconds.
+#
+# **The engine sees Connecting, then Initializing, then Non Operational.** While VDSM restarts the
+# engine's polls fail (Connecting, as in lesson 3, but far shorter than the grace before Non
+# Responsive). The new VDSM reports Initializing; the engine then tries to connect it to the storage
+# pool (`InitVdsOnUp`), which fails: **Non Operational, `STORAGE_DOMAIN_UNREACHABLE`**. Atlantic still
+# answers the engine, so it is Non Operational, not Non Responsive, and nothing power-cycles it.
+#
+# **The VMs migrate, as in lesson 1.** A Non Operational host's VMs leave by priority, here to Pacific,
+# the Up host with the most free memory. The writers pause on EIO and continue on Pacific.
+#
+# **No SPM for a while (hatched), then a new one.** The engine polls the SPM every
+# `StoragePoolRefreshTimeInSeconds` = **10 s** and, once the role is vacant, tries to elect one: among the
+# **Up** hosts that reach the storage and whose `spm_priority` is not -1, the highest priority wins, ties
+# broken at random. But the new SPM must *acquire the lease* on storage, and sanlock grants it only once
+# the old owner's lease is dead: **14 × `io_timeout` = 140 s** after the old owner's last renewal.
+#
+# **Two rules race.** `storage` is a required network, so the NIC rule of lesson 1
+# (`NicDHCPDelayGraceInMS` = 60 s after the engine sees `p1p1` down) also runs. Depending on the phase of
+# the engine's statistics refresh and of sanlock's renewals (both drawn from the run's seed), Atlantic
+# turns Non Operational through the NIC rule first, and the engine then stops the SPM itself (`ResetIrs`:
+# an SPM that leaves Up loses the role); or sanlock kills VDSM first. Section 7 runs both.
+#
+# **Try next:** press the toggle again (`ifup storage on atlantic`) and advance 5 minutes. Atlantic comes
+# back at the next auto-recovery (`AutoRecoverySchedule`, every 5 min), but the SPM stays where it is:
+# the engine moves the role only when its holder fails, never back to a "preferred" host on its own.
+
+# %% [markdown]
+# ## 5 · The procedure, in code
+#
+# A second panel driven by its own controls: `ifdown storage on atlantic` at 1:00, then four minutes. The
+# check reads the figure: Atlantic's lane must show Non Operational, and the SPM lane a stretch without
+# SPM followed by the SPM on Pacific, its SPM spans never overlapping.
+
+# %%
+replay = Lesson(scenario, seed=0, scripted_faults=False)
+replay.control("+1 min").click()
+replay.control("ifdown storage on atlantic").value = True
+for _ in range(4):
+    replay.control("+1 min").click()
+replay
+
+# %%
+shown = drawn_spans(replay.timeline_axes)
+assert any(s.lane == "host:atlantic" and s.status == "NonOperational" for s in shown)
+held = sorted((s for s in shown if s.lane == "spm" and s.status == "SPM"), key=lambda s: s.start)
+vacant = [s for s in shown if s.lane == "spm" and s.status == "no SPM"]
+assert vacant and all(a.end <= b.start for a, b in zip(held, held[1:]))
+assert "SPM on pacific" in [t.get_text() for t in replay.timeline_axes.texts]
+print(f"At {an.clock(replay.now)} the figure shows Atlantic Non Operational, no SPM from "
+      f"{an.clock(vacant[0].start)} to {an.clock(vacant[0].end)}, then the SPM on Pacific.")
+
+# %% [markdown]
+# ## 6 · The answers
+#
+# From the run of the scenario file itself (`ifdown storage` on Atlantic at 1:00):
+
+# %%
+log = simulate(scenario, seed=0)
+draw_timeline(log, scenario);
+
+# %%
+handover = an.spm_handover(log, scenario)
+fault = an.faults(log)[0]
+io = config["io_timeout"]
+HTML(details_html(
+    "Answer 1 · who becomes SPM, and when (click to open)",
+    f"<p><b>{handover.new.capitalize()}, at {an.clock(handover.started)}</b>, "
+    f"{handover.started - fault.t:g} s after the <code>ifdown</code> at {an.clock(fault.t)}.</p><ul>"
+    f"<li>Atlantic's last good lease renewal was at {an.clock(handover.last_renewal)} (sanlock renews every "
+    f"2 × <code>io_timeout</code> = {2 * io:g} s, so up to {2 * io:g} s before the fault).</li>"
+    f"<li>At {an.clock(handover.lease_expired)}, 8 × <code>io_timeout</code> = {8 * io:g} s after it, sanlock "
+    "gave up and killed VDSM on Atlantic.</li>"
+    f"<li>The engine stopped using Atlantic as SPM at {an.clock(handover.stopped)} "
+    f"(<i>{handover.stop_reason}</i>).</li>"
+    f"<li>The lease was free at {an.clock(handover.lease_free)}, 14 × <code>io_timeout</code> = {14 * io:g} s "
+    "after the last renewal; the engine's next SpmStatus poll (every <code>StoragePoolRefreshTimeInSeconds</code> "
+    f"= {config['StoragePoolRefreshTimeInSeconds']} s) elected {handover.new.capitalize()} at {an.clock(handover.started)}.</li>"
+    f"</ul><p>The data center had no SPM for {handover.without_spm_s:g} s. Running VMs did not notice: only "
+    "changes to the storage's structure (new disks, snapshots, extending thin disks) wait for an SPM.</p>"))
+
+# %%
+HTML(details_html(
+    "Answer 2 · why not Indian",
+    table_html([{"host": h.name, "SPM priority": h.spm_priority,
+                 f"status at {an.clock(handover.started)}": an.host_status_at(log, h.name, handover.started, scenario)}
+                for h in scenario.hosts])
+    + "<p>The engine considers only hosts that are <b>Up</b> and whose <code>spm_priority</code> is above -1, "
+      "highest first, ties broken at random (<code>GetUpAndPrioritizedVds</code>). Atlantic is Non Operational; "
+      "Indian's -1 means <i>never</i>, whatever else happens: had Pacific failed too, the data center would "
+      "have stayed without an SPM. Free memory plays no part in the choice.</p>"))
+
+# %%
+spans = an.spm_intervals(log, scenario, until=scenario.duration)
+assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))  # never two SPMs at once
+HTML(details_html(
+    "Answer 3 · why the new SPM must wait",
+    table_html([{"SPM": s.host, "from": s.start, "to": s.end} for s in spans], times=["from", "to"])
+    + "<p>The SPM is the only host that writes the storage's metadata; two writers at once would corrupt it. "
+      "The engine cannot know whether VDSM on Atlantic has really stopped (it may be hung rather than dead), "
+      "so the guarantee comes from sanlock and time alone: the old owner kills its lease holders by "
+      f"8 × <code>io_timeout</code> ({8 * io:g} s, and a watchdog resets the whole host if they will not die), "
+      f"while another host may acquire the lease only after 14 × <code>io_timeout</code> ({14 * io:g} s). "
+      "Between the two there is always a gap, so the SPM spans above never overlap.</p>"))
+
+# %%
+atlantic = an.host_intervals(log, scenario)["atlantic"]
+HTML(details_html(
+    "Answer 4 · Atlantic and its VMs",
+    table_html([{"from": s.start, "status": s.status, "reason": s.reason} for s in atlantic], times=["from"])
+    + "<p>Atlantic is <b>Non Operational</b>: the engine still talks to it, it only cannot reach the "
+      "storage. Its <i>fencing</i> was sanlock killing VDSM, not a power cycle. Its VMs left by priority:</p>"
+    + table_html(an.migration_order(log, scenario),
+                 ["order", "vm", "ha", "priority", "destination", "requested", "end", "outcome"],
+                 times=["requested", "end"])))
+
+# %% [markdown]
+# ## 7 · Two rules race
+#
+# The same scenario with other seeds: each seed moves the phase of the engine's statistics refresh and
+# of sanlock's renewals, as two real data centers never tick in step.
+
+# %%
+def race(seed: int) -> dict:
+    run = simulate(scenario, seed=seed)
+    h, nonop = an.spm_handover(run, scenario), an.first_status(run, "atlantic", "NonOperational")
+    return {"seed": seed, "Non Operational at": nonop.t, "first reason": nonop.reason.split(":")[0],
+            "lease expired": h.lease_expired, "SPM stopped": h.stopped, "new SPM": h.new, "elected at": h.started}
+
+
+HTML(table_html([race(seed) for seed in range(8)],
+                times=["Non Operational at", "lease expired", "SPM stopped", "elected at"]))
+
+# %% [markdown]
+# When the NIC rule wins (`NETWORK_INTERFACE_IS_DOWN`), Atlantic leaves Up before sanlock gives up, and the
+# engine stops the SPM at that moment (`ResetIrs`); VDSM is still killed a few seconds later, and Atlantic
+# goes through Connecting and Initializing to Non Operational once more, now for
+# `STORAGE_DOMAIN_UNREACHABLE`. When sanlock wins, the kill comes first. Either way the new SPM waits for
+# the lease: the election time depends only on Atlantic's last renewal, never on which rule was first.
+
+# %% [markdown]
+# > **What the model simplifies**
+# >
+# > - One storage domain, which is also the master; no storage mailbox and no thin provisioning, so no VM
+# >   waits for the SPM to extend its disk (on thin disks, writers would eventually pause ENOSPC without one).
+# > - sanlock's kill is instant; the real one sends SIGTERM, then SIGKILL, then lets the watchdog reset the
+# >   host if VDSM does not exit. VDSM restarts in `vdsm_restart_s` = 10 s, an assumption.
+# > - A VDSM restart does not abort the migrations already running.
+# > - No SPM tasks are failed over (the engine's `SPMFailOverAttempts`); the election is one poll every
+# >   10 s once the lease is free, and ties between equal priorities are drawn from the run's seed.
+# > - Time 0:00 is not the engine's start, so no start-up grace applies.

@@ -1,0 +1,391 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 3 · Hosts that stop answering: Non Responsive, fencing and HA restarts
+#
+# In lessons 1 and 2 the engine could still talk to the host in trouble: the host was **Non
+# Operational**, and its VMs could be *migrated* away. Now the engine loses the host itself: its
+# management network goes down, or its power. The engine cannot tell a dead host from a host that
+# merely stopped answering, while its VMs may still be running and writing to their disks. It must not
+# start a second copy of a VM that might still run. This lesson shows how the engine gets out of that
+# corner: a grace, **Non Responsive**, **fencing** (restart VDSM over SSH, then power-cycle the host
+# through its power management), and only then the restart of the **highly available** VMs elsewhere.
+#
+# Run the cells from the top (*Run → Run All Cells* works too).
+
+# %%
+from IPython.display import HTML
+
+from hacourse import analysis as an
+from hacourse import load_scenario, simulate
+from hacourse.model import Fault, priority_label
+from hacourse.sweep import with_settings
+from hacourse.views import details_html, draw_timeline, draw_topology, drawn_spans, events_html, table_html
+from hacourse.widgets import Lesson
+
+scenario = load_scenario("../scenarios/pacific-mgmt-down.yaml")
+config = scenario.config()
+
+# %% [markdown]
+# ## 1 · The data center
+#
+# The two hosts of lesson 1. Each has **power management** configured: a fence agent (an IPMI or iLO
+# card) through which the engine can switch the host off and on. The engine never talks to a fence agent
+# itself: it asks VDSM on another host, the *fence proxy*, to do it. Three VMs run on Pacific, two of
+# them highly available (HA); one HA VM runs on Atlantic. Atlantic is the SPM.
+
+# %%
+draw_topology(scenario);
+
+# %%
+HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
+                  "priority": f"{priority_label(vm.priority)} ({vm.priority})", "memory (GiB)": vm.memory_gb}
+                 for vm in scenario.vms]))
+
+# %% [markdown]
+# ## 2 · Predict, then run
+#
+# Write down your answers. Sections 6 to 8 reveal them.
+#
+# 1. **Timing.** Pacific's management network goes down. How long until the engine declares Pacific
+#    Non Responsive? Would it take longer if Pacific ran more VMs, or were the SPM?
+# 2. **The VMs.** Which of Pacific's VMs run again, where, and when? Why does the engine not restart them
+#    on Atlantic as soon as Pacific stops answering?
+# 3. **Pacific itself.** After all this, is Pacific's management network still down?
+# 4. **No power management.** What changes if Pacific has no fence agent?
+# 5. **Two hosts.** With the fencing policy that new clusters get in the UI, what happens when one host
+#    of a two-host cluster loses its power?
+
+# %% [markdown]
+# ## 3 · Your control panel
+#
+# The panel of lessons 1 and 2. This time break the management network: **`ifdown ovirtmgmt on pacific`**.
+#
+# Suggested run: press **+1 min**, then **`ifdown ovirtmgmt on pacific`**, then **+15 s** a few times,
+# watching Pacific's lane and the Events tab; then **+1 min** until the HA VMs run on Atlantic. Watch the
+# toggle too. Then press **reset** and try **power off pacific** instead.
+
+# %%
+lesson = Lesson(scenario, seed=0, scripted_faults=False)
+lesson
+
+# %% [markdown]
+# ## 4 · What you are watching, and which setting decides it
+#
+# **Connecting (brown).** The engine polls VDSM every `VdsRefreshRate` = 3 s. At the first poll that
+# fails the host turns Connecting: the engine is in its grace, hoping the host comes back.
+#
+# **Non Responsive (red), after a grace that depends on the host.** The grace ends
+# `TimeoutToResetVdsInSeconds` = **60 s** + `DelayResetPerVmInSeconds` = **0.5 s** per running VM
+# + `DelayResetForSpmInSeconds` = **20 s** if the host is the SPM (a busy host and the SPM get more time)
+# after the last poll VDSM answered, and needs at least `VDSAttemptsToResetCount` = 2 failed polls. Then
+# the host is Non Responsive and its VMs turn **Unknown**: the engine no longer knows whether
+# they run.
+#
+# **Soft fencing, then power fencing.** The engine's non-responding treatment first tries *soft
+# fencing*: restart VDSM over SSH (`vdsm-tool service-restart vdsmd`), since a hung VDSM is the cheapest
+# fault to cure. SSH travels over the management network, so here it fails at once. Next comes *power
+# fencing* through Atlantic, the proxy: the fence agent's **stop** (Pacific shows **Reboot**, purple; it
+# was Non Responsive only for the instant the engine took to find SSH unusable), then the
+# engine polls the agent until it confirms the power is off, every `FenceStopStatusDelayBetweenRetriesInSec`
+# = **60 s** in this era. Only that confirmation (⚑ *fenced (power-management)*) proves that none of
+# Pacific's VMs can still run: they all turn **Down**, then the agent's **start** boots Pacific again.
+#
+# **HA VMs restart on Atlantic; the others stay Down.** The engine's HA runner, every
+# `AutoStartVmsRunnerIntervalInSeconds` = **60 s** in RHEV 3.3, starts each HA VM that is Down after a
+# failure on an Up host with room: **WaitForLaunch** (light green), then Up. A VM that is not highly
+# available stays Down until someone starts it: nothing restarts it automatically.
+#
+# **Notice what fencing cost.** With only the management network down, Pacific's VMs were running fine
+# the whole time. The engine could not know that; fencing killed them so that the HA ones could safely
+# run again. `web1` is the price.
+#
+# **Pacific comes back whole.** `ifdown` is not persistent: the reboot brings `em1` up again (the toggle
+# pops out by itself), VDSM answers after the boot (`host_boot_s` = 120 s, an assumption), and Pacific
+# goes through Initializing to Up, empty.
+
+# %% [markdown]
+# ## 5 · The procedure, in code
+#
+# A second panel driven by its own controls: `ifdown ovirtmgmt on pacific` at 1:00, then five minutes.
+# The check reads the figure: Pacific's lane must show Connecting, then Reboot; each HA VM's lane
+# Unknown, Down once the fence agent's stop went out, WaitForLaunch and Up again; `web1`'s lane must end
+# Down. And the toggle must have popped out with the reboot.
+
+# %%
+replay = Lesson(scenario, seed=0, scripted_faults=False)
+replay.control("+1 min").click()
+replay.control("ifdown ovirtmgmt on pacific").value = True
+for _ in range(5):
+    replay.control("+1 min").click()
+replay
+
+# %%
+shown = drawn_spans(replay.timeline_axes)
+pacific = [s for s in shown if s.lane == "host:pacific"]
+assert {"Connecting", "Reboot"} <= {s.status for s in pacific}
+reboot = next(s for s in pacific if s.status == "Reboot")
+for vm in (vm for vm in scenario.vms if vm.host == "pacific"):
+    lane = [s for s in shown if s.lane == f"vm:{vm.name}"]
+    expected = ["Up", "Unknown", "Down", "WaitForLaunch", "Up"] if vm.ha else ["Up", "Unknown", "Down"]
+    assert [s.status for s in lane] == expected, (vm.name, [s.status for s in lane])
+    assert next(s for s in lane if s.status == "Down").start >= reboot.start
+assert replay.control("ifdown ovirtmgmt on pacific").value is False
+print(f"At {an.clock(replay.now)} the figure shows Pacific Connecting, then Reboot from {an.clock(reboot.start)}; "
+      "the HA VMs Down, then WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
+
+# %% [markdown]
+# ## 6 · The answers
+#
+# From the run of the scenario file itself (`ifdown ovirtmgmt` on Pacific at 1:00):
+
+# %%
+log = simulate(scenario, seed=0)
+draw_timeline(log, scenario);
+
+# %%
+fault = an.faults(log)[0]
+treated = an.fencing(log, "pacific")
+vms = an.vm_recovery(log, scenario, "pacific")
+spm = an.spm_holder(log, treated.connecting, scenario) == "pacific"
+grace = int(config["TimeoutToResetVdsInSeconds"] + config["DelayResetForSpmInSeconds"] * spm
+            + config["DelayResetPerVmInSeconds"] * len(vms))
+HTML(details_html(
+    "Answer 1 · the timing (click to open)",
+    f"<p><code>ifdown ovirtmgmt</code> at {an.clock(fault.t)}; Connecting at {an.clock(treated.connecting)}; "
+    f"<b>Non Responsive at {an.clock(treated.non_responsive)}</b>, {treated.non_responsive - fault.t:g} s later. "
+    f"The grace is <code>TimeoutToResetVdsInSeconds</code> {config['TimeoutToResetVdsInSeconds']} + "
+    f"<code>DelayResetPerVmInSeconds</code> {config['DelayResetPerVmInSeconds']:g} × {len(vms)} VMs"
+    f"{' + <code>DelayResetForSpmInSeconds</code> ' + str(config['DelayResetForSpmInSeconds']) if spm else ''}"
+    f" = {grace} s (the engine drops the fraction), counted from the last poll VDSM answered, and ends at "
+    f"the next poll ({config['VdsRefreshRate']} s apart). Yes: with 40 VMs it would be "
+    f"{config['DelayResetPerVmInSeconds'] * 40:g} s longer, and "
+    f"{config['DelayResetForSpmInSeconds']} s longer again on the SPM.</p>"))
+
+# %%
+HTML(details_html(
+    "Answer 2 · the VMs",
+    table_html([{"VM": v.vm, "HA": v.ha, "Unknown at": v.unknown, "Down at": v.down, "restarted at": v.restarted,
+                 "Up again at": v.up, "on": v.on} for v in vms],
+               times=["Unknown at", "Down at", "restarted at", "Up again at"])
+    + f"<p>Soft fencing: <i>{treated.soft_fencing}</i>. The fence agent's stop went out through Atlantic at "
+      f"{an.clock(treated.stop_sent)}; the agent confirmed Pacific off at {an.clock(treated.fenced)} "
+      f"(<code>FenceStopStatusDelayBetweenRetriesInSec</code> = {config['FenceStopStatusDelayBetweenRetriesInSec']} s "
+      "later): only then are its VMs known to be Down. The HA runner (every "
+      f"<code>AutoStartVmsRunnerIntervalInSeconds</code> = {config['AutoStartVmsRunnerIntervalInSeconds']} s) "
+      "restarted the HA ones on Atlantic; the others stay Down. Restarting them while Pacific was only "
+      "Non Responsive could have run each twice, two copies writing to one disk: that is why the engine "
+      "waits for the fence.</p>"))
+
+# %%
+back = [r for r in log if r.t >= treated.fenced and getattr(r, "host", None) == "pacific"
+        and r.event in ("HostPoweredOn", "NicUp", "HostStatusChanged")]
+HTML(details_html(
+    "Answer 3 · Pacific afterwards",
+    events_html(an.events_table(back)[::-1], height_px=None)
+    + "<p>The fence agent's start boots Pacific; the boot brings every NIC up, as <code>ifdown</code> does not "
+      f"survive a reboot. Pacific is Up again at {an.clock(treated.up_again)}, with no VMs.</p>"))
+
+# %% [markdown]
+# ## 7 · A host without power management
+#
+# `pacific-power-loss-no-pm`: Pacific loses its power at 1:00, and has no fence agent. At 15:00 the admin
+# switches it on again.
+
+# %%
+no_pm = load_scenario("../scenarios/pacific-power-loss-no-pm.yaml")
+no_pm_log = simulate(no_pm, seed=0)
+draw_timeline(no_pm_log, no_pm);
+
+# %%
+stuck = an.fencing(no_pm_log, "pacific")
+power_on = an.faults(no_pm_log)[1]
+HTML(details_html(
+    "Answer 4 · no power management",
+    f"<p>Soft fencing: <i>{stuck.soft_fencing}</i>. Then: <i>{stuck.skipped}</i>. Pacific stays Non Responsive "
+    f"from {an.clock(stuck.non_responsive)} and its VMs Unknown, HA ones included, for "
+    f"{power_on.t - stuck.non_responsive:g} s, until the admin powers it on at {an.clock(power_on.t)}. Once "
+    "VDSM answers and reports that the VMs are not running, they turn Down and the HA runner restarts the HA "
+    "ones:</p>"
+    + table_html([{"VM": v.vm, "HA": v.ha, "Down at": v.down, "restarted at": v.restarted, "Up again at": v.up,
+                   "on": v.on} for v in an.vm_recovery(no_pm_log, no_pm, "pacific")],
+                 times=["Down at", "restarted at", "Up again at"])
+    + "<p>The engine cannot prove a host without a fence agent is off, so it never restarts its VMs "
+      "elsewhere on its own. A real admin who knows the host is off would use <i>Confirm 'Host has been "
+      "rebooted'</i> instead of waiting; the VM leases of section 10 are the other way out.</p>"))
+
+# %% [markdown]
+# ## 8 · Two hosts and the fencing policy
+#
+# Since oVirt 3.5 a cluster has a **fencing policy**. New clusters made in the UI get
+# `skip_if_connectivity_broken` on, with `hosts_with_broken_connectivity_threshold` = **50 %**: when that
+# share of the cluster's hosts is Connecting or Non Responsive, the engine suspects its own network rather
+# than the hosts, and fences none. `two-hosts-fencing-policy` (an `ovirt-4.5` cluster with that policy):
+# Pacific loses its power.
+
+# %%
+pair = load_scenario("../scenarios/two-hosts-fencing-policy.yaml")
+pair_log = simulate(pair, seed=0)
+draw_timeline(pair_log, pair, until=pair.duration);  # to the end of the run: nothing more happens
+
+# %%
+policy = pair.cluster.fencing_policy
+skipped = an.fencing(pair_log, "pacific")
+higher = with_settings(pair, {"cluster.fencing_policy.hosts_with_broken_connectivity_threshold": 75})
+higher_log = simulate(higher, seed=0)
+fenced = an.fencing(higher_log, "pacific")
+db1 = next(v for v in an.vm_recovery(higher_log, higher, "pacific") if v.vm == "db1")
+HTML(details_html(
+    "Answer 5 · two hosts",
+    f"<p>1 host of {len(pair.hosts)} is {100 / len(pair.hosts):g} %, which reaches the threshold of "
+    f"{policy.hosts_with_broken_connectivity_threshold} %: <i>{skipped.skipped}</i>. Pacific stays Non Responsive "
+    f"and <code>db1</code> Unknown to the end: {an.final_vm_status(pair_log, pair)['db1']}. In a two-host cluster "
+    "<b>any</b> single failure reaches 50 %, so the default policy never fences there.</p>"
+    f"<p>With the threshold at 75 % the same run fences Pacific ({fenced.method}, confirmed at "
+    f"{an.clock(fenced.fenced)}) and <code>db1</code> runs on {db1.on} at {an.clock(db1.up)}. The stop waited "
+    f"until {an.clock(fenced.stop_sent)}: with <code>skip_if_sd_active</code> on, the engine first waits "
+    f"<code>HostStorageLeaseAliveCheckingInterval</code> = {pair.config()['HostStorageLeaseAliveCheckingInterval']} s "
+    "after the last poll VDSM answered, then asks the proxy whether Pacific still renews its storage lease "
+    "(a host that does is alive, and is not fenced).</p>"))
+
+# %% [markdown]
+# ## 9 · Two engine eras side by side
+#
+# The scenarios so far run the `rhev-3.3` profile: the timers and limits of the Evaluation Guide's engine.
+# A scenario's `engine_profile: ovirt-4.5` switches to today's defaults. Here are three scenarios under
+# both profiles, each table read off the two runs' logs.
+#
+# **Lesson 1's seed scenario** (`pacific-storage-down`), and its timeline under `ovirt-4.5`:
+
+# %%
+ERAS = ("rhev-3.3", "ovirt-4.5")
+
+
+def both_eras(base, settings=None):
+    """The scenario under each profile, run with seed 0: `{profile: (log, scenario)}`."""
+    runs = {}
+    for era in ERAS:
+        variant = with_settings(base, {"engine_profile": era, **(settings or {})})
+        runs[era] = (simulate(variant, seed=0), variant)
+    return runs
+
+
+storage_down = load_scenario("../scenarios/pacific-storage-down.yaml")
+eras = both_eras(storage_down)
+HTML(table_html(an.compare_runs(eras)))
+
+# %%
+draw_timeline(*eras["ovirt-4.5"]);
+
+# %% [markdown]
+# - **Fewer, faster migrations.** 4.5's default migration policy, *Minimal downtime*, allows
+#   `max_outgoing_migrations` = **2** per host (and 2 incoming), against VDSM's 3 in 3.3; each gets
+#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. The last VM arrives later here
+#   because `db1`, `app1` and `log1` hold their slots while their writes hang (next point).
+# - **Writes hang longer.** A 4.x host's multipath queues I/O for 80 s (`no_path_retry_queue_s`) after the
+#   iSCSI timeouts (NOP-out 10 + 15 s instead of 5 + 5, then `replacement_timeout` 120 s), so the writers
+#   pause later.
+# - **Another downtime schedule.** 3.3's VDSM raises the allowed switch-over downtime in time steps, from
+#   QEMU's 30 ms up to `migration_downtime` 500 ms over `migration_downtime_delay` 75 s per GiB; 4.5's
+#   policy starts at 100 ms and raises it per pre-copy iteration (150, 200, 300, 400, 500 ms). The VMs
+#   that never paused switch over within these limits.
+#
+# **The same storage failure with fast-failing storage** (`replacement_timeout` 5 s, and no multipath
+# queueing): the writers pause *before* Pacific turns Non Operational, and the eras disagree on what a
+# paused VM may do.
+
+# %%
+fast = both_eras(storage_down, {"engine_config.node.session.timeo.replacement_timeout": 5,
+                                "engine_config.no_path_retry_queue_s": 0})
+HTML(table_html(an.compare_runs(fast)))
+
+# %% [markdown]
+# - **3.3 refuses each paused VM** (`MIGRATE_PAUSED_VM_IS_UNSUPPORTED`) and migrates the others.
+# - **4.5 refuses only VMs paused on EIO, but all at once.** Since 4.4 the engine moves a Non Operational
+#   host's VMs with one `MigrateMultipleVms` command, whose validation is all-or-nothing: one EIO-paused VM
+#   rejects the whole command, and **no** VM leaves Pacific.
+#
+# **Lesson 3's management-network failure** (`pacific-mgmt-down`):
+
+# %%
+HTML(table_html(an.compare_runs(both_eras(scenario))))
+
+# %% [markdown]
+# - **Fencing confirms sooner.** The engine polls the fence agent's status every
+#   `FenceStopStatusDelayBetweenRetriesInSec` = **10 s** (up to 18 times) in 4.5, every 60 s (3 times) in 3.3.
+# - **HA restarts start sooner, in priority order.** The HA runner wakes every
+#   `AutoStartVmsRunnerIntervalInSeconds` = **1 s** (60 s in 3.3.1). Since 4.4 it restarts by VM priority, and a
+#   lower-priority VM waits while a higher one is still starting, for at most
+#   `MaxTimeAutoStartBlockedOnPriority` = 600 s: here `mail1` (medium) starts once `db1` (high) is Up. A failed
+#   restart is retried `NumOfTriesToRunFailedAutoStartVmInShortIntervals` = 10 times every 30 s, then every
+#   30 minutes; 3.3.1 tried once.
+
+# %% [markdown]
+# ## 10 · Going further
+#
+# **What a paused VM does when its storage returns** (`paused-vms-resume`, `ovirt-4.5`): Pacific loses its
+# storage at 1:00, the cluster's resilience policy is *do not migrate*, so the writers pause on Pacific; the
+# storage returns at 10:00. Each VM follows its `resume_behavior` (since 4.2): `auto_resume` (the default)
+# continues, `leave_paused` waits for the admin, `kill` is destroyed once paused for `vm_kill_paused_timeout`
+# = 80 s, and, being HA, restarted elsewhere.
+
+# %%
+resume = load_scenario("../scenarios/paused-vms-resume.yaml")
+resume_log = simulate(resume, seed=0)
+behavior = {vm.name: vm.resume_behavior for vm in resume.vms}
+HTML(table_html([{"VM": p.vm, "resume_behavior": behavior[p.vm], "paused at": p.start, "paused until": p.end,
+                  "then": an.final_vm_status(resume_log, resume)[p.vm],
+                  "on": an.vm_state_at(resume_log, p.vm, resume.duration, resume).host}
+                 for p in an.pauses(resume_log, resume)], times=["paused at", "paused until"]))
+
+# %% [markdown]
+# **VM leases** (4.1+). An HA VM can hold a lease on a storage domain (`lease: true`): the engine may then
+# restart it *without* a fence, once the lease shows the VM no longer runs. Pacific without power management,
+# `ovirt-4.5`, `db1` with a lease; two failures:
+
+# %%
+leased = with_settings(scenario, {"engine_profile": "ovirt-4.5", "hosts[1].power_management": False,
+                                  "vms[0].lease": True})
+cases = {"power lost": with_settings(leased, {"faults[0]": Fault(at=60, action="power_off", host="pacific")}),
+         "ovirtmgmt down": leased}
+rows = []
+for case, variant in cases.items():
+    run = simulate(variant, seed=0)
+    db1 = next(v for v in an.vm_recovery(run, variant, "pacific") if v.vm == "db1")
+    rows.append({"failure": case, "db1 Unknown at": db1.unknown, "declared Down at": db1.down,
+                 "Up again at": db1.up, "on": db1.on, "at the end": an.final_vm_status(run, variant)["db1"]})
+HTML(table_html(rows, times=["db1 Unknown at", "declared Down at", "Up again at"]))
+
+# %% [markdown]
+# With the power lost, nothing renews `db1`'s lease; the engine retries the start every
+# `NumberVdsRefreshesBeforeRetryToStartUnknownVms` = 100 polls (about 5 minutes) and succeeds once the lease
+# has expired. With only the management network down, `db1` still runs on Pacific and keeps renewing its
+# lease: the engine never starts a second copy. The lease, not the network, decides.
+
+# %% [markdown]
+# > **What the model simplifies**
+# >
+# > - The engine's grace counts from the last answered poll; the real one also retries each RPC (timeouts of
+# >   `vdsConnectionTimeout` 20 s, heartbeats of 30 s), which can add seconds before the first failed poll.
+# > - Soft fencing over SSH fails at once without the management network (a real SSH client waits for its
+# >   timeout); kdump detection and the fence agent's own failures are not modelled.
+# > - A fence agent confirms "off" at its first status poll; the host boots in `host_boot_s` = 120 s and an
+# >   HA VM powers up in 10 s: assumptions, not oVirt constants.
+# > - There is no *Confirm 'Host has been rebooted'* action; the admin can only switch the host on.
+# > - The fencing policy options exist in both profiles (the real ones appeared in 3.5), but only the 4.5
+# >   scenarios turn them on.
+# > - Time 0:00 is not the engine's start, so `DisableFenceAtStartupInSec` (5 minutes without fencing after
+# >   the engine starts) never applies.
