@@ -27,6 +27,8 @@
 # Run the cells from the top (*Run → Run All Cells* works too).
 
 # %%
+from itertools import pairwise
+
 from IPython.display import HTML
 
 from hacourse import analysis as an
@@ -143,7 +145,7 @@ shown = drawn_spans(replay.timeline_axes)
 assert any(s.lane == "host:atlantic" and s.status == "NonOperational" for s in shown)
 held = sorted((s for s in shown if s.lane == "spm" and s.status == "SPM"), key=lambda s: s.start)
 vacant = [s for s in shown if s.lane == "spm" and s.status == "no SPM"]
-assert vacant and all(a.end <= b.start for a, b in zip(held, held[1:]))
+assert vacant and all(a.end <= b.start for a, b in pairwise(held))
 assert "SPM on pacific" in [t.get_text() for t in replay.timeline_axes.texts]
 print(f"At {an.clock(replay.now)} the figure shows Atlantic Non Operational, no SPM from "
       f"{an.clock(vacant[0].start)} to {an.clock(vacant[0].end)}, then the SPM on Pacific.")
@@ -190,7 +192,7 @@ HTML(details_html(
 
 # %%
 spans = an.spm_intervals(log, scenario, until=scenario.duration)
-assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))  # never two SPMs at once
+assert all(a.end <= b.start for a, b in pairwise(spans))  # never two SPMs at once
 HTML(details_html(
     "Answer 3 · why the new SPM must wait",
     table_html([{"SPM": s.host, "from": s.start, "to": s.end} for s in spans], times=["from", "to"])

@@ -91,7 +91,7 @@ lesson
 # **Non Responsive (red), after a grace that depends on the host.** The grace ends
 # `TimeoutToResetVdsInSeconds` = **60 s** + `DelayResetPerVmInSeconds` = **0.5 s** per running VM
 # + `DelayResetForSpmInSeconds` = **20 s** if the host is the SPM (a busy host and the SPM get more time)
-# after the last poll VDSM answered, and needs at least `VDSAttemptsToResetCount` = 2 failed polls. Then
+# after the last poll VDSM answered, and needs more than `VDSAttemptsToResetCount` = 2 failed polls. Then
 # the host is Non Responsive and its VMs turn **Unknown**: the engine no longer knows whether
 # they run.
 #
@@ -293,8 +293,8 @@ draw_timeline(*eras["ovirt-4.5"]);
 # %% [markdown]
 # - **Fewer, faster migrations.** 4.5's default migration policy, *Minimal downtime*, allows
 #   `max_outgoing_migrations` = **2** per host (and 2 incoming), against VDSM's 3 in 3.3; each gets
-#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. The last VM arrives later here
-#   because `db1`, `app1` and `log1` hold their slots while their writes hang (next point).
+#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. Yet the last VM arrives later
+#   here: `db1` and `app1` hold both slots until their hanging writes fail (next point).
 # - **Writes hang longer.** A 4.x host's multipath queues I/O for 80 s (`no_path_retry_queue_s`) after the
 #   iSCSI timeouts (NOP-out 10 + 15 s instead of 5 + 5, then `replacement_timeout` 120 s), so the writers
 #   pause later.
@@ -370,20 +370,22 @@ for case, variant in cases.items():
 HTML(table_html(rows, times=["db1 Unknown at", "declared Down at", "Up again at"]))
 
 # %% [markdown]
-# With the power lost, nothing renews `db1`'s lease; the engine retries the start every
-# `NumberVdsRefreshesBeforeRetryToStartUnknownVms` = 100 polls (about 5 minutes) and succeeds once the lease
-# has expired. With only the management network down, `db1` still runs on Pacific and keeps renewing its
+# With the power lost, nothing renews `db1`'s lease. The engine first tries to start it
+# `NumberVdsRefreshesBeforeTryToStartUnknownVms` = 10 polls (30 s) after Pacific turned Non Responsive, while
+# the lease is still alive, then every `NumberVdsRefreshesBeforeRetryToStartUnknownVms` = 100 polls (about
+# 5 minutes), and succeeds once the lease has expired. With only the management network down, `db1` still runs on Pacific and keeps renewing its
 # lease: the engine never starts a second copy. The lease, not the network, decides.
 
 # %% [markdown]
 # > **What the model simplifies**
 # >
-# > - The engine's grace counts from the last answered poll; the real one also retries each RPC (timeouts of
-# >   `vdsConnectionTimeout` 20 s, heartbeats of 30 s), which can add seconds before the first failed poll.
+# > - A poll of an unreachable host fails at once; the real engine may first wait for its RPC timeouts
+# >   (`vdsConnectionTimeout` 20 s, the 30 s JSON-RPC heartbeat), so Connecting can come seconds later.
 # > - Soft fencing over SSH fails at once without the management network (a real SSH client waits for its
 # >   timeout); kdump detection and the fence agent's own failures are not modelled.
-# > - A fence agent confirms "off" at its first status poll; the host boots in `host_boot_s` = 120 s and an
-# >   HA VM powers up in 10 s: assumptions, not oVirt constants.
+# > - The fence agent confirms "off" at its first status poll, one `FenceStopStatusDelayBetweenRetriesInSec`
+# >   after the stop; the host boots in `host_boot_s` = 120 s and an HA VM powers up in 10 s: assumptions,
+# >   not oVirt constants.
 # > - There is no *Confirm 'Host has been rebooted'* action; the admin can only switch the host on.
 # > - The fencing policy options exist in both profiles (the real ones appeared in 3.5), but only the 4.5
 # >   scenarios turn them on.
