@@ -23,6 +23,7 @@ class HaRestarter:
         self.queue: dict[str, int] = {}  # VM name -> attempts so far
         self.retry_at: dict[str, float] = {}
         self.running = False
+        self.poked = sim.env.event()  # a new VM or a host coming Up cuts the runner's long sleep short
 
     def enqueue(self, vm: Vm) -> None:
         if vm.spec.ha and vm.name not in self.queue:
@@ -31,6 +32,7 @@ class HaRestarter:
             if not self.running:
                 self.running = True
                 self.sim.env.process(self._runner())
+            self._poke()
 
     def restart_unknown_with_lease(self, vm: Vm, host_name: str) -> None:
         """4.1+: an HA VM with a storage lease on a NonResponsive host restarts without fencing."""
@@ -66,6 +68,11 @@ class HaRestarter:
         """A host came Up: queued VMs may fit now, so retry them at the next runner tick."""
         for name in self.retry_at:
             self.retry_at[name] = min(self.retry_at[name], self.sim.env.now)
+        self._poke()
+
+    def _poke(self) -> None:
+        if not self.poked.triggered:
+            self.poked.succeed()
 
     def _runner(self):
         sim, env, config = self.sim, self.sim.env, self.sim.config
@@ -79,7 +86,8 @@ class HaRestarter:
                 if self.queue:
                     wake = min(self.retry_at.values())
                     if wake > env.now + interval:
-                        yield env.timeout(wake - env.now - interval)
+                        self.poked = env.event()
+                        yield env.timeout(wake - env.now - interval) | self.poked
         finally:
             self.running = False
 
