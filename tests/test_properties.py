@@ -14,9 +14,11 @@ names the file, which reproduces it with `hacourse run FILE --check`.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from copy import deepcopy
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-from hacourse import Simulation, simulate
+from hacourse import Simulation, load_scenario, simulate
 from hacourse.invariants import check_all
 from tests.strategies import FAILING_DIR, clusters, fault_lists, load, save_failing, scenario_data
 
@@ -40,6 +42,7 @@ PROFILE = os.environ.get("HACOURSE_HYPOTHESIS_PROFILE", "ci")
 SCALE = {"ci": 1, "long": 20}[PROFILE]
 
 
+SCENARIO_FILES = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 TALLY: Counter = Counter()  # examples run and faults tried, written to test-output/ for the issue's note
 
 
@@ -180,3 +183,61 @@ def test_a_longer_iscsi_replacement_timeout_never_pauses_a_writing_vm_sooner(dra
     for vm in writers:
         assert first(short, "VmStatusChanged", vm=vm, new="Paused") <= first(long, "VmStatusChanged", vm=vm,
                                                                                new="Paused"), vm
+
+
+# --- the lesson's panel: a student clicking everything, in any order ------------------------
+
+
+class _Warnings(logging.Handler):
+    """Collects the warnings that ipywidgets logs when a button callback raises outside a kernel."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def press(lesson, choice: int) -> str:
+    """One student action: a NIC or power toggle flipped, a step button, a play tick, a speed or reset."""
+    from hacourse.widgets import SPEEDS
+
+    controls = lesson.controls()
+    extra = ("play tick", "speed")
+    pick = choice % (len(controls) + len(extra))
+    if pick < len(controls):
+        control = controls[pick]
+        if hasattr(control, "click"):
+            control.click()
+        else:
+            control.value = not control.value
+        return control.description
+    if extra[pick - len(controls)] == "play tick":
+        lesson.play.value += 1
+        return "play tick"
+    lesson.speed.value = SPEEDS[choice % len(SPEEDS)][1]
+    return "speed"
+
+
+@budget(6)
+@given(st.one_of(st.sampled_from(SCENARIO_FILES), clusters(max_hosts=3, max_vms=8)), st.booleans(),
+       st.lists(st.integers(0, 10**6), min_size=5, max_size=25))
+def test_clicking_every_control_in_random_order_keeps_every_promise(source, scripted, choices):
+    from hacourse.widgets import Lesson
+
+    scenario = load_scenario(source) if isinstance(source, Path) else load({**source, "faults": []})
+    warnings = _Warnings()
+    logging.getLogger().addHandler(warnings)
+    try:
+        lesson = Lesson(scenario, seed=0, scripted_faults=scripted)
+        clicked = []
+        for choice in choices:
+            clicked.append(press(lesson, choice))
+            TALLY["widget clicks"] += 1
+            violations = check_all(lesson.log, lesson.scenario, until=lesson.now)
+            assert not violations, f"after {clicked}:\n" + "\n".join(map(str, violations))
+            assert lesson.errors.outputs == (), f"after {clicked}: {lesson.errors.outputs}"
+    finally:
+        logging.getLogger().removeHandler(warnings)
+    assert not warnings.records, f"after {clicked}: " + "; ".join(r.getMessage() for r in warnings.records)
