@@ -53,6 +53,7 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "HostStorageLeaseAliveCheckingInterval": 90,  # s; only with skip_if_sd_active; [CFG]
     "ServerRebootTimeout": 300,  # s network errors ignored after a PM restart (3.x); [CFG]
     "vdsm_restart_s": 10,  # s for systemd to restart VDSM (Restart=always): an assumption
+    "ssh_connect_timeout_s": 10,  # s until SSH soft fencing gives up on a silent host: an assumption
     "host_boot_s": 120,  # s from power on to VDSM answering: an assumption, not an oVirt constant
     # --- HA restart ---
     "AutoStartVmsRunnerIntervalInSeconds": 60,  # 3.3.1 ConfigValues; 1 s from 3.4

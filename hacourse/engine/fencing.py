@@ -55,6 +55,9 @@ class Fencing:
                 sim.record(HostFenced, host=host.name, method="ssh-soft-fencing")
                 return
         else:
+            yield env.timeout(config["ssh_connect_timeout_s"])  # the SSH connection times out
+            if host.status != HostStatus.NON_RESPONSIVE:
+                return
             why = "host is powered off" if not host.power.value else "no SSH connection over the management network"
             sim.record(FenceAttempted, host=host.name, method="ssh-soft-fencing", result=f"failed: {why}")
         if not host.spec.power_management:
