@@ -79,7 +79,7 @@ class HostMonitor:
     def _lost_contact(self, host: Host, first_fail: float):
         sim, env = self.sim, self.sim.env
         poll = sim.config["VdsRefreshRate"]
-        last_ok = self.unreachable_since[host.name]
+        last_ok = first_fail - poll  # the last poll that answered; the host may be back before this starts
         yield env.timeout(first_fail - env.now)
         if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE):
             return
