@@ -139,7 +139,8 @@ def scenario_data(draw: st.DrawFn, max_hosts: int = 8, max_vms: int = 40, max_fa
 
 
 def to_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=110)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: the search runs faster
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=None, width=110)
 
 
 def load(data: dict) -> Scenario:

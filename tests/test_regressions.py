@@ -1,4 +1,6 @@
-"""Every scenario the property search ever failed on stays here and must keep every promise.
+"""Every scenario the property search ever failed on stays here and must keep every promise,
+run as written and with its faults injected live through `Simulation.inject` (as the lesson's
+buttons do: two clicks at one simulated instant happen before any actor reacts).
 
 To add one: copy the file that tests/test_properties.py saved under test-output/failing-scenarios/
 to tests/regressions/, give it a name that says what went wrong and a comment that tells the story.
@@ -8,11 +10,12 @@ without anyone noticing (strict xfail).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from hacourse import load_scenario, simulate
+from hacourse import Simulation, load_scenario, simulate
 from hacourse.invariants import check_all
 
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
@@ -35,4 +38,20 @@ def test_regression_scenario_keeps_every_promise(path):
     scenario = load_scenario(path)
     for seed in SEEDS:
         violations = check_all(simulate(scenario, seed=seed), scenario, until=scenario.duration)
+        assert not violations, f"seed {seed}:\n" + "\n".join(map(str, violations))
+
+
+def run_injected(scenario, seed: int) -> list:
+    sim = Simulation(replace(scenario, faults=()), seed=seed)
+    for fault in sorted(scenario.faults, key=lambda f: f.at):
+        sim.run_until(fault.at)
+        sim.inject(fault.action, fault.host, fault.nic)
+    return sim.run()
+
+
+@pytest.mark.parametrize("path", [_case(p) for p in FILES])
+def test_regression_scenario_injected_live_keeps_every_promise(path):
+    scenario = load_scenario(path)
+    for seed in SEEDS:
+        violations = check_all(run_injected(scenario, seed), scenario, until=scenario.duration)
         assert not violations, f"seed {seed}:\n" + "\n".join(map(str, violations))
