@@ -29,7 +29,7 @@
 # Run the cells from the top (*Run → Run All Cells* works too).
 
 # %%
-from IPython.display import HTML
+from IPython.display import HTML, display
 
 from hacourse import analysis as an
 from hacourse import load_scenario, simulate
@@ -88,7 +88,7 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 
 # %%
 lesson = Lesson(scenario, seed=0, scripted_faults=False)
-lesson
+display(lesson)
 
 # %% [markdown]
 # ## 4 · What you are watching, and which setting decides it
@@ -143,7 +143,7 @@ replay.control("+1 min").click()
 replay.control("ifdown storage on pacific").value = True
 for _ in range(4):
     replay.control("+1 min").click()
-replay
+display(replay)
 
 # %%
 shown = drawn_spans(replay.timeline_axes)
