@@ -183,7 +183,7 @@ def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
     ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
     ax.set_axis_off()
     down = [f"{n.split(':')[2]} on {n.split(':')[1]}" for n, d in g.nodes(data=True) if d["kind"] == "nic" and not d["up"]]
-    note = f" · NIC down: {', '.join(down)}" if down else ""
+    note = f" · NIC down: {', '.join(down[:3])}{f' and {len(down) - 3} more' if len(down) > 3 else ''}" if down else ""
     ax.set_title(f"{heading}{note}", loc="left", fontsize=10)
     return ax
 
