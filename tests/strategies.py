@@ -116,19 +116,26 @@ def clusters(draw: st.DrawFn, min_hosts: int = 2, max_hosts: int = 8, max_vms: i
 
 def fault_lists(data: dict, max_faults: int = 8) -> st.SearchStrategy[list[dict]]:
     """Faults on the cluster's hosts at random times: ifdown/ifup of any NIC (by NIC or network
-    name), power off/on. Times are whole or half seconds, so two faults often share an instant."""
+    name), power off/on. Times are whole or half seconds, and many fall on a few shared moments,
+    so faults often overlap or share an instant (an ifdown and its ifup at once, say)."""
     duration = data["duration"]
+    any_time = st.integers(0, 2 * duration).map(lambda half_seconds: half_seconds / 2)
 
     @st.composite
-    def fault(draw: st.DrawFn) -> dict:
+    def faults(draw: st.DrawFn) -> list[dict]:
+        moments = draw(st.lists(any_time, min_size=1, max_size=3))
+        return draw(st.lists(fault(st.one_of(st.sampled_from(moments), any_time)), max_size=max_faults))
+
+    @st.composite
+    def fault(draw: st.DrawFn, at: st.SearchStrategy[float]) -> dict:
         host = draw(st.sampled_from(data["hosts"]))
         action = draw(st.sampled_from(FAULT_ACTIONS))
-        out = {"at": draw(st.integers(0, 2 * duration)) / 2, "action": action, "host": host["name"]}
+        out = {"at": draw(at), "action": action, "host": host["name"]}
         if action in ("ifdown", "ifup"):
             out["nic"] = draw(st.sampled_from(sorted(host["nics"]) + sorted(set(host["nics"].values()))))
         return out
 
-    return st.lists(fault(), max_size=max_faults).map(lambda faults: sorted(faults, key=lambda f: f["at"]))
+    return faults().map(lambda drawn: sorted(drawn, key=lambda f: f["at"]))
 
 
 @st.composite

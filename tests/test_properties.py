@@ -165,11 +165,16 @@ def test_a_longer_nic_grace_never_makes_a_host_non_operational_sooner(drawn, gra
 @given(one_storage_nic_down(), st.lists(st.sampled_from((4, 16, 32, 62, 125, 1000)), min_size=2, max_size=2,
                                         unique=True).map(sorted))
 def test_a_higher_migration_bandwidth_never_makes_a_migration_end_later(drawn, bandwidths):
-    """Per VM: the migration that finishes at the lower bandwidth finishes, no later, at the higher."""
+    """Per VM: the migration that finishes at the lower bandwidth finishes, no later, at the higher.
+
+    Within one downtime: a VM whose writes hang cannot switch over before they fail, so both runs
+    switch over at that instant and then pause the guest for their last round, which a faster
+    link may have planned a few milliseconds longer (it converged an iteration earlier)."""
     data, _ = drawn
-    slow, fast = ({r.vm: r.t for r in reversed(log) if r.event == "MigrationFinished"}
+    slow, fast = ({r.vm: r for r in reversed(log) if r.event == "MigrationFinished"}
                   for log in runs(data, "migration_max_bandwidth", tuple(bandwidths)))
-    later = {vm: (t, fast.get(vm)) for vm, t in slow.items() if fast.get(vm, float("inf")) > t + 1e-6}
+    later = {vm: (r.t, fast[vm].t if vm in fast else None) for vm, r in slow.items()
+             if vm not in fast or fast[vm].t > r.t + fast[vm].downtime_ms / 1000 + 1e-3}
     assert not later, f"migration_max_bandwidth {bandwidths}: VM -> (end at low, end at high): {later}"
 
 
