@@ -209,3 +209,15 @@ def test_ovirt_4_5_copies_two_at_a_time_faster_and_rejects_the_whole_batch_with_
 def test_the_resilience_policy_decides_which_vms_leave(policy, leaving):
     log = simulate(variant(cluster={"resilience_policy": policy}))
     assert len(of(log, "MigrationStarted")) == leaving
+
+
+def test_a_hosts_statistics_refresh_keeps_its_phase_for_the_whole_run():
+    """Two NIC faults on one host are seen at refreshes a whole number of periods apart."""
+    for seed in range(5):
+        log = simulate(variant(faults=[{"at": 60, "action": "ifdown", "host": "pacific", "nic": "p1p1"},
+                                       {"at": 90, "action": "ifup", "host": "pacific", "nic": "p1p1"},
+                                       {"at": 401, "action": "ifdown", "host": "pacific", "nic": "p1p1"}]),
+                       seed=seed)
+        seen = [r.t for r in of(log, "HostNicProblemDetected", host="pacific", nic="p1p1")]
+        assert len(seen) == 2
+        assert (seen[1] - seen[0]) % STATS_PERIOD == 0

@@ -44,6 +44,7 @@ class Simulation:
         self.config = scenario.config()
         self.log: list[Record] = []
         self._rngs: dict[str, random.Random] = {}
+        self._phases: dict[str, float] = {}
         self._recovering: set[str] = set()  # hosts whose auto-recovery actor runs
         self.roles = {n.name: n.role for n in scenario.networks}
         self.domain_name = scenario.storage_domains[0].name if scenario.storage_domains else "storage"
@@ -143,10 +144,16 @@ class Simulation:
             self._rngs[name] = random.Random(f"{self.seed}:{name}")
         return self._rngs[name]
 
+    def phase(self, stream: str, choices: int, step: float = 1) -> float:
+        """A periodic timer's fixed offset, drawn once from its own named stream and kept."""
+        if stream not in self._phases:
+            self._phases[stream] = self.rng(stream).randrange(choices) * step
+        return self._phases[stream]
+
     def stats_phase(self, host: str) -> float:
         """Which of the `NumberVmRefreshesBeforeSave` polls carries the host's statistics."""
         polls = int(self.config["NumberVmRefreshesBeforeSave"])
-        return self.rng(f"stats-phase:{host}").randrange(polls) * self.config["VdsRefreshRate"]
+        return self.phase(f"stats-phase:{host}", polls, self.config["VdsRefreshRate"])
 
     def network_role(self, network: str) -> str | None:
         return self.roles.get(network)

@@ -34,8 +34,9 @@ class Spm:
     def renewal_s(self) -> float:
         return 2 * self.sim.config["io_timeout"]
 
-    def renewal_phase(self, host: str) -> int:
-        return self.sim.rng(f"sanlock:{host}").randrange(int(self.renewal_s))
+    def renewal_phase(self, host: str) -> float:
+        """When the host's sanlock renews, within its period: fixed per host and run."""
+        return self.sim.phase(f"sanlock:{host}", int(self.renewal_s))
 
     def storage_changed(self, host: Host) -> None:
         if host.name == self.lease_owner and not host.reaches_storage and host.name not in self.watching:
