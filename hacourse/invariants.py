@@ -66,6 +66,7 @@ class _World:
         self.vm_status: dict[str, str] = {v.name: V.DOWN for v in scenario.vms}
         self.vm_host: dict[str, str] = {v.name: "" for v in scenario.vms}
         self.reserved: dict[str, str] = {}  # VM -> destination of its migration in flight
+        self.crashed: set[str] = set()  # VMs whose process died with their host's power; the log may lag
         self.no_storage_since: dict[str, float] = {}
 
     def apply(self, r: ev.Record) -> None:
@@ -75,9 +76,13 @@ class _World:
             self.down_nics.discard((r.host, r.nic))
         elif isinstance(r, ev.HostPoweredOff | ev.HostPoweredOn):
             self.powered[r.host] = isinstance(r, ev.HostPoweredOn)
+            if isinstance(r, ev.HostPoweredOff):
+                self.crashed |= {vm for vm, h in self.vm_host.items() if h == r.host}
         elif isinstance(r, ev.HostStatusChanged):
             self.host_before[r.host], self.host_status[r.host] = self.host_status[r.host], r.new
         elif isinstance(r, ev.VmStatusChanged):
+            if r.old == V.DOWN or r.host != self.vm_host[r.vm]:
+                self.crashed.discard(r.vm)  # started again, or landed elsewhere
             self.vm_status[r.vm], self.vm_host[r.vm] = r.new, r.host
         elif isinstance(r, ev.MigrationStarted) and r.destination:
             self.reserved[r.vm] = r.destination
@@ -294,8 +299,9 @@ def eio_after_s(config: dict) -> float:
 
 
 def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
-    """A VM that writes is never running (Up, MigratingFrom) on a powered host that cannot reach
-    storage once its writes have failed: `eio_after_s` after the host lost storage, or at once if the
+    """A VM that writes is never running (Up, MigratingFrom) on a host that cannot reach storage
+    once its writes have failed (a VM whose host lost power is not running, whatever the engine
+    still shows): `eio_after_s` after the host lost storage, or at once if the
     VM arrives later (the session has failed already). A VM migrated while paused shows Paused."""
     out: list[Violation] = []
     eio = eio_after_s(scenario.config())
@@ -307,7 +313,7 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
     def judge(now: float, strict: bool) -> None:
         for vm in sorted(writers):
             host = world.vm_host[vm]
-            if world.vm_status[vm] not in RUNNING or not host or not world.powered[host]:
+            if world.vm_status[vm] not in RUNNING or not host or vm in world.crashed:
                 continue
             since = world.no_storage_since.get(host)
             if since is None or (vm, host, since) in reported:

@@ -147,6 +147,13 @@ def test_a_writing_vm_must_be_paused_once_its_writes_failed(scenario, start):
     assert check_all(paused, scenario, until=300) == []
 
 
+def test_a_writer_that_died_with_its_host_is_not_judged_by_the_engines_stale_up(scenario, start):
+    """Found by the search: power back on, NICs not up yet, and the engine still shows app1 Up."""
+    log = start + [storage_down(60, "pacific"), ev.HostPoweredOff(100, "pacific", "power lost"),
+                   ev.HostPoweredOn(250, "pacific", "power restored")]
+    assert check_all(log, scenario, until=250) == []
+
+
 def test_a_paused_vm_does_not_resume_on_a_host_without_storage(scenario, start):
     log = start + [storage_down(60, "pacific"), vm(190, "app1", "pacific", "Up", "Paused"),
                    vm(200, "app1", "pacific", "Paused", "Up")]
