@@ -23,4 +23,5 @@ if [ "$mode" = "app" ]; then
     exec .venv/bin/voila "$lesson" "$@"
 fi
 say "opening $lesson in JupyterLab (Ctrl-C to stop)"
-exec .venv/bin/jupyter lab "${root_flag[@]}" "$lesson" "$@"
+# default_url: the URL that jupyter prints (and opens, where there is a browser) is lesson 1 itself.
+exec .venv/bin/jupyter lab "${root_flag[@]}" --LabApp.default_url="/lab/tree/$lesson" "$@"
