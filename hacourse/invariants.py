@@ -68,8 +68,15 @@ class _World:
         self.reserved: dict[str, str] = {}  # VM -> destination of its migration in flight
         self.crashed: set[str] = set()  # VMs whose process died with their host's power; the log may lag
         self.no_storage_since: dict[str, float] = {}
+        self.boot_s = float(scenario.config()["host_boot_s"])
+        self.booted_at = {h.name: 0.0 for h in scenario.hosts}  # sanlock runs again once the OS is up
+        self.renewed_until: dict[str, float] = {}  # when a host last renewed its sanlock leases
 
     def apply(self, r: ev.Record) -> None:
+        if isinstance(r, ev.NicDown | ev.HostPoweredOff) and self.renewing(r.host, r.t):
+            self.renewed_until[r.host] = r.t
+        if isinstance(r, ev.HostPoweredOn):
+            self.booted_at[r.host] = r.t + self.boot_s
         if isinstance(r, ev.NicDown):
             self.down_nics.add((r.host, r.nic))
         elif isinstance(r, ev.NicUp):
@@ -96,6 +103,15 @@ class _World:
 
     def reaches_storage(self, host: str) -> bool:
         return self.powered[host] and not any((host, nic) in self.down_nics for nic in self.storage_nics[host])
+
+    def renewing(self, host: str, t: float) -> bool:
+        """sanlock renews the host's leases: it reaches storage and has booted (`host_boot_s`)."""
+        return self.reaches_storage(host) and t >= self.booted_at[host] - TOL
+
+    def lease_stopped(self, host: str, t: float) -> float | None:
+        """When the host's lease renewals stopped (None: renewing now). The last renewal was at most
+        one renewal period (`2 * io_timeout`) before."""
+        return None if self.renewing(host, t) else self.renewed_until.get(host, 0.0)
 
     def healthy(self, host: str) -> bool:
         """Up in the engine and really able to run a VM: powered, storage and management links up."""
@@ -278,11 +294,11 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
                 if holder != r.host:
                     out.append(Violation(t, "single-spm", f"{r.host} stopped being SPM but {holder} held it"))
                     continue
-                since = world.no_storage_since.get(r.host)
-                free_at = t if since is None else since + 12 * io
+                stopped = world.lease_stopped(r.host, t)
+                free_at = t if stopped is None else stopped + 12 * io
                 holder, last = None, r.host
             world.apply(r)
-            if last is not None and holder is None and world.reaches_storage(last):
+            if last is not None and holder is None and world.renewing(last, t):
                 free_at = min(free_at, t)  # storage back: the old holder can release its lease
     overstay(until, strict=False)
     return out
@@ -378,8 +394,8 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
                 broken_share[r.host] = share()
                 turned.append(r.host)
             elif isinstance(r, ev.HostStatusChanged) and r.new == H.REBOOT:
-                since = world.no_storage_since.get(r.host)
-                live = since is None or t - since < 6 * io - TOL
+                stopped = world.lease_stopped(r.host, t)
+                live = stopped is None or t - stopped < 6 * io - TOL
                 proxy = any(s == H.UP for h, s in world.host_status.items() if h != r.host)
                 decision[r.host] = (r.old, live, proxy)
             elif isinstance(r, ev.HostFenced) and r.method == "power-management":
@@ -423,8 +439,8 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
         if isinstance(r, ev.HostFenced) and r.method == "power-management":
             fenced |= {vm for vm, h in world.vm_host.items() if h == r.host and world.vm_status[vm] != V.DOWN}
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.DOWN:
-            lost = world.no_storage_since.get(r.host)
-            lease_free = r.vm in leased and lost is not None and r.t - lost >= 12 * io - TOL
+            stopped = world.lease_stopped(r.host, r.t)
+            lease_free = r.vm in leased and stopped is not None and r.t - stopped >= 12 * io - TOL
             if r.vm in fenced or lease_free or world.host_status[r.host] not in CUT_OFF:
                 confirmed.add(r.vm)
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.WAIT_FOR_LAUNCH:

@@ -184,6 +184,15 @@ def test_fencing_skips_a_host_whose_storage_lease_is_live(start):
     assert "fencing-policy" in rules(check_all(log, sd_active))  # Pacific still renews its lease
 
 
+def test_a_power_blip_does_not_renew_the_storage_lease(start):
+    """Found by the search: power on and off at one instant; sanlock never ran in between."""
+    sd_active = variant(cluster={"fencing_policy": {"skip_if_sd_active": True}})
+    log = start + [ev.HostPoweredOff(0, "pacific", "power lost"), host(0, "pacific", "Up", "Connecting"),
+                   host(63, "pacific", "Connecting", "NonResponsive"), ev.HostPoweredOn(100, "pacific", "on"),
+                   ev.HostPoweredOff(100, "pacific", "off"), *fence(130)]
+    assert "fencing-policy" not in rules(check_all(log, sd_active))
+
+
 def test_an_ha_vm_is_back_within_the_bound_once_a_healthy_host_has_room(scenario, start):
     c = scenario.config()
     bound = c["AutoStartVmsRunnerIntervalInSeconds"] + c["RetryToRunAutoStartVmShortIntervalInSeconds"] + 10
