@@ -50,6 +50,7 @@ class Vm:
         shown = host
         if new == S.DOWN:
             self.crashed = False
+            self.io_blocked = False  # its hanging writes died with it; they do not follow it to a new host
             host = None  # the qemu process is gone; the record still names the host it left
         if host != self.host:
             self._move_process(host)
