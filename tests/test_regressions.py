@@ -21,12 +21,7 @@ from hacourse.invariants import check_all
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
 FILES = sorted(REGRESSIONS.glob("*.yaml"))
 SEEDS = (0, 1, 2)
-OPEN: dict[str, str] = {  # file name -> why it still fails
-    "kill-on-cut-off-host-restarts-without-proof.yaml":
-        "engine: Simulation._kill_if_still_paused sets Down and queues the HA restart even while the host "
-        "is Connecting/NonResponsive; it should only mark the VM crashed and let host_activated report it "
-        "Down when the host answers (and vm_io_error should not show Unknown -> Paused meanwhile)",
-}
+OPEN: dict[str, str] = {}  # file name -> why it still fails
 
 
 def _case(path: Path) -> object:

@@ -252,38 +252,53 @@ class Simulation:
         self.host_activated(host)
 
     def host_activated(self, host: Host) -> None:
+        """VDSM answers again: the engine learns what happened to the host's VMs meanwhile."""
         for vm in self.vms_on(host.name):
-            if vm.status == VmStatus.UNKNOWN and vm.crashed:
+            if vm.migration is not None:
+                continue
+            if vm.crashed:
                 vm.pause_reason = None
-                vm.set_status(VmStatus.DOWN, "VDSM reports the VM is not running (host rebooted)")
+                vm.set_status(VmStatus.DOWN, "VDSM reports the VM is not running")
                 self.ha.enqueue(vm)
-            elif vm.status == VmStatus.UNKNOWN:
-                vm.set_status(VmStatus.PAUSED if vm.pause_reason else VmStatus.UP, "host answers again")
+            elif vm.pause_reason and vm.status != VmStatus.PAUSED:
+                vm.set_status(VmStatus.PAUSED, "VDSM reports the VM paused on I/O error (EIO)")
+            elif not vm.pause_reason and vm.status in (VmStatus.UNKNOWN, VmStatus.PAUSED):
+                vm.set_status(VmStatus.UP, "host answers again")
         if self.spm.holder is None:
             self.spm.start_election()
         self.ha.wake()
+
+    def _engine_hears(self, vm: Vm) -> bool:
+        """VDSM's VM events reach the engine only while the engine can talk to that VDSM."""
+        return vm.host is not None and self.hosts[vm.host].answers_engine
 
     def vm_io_error(self, vm: Vm) -> None:
         """QEMU's error_policy=stop: the failed write is kept and the guest pauses on EIO."""
         vm.io_blocked = False
         vm.pause_reason, vm.paused_at = "EIO", self.env.now
-        vm.set_status(VmStatus.PAUSED, "paused on I/O error (EIO): storage unreachable")
+        if self._engine_hears(vm):
+            vm.set_status(VmStatus.PAUSED, "paused on I/O error (EIO): storage unreachable")
         if vm.resume_behavior == "kill":
             self.env.process(self._kill_if_still_paused(vm, self.env.now))
 
     def _kill_if_still_paused(self, vm: Vm, paused_at: float):
+        """VDSM destroys the VM; the engine knows only if it hears VDSM, else it learns it later."""
         yield self.env.timeout(self.config["vm_kill_paused_timeout"])
         if vm.pause_reason == "EIO" and vm.paused_at == paused_at and vm.migration is None:
             vm.pause_reason = None
-            vm.set_status(VmStatus.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
-            self.ha.enqueue(vm)
+            if self._engine_hears(vm):
+                vm.set_status(VmStatus.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
+                self.ha.enqueue(vm)
+            else:
+                vm.crashed = True
 
     def resume_eio_paused(self, host: Host) -> None:
         """VDSM contEIOVms: the domain is valid again; VMs paused on EIO follow their resume behaviour."""
         for vm in self.vms_on(host.name):
             if vm.pause_reason == "EIO" and vm.migration is None and vm.resume_behavior == "auto_resume":
                 vm.pause_reason = None
-                vm.set_status(VmStatus.UP, "resumed: storage reachable again (auto_resume)")
+                if self._engine_hears(vm):
+                    vm.set_status(VmStatus.UP, "resumed: storage reachable again (auto_resume)")
 
     def vm_arrived(self, vm: Vm, host: Host) -> None:
         """A VM landed or booted on a host whose storage fails meanwhile: its writes hang there too,
