@@ -57,6 +57,7 @@ class _World:
                              for h in scenario.hosts}
         self.mgmt_nics = {h.name: [nic for nic, net in h.nics.items() if roles.get(net) == "management"]
                           for h in scenario.hosts}
+        self.specs = {v.name: v for v in scenario.vms}
         self.memory = {v.name: v.memory_gb for v in scenario.vms}
         self.capacity = {h.name: h.memory_gb for h in scenario.hosts}
         self.powered = {h.name: True for h in scenario.hosts}
@@ -65,6 +66,8 @@ class _World:
         self.host_before: dict[str, str] = {}  # the status a host left by its last change
         self.vm_status: dict[str, str] = {v.name: V.DOWN for v in scenario.vms}
         self.vm_host: dict[str, str] = {v.name: "" for v in scenario.vms}
+        self.vms_on: dict[str, set[str]] = defaultdict(set)  # host -> VMs the log shows there, not Down
+        self.used_gb: dict[str, float] = defaultdict(float)  # memory of those VMs and of incoming migrations
         self.reserved: dict[str, str] = {}  # VM -> destination of its migration in flight
         self.crashed: set[str] = set()  # VMs whose process died with their host's power; the log may lag
         self.no_storage_since: dict[str, float] = {}
@@ -84,22 +87,32 @@ class _World:
         elif isinstance(r, ev.HostPoweredOff | ev.HostPoweredOn):
             self.powered[r.host] = isinstance(r, ev.HostPoweredOn)
             if isinstance(r, ev.HostPoweredOff):
-                self.crashed |= {vm for vm, h in self.vm_host.items() if h == r.host}
+                self.crashed |= self.vms_on[r.host]
         elif isinstance(r, ev.HostStatusChanged):
             self.host_before[r.host], self.host_status[r.host] = self.host_status[r.host], r.new
         elif isinstance(r, ev.VmStatusChanged):
-            if r.old == V.DOWN or r.host != self.vm_host[r.vm]:
-                self.crashed.discard(r.vm)  # started again, or landed elsewhere
-            self.vm_status[r.vm], self.vm_host[r.vm] = r.new, r.host
+            self._place(r)
         elif isinstance(r, ev.MigrationStarted) and r.destination:
             self.reserved[r.vm] = r.destination
-        elif isinstance(r, ev.MigrationFinished | ev.MigrationFailed):
-            self.reserved.pop(r.vm, None)
-        for host in self.powered:
-            if self.reaches_storage(host):
-                self.no_storage_since.pop(host, None)
+            self.used_gb[r.destination] += self.memory[r.vm]
+        elif isinstance(r, ev.MigrationFinished | ev.MigrationFailed) and r.vm in self.reserved:
+            self.used_gb[self.reserved.pop(r.vm)] -= self.memory[r.vm]
+        if isinstance(r, ev.NicDown | ev.NicUp | ev.HostPoweredOff | ev.HostPoweredOn):
+            if self.reaches_storage(r.host):
+                self.no_storage_since.pop(r.host, None)
             else:
-                self.no_storage_since.setdefault(host, r.t)
+                self.no_storage_since.setdefault(r.host, r.t)
+
+    def _place(self, r: ev.VmStatusChanged) -> None:
+        if r.old == V.DOWN or r.host != self.vm_host[r.vm]:
+            self.crashed.discard(r.vm)  # started again, or landed elsewhere
+        if self.vm_status[r.vm] != V.DOWN:
+            self.vms_on[self.vm_host[r.vm]].discard(r.vm)
+            self.used_gb[self.vm_host[r.vm]] -= self.memory[r.vm]
+        if r.new != V.DOWN:
+            self.vms_on[r.host].add(r.vm)
+            self.used_gb[r.host] += self.memory[r.vm]
+        self.vm_status[r.vm], self.vm_host[r.vm] = r.new, r.host
 
     def reaches_storage(self, host: str) -> bool:
         return self.powered[host] and not any((host, nic) in self.down_nics for nic in self.storage_nics[host])
@@ -120,9 +133,7 @@ class _World:
 
     def free_gb(self, host: str) -> float:
         """Memory left on a host: its VMs that are not Down and the migrations heading to it count."""
-        used = sum(self.memory[vm] for vm, h in self.vm_host.items() if h == host and self.vm_status[vm] != V.DOWN)
-        incoming = sum(self.memory[vm] for vm, dest in self.reserved.items() if dest == host)
-        return self.capacity[host] - used - incoming
+        return self.capacity[host] - self.used_gb[host]
 
 
 def _instants(log: Sequence[ev.Record]) -> Iterator[tuple[float, list[ev.Record]]]:
@@ -133,7 +144,7 @@ def _instants(log: Sequence[ev.Record]) -> Iterator[tuple[float, list[ev.Record]
 def _ended_there(scenario: Scenario, world: _World, vm: str, host: str) -> bool:
     """Whether a VM on a host that lost storage is killed there: by VDSM (resume behaviour
     `kill`, after `vm_kill_paused_timeout`) or by sanlock (its VM lease cannot be renewed)."""
-    spec = next(v for v in scenario.vms if v.name == vm)
+    spec = world.specs[vm]
     behavior = spec.resume_behavior or ("kill" if spec.ha and spec.lease else
                                         str(scenario.config()["default_resume_behavior"]))
     return not world.reaches_storage(host) and (behavior == "kill" or spec.lease)
@@ -224,6 +235,7 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
     reported: set[str] = set()
     for t, group in _instants(log):
         handovers = []
+        touched = {r.vm for r in group if isinstance(r, ev.VmStatusChanged | ev.MigrationFinished)}
         for r in group:
             if isinstance(r, ev.VmStatusChanged):
                 if r.old == V.DOWN or r.new == V.WAIT_FOR_LAUNCH:
@@ -236,15 +248,18 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
                 procs[r.vm].add(r.destination)
                 handovers.append(r)
             elif isinstance(r, ev.HostPoweredOff):
-                for hosts in procs.values():
-                    hosts.discard(r.host)
+                for vm, hosts in procs.items():
+                    if r.host in hosts:
+                        hosts.discard(r.host)
+                        touched.add(vm)
             world.apply(r)
         for r in handovers:
             if world.vm_host[r.vm] != r.destination or r.vm not in procs or procs[r.vm] != {r.destination}:
                 out.append(Violation(t, "single-owner", f"migration of {r.vm} {r.source} -> {r.destination} "
                                      f"ended with it on {sorted(procs[r.vm]) or 'no host'}, shown on "
                                      f"{world.vm_host[r.vm] or 'no host'}"))
-        for vm, hosts in procs.items():
+        for vm in sorted(touched):
+            hosts = procs[vm]
             if len(hosts) > 1 and vm not in reported:
                 reported.add(vm)
                 out.append(Violation(t, "single-owner", f"VM {vm} runs on {' and '.join(sorted(hosts))} at once"))
@@ -327,12 +342,10 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
     reported: set[tuple[str, str, float]] = set()
 
     def judge(now: float, strict: bool) -> None:
-        for vm in sorted(writers):
-            host = world.vm_host[vm]
-            if world.vm_status[vm] not in RUNNING or not host or vm in world.crashed:
-                continue
-            since = world.no_storage_since.get(host)
-            if since is None or (vm, host, since) in reported:
+        suspects = sorted((vm, host) for host in world.no_storage_since for vm in world.vms_on[host] & writers)
+        for vm, host in suspects:
+            since = world.no_storage_since[host]
+            if world.vm_status[vm] not in RUNNING or vm in world.crashed or (vm, host, since) in reported:
                 continue
             due = max(since + eio, arrived[vm])
             if due < now - TOL or (not strict and due <= now + TOL):
@@ -437,7 +450,7 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
     confirmed: set[str] = set()
     for r in log:
         if isinstance(r, ev.HostFenced) and r.method == "power-management":
-            fenced |= {vm for vm, h in world.vm_host.items() if h == r.host and world.vm_status[vm] != V.DOWN}
+            fenced |= world.vms_on[r.host]
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.DOWN:
             stopped = world.lease_stopped(r.host, r.t)
             lease_free = r.vm in leased and stopped is not None and r.t - stopped >= 12 * io - TOL
@@ -515,10 +528,10 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
                     launched[r.vm] = t
                 else:
                     owed.pop(r.vm, None)
+        most_free = max((world.free_gb(h) for h in world.host_status if world.healthy(h)), default=0.0) if owed else 0
         for vm, since in owed.items():
-            mem = ha[vm].memory_gb
-            room = world.vm_status[vm] == V.WAIT_FOR_LAUNCH or (not blocked(vm, t) and any(
-                world.healthy(h) and world.free_gb(h) >= mem - 1e-9 for h in world.host_status))
+            room = world.vm_status[vm] == V.WAIT_FOR_LAUNCH or (
+                not blocked(vm, t) and most_free >= ha[vm].memory_gb - 1e-9)
             owed[vm] = (t if since is None else since) if room else None
     judge(until, strict=False)
     return out
