@@ -4,6 +4,12 @@ Every function here is a pure function of a log (a list of `hacourse.events` rec
 where the log cannot know it, the scenario for the state at time 0 (a host that never changes
 status never appears in the log). Views, widgets, checks and lessons all read the run through
 these functions, so a figure and a test can never disagree about what happened.
+
+The state at time t includes every change logged at t, applied in log order (as the Events tab,
+which lists the records with time <= t). So an interval is [start, end): it ends where the next
+change begins; two changes at one time leave no interval between them; and the last interval of a
+lane is closed at `until`, zero-length when a change came at `until` itself (by default the log's
+last record), so that the state at the end of a log is the one its last records gave.
 """
 
 from __future__ import annotations
@@ -92,9 +98,11 @@ class MigrationSpan:
 
 
 class _Lanes:
-    """Open and close intervals per key as changes arrive in log order; drops zero-length ones.
+    """Open and close intervals per key as changes arrive in log order (the rule of the module docstring).
 
-    Keys come out in the order they were first seen (the scenario's order, then the log's).
+    A state replaced or stopped at the time it began leaves no interval; a state still open at
+    `until` gets one even if it began at `until`. Keys come out in the order they were first seen
+    (the scenario's order, then the log's).
     """
 
     def __init__(self) -> None:
@@ -120,8 +128,10 @@ class _Lanes:
             self.closed[key].append((current[0], t, current[1]))
 
     def finish(self, until: float) -> dict[str, list[tuple[float, float, tuple]]]:
-        for key in list(self.open):
-            self.stop(key, until)
+        for key, (start, state) in self.open.items():
+            if until >= start:
+                self.closed[key].append((start, until, state))
+        self.open.clear()
         return self.closed
 
 
@@ -131,7 +141,9 @@ def host_intervals(
     """Each host's status over time: `{host: [HostInterval, ...]}` in time order.
 
     A host that the log never mentions is Up throughout (when the scenario names it); a host
-    whose first record is a change was in that record's `old` status since the start.
+    whose first record is a change was in that record's `old` status since the start. The last
+    interval ends at `until` and holds the changes logged at `until` (the module docstring's rule),
+    so `spans[-1]` is the status at `until`.
     """
     t0, until = start_of(log), end_of(log) if until is None else until
     lanes = _Lanes()
@@ -166,13 +178,23 @@ def spm_intervals(
 
 
 def spm_holder(log: Sequence[ev.Record], t: float, scenario: Scenario | None = None) -> str | None:
-    return next((s.host for s in spm_intervals(log, scenario, t) if s.start <= t <= s.end), None)
+    """Who holds the SPM role at `t`, an SpmStarted or SpmStopped at `t` included (None: no SPM)."""
+    holders = [scenario.spm] if scenario is not None and scenario.spm else []
+    for r in _upto(log, t):
+        if isinstance(r, ev.SpmStarted) and r.host not in holders:
+            holders.append(r.host)
+        elif isinstance(r, ev.SpmStopped) and r.host in holders:
+            holders.remove(r.host)
+    return holders[0] if holders else None
 
 
 def vm_intervals(
     log: Sequence[ev.Record], scenario: Scenario | None = None, until: float | None = None
 ) -> dict[str, list[VmInterval]]:
-    """Each VM's host and status over time: `{vm: [VmInterval, ...]}` in time order."""
+    """Each VM's host and status over time: `{vm: [VmInterval, ...]}` in time order.
+
+    As in `host_intervals`, `spans[-1]` is the VM's host and status at `until`, changes at `until` included.
+    """
     t0, until = start_of(log), end_of(log) if until is None else until
     lanes = _Lanes()
     for vm in scenario.vms if scenario else ():
@@ -191,11 +213,13 @@ def vm_intervals(
 def vm_state_at(
     log: Sequence[ev.Record], vm: str, t: float, scenario: Scenario | None = None
 ) -> VmInterval | None:
+    """Where `vm` is and its status at `t`, a change at `t` included (None: the VM is not known yet)."""
     spans = vm_intervals(log, scenario, until=t).get(vm, [])
     return spans[-1] if spans else None
 
 
 def host_status_at(log: Sequence[ev.Record], host: str, t: float, scenario: Scenario | None = None) -> str:
+    """The status of `host` at `t`, a change at `t` included (a host the log never mentions is Up)."""
     spans = host_intervals(log, scenario, until=t).get(host, [])
     return spans[-1].status if spans else HostStatus.UP.value
 

@@ -64,6 +64,34 @@ def test_the_log_alone_gives_the_same_intervals_as_log_and_scenario(seed, log):
     assert an.vm_intervals(log).keys() == an.vm_intervals(log, seed).keys()
 
 
+def test_a_change_logged_at_the_last_record_is_the_state_at_the_end():
+    """Lesson 3's log up to the instant Pacific turns Non Responsive: that instant shows it, and its VMs Unknown."""
+    mgmt = load_scenario(SEED.parent / "pacific-mgmt-down.yaml")
+    full = simulate(mgmt, seed=0)
+    t = an.fencing(full, "pacific").non_responsive
+    log = [r for r in full if r.t <= t]  # what the lesson's panel holds at that click
+    assert an.end_of(log) == t
+    assert an.host_status_at(log, "pacific", t, mgmt) == "NonResponsive"
+    assert an.host_intervals(log, mgmt)["pacific"][-1] == an.HostInterval(
+        "pacific", t, t, "NonResponsive", an.first_status(log, "pacific", "NonResponsive").reason)
+    for vm in ("db1", "mail1", "web1"):
+        state = an.vm_state_at(log, vm, an.end_of(log), mgmt)
+        assert (state.status, state.host, state.start, state.end) == ("Unknown", "pacific", t, t)
+        assert _tiles(an.vm_intervals(log, mgmt)[vm], 0.0, t)
+    assert an.status_line(log, t, mgmt).startswith("pacific NonResponsive")
+    assert an.host_status_at(full, "pacific", t - 1, mgmt) == "Connecting"  # a moment before: not yet
+
+
+def test_the_spm_holder_at_a_handover_instant_is_the_one_after_it():
+    spm = load_scenario(SEED.parent / "spm-storage-down.yaml")
+    log = simulate(spm, seed=0)
+    h = an.spm_handover(log, spm)
+    assert an.spm_holder(log, h.stopped, spm) is None and an.spm_holder(log, h.stopped - 1, spm) == "atlantic"
+    until_new = [r for r in log if r.t <= h.started]
+    assert an.spm_holder(until_new, h.started, spm) == "pacific"
+    assert an.spm_intervals(until_new, spm)[-1] == an.SpmInterval("pacific", h.started, h.started)
+
+
 def test_every_pacific_vm_ends_up_on_atlantic(seed, log):
     for vm in seed.vms:
         last = an.vm_intervals(log, seed)[vm.name][-1]
