@@ -126,6 +126,11 @@ class _World:
         one renewal period (`2 * io_timeout`) before."""
         return None if self.renewing(host, t) else self.renewed_until.get(host, 0.0)
 
+    def hears(self, host: str) -> bool:
+        """The engine talks to the host's VDSM: status not cut off, powered, management link up."""
+        return (self.host_status[host] not in CUT_OFF and self.powered[host]
+                and not any((host, nic) in self.down_nics for nic in self.mgmt_nics[host]))
+
     def healthy(self, host: str) -> bool:
         """Up in the engine and really able to run a VM: powered, storage and management links up."""
         return (self.host_status[host] == H.UP and self.reaches_storage(host)
@@ -330,29 +335,36 @@ def eio_after_s(config: dict) -> float:
 
 
 def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
-    """A VM that writes is never running (Up, MigratingFrom) on a host that cannot reach storage
-    once its writes have failed (a VM whose host lost power is not running, whatever the engine
-    still shows): `eio_after_s` after the host lost storage, or at once if the
-    VM arrives later (the session has failed already). A VM migrated while paused shows Paused."""
+    """A VM that writes is never shown running (Up, MigratingFrom) on a host that cannot reach
+    storage once its writes have failed: `eio_after_s` after the host lost storage, or at once if
+    the VM arrives later (the session has failed already). A VM migrated while paused shows Paused.
+
+    The log is the engine's view, and the engine learns of a pause only from VDSM: while it cannot
+    hear the host (Connecting, NonResponsive, Reboot; management NIC down; no power) a stale Up is
+    not judged, and once it hears the host again it has one poll (`VdsRefreshRate`) to show the
+    pause. A VM whose host lost power is not running, whatever the engine still shows."""
     out: list[Violation] = []
-    eio = eio_after_s(scenario.config())
+    config = scenario.config()
+    eio, poll = eio_after_s(config), float(config["VdsRefreshRate"])
     writers = {v.name for v in scenario.vms if v.writes}
     world = _World(scenario)
     arrived: dict[str, float] = {vm: 0.0 for vm in writers}
+    heard_since: dict[str, float | None] = {h.name: 0.0 for h in scenario.hosts}  # None: cannot hear it
     reported: set[tuple[str, str, float]] = set()
 
     def judge(now: float, strict: bool) -> None:
         suspects = sorted((vm, host) for host in world.no_storage_since for vm in world.vms_on[host] & writers)
         for vm, host in suspects:
-            since = world.no_storage_since[host]
-            if world.vm_status[vm] not in RUNNING or vm in world.crashed or (vm, host, since) in reported:
+            since, heard = world.no_storage_since[host], heard_since[host]
+            if (world.vm_status[vm] not in RUNNING or vm in world.crashed or heard is None
+                    or (vm, host, since) in reported):
                 continue
-            due = max(since + eio, arrived[vm])
+            due = max(since + eio, arrived[vm], heard) + poll
             if due < now - TOL or (not strict and due <= now + TOL):
                 reported.add((vm, host, since))
-                out.append(Violation(max(due, since), "writes-pause", f"VM {vm} writes and is "
-                                     f"{world.vm_status[vm]} on {host}, which lost storage at {since:g} s; "
-                                     f"its writes failed at {due:g} s, so it must be Paused"))
+                out.append(Violation(due, "writes-pause", f"VM {vm} writes and is {world.vm_status[vm]} on "
+                                     f"{host}, which lost storage at {since:g} s; its writes failed at "
+                                     f"{due - poll:g} s, so it must be Paused"))
 
     for t, group in _instants(log):
         judge(t, strict=True)
@@ -361,6 +373,11 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
                     r.host != world.vm_host[r.vm] or r.old == V.DOWN):
                 arrived[r.vm] = t  # migrated or started here
             world.apply(r)
+        for host in {getattr(r, "host", "") for r in group} & heard_since.keys():
+            if not world.hears(host):
+                heard_since[host] = None
+            elif heard_since[host] is None:
+                heard_since[host] = t
         judge(t, strict=False)
     judge(until, strict=False)
     return out

@@ -154,6 +154,17 @@ def test_a_writer_that_died_with_its_host_is_not_judged_by_the_engines_stale_up(
     assert check_all(log, scenario, until=250) == []
 
 
+def test_the_engine_shows_a_pause_only_once_it_hears_the_host_again(scenario, start):
+    """VDSM pauses app1 while the engine cannot reach pacific: a stale Up is no lie until pacific answers."""
+    deaf = start + [ev.NicDown(50, "pacific", "em1", "ovirtmgmt"), host(51, "pacific", "Up", "Connecting"),
+                    storage_down(60, "pacific")]
+    assert "writes-pause" not in rules(check_all(deaf, scenario, until=300))
+    answers = deaf + [ev.NicUp(305, "pacific", "em1", "ovirtmgmt"), host(306, "pacific", "Connecting", "Up")]
+    poll = scenario.config()["VdsRefreshRate"]
+    found = [(v.t, v.rule) for v in check_all(answers, scenario, until=400) if "app1" in v.message]
+    assert found == [(306 + poll, "writes-pause")]
+
+
 def test_a_paused_vm_does_not_resume_on_a_host_without_storage(scenario, start):
     log = start + [storage_down(60, "pacific"), vm(190, "app1", "pacific", "Up", "Paused"),
                    vm(200, "app1", "pacific", "Paused", "Up")]
