@@ -231,9 +231,10 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
 
     A process starts where a VM leaves Down (its first record, a restart); it ends when its host loses power, when a
     finished migration hands the VM over (the handover must leave exactly the destination), or when
-    the VM goes Down. A Down from Unknown on a host that still has power is only the engine's belief
-    (its process may still run), unless the host lost storage and the VM dies of it there: VDSM
-    kills it (resume behaviour `kill`) or sanlock does (a VM lease)."""
+    the VM goes Down. A Down while the engine cannot hear the host (Connecting, NonResponsive) and
+    the host still has power is only the engine's belief (its process may still run), unless the
+    host lost storage and the VM dies of it there: VDSM kills it (resume behaviour `kill`) or
+    sanlock does (a VM lease)."""
     out: list[Violation] = []
     world = _World(scenario)
     procs: dict[str, set[str]] = defaultdict(set)
@@ -245,7 +246,7 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
             if isinstance(r, ev.VmStatusChanged):
                 if r.old == V.DOWN or r.new == V.WAIT_FOR_LAUNCH:
                     procs[r.vm].add(r.host)
-                elif r.new == V.DOWN and not (r.old == V.UNKNOWN and world.powered[r.host]
+                elif r.new == V.DOWN and not (world.host_status[r.host] in CUT_OFF and world.powered[r.host]
                                               and not _ended_there(scenario, world, r.vm, r.host)):
                     procs[r.vm].discard(r.host)
             elif isinstance(r, ev.MigrationFinished):
@@ -384,13 +385,21 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
 
 
 def check_resume_with_storage(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
-    """A paused VM resumes on its own host only while that host reaches storage (VDSM contEIOVms)."""
+    """A paused VM resumes on its own host only once that host reaches storage (VDSM contEIOVms).
+
+    The engine may report a resume late (it could not hear the host), so a resume is wrong only if
+    the host has not reached storage at any time since the VM was shown paused."""
     out: list[Violation] = []
     world = _World(scenario)
+    paused_at: dict[str, float] = {}
     for r in log:
-        if (isinstance(r, ev.VmStatusChanged) and r.old == V.PAUSED and r.new == V.UP
-                and r.host == world.vm_host[r.vm] and not world.reaches_storage(r.host)):
-            out.append(Violation(r.t, "resume-storage", f"VM {r.vm} resumed on {r.host}, which cannot reach storage"))
+        if isinstance(r, ev.VmStatusChanged) and r.new == V.PAUSED:
+            paused_at[r.vm] = r.t
+        elif (isinstance(r, ev.VmStatusChanged) and r.old == V.PAUSED and r.new == V.UP
+                and r.host == world.vm_host[r.vm]
+                and world.no_storage_since.get(r.host, r.t + 1) <= paused_at.get(r.vm, -1.0)):
+            out.append(Violation(r.t, "resume-storage", f"VM {r.vm} resumed on {r.host}, which has not reached "
+                                 f"storage since before it paused"))
         world.apply(r)
     return out
 
