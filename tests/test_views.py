@@ -11,9 +11,12 @@ from matplotlib.colors import to_rgba
 from hacourse import analysis as an
 from hacourse import load_scenario, parse_scenario, simulate
 from hacourse.generate import generate_scenario
+from hacourse.model import Fault
+from hacourse.sweep import with_settings
 from hacourse.views import (
     draw_timeline,
     draw_topology,
+    drawn_marks,
     drawn_spans,
     events_html,
     lane_labels,
@@ -142,6 +145,89 @@ def test_huge_clusters_share_one_lane_per_group():
     assert statuses["NonOperational"][-1] > 0.5  # most hosts that changed end NonOperational
     for i in range(len(share.share_times)):  # fractions of one group add up to 1 at every time
         assert sum(fractions[i] for fractions in statuses.values()) == pytest.approx(1.0)
+
+
+def _marks(ax, lane: str):
+    return [(m.kind, m.t) for m in drawn_marks(ax) if m.lane == lane]
+
+
+def _legend(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def _figure(name: str, scenario=None):
+    scenario = scenario or load_scenario(SEED.parent / f"{name}.yaml")
+    log = simulate(scenario, seed=0)
+    return log, scenario, timeline_figure(log, scenario).axes[0]
+
+
+def test_lesson_3_flags_the_power_fence_on_pacific_and_the_ha_restarts_on_their_vms():
+    log, mgmt, ax = _figure("pacific-mgmt-down")
+    treated = an.fencing(log, "pacific")
+    assert _marks(ax, "host:pacific") == [("fenced (power-management)", treated.fenced)]
+    for v in an.vm_recovery(log, mgmt, "pacific"):
+        assert _marks(ax, f"vm:{v.vm}") == ([("HA restart", v.restarted)] if v.ha else [])
+    restart = next(m for m in drawn_marks(ax) if m.lane == "vm:db1")
+    assert restart.text == "HA restart on atlantic"
+    assert {"fenced (power-management)", "HA restart started"} <= set(_legend(ax))
+    assert _marks(ax, "host:atlantic") == []
+
+
+def test_lesson_2_marks_sanlock_giving_up_the_lease_and_fencing_the_spm_host_itself():
+    log, spm, ax = _figure("spm-storage-down")
+    h = an.spm_handover(log, spm)
+    assert _marks(ax, "host:atlantic")[-2:] == [("SPM lease expired", h.lease_expired),
+                                                ("fenced (self)", h.lease_expired)]
+    assert {"SPM lease expired (sanlock)", "fenced (self)"} <= set(_legend(ax))
+    flags = [line for line in ax.lines if (line.get_gid() or "").startswith("mark|host:atlantic|")]
+    assert len({tuple(line.get_transform().transform((h.lease_expired, 0))) for line in flags[-2:]}) == 2  # side by side
+
+
+def test_a_skipped_fence_is_flagged_with_its_reason_written_beside_it():
+    *_, ax = _figure("pacific-power-loss-no-pm")
+    skipped = next(m for m in drawn_marks(ax) if m.kind == "fencing skipped")
+    assert skipped.lane == "host:pacific" and "no power management" in skipped.text
+    assert "fencing skipped: no power management" in [t.get_text() for t in ax.texts]
+    assert "fencing skipped (why: beside it)" in _legend(ax)
+    assert not [m for m in drawn_marks(ax) if m.kind.startswith("fenced")]
+
+
+def test_a_failed_ha_restart_is_marked_red_on_the_vm_lane():
+    """db1 with a VM lease on a host without power: the engine tries, finds the lease held, retries later."""
+    mgmt = load_scenario(SEED.parent / "pacific-mgmt-down.yaml")
+    leased = with_settings(mgmt, {"engine_profile": "ovirt-4.5", "hosts[1].power_management": False,
+                                  "vms[0].lease": True,
+                                  "faults[0]": Fault(at=60, action="power_off", host="pacific")})
+    *_, ax = _figure("", leased)
+    kinds = [kind for kind, _ in _marks(ax, "vm:db1")]
+    assert kinds[0] == "HA restart failed" and kinds[-1] == "HA restart"
+    failed = next(line for line in ax.lines if (line.get_gid() or "").startswith("mark|vm:db1|HA restart failed|"))
+    assert failed.get_color() == palette.HA_FAILED_COLOR
+    assert "HA restart failed (retried later)" in _legend(ax)
+
+
+def test_a_status_taken_at_the_end_of_a_partial_log_is_not_drawn_as_an_empty_span():
+    mgmt = load_scenario(SEED.parent / "pacific-mgmt-down.yaml")
+    log = simulate(mgmt, seed=0)
+    t = an.fencing(log, "pacific").non_responsive
+    ax = draw_timeline([r for r in log if r.t <= t], mgmt, until=t, now=t, ax=plt.figure().add_subplot())
+    try:
+        assert all(s.end > s.start for s in drawn_spans(ax))
+        assert not _spans(ax, "host:pacific", "NonResponsive")
+    finally:
+        plt.close(ax.figure)
+
+
+def test_fences_and_ha_restarts_of_a_huge_cluster_show_on_its_share_lanes():
+    scenario = parse_scenario(generate_scenario(200, 1000, 0))
+    log = simulate(scenario)
+    lanes = {lane.key: lane for lane in timeline_lanes(log, scenario)}
+    fenced = [r for r in log if r.event == "HostFenced"]
+    restarts = [r for r in log if r.event == "HaRestartAttempted" and r.result == "started"]
+    assert fenced and restarts
+    assert [m.kind for m in lanes["hosts:share"].marks] == [f"fenced ({r.method})" for r in fenced]
+    assert {m.kind for m in lanes["vms:share"].marks} == {"HA restart"}
+    assert lanes["vms:share"].marks[0].text == f"{len(restarts)} VMs: HA restart"
 
 
 def test_topology_graph_marks_the_down_nic_the_spm_and_where_vms_run(seed, log):

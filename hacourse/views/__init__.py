@@ -7,6 +7,7 @@ never call `plt.show()`, so a notebook, the CLI and the tests all draw with the 
 from hacourse.views.tables import details_html, events_html, table_html
 from hacourse.views.timeline import (
     draw_timeline,
+    drawn_marks,
     drawn_spans,
     lane_labels,
     save_timeline_figure,
@@ -19,6 +20,7 @@ __all__ = [
     "details_html",
     "draw_timeline",
     "draw_topology",
+    "drawn_marks",
     "drawn_spans",
     "events_html",
     "lane_labels",

@@ -29,6 +29,11 @@ NIC_DOWN_COLOR = "#b71c1c"
 FAULT_COLOR = "#b71c1c"
 NOW_COLOR = "#000000"
 MIGRATION_EDGE = "#0d47a1"
+FENCE_SELF_COLOR = "#6a1b9a"  # sanlock kills VDSM on the host itself
+FENCE_SOFT_COLOR = "#0d47a1"  # VDSM restarted over SSH
+FENCE_POWER_COLOR = "#000000"  # the fence agent cut the power (also: fencing skipped)
+HA_RESTART_COLOR = "#1b5e20"
+HA_FAILED_COLOR = "#c62828"
 LINK_COLOR = "#607d8b"
 
 

@@ -5,7 +5,11 @@ turns a log into `Lane`s of coloured `Span`s, `draw_timeline` draws them. What a
 should see at a glance: when Pacific's NIC went down (red strip, dashed fault line), when the
 engine noticed (triangle) and, a grace later, when the host turned Non Operational (orange);
 which VMs left first (hatched spans, arrows to the destination), which waited for a
-migration slot (dotted), and which paused on EIO (yellow).
+migration slot (dotted), and which paused on EIO (yellow). When the engine loses a host, flags on
+its lane say how it was fenced (⚑: by sanlock on the host itself, over SSH, or by its power
+management) or why it was not (⚐ with the reason written beside it), a diamond when sanlock gave
+up the SPM lease; on a VM's lane, ↻ marks the engine restarting a highly available VM (red ↻ when
+no host could take it).
 
 Big clusters stay readable: past `max_host_lanes` / `max_vm_lanes`, only the hosts and VMs
 that changed get a lane (the rest are counted in one line), and past that again one lane shows
@@ -27,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from hacourse import analysis as an
 from hacourse import events as ev
@@ -42,9 +46,36 @@ GROUP_GAP = 0.9  # lanes of space above each group heading
 NIC_DOWN, ENGINE_SAW, MIGRATION_FAILED = "NIC down", "engine saw the NIC down", "migration failed"
 MIGRATING, WAITING, FAULT, NOW = "migrating (copying memory)", "waiting for a migration slot", "fault", "now"
 SPM, NO_SPM = "SPM", "no SPM"
-_MARKERS = {ENGINE_SAW: "v", MIGRATION_FAILED: "X"}
+LEASE_EXPIRED, FENCING_SKIPPED = "SPM lease expired", "fencing skipped"
+FENCED_SELF, FENCED_SOFT, FENCED_POWER = "fenced (self)", "fenced (ssh-soft-fencing)", "fenced (power-management)"
+HA_RESTART, HA_RESTART_FAILED = "HA restart", "HA restart failed"
+
+
+@dataclass(frozen=True)
+class MarkStyle:
+    marker: str
+    color: str
+    label: str  # the legend's words
+    size: float = 7.0
+
+
+_FLAG = "$\u2691$"  # ⚑, as the Events tab marks an Alert
+MARK_STYLES: dict[str, MarkStyle] = {
+    ENGINE_SAW: MarkStyle("v", "black", ENGINE_SAW),
+    MIGRATION_FAILED: MarkStyle("X", "black", "migration failed or refused"),
+    LEASE_EXPIRED: MarkStyle("D", palette.SPM_COLOR, "SPM lease expired (sanlock)", 5.5),
+    FENCED_SELF: MarkStyle(_FLAG, palette.FENCE_SELF_COLOR, FENCED_SELF, 10),
+    FENCED_SOFT: MarkStyle(_FLAG, palette.FENCE_SOFT_COLOR, FENCED_SOFT, 10),
+    FENCED_POWER: MarkStyle(_FLAG, palette.FENCE_POWER_COLOR, FENCED_POWER, 10),
+    FENCING_SKIPPED: MarkStyle("$\u2690$", palette.FENCE_POWER_COLOR, "fencing skipped (why: beside it)", 10),
+    HA_RESTART: MarkStyle("$\u21bb$", palette.HA_RESTART_COLOR, "HA restart started", 10),
+    HA_RESTART_FAILED: MarkStyle("$\u21bb$", palette.HA_FAILED_COLOR, "HA restart failed (retried later)", 10),
+}
+"""How each kind of mark is drawn; a kind missing here (a fencing method the engine gains) is a black flag."""
+
 LEGEND_ORDER = (SPM, NO_SPM, *palette.STATUS_COLORS, NIC_DOWN, ENGINE_SAW, WAITING, MIGRATING, MIGRATION_FAILED,
-                FAULT, NOW)
+                LEASE_EXPIRED, FENCED_SELF, FENCED_SOFT, FENCED_POWER, FENCING_SKIPPED, HA_RESTART,
+                HA_RESTART_FAILED, FAULT, NOW)
 LIVE_LEGEND = (SPM, "Up", "NonOperational", "NonResponsive", "Connecting", "Paused", "MigratingFrom", "Down",
                NIC_DOWN, ENGINE_SAW, WAITING, MIGRATING, FAULT, NOW)
 """What a live timeline explains from the start, so its legend does not change under the student."""
@@ -63,6 +94,20 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """An instant on a lane: `kind` names it (and is its legend key), `text` says what happened.
+
+    `note` is written beside the mark on the figure (why fencing was skipped), for what a
+    student must read without hovering.
+    """
+
+    t: float
+    kind: str
+    text: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Lane:
     key: str  # "spm", "host:<name>", "vm:<name>", "hosts:rest", "hosts:share", ...
     label: str
@@ -70,7 +115,7 @@ class Lane:
     spans: tuple[Span, ...] = ()
     overlays: tuple[Span, ...] = ()  # drawn over the spans: NIC-down strips, migrations
     labels: tuple[tuple[float, float, str], ...] = ()  # text centred in [start, end] if it fits
-    marks: tuple[tuple[float, str], ...] = ()  # instants: the engine saw a NIC down, a migration failed
+    marks: tuple[Mark, ...] = ()  # instants: the engine saw a NIC down, a fence, an HA restart, ...
     share_times: tuple[float, ...] = ()  # share lanes: breakpoints, and per status the fraction after each
     shares: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
@@ -88,7 +133,8 @@ def timeline_span(log: Sequence[ev.Record], scenario: Scenario | None = None,
     return t0, max(end, t0 + 60.0)
 
 
-def _share_lane(key: str, label: str, intervals: dict[str, list], until: float) -> Lane:
+def _share_lane(key: str, label: str, intervals: dict[str, list], until: float,
+                marks: tuple[Mark, ...] = ()) -> Lane:
     """The share of entities in each status over time, for groups too big for a lane each."""
     deltas: dict[float, Counter] = defaultdict(Counter)
     for spans in intervals.values():
@@ -106,12 +152,12 @@ def _share_lane(key: str, label: str, intervals: dict[str, list], until: float) 
     order = [s for s in palette.STATUS_COLORS if s in present]
     order += sorted(present - set(order))
     shares = tuple((status, tuple(row.get(status, 0) / total for row in rows)) for status in order)
-    return Lane(key, label, "share", share_times=tuple(times), shares=shares)
+    return Lane(key, label, "share", marks=marks, share_times=tuple(times), shares=shares)
 
 
 def _spm_lane(spm: list[an.SpmInterval], t0: float, until: float) -> Lane:
     spans, labels, cursor = [], [], t0
-    for s in spm:
+    for s in (s for s in spm if s.end > s.start):  # a role taken at `until` itself has nothing to draw yet
         if s.start > cursor:
             spans.append(Span(cursor, s.start, NO_SPM, palette.NO_SPM_COLOR, hatch="xx"))
             labels.append((cursor, s.start, "no SPM"))
@@ -141,13 +187,57 @@ def _graces(log: Sequence[ev.Record], host: str, until: float) -> list[Span]:
     return spans
 
 
+def _skip_why(reason: str) -> str:
+    """The engine's reason for not fencing, cut to its first clause (the Events tab has it whole)."""
+    return reason.split(":")[0].removeprefix("fencing is ")
+
+
+def lane_marks(log: Sequence[ev.Record], until: float) -> dict[str, list[Mark]]:
+    """The instants of the log up to `until` that a lane marks, by lane key ("host:<name>", "vm:<name>")."""
+    marks: dict[str, list[Mark]] = defaultdict(list)
+    for r in log:
+        if r.t > until:
+            continue
+        if isinstance(r, ev.HostNicProblemDetected):
+            marks[f"host:{r.host}"].append(Mark(r.t, ENGINE_SAW, f"engine sees {r.nic} down"))
+        elif isinstance(r, ev.HostFenced):
+            marks[f"host:{r.host}"].append(Mark(r.t, f"fenced ({r.method})", f"{r.host} fenced ({r.method})"))
+        elif isinstance(r, ev.FencingSkipped):
+            marks[f"host:{r.host}"].append(Mark(r.t, FENCING_SKIPPED, f"fencing of {r.host} skipped: {r.reason}",
+                                                note=f"fencing skipped: {_skip_why(r.reason)}"))
+        elif isinstance(r, ev.SpmLeaseExpired):
+            marks[f"host:{r.host}"].append(Mark(r.t, LEASE_EXPIRED, f"sanlock on {r.host} gave up the SPM lease "
+                                                                    f"on {r.domain}"))
+        elif isinstance(r, ev.HaRestartAttempted):
+            started = r.result == "started"
+            marks[f"vm:{r.vm}"].append(Mark(r.t, HA_RESTART if started else HA_RESTART_FAILED,
+                                            f"HA restart on {r.host}" if started else f"HA restart failed: {r.result}"))
+    return marks
+
+
+def _merged_marks(marks: Iterable[Mark], what: str, bin_s: float) -> tuple[Mark, ...]:
+    """The marks of many lanes on one share lane: one per kind and `bin_s`-wide slice of time, counted."""
+    groups: dict[tuple[str, int], list[Mark]] = defaultdict(list)
+    for m in marks:
+        if m.kind != ENGINE_SAW:  # every host of a big failure sees its NIC down: a band, not news
+            groups[(m.kind, int(m.t // bin_s))].append(m)
+    out = []
+    for (kind, _), ms in groups.items():
+        first = min(ms, key=lambda m: m.t)
+        n = len(ms)
+        out.append(first if n == 1 else Mark(first.t, kind, f"{n} {what}: {kind}",
+                                             note=f"{kind} ({n} {what})" if first.note else ""))
+    return tuple(sorted(out, key=lambda m: (m.t, m.kind)))
+
+
 def _host_lane(host: str, spans: list[an.HostInterval], nics: list[an.NicDownInterval],
-               seen: list[tuple[float, str]], graces: list[Span]) -> Lane:
+               marks: list[Mark], graces: list[Span]) -> Lane:
+    spans = [s for s in spans if s.end > s.start]  # a status taken at `until` itself has nothing to draw yet
     colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
     labels = tuple((s.start, s.end, s.status) for s in spans if s.status != "Up")
     strips = tuple(Span(n.start, n.end, NIC_DOWN, palette.NIC_DOWN_COLOR, text=f"{n.nic} ({n.network}) down")
                    for n in nics)
-    return Lane(f"host:{host}", host, "host", colored, strips + tuple(graces), labels, tuple(seen))
+    return Lane(f"host:{host}", host, "host", colored, strips + tuple(graces), labels, tuple(marks))
 
 
 def _vm_label(name: str, scenario: Scenario | None) -> str:
@@ -157,8 +247,9 @@ def _vm_label(name: str, scenario: Scenario | None) -> str:
     return f"{name} ({'HA, ' if vm.ha else ''}{priority_label(vm.priority)})"
 
 
-def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan],
+def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan], restarts: list[Mark],
              scenario: Scenario | None) -> Lane:
+    spans = [s for s in spans if s.end > s.start]
     colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
     runs: list[list] = []  # residency: consecutive intervals on one host, labelled once, on its widest Up span
     for s in spans:
@@ -168,7 +259,7 @@ def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan
                 runs[-1][:2], runs[-1][3] = [s.start, s.end], rank
         else:
             runs.append([s.start, s.end, s.host, rank])
-    overlays, marks = [], []
+    overlays, marks = [], list(restarts)
     for m in moves:
         copying = m.transfer_start if m.transfer_start is not None else m.end
         if copying > m.requested:
@@ -177,9 +268,10 @@ def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan
             overlays.append(Span(m.transfer_start, m.end, MIGRATING, "none",
                                  text=f"{m.source} → {m.destination}", hatch="///"))
         if m.outcome in ("failed", "refused"):
-            marks.append((m.end, f"migration {m.outcome}: {m.reason}"))
+            marks.append(Mark(m.end, MIGRATION_FAILED, f"migration {m.outcome}: {m.reason}"))
     labels = tuple((s, e, host) for s, e, host, _ in runs)
-    return Lane(f"vm:{name}", _vm_label(name, scenario), "vm", colored, tuple(overlays), labels, tuple(marks))
+    return Lane(f"vm:{name}", _vm_label(name, scenario), "vm", colored, tuple(overlays), labels,
+                tuple(sorted(marks, key=lambda m: m.t)))
 
 
 def _changed(spans: list) -> bool:
@@ -200,10 +292,8 @@ def timeline_lanes(
     vms = an.vm_intervals(log, scenario, end)
     nic_spans = an.nic_down_intervals(log, end)
     moves = an.migrations(log, end)
-    seen_by_host: dict[str, list] = defaultdict(list)
-    for r in log:
-        if isinstance(r, ev.HostNicProblemDetected) and r.t <= end:
-            seen_by_host[r.host].append((r.t, f"engine sees {r.nic} down"))
+    marks = lane_marks(log, end)
+    bin_s = (end - t0) / 200  # marks merged on a share lane: about 4 pixels apart at most
     spm = an.spm_intervals(log, scenario, end)
 
     lanes = [_spm_lane(spm, t0, end)]
@@ -214,10 +304,11 @@ def timeline_lanes(
         shown = [h for h, spans in hosts.items() if _changed(spans) or h in with_nic_trouble or h in spm_hosts]
     if len(shown) > max_host_lanes:
         changed = {h: hosts[h] for h in shown}
-        lanes.append(_share_lane("hosts:share", f"{len(shown)} hosts that changed", changed, end))
+        merged = _merged_marks((m for h in shown for m in marks.get(f"host:{h}", ())), "hosts", bin_s)
+        lanes.append(_share_lane("hosts:share", f"{len(shown)} hosts that changed", changed, end, merged))
     else:
         for h in shown:
-            lanes.append(_host_lane(h, hosts[h], [n for n in nic_spans if n.host == h], seen_by_host[h],
+            lanes.append(_host_lane(h, hosts[h], [n for n in nic_spans if n.host == h], marks.get(f"host:{h}", []),
                                     _graces(log, h, end)))
     if len(shown) < len(hosts):
         rest = len(hosts) - len(shown)
@@ -231,9 +322,13 @@ def timeline_lanes(
     if len(vms) > max_vm_lanes:
         shown = [v for v, spans in vms.items() if _changed(spans) or v in moved]
     if len(shown) > max_vm_lanes:
-        lanes.append(_share_lane("vms:share", f"{len(shown)} VMs that changed", {v: vms[v] for v in shown}, end))
+        failed = [Mark(m.end, MIGRATION_FAILED, f"{m.vm}: migration {m.outcome}") for v in shown for m in moved[v]
+                  if m.outcome in ("failed", "refused")]
+        merged = _merged_marks([*failed, *(m for v in shown for m in marks.get(f"vm:{v}", ()))], "VMs", bin_s)
+        lanes.append(_share_lane("vms:share", f"{len(shown)} VMs that changed", {v: vms[v] for v in shown}, end,
+                                 merged))
     else:
-        lanes += [_vm_lane(v, vms[v], moved[v], scenario) for v in shown]
+        lanes += [_vm_lane(v, vms[v], moved[v], marks.get(f"vm:{v}", []), scenario) for v in shown]
     if len(shown) < len(vms):
         rest = len(vms) - len(shown)
         lanes.append(Lane("vms:rest", f"+{rest} VMs", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
@@ -278,6 +373,10 @@ def _fits(start: float, end: float, text: str, span: float, width_in: float) -> 
     return (end - start) / span * width_in * 72 > 5.2 * len(text) + 6
 
 
+def mark_style(kind: str) -> MarkStyle:
+    return MARK_STYLES.get(kind, MarkStyle(_FLAG, "black", kind, 10))
+
+
 def _legend_rank(key: str) -> tuple[int, str]:
     return (LEGEND_ORDER.index(key) if key in LEGEND_ORDER else len(LEGEND_ORDER), key)
 
@@ -286,9 +385,10 @@ def legend_handle(key: str) -> Artist:
     """The legend entry for a legend key (a status, or one of the constants above)."""
     if key == NIC_DOWN:
         return Patch(facecolor=palette.NIC_DOWN_COLOR, label="required NIC down")
-    if key in _MARKERS:
-        label = "migration failed or refused" if key == MIGRATION_FAILED else key
-        return Line2D([], [], marker=_MARKERS[key], color="black", linestyle="none", label=label)
+    if key in MARK_STYLES or key.startswith("fenced ("):
+        style = mark_style(key)
+        return Line2D([], [], marker=style.marker, color=style.color, markersize=style.size, linestyle="none",
+                      label=style.label)
     if key in (MIGRATING, WAITING):
         return Patch(facecolor="white", edgecolor=palette.MIGRATION_EDGE, hatch="///" if key == MIGRATING else "..",
                      label=key)
@@ -341,16 +441,30 @@ def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float
                 if s.text:  # an arrow from source to destination: a line and a head
                     made += ax.plot([s.start, s.end], [y, y], color=palette.MIGRATION_EDGE, linewidth=1.2,
                                     marker=">", markevery=[1], markersize=5, gid=f"{lane.key}|arrow")
+        noted = any(m.note for m in lane.marks)  # labels move up, notes go under them
         for start, stop, text in lane.labels:
             if _fits(start, stop, text, span, width_in):
                 fill = next((s.color for s in lane.spans if s.start <= start < s.end), "#ffffff")
-                made.append(ax.text((start + stop) / 2, y, text, ha="center", va="center", fontsize=8, clip_on=True,
-                                    color=palette.text_color(fill) if fill.startswith("#") else "black"))
-        for t, text in lane.marks:
-            key = ENGINE_SAW if "sees" in text else MIGRATION_FAILED
-            made += ax.plot([t], [y - h / 2 - 0.02], marker=_MARKERS[key], color="black", markersize=7,
-                            linestyle="none", gid=f"{lane.key}|{text}", clip_on=False)
-            used.add(key)
+                made.append(ax.text((start + stop) / 2, y - 0.14 * noted, text, ha="center", va="center", fontsize=8,
+                                    clip_on=True, color=palette.text_color(fill) if fill.startswith("#") else "black"))
+        side_by_side: Counter = Counter()  # marks at one instant of a lane sit next to each other
+        for m in lane.marks:
+            style = mark_style(m.kind)
+            shift = offset_copy(ax.transData, fig=ax.figure, x=8 * side_by_side[m.t], units="points")
+            side_by_side[m.t] += 1
+            made += ax.plot([m.t], [y - h / 2 - 0.02], marker=style.marker, color=style.color,
+                            markersize=style.size, linestyle="none",
+                            **({} if style.marker.startswith("$") else {"markeredgecolor": "white", "markeredgewidth": 0.5}),
+                            transform=shift, gid=f"mark|{lane.key}|{m.kind}|{m.text}", clip_on=False)
+            used.add(m.kind)
+            if m.note:  # right of the mark, or left of it where the axes end too soon
+                right = 8 * side_by_side[m.t]
+                ends = m.t + (right + 4.6 * len(m.note) + 6) / (width_in * 72) * span
+                dx, ha = (right, "left") if ends <= xmax else (-8.0, "right")
+                beside = offset_copy(ax.transData, fig=ax.figure, x=dx, units="points")
+                made.append(ax.text(m.t, y + 0.2, m.note, transform=beside, ha=ha, va="center", fontsize=7,
+                                    clip_on=True, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                                        "edgecolor": "none", "alpha": 0.85}))
         if lane.shares:
             xs = [*lane.share_times, end]
             bottom = [0.0] * len(lane.share_times)
@@ -492,6 +606,25 @@ def drawn_spans(ax: Axes) -> list[DrawnSpan]:
             lane, status = gid.split("|", 1)
             x = patch.get_x()
             out.append(DrawnSpan(lane, status, x, x + patch.get_width(), patch.get_facecolor()))
+    return out
+
+
+@dataclass(frozen=True)
+class DrawnMark:
+    lane: str
+    kind: str
+    t: float
+    text: str
+
+
+def drawn_marks(ax: Axes) -> list[DrawnMark]:
+    """The marks a drawn timeline shows (fences, HA restarts, ...), read back from the figure's lines."""
+    out = []
+    for line in ax.lines:
+        gid = line.get_gid() or ""
+        if gid.startswith("mark|"):
+            _, lane, kind, text = gid.split("|", 3)
+            out.append(DrawnMark(lane, kind, float(line.get_xdata()[0]), text))
     return out
 
 
