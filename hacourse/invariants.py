@@ -115,7 +115,7 @@ class _World:
         self.vm_status[r.vm], self.vm_host[r.vm] = r.new, r.host
 
     def reaches_storage(self, host: str) -> bool:
-        return self.powered[host] and not any((host, nic) in self.down_nics for nic in self.storage_nics[host])
+        return self.powered[host] and not any((host, n) in self.down_nics for n in self.storage_nics[host])
 
     def renewing(self, host: str, t: float) -> bool:
         """sanlock renews the host's leases: it reaches storage and has booted (`host_boot_s`)."""
@@ -166,7 +166,8 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
     destination when set."""
     out: list[Violation] = []
     config = scenario.config()
-    outgoing = {h.name: max(1, min(int(config["max_outgoing_migrations"]), h.cpu_cores)) for h in scenario.hosts}
+    limit = int(config["max_outgoing_migrations"])
+    outgoing = {h.name: max(1, min(limit, h.cpu_cores)) for h in scenario.hosts}
     incoming = config["max_incoming_migrations"]
     host_status = {h.name: "Unassigned" for h in scenario.hosts}
     vm_status = {v.name: str(V.DOWN) for v in scenario.vms}
@@ -176,10 +177,12 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
     sending: dict[str, int] = defaultdict(int)
     receiving: dict[str, int] = defaultdict(int)
     if log and not isinstance(log[0], ev.SimulationStarted):
-        out.append(Violation(log[0].t, "well-formed", f"the log starts with {log[0].event}, not SimulationStarted"))
-    for prev, r in zip([None, *log], log):
+        out.append(Violation(log[0].t, "well-formed",
+                             f"the log starts with {log[0].event}, not SimulationStarted"))
+    for prev, r in zip([None, *log], log, strict=False):
         if prev is not None and r.t < prev.t:
-            out.append(Violation(r.t, "time-order", f"{r.event} at {r.t} s comes after a record at {prev.t} s"))
+            out.append(Violation(r.t, "time-order",
+                                 f"{r.event} at {r.t} s comes after a record at {prev.t} s"))
         bad = None
         if isinstance(r, ev.HostStatusChanged):
             if r.old != host_status[r.host]:
@@ -188,7 +191,8 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
         elif isinstance(r, ev.VmStatusChanged):
             if r.old != vm_status[r.vm]:
                 bad = f"VM {r.vm}: {r.old} -> {r.new}, but its status was {vm_status[r.vm]}"
-            elif vm_host[r.vm] and r.host != vm_host[r.vm] and r.new != V.WAIT_FOR_LAUNCH and landed.get(r.vm) != r.host:
+            elif (vm_host[r.vm] and r.host != vm_host[r.vm] and r.new != V.WAIT_FOR_LAUNCH
+                  and landed.get(r.vm) != r.host):
                 bad = f"VM {r.vm} shows on {r.host} but ran on {vm_host[r.vm]}, with no migration or restart"
             vm_status[r.vm], vm_host[r.vm] = r.new, r.host
             landed.pop(r.vm, None)
@@ -203,20 +207,22 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
             sending[r.source] += 1
             receiving[r.destination] += 1
             if sending[r.source] > outgoing[r.source]:
-                out.append(Violation(r.t, "migration-slots", f"{r.source} sends {sending[r.source]} migrations "
-                                     f"at once; VDSM allows {outgoing[r.source]}"))
+                out.append(Violation(r.t, "migration-slots", f"{r.source} sends {sending[r.source]} "
+                                     f"migrations at once; VDSM allows {outgoing[r.source]}"))
             if incoming and receiving[r.destination] > int(incoming):
                 out.append(Violation(r.t, "migration-slots", f"{r.destination} receives "
-                                     f"{receiving[r.destination]} migrations at once; the limit is {incoming}"))
+                                     f"{receiving[r.destination]} migrations at once; the limit is "
+                                     f"{incoming}"))
         elif isinstance(r, ev.MigrationFinished | ev.MigrationFailed) and (
                 isinstance(r, ev.MigrationFinished) or r.destination):
             source, dest, transferring = flight.pop(r.vm, ("", "", False))
-            if (source, dest) != (r.source, r.destination) or (isinstance(r, ev.MigrationFinished) and not transferring):
+            finished = isinstance(r, ev.MigrationFinished)
+            if (source, dest) != (r.source, r.destination) or (finished and not transferring):
                 bad = f"VM {r.vm}: {r.event} {r.source} -> {r.destination} without that migration under way"
             if transferring:
                 sending[source] -= 1
                 receiving[dest] -= 1
-            if isinstance(r, ev.MigrationFinished):
+            if finished:
                 landed[r.vm] = r.destination
         if bad:
             out.append(Violation(r.t, "well-formed", bad))
@@ -229,12 +235,12 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
 def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
     """A VM's qemu process lives on at most one host at any instant (split brain corrupts its disks).
 
-    A process starts where a VM leaves Down (its first record, a restart); it ends when its host loses power, when a
-    finished migration hands the VM over (the handover must leave exactly the destination), or when
-    the VM goes Down. A Down while the engine cannot hear the host (Connecting, NonResponsive) and
-    the host still has power is only the engine's belief (its process may still run), unless the
-    host lost storage and the VM dies of it there: VDSM kills it (resume behaviour `kill`) or
-    sanlock does (a VM lease)."""
+    A process starts where a VM leaves Down (its first record, a restart); it ends when its host
+    loses power, when a finished migration hands the VM over (the handover must leave exactly the
+    destination), or when the VM goes Down. A Down while the engine cannot hear the host
+    (Connecting, NonResponsive) and the host still has power is only the engine's belief (its
+    process may still run), unless the host lost storage and the VM dies of it there: VDSM kills
+    it (resume behaviour `kill`) or sanlock does (a VM lease)."""
     out: list[Violation] = []
     world = _World(scenario)
     procs: dict[str, set[str]] = defaultdict(set)
@@ -268,7 +274,8 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
             hosts = procs[vm]
             if len(hosts) > 1 and vm not in reported:
                 reported.add(vm)
-                out.append(Violation(t, "single-owner", f"VM {vm} runs on {' and '.join(sorted(hosts))} at once"))
+                out.append(Violation(t, "single-owner",
+                                     f"VM {vm} runs on {' and '.join(sorted(hosts))} at once"))
             elif len(hosts) <= 1:
                 reported.discard(vm)
     return out
@@ -304,7 +311,8 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
         for r in group:
             if isinstance(r, ev.SpmStarted):
                 if holder is not None and holder != r.host:
-                    out.append(Violation(t, "single-spm", f"{r.host} became SPM while {holder} holds the role"))
+                    out.append(Violation(t, "single-spm",
+                                         f"{r.host} became SPM while {holder} holds the role"))
                 elif r.host != last and t < free_at - TOL:
                     out.append(Violation(t, "single-spm", f"{r.host} became SPM while the lease of {last} "
                                          f"may live until {free_at:g} s"))
@@ -331,7 +339,8 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
 def eio_after_s(config: dict) -> float:
     """How long writes hang on a lost iSCSI path before they fail: NOP-out detection, the session's
     replacement_timeout and multipath queueing (reference §4.1)."""
-    return float(config["node.conn[0].timeo.noop_out_interval"] + config["node.conn[0].timeo.noop_out_timeout"]
+    return float(config["node.conn[0].timeo.noop_out_interval"]
+                 + config["node.conn[0].timeo.noop_out_timeout"]
                  + config["node.session.timeo.replacement_timeout"] + config["no_path_retry_queue_s"])
 
 
@@ -354,7 +363,8 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
     reported: set[tuple[str, str, float]] = set()
 
     def judge(now: float, strict: bool) -> None:
-        suspects = sorted((vm, host) for host in world.no_storage_since for vm in world.vms_on[host] & writers)
+        suspects = sorted((vm, host) for host in world.no_storage_since
+                          for vm in world.vms_on[host] & writers)
         for vm, host in suspects:
             since, heard = world.no_storage_since[host], heard_since[host]
             if (world.vm_status[vm] not in RUNNING or vm in world.crashed or heard is None
@@ -398,8 +408,8 @@ def check_resume_with_storage(log: Sequence[ev.Record], scenario: Scenario, unti
         elif (isinstance(r, ev.VmStatusChanged) and r.old == V.PAUSED and r.new == V.UP
                 and r.host == world.vm_host[r.vm]
                 and world.no_storage_since.get(r.host, r.t + 1) <= paused_at.get(r.vm, -1.0)):
-            out.append(Violation(r.t, "resume-storage", f"VM {r.vm} resumed on {r.host}, which has not reached "
-                                 f"storage since before it paused"))
+            out.append(Violation(r.t, "resume-storage", f"VM {r.vm} resumed on {r.host}, which has not "
+                                 f"reached storage since before it paused"))
         world.apply(r)
     return out
 
@@ -456,7 +466,8 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
                                f"had connectivity problems (threshold "
                                f"{policy.hosts_with_broken_connectivity_threshold} %)")
                 if why:
-                    out.append(Violation(t, "fencing-policy", f"{r.host} was power-fenced although " + "; ".join(why)))
+                    out.append(Violation(t, "fencing-policy",
+                                         f"{r.host} was power-fenced although " + "; ".join(why)))
         for host in turned:
             broken_share[host] = min(broken_share[host], share())
     return out
@@ -554,7 +565,8 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
                     launched[r.vm] = t
                 else:
                     owed.pop(r.vm, None)
-        most_free = max((world.free_gb(h) for h in world.host_status if world.healthy(h)), default=0.0) if owed else 0
+        healthy = [h for h in world.host_status if world.healthy(h)] if owed else []
+        most_free = max((world.free_gb(h) for h in healthy), default=0.0)
         for vm, since in owed.items():
             room = world.vm_status[vm] == V.WAIT_FOR_LAUNCH or (
                 not blocked(vm, t) and most_free >= ha[vm].memory_gb - 1e-9)

@@ -42,7 +42,8 @@ def test_same_scenario_and_seed_give_byte_identical_logs_across_processes_and_ha
     assert outputs["0"].count(SEPARATOR.encode()) == 2 * len(FILES)
     assert len(set(outputs.values())) == 1, "logs differ between processes: " + ", ".join(
         f"PYTHONHASHSEED={h}: {len(out)} bytes" for h, out in outputs.items())
-    in_process = "".join(to_jsonl(simulate(load_scenario(p), seed=s)) + SEPARATOR for p in FILES for s in (0, 7))
+    in_process = "".join(to_jsonl(simulate(load_scenario(p), seed=s)) + SEPARATOR
+                         for p in FILES for s in (0, 7))
     assert outputs["0"].decode().startswith(in_process)
 
 

@@ -181,8 +181,8 @@ def test_a_host_is_fenced_only_when_nonresponsive(scenario, start):
 
 def test_fencing_respects_the_cluster_policy(start):
     disabled = variant(cluster={"fencing_policy": {"enabled": False}})
-    log = start + [host(60, "pacific", "Up", "Connecting"), host(120, "pacific", "Connecting", "NonResponsive"),
-                   *fence(120)]
+    log = start + [host(60, "pacific", "Up", "Connecting"),
+                   host(120, "pacific", "Connecting", "NonResponsive"), *fence(120)]
     assert check_all(log, load_scenario(SEED)) == []
     found = check_all(log, disabled)
     assert rules(found) == {"fencing-policy"} and "disables fencing" in found[0].message
@@ -207,13 +207,15 @@ def test_a_power_blip_does_not_renew_the_storage_lease(start):
 def test_an_ha_vm_is_back_within_the_bound_once_a_healthy_host_has_room(scenario, start):
     c = scenario.config()
     bound = c["AutoStartVmsRunnerIntervalInSeconds"] + c["RetryToRunAutoStartVmShortIntervalInSeconds"] + 10
-    down = start + [host(60, "pacific", "Up", "Connecting"), host(120, "pacific", "Connecting", "NonResponsive"),
+    down = start + [host(60, "pacific", "Up", "Connecting"),
+                    host(120, "pacific", "Connecting", "NonResponsive"),
                     vm(120, "db1", "pacific", "Up", "Unknown"), *fence(120),
                     vm(180, "db1", "pacific", "Unknown", "Down")]
     assert check_all(down, scenario, until=180 + bound - 1) == []
     late = check_all(down, scenario, until=180 + bound + 1)
     assert [(v.t, v.rule) for v in late] == [(180 + bound, "ha-restart-bound")]
-    back = down + [vm(240, "db1", "atlantic", "Down", "WaitForLaunch"), vm(250, "db1", "atlantic", "WaitForLaunch", "Up")]
+    back = down + [vm(240, "db1", "atlantic", "Down", "WaitForLaunch"),
+                   vm(250, "db1", "atlantic", "WaitForLaunch", "Up")]
     assert check_all(back, scenario, until=600) == []
 
 
