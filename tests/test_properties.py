@@ -8,7 +8,8 @@ them as scenario files, loads them through `parse_scenario`, runs them and check
 Profiles: `ci` (the default, a few hundred examples in all) and `long` (twenty times more):
     HACOURSE_HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py
 A failing example is shrunk and saved under test-output/failing-scenarios/; the failure message
-names the file, which reproduces it with `hacourse run FILE --check`.
+names the file, which reproduces it with `hacourse run FILE --check` (or, for faults injected
+live, once copied to tests/regressions/).
 """
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ def fail_with_file(data: dict, why: str) -> None:
     pytest.fail(f"{why}\nscenario file: {path}", pytrace=False)
 
 
-def assert_promises_kept(data: dict, run, saved: dict | None = None) -> None:
+def assert_promises_kept(data: dict, run, saved: dict | None = None, how: str = "") -> None:
     """Load the drawn file, run it with `run(scenario) -> (log, until)`, and check every invariant.
 
-    On failure the file `saved` (default: `data`) is written: the scenario that reproduces it."""
+    On failure the file `saved` (default: `data`) is written: the scenario that reproduces it,
+    with `how` it was run in its header comment."""
     scenario = load(data)
     TALLY["examples"] += 1
     TALLY["faults"] += len((saved or data)["faults"])
@@ -84,10 +86,10 @@ def assert_promises_kept(data: dict, run, saved: dict | None = None) -> None:
     try:
         log, until = run(scenario)
     except Exception as exc:  # noqa: BLE001 - an engine crash is a finding too: keep the file that shows it
-        fail_with_file(saved or data, f"the engine raised {type(exc).__name__}: {exc}")
+        fail_with_file(saved or data, f"{how}the engine raised {type(exc).__name__}: {exc}")
     violations = check_all(log, scenario, until=until)
     if violations:
-        fail_with_file(saved or data, "\n".join(str(v) for v in violations))
+        fail_with_file(saved or data, how + "\n".join(str(v) for v in violations))
 
 
 @budget(120)
@@ -107,7 +109,8 @@ def live_injections(draw: st.DrawFn) -> tuple[dict, list[dict]]:
 @given(live_injections())
 def test_faults_injected_live_break_no_promise(drawn):
     """A widget's buttons: `Simulation.inject` between `run_until` calls, checked at every pause
-    on the partial log. The saved file replays the injections as scheduled faults."""
+    on the partial log. The saved file lists the injections as its faults; tests/test_regressions.py
+    replays them both ways (scheduled, and injected live)."""
     data, injected = drawn
 
     def run(scenario):
@@ -119,7 +122,8 @@ def test_faults_injected_live_break_no_promise(drawn):
                 return sim.log, sim.now
         return sim.run(), scenario.duration
 
-    assert_promises_kept(data, run, saved={**data, "faults": injected})
+    assert_promises_kept(data, run, saved={**data, "faults": injected},
+                         how="faults injected live with Simulation.inject, in this order:\n")
 
 
 # --- direction checks: turning one knob one way never moves the outcome the other way ----------
