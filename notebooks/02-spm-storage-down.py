@@ -34,7 +34,7 @@ from IPython.display import HTML
 from hacourse import analysis as an
 from hacourse import load_scenario, simulate
 from hacourse.model import priority_label
-from hacourse.views import details_html, draw_timeline, draw_topology, drawn_spans, table_html
+from hacourse.views import details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, table_html
 from hacourse.widgets import Lesson
 
 scenario = load_scenario("../scenarios/spm-storage-down.yaml")
@@ -97,7 +97,8 @@ lesson
 #
 # **At 8 × `io_timeout` (80 s) after the last good renewal, sanlock kills VDSM.** sanlock must assume
 # another host may soon take the lease, so it kills every process that holds a lease in that lockspace:
-# VDSM. This is the *self-fencing* of the Events tab (⚑ *fenced (self)*): the host fences its own agent;
+# VDSM. On Atlantic's lane a diamond marks the expired lease and a purple flag beside it the
+# *self-fencing* (⚑ *fenced (self)*, as in the Events tab): the host fences its own agent;
 # no power is cut, and the VMs (QEMU processes) keep running. systemd restarts VDSM within seconds.
 #
 # **The engine sees Connecting, then Initializing, then Non Operational.** While VDSM restarts the
@@ -129,8 +130,8 @@ lesson
 # ## 5 · The procedure, in code
 #
 # A second panel driven by its own controls: `ifdown storage on atlantic` at 1:00, then four minutes. The
-# check reads the figure: Atlantic's lane must show Non Operational, and the SPM lane a stretch without
-# SPM followed by the SPM on Pacific, its SPM spans never overlapping.
+# check reads the figure: Atlantic's lane must show Non Operational and the ⚑ of its self-fencing, and the
+# SPM lane a stretch without SPM followed by the SPM on Pacific, its SPM spans never overlapping.
 
 # %%
 replay = Lesson(scenario, seed=0, scripted_faults=False)
@@ -143,6 +144,7 @@ replay
 # %%
 shown = drawn_spans(replay.timeline_axes)
 assert any(s.lane == "host:atlantic" and s.status == "NonOperational" for s in shown)
+assert "fenced (self)" in [m.kind for m in drawn_marks(replay.timeline_axes) if m.lane == "host:atlantic"]
 held = sorted((s for s in shown if s.lane == "spm" and s.status == "SPM"), key=lambda s: s.start)
 vacant = [s for s in shown if s.lane == "spm" and s.status == "no SPM"]
 assert vacant and all(a.end <= b.start for a, b in pairwise(held))

@@ -33,7 +33,8 @@ from hacourse import analysis as an
 from hacourse import load_scenario, simulate
 from hacourse.model import Fault, priority_label
 from hacourse.sweep import with_settings
-from hacourse.views import details_html, draw_timeline, draw_topology, drawn_spans, events_html, table_html
+from hacourse.views import (details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, events_html,
+                             table_html)
 from hacourse.widgets import Lesson
 
 scenario = load_scenario("../scenarios/pacific-mgmt-down.yaml")
@@ -102,13 +103,14 @@ lesson
 # fencing* through Atlantic, the proxy: the fence agent's **stop** (Pacific shows **Reboot**, purple, after
 # those seconds of Non Responsive), then the
 # engine polls the agent until it confirms the power is off, every `FenceStopStatusDelayBetweenRetriesInSec`
-# = **60 s** in this era. Only that confirmation (⚑ *fenced (power-management)*) proves that none of
-# Pacific's VMs can still run: they all turn **Down**, then the agent's **start** boots Pacific again.
+# = **60 s** in this era. Only that confirmation (⚑ *fenced (power-management)* on Pacific's lane) proves
+# that none of Pacific's VMs can still run: they all turn **Down**, then the agent's **start** boots Pacific
+# again.
 #
 # **HA VMs restart on Atlantic; the others stay Down.** The engine's HA runner, every
 # `AutoStartVmsRunnerIntervalInSeconds` = **60 s** in RHEV 3.3, starts each HA VM that is Down after a
-# failure on an Up host with room: **WaitForLaunch** (light green), then Up. A VM that is not highly
-# available stays Down until someone starts it: nothing restarts it automatically.
+# failure on an Up host with room (↻ on the VM's lane): **WaitForLaunch** (light green), then Up. A VM that
+# is not highly available stays Down until someone starts it: nothing restarts it automatically.
 #
 # **Notice what fencing cost.** With only the management network down, Pacific's VMs were running fine
 # the whole time. The engine could not know that; fencing killed them so that the HA ones could safely
@@ -122,9 +124,9 @@ lesson
 # ## 5 · The procedure, in code
 #
 # A second panel driven by its own controls: `ifdown ovirtmgmt on pacific` at 1:00, then five minutes.
-# The check reads the figure: Pacific's lane must show Connecting, then Reboot; each HA VM's lane
-# Unknown, Down once the fence agent's stop went out, WaitForLaunch and Up again; `web1`'s lane must end
-# Down. And the toggle must have popped out with the reboot.
+# The check reads the figure: Pacific's lane must show Connecting, then Reboot, and the ⚑ of the fence;
+# each HA VM's lane Unknown, Down once the fence agent's stop went out, the ↻ of its restart, WaitForLaunch
+# and Up again; `web1`'s lane must end Down. And the toggle must have popped out with the reboot.
 
 # %%
 replay = Lesson(scenario, seed=0, scripted_faults=False)
@@ -139,14 +141,17 @@ shown = drawn_spans(replay.timeline_axes)
 pacific = [s for s in shown if s.lane == "host:pacific"]
 assert [s.status for s in pacific][1:4] == ["Connecting", "NonResponsive", "Reboot"]
 reboot = next(s for s in pacific if s.status == "Reboot")
+marks = drawn_marks(replay.timeline_axes)
+assert [m.kind for m in marks if m.lane == "host:pacific"] == ["fenced (power-management)"]
 for vm in (vm for vm in scenario.vms if vm.host == "pacific"):
     lane = [s for s in shown if s.lane == f"vm:{vm.name}"]
     expected = ["Up", "Unknown", "Down", "WaitForLaunch", "Up"] if vm.ha else ["Up", "Unknown", "Down"]
     assert [s.status for s in lane] == expected, (vm.name, [s.status for s in lane])
     assert next(s for s in lane if s.status == "Down").start >= reboot.start
+    assert [m.kind for m in marks if m.lane == f"vm:{vm.name}"] == (["HA restart"] if vm.ha else [])
 assert replay.control("ifdown ovirtmgmt on pacific").value is False
-print(f"At {an.clock(replay.now)} the figure shows Pacific Connecting, Non Responsive, then Reboot from {an.clock(reboot.start)}; "
-      "the HA VMs Down, then WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
+print(f"At {an.clock(replay.now)} the figure shows Pacific Connecting, Non Responsive, then Reboot from {an.clock(reboot.start)} "
+      "and fenced; the HA VMs Down, restarted, WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
 
 # %% [markdown]
 # ## 6 · The answers
