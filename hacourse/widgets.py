@@ -3,8 +3,9 @@
 `Lesson` wraps a live `Simulation`. Each host gets one toggle per NIC, named after the command
 it runs ("ifdown storage on pacific": pressed = the network is down, release it for `ifup`),
 and a power toggle; the clock moves by play/pause (a timer in the browser), by step buttons
-or by `lesson.step(seconds)`. After every action the timeline, the topology picture and the
-Events tab are redrawn from the log, and nothing else: the panel keeps no state of its own
+or by `lesson.step(seconds)`. After every action the timeline (and its text form under it, for
+screen readers and browser tests), the topology picture and the Events tab are redrawn from the
+log, and nothing else: the panel keeps no state of its own
 that the log does not have, so a student's run can be replayed from its log.
 
 Figures come from `hacourse.views.live` (matplotlib Figures outside pyplot, so nothing
@@ -22,7 +23,7 @@ import ipywidgets as widgets
 from hacourse import analysis as an
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
-from hacourse.views import events_html
+from hacourse.views import events_html, timeline_text_html
 from hacourse.views.live import LiveTimeline, LiveTopology
 
 STEPS = (("+15 s", 15.0), ("+1 min", 60.0), ("+5 min", 300.0))
@@ -91,11 +92,12 @@ class Lesson:
         self.reset_button.on_click(self._capture(lambda _: self.reset()))
 
         self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1100px"))
+        self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
         self.topology = widgets.Image(format="png", layout=widgets.Layout(width="48%", max_width="620px"))
         self.events = widgets.HTML(layout=widgets.Layout(width="52%"))
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
         self.widget = widgets.VBox([
-            self.clock, clock_row, *rows, self.timeline,
+            self.clock, clock_row, *rows, self.timeline, self.timeline_text,
             widgets.HBox([self.topology, self.events]), self.errors,
         ])
         self.refresh()
@@ -164,6 +166,7 @@ class Lesson:
         self.clock.value = (f"<b>t = {an.clock(now)}</b>{' (end of the scenario)' if finished else ''}"
                             f" &nbsp;·&nbsp; {an.status_line(log, now, self.scenario)}")
         self.timeline.value = self._timeline.render(log, now, _horizon(now, self.scenario.duration))
+        self.timeline_text.value = timeline_text_html(log, self.scenario, now)
         self.topology.value = self._topology.render(log, now)
         self.events.value = ("<b>Events</b> (newest first)"
                              + events_html(an.events_table(log, until=now), limit=EVENTS_SHOWN, height_px=420))

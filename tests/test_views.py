@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import matplotlib.pyplot as plt
@@ -25,6 +26,7 @@ from hacourse.views import (
     table_html,
     timeline_figure,
     timeline_lanes,
+    timeline_text_html,
     topology_graph,
 )
 from hacourse.views.live import LiveTimeline, LiveTopology
@@ -228,6 +230,54 @@ def test_fences_and_ha_restarts_of_a_huge_cluster_show_on_its_share_lanes():
     assert [m.kind for m in lanes["hosts:share"].marks] == [f"fenced ({r.method})" for r in fenced]
     assert {m.kind for m in lanes["vms:share"].marks} == {"HA restart"}
     assert lanes["vms:share"].marks[0].text == f"{len(restarts)} VMs: HA restart"
+
+
+def _text_lanes(html: str) -> dict[str, tuple[dict[str, str], str]]:
+    """`{lane: (data attributes, words)}` of a timeline's text form, as a screen reader or a browser test reads it."""
+    out = {}
+    for lane, attrs, inner in re.findall(r'<li class="hacourse-lane" data-lane="([^"]+)"([^>]*)>(.*?)</li>', html):
+        out[lane] = (dict(re.findall(r'data-(\w+)="([^"]*)"', attrs)), re.sub(r"<[^>]+>", "", inner))
+    return out
+
+
+def test_the_timeline_as_text_reads_each_lane_at_that_time(seed, log):
+    rule = an.nic_rule(log, "pacific")
+    html = timeline_text_html(log, seed, 150.0)
+    assert html.startswith('<div class="hacourse-timeline-text"') and "at 2:30" in html
+    lanes = _text_lanes(html)
+    assert list(lanes) == ["spm", "host:atlantic", "host:pacific", *(f"vm:{vm.name}" for vm in seed.vms)]
+    data, words = lanes["host:pacific"]
+    assert data == {"status": "NonOperational"}
+    assert words.startswith(f"pacific: NonOperational since {an.clock(rule.non_operational)}")
+    assert "p1p1 (storage) down since 1:00" in words
+    assert lanes["spm"] == ({"host": "atlantic"}, "SPM: atlantic since 0:00")
+    data, words = lanes["vm:db1"]
+    assert data == {"status": "MigratingFrom", "host": "pacific"} and "migrating pacific → atlantic" in words
+    at_end = _text_lanes(timeline_text_html(log, seed))
+    for vm in (vm.name for vm in seed.vms if vm.host == "pacific"):
+        data, words = at_end[f"vm:{vm}"]
+        assert data == {"status": "Up", "host": "atlantic"} and "ran on pacific → atlantic" in words, words
+
+
+def test_the_timeline_as_text_names_fences_and_ha_restarts():
+    log, mgmt, _ = _figure("pacific-mgmt-down")
+    treated = an.fencing(log, "pacific")
+    lanes = _text_lanes(timeline_text_html(log, mgmt))
+    assert f"fenced (power-management) at {an.clock(treated.fenced)}" in lanes["host:pacific"][1]
+    assert "HA restart on atlantic" in lanes["vm:db1"][1]
+    assert lanes["vm:web1"][0] == {"status": "Down", "host": "pacific"}
+    no_pm, scenario, _ = _figure("pacific-power-loss-no-pm")
+    assert "fencing skipped at" in _text_lanes(timeline_text_html(no_pm, scenario))["host:pacific"][1]
+
+
+def test_the_timeline_as_text_of_a_big_cluster_lists_what_changed_and_counts_the_rest():
+    scenario = parse_scenario(generate_scenario(60, 200, 0, storage_down_share=0.05))
+    html = timeline_text_html(simulate(scenario), scenario)
+    lanes = _text_lanes(html)
+    vms = [lane for lane in lanes if lane.startswith("vm:")]
+    assert 0 < len(vms) <= 30 and all("ran on" in lanes[v][1] or lanes[v][0]["status"] != "Up" for v in vms)
+    assert f"+{200 - len(vms)} unchanged VMs" in html
+    assert len([lane for lane in lanes if lane.startswith("host:")]) <= 30
 
 
 def test_topology_graph_marks_the_down_nic_the_spm_and_where_vms_run(seed, log):

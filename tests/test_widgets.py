@@ -40,6 +40,9 @@ def test_ifdown_storage_on_pacific_then_past_the_grace_shows_non_operational_and
     assert migrating == ["db1", "mail1", "app1"]  # the three first in priority order copy at once
     assert "waiting for a migration slot" in _lane(lesson, "vm:web1")
     assert "Host pacific moved from Up to NonOperational" in lesson.events.value
+    text = lesson.timeline_text.value  # the timeline's text form, under its picture
+    assert 'class="hacourse-timeline-text"' in text and "at 3:00" in text
+    assert '<li class="hacourse-lane" data-lane="host:pacific" data-status="NonOperational">' in text
     assert lesson.timeline.value[:4] == b"\x89PNG" and lesson.topology.value[:4] == b"\x89PNG"
 
 
@@ -100,6 +103,7 @@ def test_reset_starts_again_from_zero(lesson):
     assert lesson.control("ifdown storage on pacific").value is False
     assert an.faults(lesson.log) == []
     assert "all hosts Up" in lesson.clock.value
+    assert "NonOperational" not in lesson.timeline_text.value
 
 
 def test_the_clock_stops_at_the_end_of_the_scenario(lesson):

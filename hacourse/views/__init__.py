@@ -5,6 +5,7 @@ never call `plt.show()`, so a notebook, the CLI and the tests all draw with the 
 """
 
 from hacourse.views.tables import details_html, events_html, table_html
+from hacourse.views.text import timeline_text_html
 from hacourse.views.timeline import (
     draw_timeline,
     drawn_marks,
@@ -28,6 +29,7 @@ __all__ = [
     "table_html",
     "timeline_figure",
     "timeline_lanes",
+    "timeline_text_html",
     "topology_figure",
     "topology_graph",
 ]
