@@ -4,7 +4,9 @@ A student opens the lesson, runs it, presses "ifdown storage on pacific" on the 
 advances the clock past the engine's grace (`NicDHCPDelayGraceInMS`, 60 s after the engine's
 refresh sees the NIC down). What the page then shows: the panel's clock line says Pacific is Non
 Operational and VMs are migrating from it, the Events tab lists the status change and the
-migrations, and the timeline's picture changed with every click. Screenshots go to test-output/.
+migrations, and the timeline's picture changed with every click. The timeline's text form under the
+picture (what a screen reader reads) says the same, and five minutes later that Pacific's VMs run on
+Atlantic. Screenshots go to test-output/.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ def _panel(page) -> Locator:
     return page.locator(".widget-vbox").filter(has=page.get_by_role("button", name="+15 s")).first
 
 
+def _lanes(panel: Locator, lane: str = "", **data: str) -> Locator:
+    """Lanes of the timeline's text form whose key starts with `lane` (`host:pacific`, `vm:`), with these data."""
+    wanted = "".join(f'[data-{key}="{value}"]' for key, value in data.items())
+    return panel.locator(f'.hacourse-timeline-text li.hacourse-lane[data-lane^="{lane}"]{wanted}')
+
+
 def _drive_the_fault(app, record_timing: Callable[[str, float], None]) -> None:
-    """+1 min, ifdown storage on pacific, then +15 s until Pacific is Non Operational, then +1 min."""
+    """+1 min, ifdown storage on pacific, +15 s until Pacific is Non Operational, +1 min, then +5 min."""
     panel = _panel(app.page)
     clock = panel.locator(".widget-html").first
     timeline = panel.locator("img").first
@@ -62,6 +70,18 @@ def _drive_the_fault(app, record_timing: Callable[[str, float], None]) -> None:
     events = panel.locator("table").first.inner_text()
     assert "Host pacific moved from Up to NonOperational state (NETWORK_INTERFACE_IS_DOWN" in events
     assert "Migration started (VM: db1, Source: pacific, Destination: atlantic" in events
+    pacific = _lanes(panel, "host:pacific")
+    app.wait_for(_lanes(panel, "host:pacific", status="NonOperational"), "Pacific Non Operational in the text form")
+    assert pacific.inner_text().startswith("pacific: NonOperational since"), pacific.inner_text()
+
+    click("+5 min", "the timeline after +5 min")
+    app.wait_for(_lanes(panel, "vm:web1", host="atlantic"), "web1, the last VM to leave, on Atlantic in the text form")
+    lines = _lanes(panel, "vm:").all_inner_texts()
+    assert _lanes(panel, "vm:", host="atlantic", status="Up").count() == len(lines) == 7, lines
+    assert sum("ran on pacific → atlantic" in line for line in lines) == 6, lines  # all but dns1, there from the start
+    assert pacific.get_attribute("data-status") == "NonOperational", pacific.inner_text()
+    app.assert_no_errors()
+
     figure_check = app.page.locator(
         ".jp-OutputArea-output", has_text="the figure shows Pacific Non Operational"
     )
