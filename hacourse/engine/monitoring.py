@@ -106,6 +106,7 @@ class HostMonitor:
             sim.initialize_host(host, "VDSM restarted and is recovering")
         elif host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
             host.set_status(S.NON_OPERATIONAL, "VDSM answers again; the host is still NonOperational")
+            sim.learn_vm_states(host)
         elif host.status == S.CONNECTING:
             host.set_status(S.UP, "VDSM answers again")
             sim.host_activated(host)

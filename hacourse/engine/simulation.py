@@ -241,17 +241,26 @@ class Simulation:
         if host.status != HostStatus.INITIALIZING:
             return
         if not host.reaches_storage:
+            self.learn_vm_states(host)  # VDSM answers, whatever InitVdsOnUp decides
             self.set_non_operational(host, "STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool")
             return
         down = self._required_nics_down(host)
         if down:
             nic = down[0]
+            self.learn_vm_states(host)
             self.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
             return
         host.set_status(HostStatus.UP, "InitVdsOnUp: storage pool connected")
         self.host_activated(host)
 
     def host_activated(self, host: Host) -> None:
+        """The host is Up again: the engine learns its VMs' states, elects an SPM, retries HA VMs."""
+        self.learn_vm_states(host)
+        if self.spm.holder is None:
+            self.spm.start_election()
+        self.ha.wake()
+
+    def learn_vm_states(self, host: Host) -> None:
         """VDSM answers again: the engine learns what happened to the host's VMs meanwhile."""
         for vm in self.vms_on(host.name):
             if vm.migration is not None:
@@ -264,9 +273,6 @@ class Simulation:
                 vm.set_status(VmStatus.PAUSED, "VDSM reports the VM paused on I/O error (EIO)")
             elif not vm.pause_reason and vm.status in (VmStatus.UNKNOWN, VmStatus.PAUSED):
                 vm.set_status(VmStatus.UP, "host answers again")
-        if self.spm.holder is None:
-            self.spm.start_election()
-        self.ha.wake()
 
     def _engine_hears(self, vm: Vm) -> bool:
         """VDSM's VM events reach the engine only while the engine can talk to that VDSM."""
