@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.check:
         from hacourse.invariants import check_all
 
-        violations = check_all(log, scenario)
+        violations = check_all(log, scenario, until=sim.now)
         for v in violations:
             print(f"VIOLATION {v}", file=sys.stderr)
         print(f"invariants: {len(violations)} violation(s)", file=sys.stderr)

@@ -75,3 +75,9 @@ def test_validate_also_checks_expect_entries(tmp_path):
     out = hacourse("validate", str(bad))
     assert out.returncode == 2
     assert "expect.yaml:" in out.stderr and "pacfic" in out.stderr
+
+
+def test_run_check_reports_no_violation_on_the_seed_and_exits_0():
+    out = hacourse("run", str(SEED), "--check")
+    assert out.returncode == 0, out.stderr
+    assert "invariants: 0 violation(s)" in out.stderr
