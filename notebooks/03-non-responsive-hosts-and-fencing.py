@@ -33,8 +33,15 @@ from hacourse import analysis as an
 from hacourse import load_scenario, simulate
 from hacourse.model import Fault, priority_label
 from hacourse.sweep import with_settings
-from hacourse.views import (details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, events_html,
-                             table_html)
+from hacourse.views import (
+    details_html,
+    draw_timeline,
+    draw_topology,
+    drawn_marks,
+    drawn_spans,
+    events_html,
+    table_html,
+)
 from hacourse.widgets import Lesson
 
 scenario = load_scenario("../scenarios/pacific-mgmt-down.yaml")
