@@ -52,9 +52,6 @@ class Host:
     power_management: bool = True
     cpu_cores: int = 16
 
-    def nic_for(self, network: str) -> str | None:
-        return next((nic for nic, net in self.nics.items() if net == network), None)
-
 
 @dataclass(frozen=True)
 class Vm:

@@ -79,10 +79,6 @@ def downtime_limit_ms(config: dict, memory_gb: float, elapsed: float, iteration:
     return config["migration_downtime"] * min(step, steps) / steps
 
 
-class MigrationInterrupted(Exception):
-    """A link or a host went away under a migration."""
-
-
 class Migrations:
     """Engine side: which VMs leave a host, in which order, to which host."""
 

@@ -240,18 +240,15 @@ class Simulation:
         yield self.env.timeout(self.config["VdsRefreshRate"])
         if host.status != HostStatus.INITIALIZING:
             return
-        if not host.reaches_storage:
-            self.learn_vm_states(host)  # VDSM answers, whatever InitVdsOnUp decides
-            self.set_non_operational(host, "STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool")
-            return
         down = self._required_nics_down(host)
-        if down:
-            nic = down[0]
-            self.learn_vm_states(host)
-            self.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
+        if host.reaches_storage and not down:
+            host.set_status(HostStatus.UP, "InitVdsOnUp: storage pool connected")
+            self.host_activated(host)
             return
-        host.set_status(HostStatus.UP, "InitVdsOnUp: storage pool connected")
-        self.host_activated(host)
+        self.learn_vm_states(host)  # VDSM answers, whatever InitVdsOnUp decides
+        reason = ("STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool" if not host.reaches_storage
+                  else f"NETWORK_INTERFACE_IS_DOWN: {down[0].name} ({down[0].network})")
+        self.set_non_operational(host, reason)
 
     def host_activated(self, host: Host) -> None:
         """The host is Up again: the engine learns its VMs' states, elects an SPM, retries HA VMs."""

@@ -11,7 +11,6 @@ Simplified: one data domain, which is also the master domain.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hacourse.engine.clock import last_tick, next_tick
@@ -43,11 +42,11 @@ class HostStorage:
         self.io_settled = sim.env.event()  # hanging I/O either failed (EIO) or completed
         self.reported_problematic = False
 
-    @cached_property
-    def monitor_phase(self) -> int:
-        """When VDSM's domain monitor checks, within its period; drawn on first use, per host."""
+    @property
+    def monitor_phase(self) -> float:
+        """When VDSM's domain monitor checks, within its period: fixed per host and run."""
         period = int(self.sim.config["sd_health_check_delay"])
-        return self.sim.rng(f"domain-monitor:{self.host.name}").randrange(period)
+        return self.sim.phase(f"domain-monitor:{self.host.name}", period)
 
     @property
     def eio_after_s(self) -> float:
