@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hacourse import events as ev
+from hacourse import sanlock
 from hacourse.model import Scenario
 from hacourse.status import HostStatus, VmStatus
 
@@ -385,9 +386,9 @@ def faults(log: Sequence[ev.Record], until: float | None = None) -> list[ev.Faul
 class SpmHandover:
     """How the SPM role left its host and which host took it next.
 
-    sanlock renews the SPM host's lease every 2 x `io_timeout`; `lease_expired` is when it gave up,
-    8 x `io_timeout` after the `last_renewal` (it then kills VDSM: self-fencing), and `lease_free`
-    when another host may acquire the lease, 14 x `io_timeout` after it ([SL] timeouts.h). The
+    sanlock renews the SPM host's lease every `sanlock.renewal_s`; `lease_expired` is when it gave up,
+    `sanlock.renewal_fail_s` after the `last_renewal` (it then kills VDSM: self-fencing), and
+    `lease_free` when another host may acquire the lease, `sanlock.host_dead_s` after it. The
     engine elects the next SPM at its first SpmStatus poll after that (`StoragePoolRefreshTimeInSeconds`).
     The lease times are None when sanlock never gave up (the host was fenced, or stopped while it
     still reached storage).
@@ -413,13 +414,13 @@ def spm_handover(log: Sequence[ev.Record], scenario: Scenario) -> SpmHandover | 
     stop = next((r for r in log if isinstance(r, ev.SpmStopped)), None)
     if stop is None:
         return None
-    io = float(scenario.config()["io_timeout"])
+    config = scenario.config()
     expired = next((r for r in log if isinstance(r, ev.SpmLeaseExpired) and r.host == stop.host
                     and r.t >= stop.t), None)
     start = next((r for r in log if isinstance(r, ev.SpmStarted) and r.t >= stop.t), None)
-    last = expired.t - 8 * io if expired else None
+    last = expired.t - sanlock.renewal_fail_s(config) if expired else None
     return SpmHandover(stop.host, stop.t, stop.reason, expired.t if expired else None, last,
-                       None if last is None else last + 14 * io, start.host if start else None,
+                       None if last is None else last + sanlock.host_dead_s(config), start.host if start else None,
                        start.t if start else None, start.reason if start else None)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from hacourse import events as ev
-from hacourse.engine.ha import VM_BOOT_S
+from hacourse import rules, sanlock
 from hacourse.model import Scenario
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
@@ -123,7 +123,7 @@ class _World:
 
     def lease_stopped(self, host: str, t: float) -> float | None:
         """When the host's lease renewals stopped (None: renewing now). The last renewal was at most
-        one renewal period (`2 * io_timeout`) before."""
+        one renewal period (`sanlock.renewal_s`) before."""
         return None if self.renewing(host, t) else self.renewed_until.get(host, 0.0)
 
     def hears(self, host: str) -> bool:
@@ -150,8 +150,7 @@ def _ended_there(scenario: Scenario, world: _World, vm: str, host: str) -> bool:
     """Whether a VM on a host that lost storage is killed there: by VDSM (resume behaviour
     `kill`, after `vm_kill_paused_timeout`) or by sanlock (its VM lease cannot be renewed)."""
     spec = world.specs[vm]
-    behavior = spec.resume_behavior or ("kill" if spec.ha and spec.lease else
-                                        str(scenario.config()["default_resume_behavior"]))
+    behavior = rules.resume_behavior(spec, scenario.config())
     return not world.reaches_storage(host) and (behavior == "kill" or spec.lease)
 
 
@@ -166,9 +165,8 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
     destination when set."""
     out: list[Violation] = []
     config = scenario.config()
-    limit = int(config["max_outgoing_migrations"])
-    outgoing = {h.name: max(1, min(limit, h.cpu_cores)) for h in scenario.hosts}
-    incoming = config["max_incoming_migrations"]
+    outgoing = {h.name: rules.outgoing_slots(config, h) for h in scenario.hosts}
+    incoming = rules.incoming_slots(config)
     host_status = {h.name: "Unassigned" for h in scenario.hosts}
     vm_status = {v.name: str(V.DOWN) for v in scenario.vms}
     vm_host = {v.name: "" for v in scenario.vms}
@@ -287,11 +285,12 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
 def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
     """At most one SPM at any instant, elected only on a host that reaches storage, and only once the
     previous holder's lease is free: at once if it stopped while reaching storage (it released the
-    lease), otherwise not before `12 * io_timeout` after it lost storage (sanlock's host_dead_seconds
-    `14 * io_timeout` after the last renewal, renewals every `2 * io_timeout`). A holder that cannot
-    reach storage loses the role within `8 * io_timeout` (sanlock kills VDSM when renewal fails)."""
+    lease), otherwise not before `sanlock.dead_no_sooner_than_s` after it lost storage. A holder that
+    cannot reach storage loses the role within `sanlock.renewal_fail_s` (sanlock kills VDSM when
+    renewal fails)."""
     out: list[Violation] = []
-    io = float(scenario.config()["io_timeout"])
+    config = scenario.config()
+    give_up, dead = sanlock.renewal_fail_s(config), sanlock.dead_no_sooner_than_s(config)
     world = _World(scenario)
     holder: str | None = None
     last: str | None = None
@@ -301,10 +300,10 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
     def overstay(now: float, strict: bool) -> None:
         since = world.no_storage_since.get(holder) if holder else None
         if since is not None and (holder, since) not in reported and (
-                since + 8 * io < now - TOL if strict else since + 8 * io <= now + TOL):
+                since + give_up < now - TOL if strict else since + give_up <= now + TOL):
             reported.add((holder, since))
-            out.append(Violation(since + 8 * io, "spm-storage", f"{holder} still holds the SPM role "
-                                 f"{8 * io:g} s after it lost storage at {since:g} s"))
+            out.append(Violation(since + give_up, "spm-storage", f"{holder} still holds the SPM role "
+                                 f"{give_up:g} s after it lost storage at {since:g} s"))
 
     for t, group in _instants(log):
         overstay(t, strict=True)
@@ -324,7 +323,7 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
                     out.append(Violation(t, "single-spm", f"{r.host} stopped being SPM but {holder} held it"))
                     continue
                 stopped = world.lease_stopped(r.host, t)
-                free_at = t if stopped is None else stopped + 12 * io
+                free_at = t if stopped is None else stopped + dead
                 holder, last = None, r.host
             world.apply(r)
             if last is not None and holder is None and world.renewing(last, t):
@@ -336,17 +335,9 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
 # --- writes and storage ----------------------------------------------------------------------
 
 
-def eio_after_s(config: dict) -> float:
-    """How long writes hang on a lost iSCSI path before they fail: NOP-out detection, the session's
-    replacement_timeout and multipath queueing (reference §4.1)."""
-    return float(config["node.conn[0].timeo.noop_out_interval"]
-                 + config["node.conn[0].timeo.noop_out_timeout"]
-                 + config["node.session.timeo.replacement_timeout"] + config["no_path_retry_queue_s"])
-
-
 def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
     """A VM that writes is never shown running (Up, MigratingFrom) on a host that cannot reach
-    storage once its writes have failed: `eio_after_s` after the host lost storage, or at once if
+    storage once its writes have failed: `rules.eio_after_s` after the host lost storage, or at once if
     the VM arrives later (the session has failed already). A VM migrated while paused shows Paused.
 
     The log is the engine's view, and the engine learns of a pause only from VDSM: while it cannot
@@ -355,7 +346,7 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
     pause. A VM whose host lost power is not running, whatever the engine still shows."""
     out: list[Violation] = []
     config = scenario.config()
-    eio, poll = eio_after_s(config), float(config["VdsRefreshRate"])
+    eio, poll = float(rules.eio_after_s(config)), float(config["VdsRefreshRate"])
     writers = {v.name for v in scenario.vms if v.writes}
     world = _World(scenario)
     arrived: dict[str, float] = {vm: 0.0 for vm in writers}
@@ -422,11 +413,10 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
     proxy, and only as the cluster's fencing policy allows: fencing enabled; with
     skip_if_connectivity_broken, fewer than the threshold's share of hosts Connecting or
     NonResponsive when the host became NonResponsive; with skip_if_sd_active, not while the host's
-    storage lease is live (it reached storage less than `6 * io_timeout` ago: the lease counts as
-    live for `8 * io_timeout` after a renewal, renewals every `2 * io_timeout`; reference §3.2)."""
+    storage lease is live (it reached storage less than `sanlock.live_at_least_s` ago; reference §3.2)."""
     out: list[Violation] = []
     policy = scenario.cluster.fencing_policy
-    io = float(scenario.config()["io_timeout"])
+    live_s = sanlock.live_at_least_s(scenario.config())
     world = _World(scenario)
     broken_share: dict[str, float] = {}
     decision: dict[str, tuple[str, bool, bool]] = {}  # host -> (status left, lease live, proxy Up)
@@ -444,7 +434,7 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
                 turned.append(r.host)
             elif isinstance(r, ev.HostStatusChanged) and r.new == H.REBOOT:
                 stopped = world.lease_stopped(r.host, t)
-                live = stopped is None or t - stopped < 6 * io - TOL
+                live = stopped is None or t - stopped < live_s - TOL
                 proxy = any(s == H.UP for h, s in world.host_status.items() if h != r.host)
                 decision[r.host] = (r.old, live, proxy)
             elif isinstance(r, ev.HostFenced) and r.method == "power-management":
@@ -477,11 +467,10 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
                                        until: float) -> list[Violation]:
     """A VM is started again (WaitForLaunch) only once its last run is known to be over: a power
     fence of its host, or a Down that the engine heard from a host it can reach, or an expired VM
-    lease (4.1+): its host has not reached storage for `12 * io_timeout` (the lease is dead
-    `14 * io_timeout` after the last renewal, renewals every `2 * io_timeout`)."""
+    lease (4.1+): its host has not reached storage for `sanlock.dead_no_sooner_than_s`."""
     out: list[Violation] = []
     leased = {v.name for v in scenario.vms if v.lease}
-    io = float(scenario.config()["io_timeout"])
+    dead = sanlock.dead_no_sooner_than_s(scenario.config())
     world = _World(scenario)
     fenced: set[str] = set()
     confirmed: set[str] = set()
@@ -490,7 +479,7 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
             fenced |= world.vms_on[r.host]
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.DOWN:
             stopped = world.lease_stopped(r.host, r.t)
-            lease_free = r.vm in leased and stopped is not None and r.t - stopped >= 12 * io - TOL
+            lease_free = r.vm in leased and stopped is not None and r.t - stopped >= dead - TOL
             if r.vm in fenced or lease_free or world.host_status[r.host] not in CUT_OFF:
                 confirmed.add(r.vm)
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.WAIT_FOR_LAUNCH:
@@ -511,7 +500,7 @@ def restart_bound_s(config: dict, failed_tries: int) -> float:
     short_tries = int(config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"])
     wait = (config["RetryToRunAutoStartVmShortIntervalInSeconds"] if failed_tries < short_tries
             else config["RetryToRunAutoStartVmLongIntervalInSeconds"] or 0)
-    return float(config["AutoStartVmsRunnerIntervalInSeconds"] + wait + VM_BOOT_S)
+    return float(config["AutoStartVmsRunnerIntervalInSeconds"] + wait + rules.VM_BOOT_S)
 
 
 def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:

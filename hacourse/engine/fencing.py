@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hacourse import sanlock
 from hacourse.engine.clock import last_tick
 from hacourse.events import FenceAttempted, FencingSkipped, HostFenced
 from hacourse.status import HostStatus
@@ -73,7 +74,7 @@ class Fencing:
                 return
             lost = sim.storage[host.name].lost_at  # renewals stop when storage or power is lost
             renewed = env.now if lost is None else last_tick(lost, sim.spm.renewal_s, sim.spm.renewal_phase(host.name))
-            if env.now - renewed < 8 * config["io_timeout"]:  # HOST_STATUS_LIVE on the proxy's VDSM
+            if env.now - renewed < sanlock.renewal_fail_s(config):  # HOST_STATUS_LIVE on the proxy's VDSM
                 sim.record(FencingSkipped, host=host.name,
                            reason="skip_if_sd_active: the host renewed its storage lease within "
                                   "8 x io_timeout")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hacourse import sanlock
 from hacourse.engine.clock import next_tick
 from hacourse.events import HaRestartAttempted
+from hacourse.rules import VM_BOOT_S
 from hacourse.status import VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
     from hacourse.engine.vm import Vm
-
-VM_BOOT_S = 10.0  # WaitForLaunch to Up; an assumption, not an oVirt constant
 
 
 class HaRestarter:
@@ -43,7 +43,7 @@ class HaRestarter:
         """Try after NumberVdsRefreshesBeforeTryToStartUnknownVms polls, then every ...Retry... polls.
 
         The start succeeds only once the old host stopped renewing the VM's lease for
-        14 x io_timeout; a host that still runs the VM (only its management network is down)
+        `sanlock.host_dead_s`; a host that still runs the VM (only its management network is down)
         keeps renewing it, so the VM can never run twice.
         """
         sim, env, config = self.sim, self.sim.env, self.sim.config
@@ -55,7 +55,7 @@ class HaRestarter:
             if vm.status != VmStatus.UNKNOWN or vm.host != host_name:
                 return
             stopped = storage.lost_at
-            if stopped is not None and env.now - stopped >= 14 * config["io_timeout"]:
+            if stopped is not None and env.now - stopped >= sanlock.host_dead_s(config):
                 vm.pause_reason = None
                 vm.set_status(VmStatus.DOWN, f"its VM lease expired on {host_name}: safe to restart")
                 self.enqueue(vm)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from hacourse import rules
 from hacourse.engine.network import Nic, Signal
 from hacourse.events import HostPoweredOff, HostPoweredOn, HostStatusChanged
 from hacourse.model import Host as HostSpec
@@ -47,13 +48,12 @@ class Host:
     @cached_property
     def outgoing(self) -> simpy.Resource:
         """VDSM's outgoing migration slots; made on the first migration, as most hosts never send one."""
-        limit = self.sim.config["max_outgoing_migrations"]
-        return simpy.Resource(self.sim.env, capacity=max(1, min(int(limit), self.spec.cpu_cores)))
+        return simpy.Resource(self.sim.env, capacity=rules.outgoing_slots(self.sim.config, self.spec))
 
     @cached_property
     def incoming(self) -> simpy.Resource | None:
-        limit = self.sim.config["max_incoming_migrations"]
-        return simpy.Resource(self.sim.env, capacity=int(limit)) if limit else None
+        limit = rules.incoming_slots(self.sim.config)
+        return simpy.Resource(self.sim.env, capacity=limit) if limit else None
 
     def set_status(self, new: S, reason: str) -> None:
         """The one place a host's status changes; the move must be one the engine makes."""

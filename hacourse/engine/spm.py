@@ -2,9 +2,9 @@
 
 Two views are kept apart, as in the real system: the engine's (`holder`, what SpmStarted and
 SpmStopped report) and sanlock's (`lease_owner`, who holds the SPM resource on storage).
-sanlock renews the host's lease every 2*io_timeout; after `8*io_timeout` without a renewal it
-kills the processes holding leases (VDSM on the SPM), and only after `14*io_timeout` may another
-host take the lease ([SL] timeouts.h). So the old SPM always stops before a new one starts.
+sanlock renews the host's lease every `renewal_s`; after `renewal_fail_s` without a renewal it
+kills the processes holding leases (VDSM on the SPM), and only after `host_dead_s` may another
+host take the lease (`hacourse.sanlock`). So the old SPM always stops before a new one starts.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from hacourse import sanlock
 from hacourse.engine.clock import last_tick, next_tick
 from hacourse.events import HostFenced, SpmLeaseExpired, SpmStarted, SpmStopped
 from hacourse.status import HostStatus
@@ -32,7 +33,7 @@ class Spm:
 
     @property
     def renewal_s(self) -> float:
-        return 2 * self.sim.config["io_timeout"]
+        return sanlock.renewal_s(self.sim.config)
 
     def renewal_phase(self, host: str) -> float:
         """When the host's sanlock renews, within its period: fixed per host and run."""
@@ -44,12 +45,11 @@ class Spm:
             self.sim.env.process(self._lease_renewal_fails(host))
 
     def _lease_renewal_fails(self, host: Host):
-        """sanlock's recovery: renewals fail; at 8*io_timeout it kills VDSM, which restarts."""
+        """sanlock's recovery: renewals fail; at `renewal_fail_s` it kills VDSM, which restarts."""
         sim, env = self.sim, self.sim.env
         try:
-            io = sim.config["io_timeout"]
             last_renewal = last_tick(env.now, self.renewal_s, self.renewal_phase(host.name))
-            expire_at = last_renewal + 8 * io
+            expire_at = last_renewal + sanlock.renewal_fail_s(sim.config)
             while True:
                 yield env.timeout(max(0.0, expire_at - env.now)) | host.power.changed() | host.nics_changed()
                 if host.reaches_storage or self.lease_owner != host.name:
@@ -58,7 +58,7 @@ class Spm:
                     break
             sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain_name)
             self.lease_owner = None
-            self.lease_free_at = last_renewal + 14 * io
+            self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
             self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)")
             if host.power.value:
                 sim.record(HostFenced, host=host.name, method="self")
@@ -68,11 +68,11 @@ class Spm:
             self.watching.discard(host.name)
 
     def host_gone(self, host: Host, stopped_renewing_at: float) -> None:
-        """A fence confirmed the SPM host off; its lease is free 14*io_timeout after its last renewal."""
+        """A fence confirmed the SPM host off; its lease is free `host_dead_s` after its last renewal."""
         if self.lease_owner == host.name:
             last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
             self.lease_owner = None
-            self.lease_free_at = max(self.lease_free_at, last_renewal + 14 * self.sim.config["io_timeout"])
+            self.lease_free_at = max(self.lease_free_at, last_renewal + sanlock.host_dead_s(self.sim.config))
         self.stop(host.name, "SPM host fenced")
         self.start_election()
 

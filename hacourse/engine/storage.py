@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hacourse import rules
 from hacourse.engine.clock import last_tick, next_tick
 from hacourse.events import (
     StorageConnectionLost,
@@ -50,9 +51,7 @@ class HostStorage:
 
     @property
     def eio_after_s(self) -> float:
-        c = self.sim.config
-        return (c["node.conn[0].timeo.noop_out_interval"] + c["node.conn[0].timeo.noop_out_timeout"]
-                + c["node.session.timeo.replacement_timeout"] + c["no_path_retry_queue_s"])
+        return rules.eio_after_s(self.sim.config)
 
     def path_changed(self) -> None:
         if self.connected and not self.host.reaches_storage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hacourse import rules
 from hacourse.events import VmStatusChanged
 from hacourse.model import Vm as VmSpec
 from hacourse.status import VmStatus as S
@@ -35,9 +36,7 @@ class Vm:
         self.paused_at = 0.0
         self.launched_at = 0.0
         self.crashed = False  # its host lost power: nothing runs, whatever the engine still shows
-        self.resume_behavior = spec.resume_behavior or (
-            "kill" if spec.ha and spec.lease else sim.config["default_resume_behavior"]
-        )
+        self.resume_behavior = rules.resume_behavior(spec, sim.config)
 
     def set_status(self, new: S, reason: str, host: str | None = None) -> None:
         """The one place a VM's status (and the host the engine shows for it) changes."""

@@ -1,0 +1,48 @@
+"""sanlock's timings, all multiples of its `io_timeout` ([SL] src/timeouts.h, reference §2.3).
+
+The engine's SPM lease, the fencing policy's "storage lease is live" test, VM leases and the
+invariants that judge them all read these, so a host's lease lives and dies by one rule.
+Simplified: `host_dead_seconds` is really `id_renewal_fail_seconds + watchdog_fire_timeout (60 s)`;
+the model scales all of it with `io_timeout` (140 s = 14 x 10 s at the default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+RENEWAL = 2  # id_renewal_seconds = delta_renew_max = 2 x io_timeout; [SL] src/timeouts.h
+RENEWAL_FAIL = 8  # id_renewal_fail_seconds = 8 x io_timeout: sanlock kills the lease holders; [SL] src/timeouts.h
+HOST_DEAD = 14  # host_dead_seconds = 14 x io_timeout (140 s at 10 s): others may take its leases; [SL] src/timeouts.h
+
+
+def _io(config: Mapping[str, Any]) -> float:
+    return config["io_timeout"]
+
+
+def renewal_s(config: Mapping[str, Any]) -> float:
+    """How often sanlock renews a host's lease."""
+    return RENEWAL * _io(config)
+
+
+def renewal_fail_s(config: Mapping[str, Any]) -> float:
+    """After this long without a renewal sanlock gives up: it kills the processes holding leases
+    (VDSM on the SPM), and the proxy's VDSM no longer calls the lease live (HOST_STATUS_LIVE)."""
+    return RENEWAL_FAIL * _io(config)
+
+
+def host_dead_s(config: Mapping[str, Any]) -> float:
+    """After this long without a renewal another host may acquire the dead host's leases."""
+    return HOST_DEAD * _io(config)
+
+
+def live_at_least_s(config: Mapping[str, Any]) -> float:
+    """Counted from when renewals stopped, the lease is surely still live this long: the last
+    renewal was at most one renewal period before (`renewal_fail_s - renewal_s`)."""
+    return renewal_fail_s(config) - renewal_s(config)
+
+
+def dead_no_sooner_than_s(config: Mapping[str, Any]) -> float:
+    """Counted from when renewals stopped, the lease cannot be dead sooner than this
+    (`host_dead_s - renewal_s`)."""
+    return host_dead_s(config) - renewal_s(config)

@@ -1,0 +1,23 @@
+"""The timings and rules shared by the engine and the checks, against the reference's numbers."""
+
+from hacourse import rules, sanlock
+from hacourse.model import Vm
+from hacourse.profiles import PROFILES
+
+
+def test_sanlock_timings_at_the_default_io_timeout_are_the_reference_seconds():
+    config = PROFILES["rhev-3.3"]  # io_timeout 10 s (reference §2.3)
+    assert (sanlock.renewal_s(config), sanlock.renewal_fail_s(config), sanlock.host_dead_s(config)) == (20, 80, 140)
+    assert sanlock.live_at_least_s(config) == 60 and sanlock.dead_no_sooner_than_s(config) == 120
+
+
+def test_writes_fail_after_detection_replacement_timeout_and_multipath_queueing():
+    assert rules.eio_after_s(PROFILES["rhev-3.3"]) == 5 + 5 + 120 + 0
+    assert rules.eio_after_s(PROFILES["ovirt-4.5"]) == 10 + 15 + 120 + 80
+
+
+def test_an_ha_vm_with_a_lease_is_forced_to_kill_whatever_the_profile_default():
+    config = PROFILES["ovirt-4.5"]
+    assert rules.resume_behavior(Vm("a", "h", 1, ha=True, lease=True), config) == "kill"
+    assert rules.resume_behavior(Vm("b", "h", 1), config) == "auto_resume"
+    assert rules.resume_behavior(Vm("c", "h", 1, resume_behavior="leave_paused"), config) == "leave_paused"
