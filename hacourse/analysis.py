@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from hacourse import events as ev
 from hacourse import sanlock
 from hacourse.model import Scenario
+from hacourse.physical import PhysicalState
 from hacourse.status import HostStatus, VmStatus
 
 
@@ -302,22 +303,12 @@ def nic_down_intervals(log: Sequence[ev.Record], until: float | None = None) -> 
 
 def nic_states(log: Sequence[ev.Record], t: float, scenario: Scenario | None = None) -> dict[tuple[str, str], bool]:
     """`{(host, nic): is_up}` at time `t`; with the scenario, every NIC it names starts up."""
-    state = {(h.name, nic): True for h in (scenario.hosts if scenario else ()) for nic in h.nics}
-    for r in _upto(log, t):
-        if isinstance(r, (ev.NicDown, ev.NicUp)):
-            state[(r.host, r.nic)] = isinstance(r, ev.NicUp)
-    return state
+    return PhysicalState.at(log, t, scenario).nic_up
 
 
 def powered_off(log: Sequence[ev.Record], t: float) -> set[str]:
     """Hosts whose power is off at time `t`."""
-    off: set[str] = set()
-    for r in _upto(log, t):
-        if isinstance(r, ev.HostPoweredOff):
-            off.add(r.host)
-        elif isinstance(r, ev.HostPoweredOn):
-            off.discard(r.host)
-    return off
+    return PhysicalState.at(log, t).powered_off()
 
 
 @dataclass(frozen=True)

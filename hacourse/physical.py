@@ -1,0 +1,123 @@
+"""The physical truth of the data center: power, links, who reaches storage, sanlock's renewals.
+
+The engine's view (host and VM statuses, the SPM role) is what ovirt-engine believes; this module
+is what is so. Its rules are pure functions of a few booleans, so the engine's hosts (live, on
+SimPy signals) and the log readers (the invariants, the analysis, the views) apply the same ones.
+`PhysicalState` folds an event log in order and answers the same questions at the time it reached.
+
+Where a qemu process runs is not a record of the log: the engine keeps it on its `Host`, and the
+invariants infer it from what the engine reports (`hacourse.invariants.vms`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from hacourse import events as ev
+from hacourse.model import Scenario
+
+MANAGEMENT, STORAGE, MIGRATION = "management", "storage", "migration"
+TOL = 1e-3  # records carry t rounded to the millisecond: times closer than this are one instant
+
+
+def role_nic(nics: Mapping[str, str], roles: Mapping[str, str], role: str) -> str | None:
+    """The NIC of a host that carries the network with `role` (the first such NIC in the host's
+    order); None when the host carries no network with that role."""
+    return next((nic for nic, network in nics.items() if roles.get(network) == role), None)
+
+
+def link_up(powered: bool, nic_up: bool | None) -> bool:
+    """A host's link of one role works: it is powered and the NIC carrying the role is up. A host
+    with no NIC for the role (`nic_up` None) has the link while powered, as the engine assumes."""
+    return powered and nic_up is not False
+
+
+def reaches_storage(powered: bool, storage_nic_up: bool | None) -> bool:
+    """The host reaches its storage domain: powered, and the NIC of the storage-role network up."""
+    return link_up(powered, storage_nic_up)
+
+
+def answers_engine(powered: bool, management_nic_up: bool | None, vdsm_up: bool) -> bool:
+    """The engine's polls get an answer: the host is powered, its management link is up and VDSM
+    runs (sanlock or soft fencing may have killed it; it takes a while to start again)."""
+    return link_up(powered, management_nic_up) and vdsm_up
+
+
+def migration_role(roles: Iterable[str]) -> str:
+    """Which network role carries migrations: the migration network when the cluster has one,
+    else the management network (the engine's default)."""
+    return MIGRATION if MIGRATION in roles else MANAGEMENT
+
+
+class PhysicalState:
+    """Power, NICs, storage reach and sanlock's renewals, replayed from a log one record at a time.
+
+    Every host of the scenario starts powered with every NIC up (the state at t=0); records of
+    hosts or NICs the scenario does not name are followed too (a log read without its scenario).
+    A host's sanlock renews its leases while it reaches storage and has booted (`host_boot_s`
+    after power returns); `renewed_until` keeps when each host last renewed, for the lease
+    deadlines of `hacourse.sanlock`.
+    """
+
+    def __init__(self, scenario: Scenario | None = None) -> None:
+        hosts = scenario.hosts if scenario is not None else ()
+        roles = {n.name: n.role for n in scenario.networks} if scenario is not None else {}
+        self.storage_nic = {h.name: role_nic(h.nics, roles, STORAGE) for h in hosts}
+        self.management_nic = {h.name: role_nic(h.nics, roles, MANAGEMENT) for h in hosts}
+        self.nic_up: dict[tuple[str, str], bool] = {(h.name, nic): True for h in hosts for nic in h.nics}
+        self.powered: dict[str, bool] = {h.name: True for h in hosts}
+        self.boot_s = float(scenario.config()["host_boot_s"]) if scenario is not None else 0.0
+        self.booted_at: dict[str, float] = {h.name: 0.0 for h in hosts}
+        self.renewed_until: dict[str, float] = {}
+        self.no_storage_since: dict[str, float] = {}  # hosts that do not reach storage -> since when
+
+    @classmethod
+    def at(cls, log: Iterable[ev.Record], t: float, scenario: Scenario | None = None) -> PhysicalState:
+        """The state at `t`, the records logged at `t` included."""
+        state = cls(scenario)
+        for r in log:
+            if r.t <= t:
+                state.apply(r)
+        return state
+
+    def apply(self, r: ev.Record) -> None:
+        if not isinstance(r, ev.NicDown | ev.NicUp | ev.HostPoweredOff | ev.HostPoweredOn):
+            return
+        if isinstance(r, ev.NicDown | ev.HostPoweredOff) and self.renewing(r.host, r.t):
+            self.renewed_until[r.host] = r.t
+        if isinstance(r, ev.NicDown | ev.NicUp):
+            self.nic_up[(r.host, r.nic)] = isinstance(r, ev.NicUp)
+        else:
+            self.powered[r.host] = isinstance(r, ev.HostPoweredOn)
+            if isinstance(r, ev.HostPoweredOn):
+                self.booted_at[r.host] = r.t + self.boot_s
+        if self.reaches_storage(r.host):
+            self.no_storage_since.pop(r.host, None)
+        else:
+            self.no_storage_since.setdefault(r.host, r.t)
+
+    def is_powered(self, host: str) -> bool:
+        return self.powered.get(host, True)
+
+    def _role_up(self, host: str, nic: str | None) -> bool | None:
+        return None if nic is None else self.nic_up.get((host, nic), True)
+
+    def reaches_storage(self, host: str) -> bool:
+        return reaches_storage(self.is_powered(host), self._role_up(host, self.storage_nic.get(host)))
+
+    def management_up(self, host: str) -> bool:
+        """The host's management link works (powered, its management NIC up); whether VDSM answers
+        on it the log does not say."""
+        return link_up(self.is_powered(host), self._role_up(host, self.management_nic.get(host)))
+
+    def powered_off(self) -> set[str]:
+        return {host for host, on in self.powered.items() if not on}
+
+    def renewing(self, host: str, t: float) -> bool:
+        """sanlock renews the host's leases: it reaches storage and has booted (`host_boot_s`)."""
+        return self.reaches_storage(host) and t >= self.booted_at.get(host, 0.0) - TOL
+
+    def lease_stopped(self, host: str, t: float) -> float | None:
+        """When the host's lease renewals stopped (None: renewing now). The last renewal was at most
+        one renewal period (`2 * io_timeout`) before."""
+        return None if self.renewing(host, t) else self.renewed_until.get(host, 0.0)
