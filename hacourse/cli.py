@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,17 +28,25 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+")
 
-    new = sub.add_parser("new", help="write a commented starter scenario")
-    new.add_argument("file")
+    new = sub.add_parser("new", help="write a commented starter scenario, or list the shipped ones")
+    new.add_argument("file", nargs="?")
     new.add_argument("--from", dest="from_name", default=None, help="copy a shipped scenario by name")
+    new.add_argument("--list", action="store_true", help="list the shipped scenarios, one line each")
 
     check = sub.add_parser("check", help="run scenarios and check their expected outcomes (expect:, golden logs)")
-    check.add_argument("scenarios", nargs="+")
+    check.add_argument("scenarios", nargs="*", metavar="scenario")
     check.add_argument("--seed", type=int, action="append", default=None,
                        help="seed to run; repeat for several (default: the scenario's)")
-    check.add_argument("--golden", action="store_true", help="also compare the event log with its golden log")
+    check.add_argument("--seeds", default=None, metavar="SEEDS",
+                       help="seeds to run, as ranges and lists: 0-99, 0,3,5, 0-4,10; with several seeds the "
+                            "report gives, per expectation, how often it held and the spread of its time")
+    check.add_argument("--suggest", action="store_true",
+                       help="with --seeds: propose a `between:` window that covers the spread measured")
+    check.add_argument("--golden", nargs="?", const=True, default=False, metavar="PATH",
+                       help="also compare the event log with its golden log: beside the scenario "
+                            "(NAME.golden.jsonl, or golden/NAME.jsonl), or in the folder or file PATH")
     check.add_argument("--update", action="store_true", help="with --golden: write the golden logs from this run")
-    check.add_argument("--golden-dir", default="tests/golden", help="where golden logs live (default: tests/golden)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only what fails")
 
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
@@ -56,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args.scenarios)
         if args.command == "new":
-            return _new(args.file, args.from_name)
+            return _new(args.file, args.from_name, args.list)
         if args.command == "check":
             return _check(args)
     except BrokenPipeError:
@@ -130,18 +139,42 @@ def _validate(paths: list[str]) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from hacourse.expectations import check_files
+    from hacourse.check import check_files, parse_seeds
 
-    if args.update and not args.golden:
+    scenarios, golden = list(args.scenarios), args.golden
+    if isinstance(golden, str) and Path(golden).suffix in SCENARIO_SUFFIXES:
+        scenarios.insert(0, golden)  # `--golden lab.yaml`: the flag alone, then a scenario
+        golden = True
+    if not scenarios:
+        print("hacourse check: name at least one scenario file", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.update and golden is False:
         print("--update writes golden logs: use it with --golden", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return check_files(args.scenarios, seeds=args.seed, golden_dir=args.golden_dir if args.golden else None,
-                       update=args.update)
+    seeds = list(args.seed or [])
+    if args.seeds:
+        try:
+            seeds += [s for s in parse_seeds(args.seeds) if s not in seeds]
+        except ValueError as err:
+            print(f"--seeds: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if isinstance(golden, str) and Path(golden).suffix == ".jsonl" and (len(scenarios) > 1 or len(seeds) > 1):
+        print(f"--golden {golden}: one golden log holds one run; for several scenarios or seeds give a folder",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return check_files(scenarios, seeds=seeds or None, golden=golden, update=args.update, suggest=args.suggest,
+                       quiet=args.quiet)
 
 
-def _new(path: str, from_name: str | None) -> int:
+def _new(path: str | None, from_name: str | None, listing: bool) -> int:
     from hacourse.scenario import ScenarioError, write_starter
 
+    if listing:
+        print(_gallery())
+        return 0
+    if path is None:
+        print("hacourse new: name the file to write (or --list to see the shipped scenarios)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if Path(path).exists():
         print(f"{path}: already exists; choose another name or delete it first", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -152,6 +185,23 @@ def _new(path: str, from_name: str | None) -> int:
         return EXIT_BAD_INPUT
     print(f"wrote {path}; check it with: hacourse validate {path}")
     return 0
+
+
+def _gallery() -> str:
+    """The shipped scenarios, one line each: the name to pass to --from, and what the run shows."""
+    import yaml
+
+    from hacourse.scenario.starter import shipped_scenarios
+
+    shipped = shipped_scenarios()
+    width = max(map(len, shipped), default=0)
+    lines = []
+    for name, file in shipped.items():
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        lines.append(f"{name:<{width}}  {data.get('name', '')}")
+    lines.append(f"copy one with: hacourse new FILE --from NAME  (they live in {file.parent})" if shipped else
+                 "no shipped scenarios found")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,10 @@ one line what the log showed, so a failed check reads as an explanation, not a d
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple
 
 import yaml
 
@@ -106,6 +105,7 @@ class Verdict:
     passed: bool
     seen: str
     why: str = ""
+    measured: float | None = None  # seconds after the entry's reference (its fault, or the start), when timed
 
     def __str__(self) -> str:
         text = f"{'ok  ' if self.passed else 'FAIL'}  expect[{self.index}] {self.written}\n        {self.seen}"
@@ -114,7 +114,17 @@ class Verdict:
         return text
 
 
-Judge = Callable[[Sequence[ev.Record], Scenario], tuple[bool, str]]
+class Seen(NamedTuple):
+    """What a judge read off the log: held or not, in words, and (for an entry about when
+    something happens) how many seconds after its reference it happened, held or not, so that
+    `hacourse check --seeds` can show the spread a window must tolerate."""
+
+    passed: bool
+    text: str
+    measured: float | None = None
+
+
+Judge = Callable[[Sequence[ev.Record], Scenario], tuple[bool, str] | Seen]
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,8 @@ class Expectation:
     why: str = ""
 
     def evaluate(self, log: Sequence[ev.Record], scenario: Scenario) -> Verdict:
-        passed, seen = self.judge(log, scenario)
-        return Verdict(self.index, self.written, passed, seen, self.why)
+        passed, seen, measured = Seen(*self.judge(log, scenario))
+        return Verdict(self.index, self.written, passed, seen, self.why, measured)
 
 
 # ---- reading the log -----------------------------------------------------------------------
@@ -174,7 +184,7 @@ def _becomes(subject: str, name: str, status: str, on: str | None, window: Windo
             text += f", {first.t - start:g} s after {origin}"
         if window.lo is not None:
             text += f"; {window.wanted()}"
-        return window.holds(first.t, scenario), text + f" ({first.reason})"
+        return Seen(window.holds(first.t, scenario), text + f" ({first.reason})", first.t - start)
     return judge
 
 
@@ -263,10 +273,10 @@ def _spm_elected(host: str, wanted: bool, window: Window) -> Judge:
         if window.fault is not None:
             text += f", {first.t - start:g} s after {origin}"
         if not wanted:
-            return False, text + f" ({first.reason})"
+            return Seen(False, text + f" ({first.reason})", first.t - start)
         if window.lo is not None:
             text += f"; {window.wanted()}"
-        return window.holds(first.t, scenario), text + f" ({first.reason})"
+        return Seen(window.holds(first.t, scenario), text + f" ({first.reason})", first.t - start)
     return judge
 
 
@@ -290,14 +300,16 @@ def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool
         matching = [r for r in log if r.event == kind and all(getattr(r, k) == v for k, v in fields.items())]
         hits = [r for r in matching if window.holds(r.t, scenario)]
         start, origin = window.origin(scenario)
+        after = next((r.t - start for r in matching if r.t >= start), None)
         scope = f" {window.lo:g}-{window.hi:g} s after {origin}" if window.lo is not None else ""
         if not hits:
             outside = f"; there is one at {_at(matching[0].t)}" if matching else ""
-            return not wanted, f"no {shown} in the log{scope}{outside}"
+            return Seen(not wanted, f"no {shown} in the log{scope}{outside}", after)
         first = hits[0]
         offset = f", {first.t - start:g} s after {origin}" if window.fault is not None else ""
         count = f" ({len(hits)} in all)" if len(hits) > 1 else ""
-        return wanted, f"{shown} at {_at(first.t)}{offset}: {events_table([first])[0].message}{count}"
+        return Seen(wanted, f"{shown} at {_at(first.t)}{offset}: {events_table([first])[0].message}{count}",
+                    after)
     return judge
 
 
@@ -498,10 +510,7 @@ def evaluate(log: Sequence[ev.Record], scenario: Scenario,
     return [e.evaluate(log, scenario) for e in chosen]
 
 
-# ---- `hacourse check` ------------------------------------------------------------------------
-
-PASSED, FAILED, BAD_INPUT = 0, 1, 2
-
+# ---- scenario files ------------------------------------------------------------------------
 
 def load_expectations(path: str | Path) -> tuple[Scenario, list[Expectation]]:
     """A scenario file and its checked expectations; raises ScenarioError naming every problem."""
@@ -509,54 +518,3 @@ def load_expectations(path: str | Path) -> tuple[Scenario, list[Expectation]]:
 
     scenario = load_scenario(path)
     return scenario, parse_expectations(scenario, Path(path).read_text(encoding="utf-8"))
-
-
-def check_files(paths: Sequence[str | Path], seeds: Sequence[int] | None = None,
-                golden_dir: str | Path | None = None, update: bool = False,
-                out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Run each scenario (at each seed) and judge its expectations, and with `golden_dir` compare
-    (or, with `update`, write) its golden log. Returns the exit status: 0 when everything holds,
-    1 when something does not, 2 when a file cannot be checked (a bad scenario, a missing golden)."""
-    from hacourse.engine import simulate
-    from hacourse.events import to_jsonl
-    from hacourse.golden import MISSING, compare_golden, golden_path, write_golden
-    from hacourse.scenario import ScenarioError
-
-    status = PASSED
-    for path in paths:
-        try:
-            scenario, expectations = load_expectations(path)
-        except ScenarioError as error:
-            print(error, file=err)
-            status = BAD_INPUT
-            continue
-        for seed in seeds or [scenario.seed]:
-            log = simulate(scenario, seed=seed)
-            verdicts = evaluate(log, scenario, expectations)
-            failed = [v for v in verdicts if not v.passed]
-            if verdicts:
-                summary = (f"{len(failed)} of {len(verdicts)} expectations FAILED" if failed
-                           else f"all {len(verdicts)} expectations hold")
-            else:
-                summary = "no expectations (add an `expect:` list to the scenario)"
-            print(f"{path}, seed {seed}: {summary}", file=out)
-            for verdict in verdicts:
-                print(f"  {verdict}".replace("\n", "\n  "), file=out)
-            if failed or (not verdicts and golden_dir is None):
-                status = max(status, FAILED)
-            if golden_dir is None:
-                continue
-            target = golden_path(path, seed, scenario.seed, golden_dir)
-            seed_flag = "" if seed == scenario.seed else f" --seed {seed}"
-            hint = f"hacourse check --golden --update{seed_flag} --golden-dir {golden_dir} {path}"
-            if update:
-                write_golden(to_jsonl(log), target)
-                print(f"  golden log written: {target} ({len(log)} records)", file=out)
-                continue
-            result = compare_golden(to_jsonl(log), target, hint)
-            if result.same:
-                print(f"  golden log: identical to {target} ({len(log)} records)", file=out)
-            else:
-                print(f"  GOLDEN {result.report}".replace("\n", "\n  "), file=out)
-                status = max(status, BAD_INPUT if result.status == MISSING else FAILED)
-    return status

@@ -5,6 +5,10 @@ did happen, to the record and the millisecond. It is the regression net under th
 change to a timer, a tie rule or a message shows up as a first difference, and a person decides
 whether it was meant. So a golden log is written only when asked (`hacourse check --golden
 --update`), never because it was missing: a missing one is an error that says how to make it.
+
+A golden log lives beside its scenario, wherever the command is typed from: `lab.golden.jsonl`
+next to `lab.yaml`, or `golden/lab.jsonl` when that folder exists; `--golden PATH` names another
+folder (the shipped scenarios keep theirs in `tests/golden/`) or, for one run, the file itself.
 """
 
 from __future__ import annotations
@@ -14,15 +18,32 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-GOLDEN_DIR = Path("tests") / "golden"
 SAME, DIFFERS, MISSING = "same", "differs", "missing"
+BESIDE_FOLDER = "golden"  # a folder of golden logs beside the scenarios
+SUFFIX = ".jsonl"
 
 
-def golden_path(scenario_file: str | Path, seed: int, default_seed: int, folder: str | Path = GOLDEN_DIR) -> Path:
+def golden_path(scenario_file: str | Path, seed: int, default_seed: int, folder: str | Path) -> Path:
     """`<folder>/<scenario>.jsonl` for the scenario's own seed, `<scenario>.seed<N>.jsonl` for others."""
     stem = Path(scenario_file).stem
     name = f"{stem}.jsonl" if seed == default_seed else f"{stem}.seed{seed}.jsonl"
     return Path(folder) / name
+
+
+def golden_for(scenario_file: str | Path, seed: int, default_seed: int, given: str | Path | None = None) -> Path:
+    """The golden log of one run: `given` when it is a .jsonl file, in `given` when it is a folder;
+    else beside the scenario: `<stem>.golden.jsonl` (`<stem>.seed<N>.golden.jsonl`), or in the
+    folder `golden/` beside it when that exists and the single file does not."""
+    if given is not None:
+        given = Path(given)
+        return given if given.suffix == SUFFIX else golden_path(scenario_file, seed, default_seed, given)
+    scenario_file = Path(scenario_file)
+    seeded = "" if seed == default_seed else f".seed{seed}"
+    single = scenario_file.with_name(f"{scenario_file.stem}{seeded}.golden{SUFFIX}")
+    folder = scenario_file.parent / BESIDE_FOLDER
+    if single.is_file() or not folder.is_dir():
+        return single
+    return golden_path(scenario_file, seed, default_seed, folder)
 
 
 @dataclass(frozen=True)

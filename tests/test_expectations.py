@@ -212,9 +212,9 @@ def test_every_bad_entry_of_a_file_is_reported_at_once():
 
 
 def test_check_passes_a_shipped_scenario_with_exit_status_0_and_prints_what_it_saw():
-    out = hacourse("check", "scenarios/pacific-storage-down.yaml", "--seed", "0", "--seed", "3")
+    out = hacourse("check", "scenarios/pacific-storage-down.yaml", "--seed", "3")
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "seed 0: all" in out.stdout and "seed 3: all" in out.stdout
+    assert "seed 3: all" in out.stdout
     assert "pacific became NonOperational at" in out.stdout
 
 
@@ -239,11 +239,11 @@ def test_check_rejects_a_bad_expectation_with_exit_status_2_and_no_traceback(tmp
     assert "course.yaml:" in out.stderr and "expect[0].becoms" in out.stderr and "becomes" in out.stderr
 
 
-def test_check_without_expectations_says_there_is_nothing_to_check_and_fails(tmp_path):
+def test_check_without_expectations_says_there_is_nothing_to_judge_and_is_not_a_failure(tmp_path):
     course = tmp_path / "course.yaml"
     course.write_text(BASE)
     out = hacourse("check", str(course))
-    assert out.returncode == 1 and "no expectations" in out.stdout
+    assert out.returncode == 0 and "no expectations to judge" in out.stdout
 
 
 def test_update_without_golden_is_refused():
