@@ -1,0 +1,138 @@
+"""The administrator's two tools as widgets: a root shell on each host, and the portal's tabs.
+
+`ShellConsole` is a terminal over `hacourse.shell.HostShell`: pick the host (`ssh root@pacific`),
+type a command, press Enter; the transcript keeps every command and its output. `PortalTabs`
+is the Administration Portal's tree pane and its Hosts, Virtual Machines and Events tabs, drawn
+from the log; selecting a host in the tree narrows the Virtual Machines tab to its VMs.
+
+Both take a callable that returns the live `Simulation` (a lesson's `reset` makes a new one) and
+keep no state the log does not have, apart from the shell's transcript. Callbacks run inside
+an `Output`, so an error shows in the lesson. Tests drive them in plain Python:
+`console.type("ifconfig")`, `tabs.select_host("pacific")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+import ipywidgets as widgets
+
+from hacourse import analysis as an
+from hacourse.shell import HostShell
+from hacourse.views import events_html
+from hacourse.views.portal import hosts_tab, hosts_tab_html, vms_tab, vms_tab_html
+
+TRANSCRIPT_LINES = 400
+_TERMINAL = ("background:#1e1e1e;color:#e0e0e0;font-family:monospace;font-size:12px;padding:6px;"
+             "margin:0;white-space:pre;overflow:auto;max-height:320px;")
+
+
+class ShellConsole:
+    """A terminal on the hosts of a live simulation; display it, or `type` into it."""
+
+    def __init__(self, get_sim: Callable[[], object], on_change: Callable[[], None] | None = None,
+                 host: str | None = None) -> None:
+        self._get_sim = get_sim
+        self._on_change = on_change
+        self._shells: dict[tuple[int, str], HostShell] = {}
+        self.transcript: list[str] = []
+        hosts = list(get_sim().hosts)
+        self.host = widgets.Dropdown(options=[(f"ssh root@{h}", h) for h in hosts], value=host or hosts[0],
+                                     layout=widgets.Layout(width="180px"))
+        self.host.observe(self._on_host, "value")
+        self.command = widgets.Text(placeholder="type a command (ifconfig, ifdown storage, ...) and press Enter",
+                                    continuous_update=False, layout=widgets.Layout(width="520px"))
+        self.command.observe(self._on_command, "value")
+        self.screen = widgets.HTML(layout=widgets.Layout(width="100%", max_width="1100px"))
+        self.errors = widgets.Output()
+        self.widget = widgets.VBox([widgets.HBox([self.host, self.command]), self.screen, self.errors])
+        self.widget.add_class("hacourse-shell")
+        self._greet()
+
+    @property
+    def shell(self) -> HostShell:
+        """The session on the selected host (a new one after the lesson's reset)."""
+        sim = self._get_sim()
+        key = (id(sim), self.host.value)
+        if key not in self._shells:
+            self._shells = {k: v for k, v in self._shells.items() if k[0] == id(sim)}
+            self._shells[key] = HostShell(sim, self.host.value, on_change=self._on_change)
+        return self._shells[key]
+
+    def type(self, line: str) -> str:
+        """Run `line` on the selected host as if typed and Enter pressed; returns its output."""
+        output = self.shell.run(line)
+        self.transcript.append(self.shell.prompt + line)
+        if output:
+            self.transcript.append(output.rstrip("\n"))
+        self.transcript = self.transcript[-TRANSCRIPT_LINES:]
+        self._draw()
+        return output
+
+    def _greet(self) -> None:
+        sim = self._get_sim()
+        self.transcript.append(f"$ ssh root@{self.host.value}")
+        self.transcript.append(f"Last login: simulated time {an.clock(sim.now)}")
+        self._draw()
+
+    def _draw(self) -> None:
+        text = escape("\n".join(self.transcript + [self.shell.prompt]))
+        self.screen.value = f'<pre class="hacourse-shell-screen" style="{_TERMINAL}">{text}</pre>'
+
+    def _on_host(self, _change) -> None:
+        self.errors.capture()(self._greet)()
+
+    def _on_command(self, change) -> None:
+        line = change["new"]
+        if not line:
+            return
+        self.command.value = ""
+        self.errors.capture()(lambda: self.type(line))()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class PortalTabs:
+    """The portal's tree pane (System, then each host) and its Hosts / Virtual Machines / Events tabs."""
+
+    TITLES = ("Hosts", "Virtual Machines", "Events")
+
+    def __init__(self, get_sim: Callable[[], object], events_shown: int = 40) -> None:
+        self._get_sim = get_sim
+        self.events_shown = events_shown
+        sim = get_sim()
+        self.tree = widgets.Select(options=[("System", "")] + [(f"  {h}", h) for h in sim.hosts], value="",
+                                   rows=min(8, len(sim.hosts) + 1), layout=widgets.Layout(width="150px"))
+        self.tree.observe(self._on_select, "value")
+        self.hosts = widgets.HTML()
+        self.vms = widgets.HTML()
+        self.events = widgets.HTML()
+        self.tabs = widgets.Tab(children=[self.hosts, self.vms, self.events], titles=self.TITLES)
+        self.errors = widgets.Output()
+        self.widget = widgets.VBox([widgets.HBox([self.tree, self.tabs]), self.errors])
+        self.widget.add_class("hacourse-portal")
+        self.refresh()
+
+    def select_host(self, host: str | None) -> None:
+        """Click a host in the tree pane (None: System): the Virtual Machines tab shows its VMs."""
+        self.tree.value = host or ""
+
+    def refresh(self) -> None:
+        sim = self._get_sim()
+        log, scenario, now = sim.log, sim.scenario, sim.now
+        host = self.tree.value or None
+        self.hosts.value = hosts_tab_html(hosts_tab(log, scenario, now))
+        self.vms.value = vms_tab_html(vms_tab(log, scenario, now, host), host)
+        self.events.value = events_html(an.events_table(log, until=now), limit=self.events_shown, height_px=320)
+
+    def _on_select(self, change) -> None:
+        def select() -> None:
+            if change["new"]:
+                self.tabs.selected_index = 1
+            self.refresh()
+        self.errors.capture()(select)()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)

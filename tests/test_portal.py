@@ -1,0 +1,92 @@
+"""The portal's Hosts and Virtual Machines tabs, and the shell console, driven as a student would."""
+
+from __future__ import annotations
+
+import pytest
+
+from hacourse import analysis as an
+from hacourse import load_scenario, simulate
+from hacourse.views.portal import hosts_tab, vms_tab, vms_tab_html
+from hacourse.widgets import Lesson
+from hacourse.widgets_admin import PortalTabs, ShellConsole
+from tests.seed import SEED
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_scenario(SEED)
+
+
+@pytest.fixture(scope="module")
+def seed_log(seed):
+    return simulate(seed, seed=0)
+
+
+def test_hosts_tab_before_the_fault_shows_atlantic_as_spm_and_pacific_with_six_vms(seed, seed_log):
+    rows = {r.name: r for r in hosts_tab(seed_log, seed, 30)}
+    assert (rows["atlantic"].status, rows["atlantic"].spm, rows["atlantic"].vms) == ("Up", True, 1)
+    assert (rows["pacific"].status, rows["pacific"].spm, rows["pacific"].vms) == ("Up", False, 6)
+    assert rows["pacific"].nics_down == ()
+
+
+def test_hosts_tab_after_the_grace_shows_pacific_non_operational_with_its_nic_down(seed, seed_log):
+    non_op = an.first_status(seed_log, "pacific", "NonOperational").t
+    rows = {r.name: r for r in hosts_tab(seed_log, seed, non_op)}
+    assert rows["pacific"].status == "NonOperational"
+    assert rows["pacific"].nics_down == ("p1p1 (storage)",)
+    end = {r.name: r for r in hosts_tab(seed_log, seed, seed.duration)}
+    assert (end["pacific"].vms, end["atlantic"].vms) == (0, 7)  # every VM left Pacific
+
+
+def test_vms_tab_shows_migration_progress_and_waiting_vms(seed, seed_log):
+    first = an.migrations(seed_log)[0]
+    rows = {r.name: r for r in vms_tab(seed_log, seed, first.transfer_start + 20)}
+    assert rows[first.vm].status == "MigratingFrom"
+    assert rows[first.vm].migration.startswith(f"to {first.destination}: ")
+    assert rows[first.vm].migration.endswith(" %")
+    waiting = [r.name for r in rows.values() if r.migration.endswith("waiting for a slot")]
+    assert waiting  # max_outgoing_migrations = 3: the lower-priority VMs wait
+
+
+def test_selecting_a_host_lists_only_its_vms(seed, seed_log):
+    on_atlantic = vms_tab(seed_log, seed, 30, host="atlantic")
+    assert [r.name for r in on_atlantic] == ["dns1"]
+    assert vms_tab(seed_log, seed, seed.duration, host="pacific") == []
+    assert "No virtual machines run on pacific." in vms_tab_html([], host="pacific")
+
+
+@pytest.fixture
+def lesson(seed):
+    return Lesson(seed, seed=0, scripted_faults=False)
+
+
+def test_console_ifdown_storage_shows_in_the_portal_after_the_grace(lesson):
+    tabs = PortalTabs(lambda: lesson.sim)
+    console = ShellConsole(lambda: lesson.sim, on_change=lambda: (lesson.refresh(), tabs.refresh()), host="pacific")
+    lesson.step(60)
+    console.command.value = "ifconfig"  # what Enter does in the browser
+    assert "storage   Link encap:Ethernet" in console.screen.value
+    assert console.command.value == ""
+    console.command.value = "ifdown storage"
+    assert [(f.t, f.action, f.target) for f in an.faults(lesson.log)] == [(60.0, "ifdown", "storage")]
+    assert "[root@pacific ~]# ifdown storage" in console.screen.value
+    lesson.step(120)
+    tabs.refresh()
+    assert 'data-host="pacific" data-status="NonOperational"' in tabs.hosts.value
+    tabs.select_host("pacific")
+    assert tabs.tabs.selected_index == 1  # the Virtual Machines tab, narrowed to Pacific
+    assert "Virtual machines on pacific" in tabs.vms.value and 'data-vm="dns1"' not in tabs.vms.value
+
+
+def test_console_follows_the_lesson_reset_and_host_choice(lesson):
+    console = ShellConsole(lambda: lesson.sim)
+    assert console.shell.host == "atlantic"
+    console.host.value = "pacific"
+    assert "$ ssh root@pacific" in console.screen.value
+    console.type("ifdown p1p1")
+    lesson.reset()
+    assert an.faults(lesson.log) == []
+    assert console.shell.sim is lesson.sim
+    assert "RUNNING" in console.type("ifconfig p1p1")
+    assert console.type("nosuch") == "-bash: nosuch: command not found"
+    assert console.errors.outputs == ()

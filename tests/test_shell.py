@@ -1,0 +1,106 @@
+"""The host shell: the guide's `ifconfig`, `ifdown storage`, `ifdown p1p1`, typed on Pacific."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from hacourse import analysis as an
+from hacourse import load_scenario
+from hacourse.engine import Simulation
+from hacourse.shell import HostShell
+from tests.seed import SEED
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return replace(load_scenario(SEED), faults=())
+
+
+def _shell(scenario, host="pacific", t=30.0):
+    sim = Simulation(scenario, 0)
+    sim.run_until(t)
+    return sim, HostShell(sim, host)
+
+
+def _block(text: str, name: str) -> str:
+    """One interface's paragraph of `ifconfig` output."""
+    blocks = [b for b in text.split("\n\n") if b.split()[0].rstrip(":") == name]
+    assert blocks, f"{name} not listed in:\n{text}"
+    return blocks[0]
+
+
+def test_ifconfig_on_rhel6_lists_the_nics_and_a_bridge_per_network(seed):
+    _, shell = _shell(seed)
+    out = shell.run("ifconfig")
+    assert [b.split()[0] for b in out.strip().split("\n\n")] == ["em1", "lo", "ovirtmgmt", "p1p1", "storage"]
+    storage = _block(out, "storage")
+    assert "Link encap:Ethernet" in storage and "inet addr:192.168." in storage
+    assert "UP BROADCAST RUNNING MULTICAST  MTU:1500" in storage
+    assert shell.prompt == "[root@pacific ~]# "
+
+
+def test_ifdown_storage_takes_the_bridge_out_of_ifconfig_and_cuts_the_link(seed):
+    sim, shell = _shell(seed)
+    assert shell.run("ifdown storage") == ""  # RHEL 6 initscripts say nothing on success
+    faults = an.faults(sim.log)
+    assert [(f.t, f.action, f.host, f.target) for f in faults] == [(30.0, "ifdown", "pacific", "storage")]
+    assert an.nic_states(sim.log, sim.now, seed)[("pacific", "p1p1")] is False
+    out = shell.run("ifconfig")
+    assert "storage" not in [b.split()[0] for b in out.strip().split("\n\n")]
+    assert "RUNNING" in _block(out, "p1p1")  # the NIC itself still has its carrier
+    assert "BROADCAST MULTICAST  MTU" in _block(shell.run("ifconfig -a"), "storage")  # listed with -a, not UP
+
+
+def test_ifdown_p1p1_then_the_bridge_has_no_running_port(seed):
+    _, shell = _shell(seed)
+    shell.run("ifdown p1p1")
+    links = shell.run("ip link")
+    assert "p1p1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN" in links
+    assert "storage: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN" in links
+    assert links.splitlines()[0].startswith("1: lo: <LOOPBACK,UP,LOWER_UP>")
+    assert "UP BROADCAST MULTICAST  MTU" in _block(shell.run("ifconfig storage"), "storage")  # UP, not RUNNING
+
+
+def test_the_engine_reacts_to_the_shell_as_to_a_fault(seed):
+    sim, shell = _shell(seed, t=60.0)
+    shell.run("ifdown storage")
+    shell.run("ifdown p1p1")
+    sim.run_until(180)
+    assert an.host_status_at(sim.log, "pacific", 180, seed) == "NonOperational"
+
+
+def test_ifup_brings_both_names_back(seed):
+    sim, shell = _shell(seed)
+    shell.run("ifdown storage")
+    shell.run("ifdown p1p1")
+    shell.run("ifup storage")
+    out = shell.run("ifconfig")
+    assert "RUNNING" in _block(out, "storage") and "RUNNING" in _block(out, "p1p1")
+    assert an.nic_states(sim.log, sim.now, seed)[("pacific", "p1p1")] is True
+
+
+def test_unknown_commands_and_names_answer_like_bash(seed):
+    sim, shell = _shell(seed)
+    assert shell.run("vdsClient -s 0 getVdsCaps") == "-bash: vdsClient: command not found"
+    assert shell.run("systemctl restart vdsmd") == "-bash: systemctl: command not found"  # RHEL 6 has none
+    assert shell.run("ifdown eth7") == "usage: ifdown <device name>"
+    assert shell.run("ifup eth7") == "/sbin/ifup: configuration for eth7 not found.\nUsage: ifup <device name>"
+    assert shell.run("ifconfig eth7") == "eth7: error fetching interface information: Device not found"
+    assert shell.run("") == "" and shell.run("# a comment") == ""
+    assert an.faults(sim.log) == []
+
+
+def test_rhel8_prints_flags_and_networkmanager_answers(seed):
+    _, shell = _shell(replace(seed, engine_profile="ovirt-4.5"))
+    assert "storage: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500" in shell.run("ifconfig")
+    assert shell.run("ifdown storage").startswith("Connection 'storage' successfully deactivated")
+    assert "p1p1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq master storage state UP" in shell.run("ip link")
+    assert "Red Hat Enterprise Linux release 8" in shell.run("cat /etc/redhat-release")
+
+
+def test_a_powered_off_host_does_not_answer(seed):
+    sim, shell = _shell(seed)
+    sim.inject("power_off", "pacific")
+    assert shell.run("ifconfig") == "ssh: connect to host pacific port 22: No route to host"
