@@ -48,6 +48,25 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--update", action="store_true", help="with --golden: write the golden logs from this run")
     check.add_argument("-q", "--quiet", action="store_true", help="print only what fails")
 
+    sweep = sub.add_parser("sweep", help="run a scenario over a grid of settings and seeds; one row per run")
+    sweep.add_argument("scenario", help="a scenario YAML file")
+    sweep.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=V1,V2",
+                       help="one axis of the grid: an engine-config key (NicDHCPDelayGraceInMS=30,60,90) or a "
+                            "path (cluster.resilience_policy=migrate,do_not_migrate; faults[0].at=30,60); repeat")
+    sweep.add_argument("--seeds", default=None, help="seeds to run at each point: 0-19, 0,3,5 (default: the "
+                                                     "scenario's)")
+    sweep.add_argument("-o", "--csv", default=None, metavar="CSV", help="write the rows as CSV")
+    sweep.add_argument("--parquet", default=None, metavar="FILE", help="write the rows as Parquet (needs pyarrow)")
+    sweep.add_argument("--plot", default=None, metavar="PNG",
+                       help="draw --y against the first setting, a line per value of the second")
+    sweep.add_argument("--y", default="ha_recovery_s", help="the outcome to plot (default: ha_recovery_s)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="processes on this machine (default: one per core; 1: no pool)")
+    where.add_argument("--dask", default=None, metavar="ADDRESS",
+                       help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (pip install hacourse[sweep])")
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
 
@@ -68,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args.file, args.from_name, args.list)
         if args.command == "check":
             return _check(args)
+        if args.command == "sweep":
+            return _sweep(args)
     except BrokenPipeError:
         return 0
     return EXIT_BAD_INPUT
@@ -164,6 +185,22 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     return check_files(scenarios, seeds=seeds or None, golden=golden, update=args.update, suggest=args.suggest,
                        quiet=args.quiet)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from hacourse.check import parse_seeds
+    from hacourse.sweep_cli import run_sweep
+
+    try:
+        seeds = parse_seeds(args.seeds) if args.seeds else None
+    except ValueError as err:
+        print(f"--seeds: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.workers is not None and args.workers < 1:
+        print(f"--workers {args.workers}: give 1 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run_sweep(args.scenario, args.settings, seeds, args.csv, args.parquet, args.plot, args.y,
+                     args.workers, args.dask, args.quiet)
 
 
 def _new(path: str | None, from_name: str | None, listing: bool) -> int:

@@ -19,7 +19,7 @@ import inspect
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
@@ -56,11 +56,14 @@ def sweep(
     grid: Mapping[str, Sequence[object]],
     seeds: Iterable[int] | int = (0,),
     executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, object]]:
     """Run every combination of the grid's values with every seed; one row per run, in grid order.
 
     `scenario` is a Scenario, a scenario file, or a function that builds a Scenario: grid keys
     that name its parameters (`hosts`, say) are passed to it, the other keys are dotted paths.
+    Every combination is built before the first run, so a bad setting is refused at once.
+    `progress(done, total)` is called as runs finish, in whatever order they finish.
     """
     seeds = range(seeds) if isinstance(seeds, int) else list(seeds)
     if isinstance(scenario, str | Path):
@@ -73,8 +76,8 @@ def sweep(
         tasks += [(built, seed, settings) for seed in seeds]
     if executor is None:
         with ProcessPoolExecutor() as pool:
-            return _collect(pool, tasks)
-    return _collect(executor, tasks)
+            return _collect(pool, tasks, progress)
+    return _collect(executor, tasks, progress)
 
 
 def run_one(scenario: Scenario, seed: int, settings: Mapping[str, object]) -> dict[str, object]:
@@ -210,6 +213,23 @@ def _overrides(scenario: ScenarioSource, settings: Mapping[str, object]) -> dict
     return {k: v for k, v in settings.items() if k not in wanted}
 
 
-def _collect(executor: Executor, tasks: list[tuple[Scenario, int, dict[str, object]]]) -> list[dict[str, object]]:
+def _collect(executor: Executor, tasks: list[tuple[Scenario, int, dict[str, object]]],
+             progress: Callable[[int, int], None] | None = None) -> list[dict[str, object]]:
     futures = [executor.submit(run_one, scenario, seed, settings) for scenario, seed, settings in tasks]
+    if progress is not None:
+        progress(0, len(futures))
+        for done, _ in enumerate(as_completed(futures), 1):
+            progress(done, len(futures))
     return [future.result() for future in futures]
+
+
+class InProcess(Executor):
+    """Runs each task at once, in this process: a sweep on one worker, without a pool to start."""
+
+    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - handed to the caller through the future, as a pool does
+            future.set_exception(error)
+        return future
