@@ -21,7 +21,7 @@ from hacourse import events as ev
 from hacourse import sanlock
 from hacourse.model import Scenario
 from hacourse.physical import PhysicalState
-from hacourse.status import HostStatus, VmStatus
+from hacourse.status import EIO_PAUSES, FenceMethod, HostStatus, Reason, RestartResult, VmStatus
 
 
 def clock(t: float) -> str:
@@ -150,11 +150,11 @@ def host_intervals(
     t0, until = start_of(log), end_of(log) if until is None else until
     lanes = _Lanes()
     for host in scenario.hosts if scenario else ():
-        lanes.set(host.name, t0, (HostStatus.UP.value, "initial"))
+        lanes.set(host.name, t0, (HostStatus.UP.value, Reason.INITIAL))
     for r in _upto(log, until):
         if isinstance(r, ev.HostStatusChanged):
             if not lanes.seen(r.host):
-                lanes.set(r.host, t0, (r.old, "initial"))
+                lanes.set(r.host, t0, (r.old, Reason.INITIAL))
             lanes.set(r.host, r.t, (r.new, r.reason))
     return {
         host: [HostInterval(host, s, e, status, reason) for s, e, (status, reason) in spans]
@@ -200,11 +200,11 @@ def vm_intervals(
     t0, until = start_of(log), end_of(log) if until is None else until
     lanes = _Lanes()
     for vm in scenario.vms if scenario else ():
-        lanes.set(vm.name, t0, (vm.host, VmStatus.UP.value, "initial"))
+        lanes.set(vm.name, t0, (vm.host, VmStatus.UP.value, Reason.INITIAL))
     for r in _upto(log, until):
         if isinstance(r, ev.VmStatusChanged):
             if not lanes.seen(r.vm):
-                lanes.set(r.vm, t0, (r.host, r.old, "initial"))
+                lanes.set(r.vm, t0, (r.host, r.old, Reason.INITIAL))
             lanes.set(r.vm, r.t, (r.host, r.new, r.reason))
     return {
         vm: [VmInterval(vm, s, e, host, status, reason) for s, e, (host, status, reason) in spans]
@@ -450,10 +450,10 @@ def fencing(log: Sequence[ev.Record], host: str) -> Fencing | None:
         return None
     later = [r for r in log if r.t >= lost.t and getattr(r, "host", None) == host]
     nr = first_status(later, host, HostStatus.NON_RESPONSIVE)
-    soft = next((r for r in later if isinstance(r, ev.FenceAttempted) and r.method == "ssh-soft-fencing"), None)
+    soft = next((r for r in later if isinstance(r, ev.FenceAttempted) and r.method == FenceMethod.SSH_SOFT), None)
     skip = next((r for r in later if isinstance(r, ev.FencingSkipped)), None)
     stop = first_status(later, host, HostStatus.REBOOT)
-    fenced = next((r for r in later if isinstance(r, ev.HostFenced) and r.method != "self"), None)
+    fenced = next((r for r in later if isinstance(r, ev.HostFenced) and r.method != FenceMethod.SELF), None)
     up = first_status(later, host, HostStatus.UP)
     return Fencing(host, lost.t, nr.t if nr else None, soft.result if soft else None, skip.reason if skip else None,
                    stop.t if stop else None, fenced.t if fenced else None, fenced.method if fenced else None,
@@ -490,7 +490,7 @@ def vm_recovery(log: Sequence[ev.Record], scenario: Scenario, host: str) -> list
         down = next((r for r in mine if r.t >= lost.t and r.new == VmStatus.DOWN), None)
         up = next((r for r in mine if r.t >= lost.t and r.new == VmStatus.UP), None)
         restart = next((r for r in log if isinstance(r, ev.HaRestartAttempted) and r.vm == vm.name
-                        and r.result == "started" and r.t >= lost.t), None)
+                        and r.outcome == RestartResult.STARTED and r.t >= lost.t), None)
         out.append(VmRecovery(vm.name, vm.ha, lost.t, down.t if down else None, restart.t if restart else None,
                               up.t if up else None, up.host if up else None))
     return out
@@ -617,7 +617,7 @@ def _describe(r: ev.Record) -> tuple[str, str]:
     if isinstance(r, ev.SpmLeaseExpired):
         return ERROR, f"Host {r.host} could not renew its SPM lease on {r.domain} (sanlock)."
     if isinstance(r, ev.VmStatusChanged):
-        if r.new == VmStatus.PAUSED and "EIO" in r.reason.upper():
+        if r.new == VmStatus.PAUSED and r.reason in EIO_PAUSES:
             return WARNING, f"VM {r.vm} has been paused due to storage I/O problem (on {r.host})."
         severity = _VM_SEVERITY.get(r.new, NORMAL)
         return severity, f"VM {r.vm} on {r.host} moved from {r.old} to {r.new} ({r.reason})."
@@ -643,7 +643,7 @@ def _describe(r: ev.Record) -> tuple[str, str]:
         return WARNING, f"Fencing of host {r.host} skipped: {r.reason}."
     if isinstance(r, ev.HaRestartAttempted):
         where = f" on {r.host}" if r.host else ""
-        return NORMAL if r.result == "started" else WARNING, f"Highly available VM {r.vm} restart{where}: {r.result}."
+        return NORMAL if r.outcome == RestartResult.STARTED else WARNING, f"Highly available VM {r.vm} restart{where}: {r.result}."
     if isinstance(r, ev.HostPoweredOff):
         return WARNING, f"Host {r.host} powered off ({r.reason})."
     if isinstance(r, ev.HostPoweredOn):

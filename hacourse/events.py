@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from hacourse.status import Reason, RestartResult, SkipCause, kind_of
+
 
 @dataclass(frozen=True)
 class Record:
@@ -237,12 +239,25 @@ class FencingSkipped(Record):
     host: str
     reason: str
 
+    @property
+    def cause(self) -> SkipCause | None:
+        return kind_of(self.reason, SkipCause)
+
 
 @dataclass(frozen=True)
 class HaRestartAttempted(Record):
     vm: str
     host: str
     result: str
+
+    @property
+    def outcome(self) -> RestartResult | None:
+        return kind_of(self.result, RestartResult)
+
+
+def is_initial(record: Record) -> bool:
+    """A record that sets the state at t=0 (hosts Up, the SPM, the VMs), not a change that happened."""
+    return getattr(record, "reason", None) == Reason.INITIAL
 
 
 def to_jsonl(log: Iterable[Record]) -> str:

@@ -20,6 +20,7 @@ from hacourse.model import Scenario, priority_label
 from hacourse.scenario import ScenarioError, parse_scenario
 from hacourse.scenario.checker import did_you_mean
 from hacourse.scenario.starter import shipped_scenarios
+from hacourse.status import RestartResult
 
 SEEDS = range(5)  # checks that depend on a tie run every one of these seeds
 
@@ -151,7 +152,7 @@ def spm_scenario(priorities: Mapping[str, int], also_lost: Sequence[str] = ()) -
 
 
 def _elected(log: Sequence[ev.Record]) -> list[ev.SpmStarted]:
-    return [r for r in log if isinstance(r, ev.SpmStarted) and r.reason != "initial state"]
+    return [r for r in log if isinstance(r, ev.SpmStarted) and not ev.is_initial(r)]
 
 
 def check_spm_priorities(priorities: Mapping[str, int]) -> Feedback:
@@ -264,7 +265,7 @@ def check_fencing_policy(policy: Mapping[str, object]) -> Feedback:
         return _wrong("no-restart", f"when pacific really lost its power, {_names(not_up)} were not restarted: "
                       f"{reason}")
     skips = [r for r in log if isinstance(r, ev.FencingSkipped)]
-    restarted = [r for r in power if isinstance(r, ev.HaRestartAttempted) and r.result == "started"]
+    restarted = [r for r in power if isinstance(r, ev.HaRestartAttempted) and r.outcome == RestartResult.STARTED]
     fence = next(r for r in power if isinstance(r, ev.HostFenced))
     return _right(f"while the switch port flapped, fencing was skipped {len(skips)} times ({skips[0].reason}) and "
                   f"{_names(ha)} never went Down; after a real power loss pacific stopped renewing its lease, "

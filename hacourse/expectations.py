@@ -35,8 +35,6 @@ from hacourse.scenario.checker import did_you_mean
 from hacourse.scenario.errors import SCHEMA, SEMANTIC, Problem, ScenarioError
 from hacourse.status import HostStatus, VmStatus
 
-INITIAL = "initial state"  # the reason of the records that set the state at t=0
-
 PREDICATES: Mapping[str, Mapping[str, str]] = {
     "host": {
         "becomes": "the host turns STATUS at some point (with `between`/`after`: within that window)",
@@ -148,7 +146,7 @@ def _at(t: float) -> str:
 def _changes(log: Sequence[ev.Record], subject: str, name: str) -> list:
     """The status changes of one host or VM after the initial state, in log order."""
     kind, field = (ev.HostStatusChanged, "host") if subject == "host" else (ev.VmStatusChanged, "vm")
-    return [r for r in log if isinstance(r, kind) and getattr(r, field) == name and r.reason != INITIAL]
+    return [r for r in log if isinstance(r, kind) and getattr(r, field) == name and not ev.is_initial(r)]
 
 
 def _where(r: ev.Record) -> str:
@@ -262,10 +260,10 @@ def _spm_elected(host: str, wanted: bool, window: Window) -> Judge:
     def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
         start, origin = window.origin(scenario)
         elected = [r for r in _spm_events(log, host)
-                   if isinstance(r, ev.SpmStarted) and r.reason != INITIAL and r.t >= start]
+                   if isinstance(r, ev.SpmStarted) and not ev.is_initial(r) and r.t >= start]
         since = f" after {origin}" if window.fault is not None else ""
         if not elected:
-            holders = sorted({r.host for r in log if isinstance(r, ev.SpmStarted) and r.reason != INITIAL})
+            holders = sorted({r.host for r in log if isinstance(r, ev.SpmStarted) and not ev.is_initial(r)})
             others = f"; elected: {', '.join(holders)}" if holders else "; no host was elected"
             return not wanted, f"{host} was never elected SPM{since}{others}"
         first = elected[0]

@@ -1,4 +1,4 @@
-"""Periodic timers without periodic processes.
+"""Periodic timers without periodic processes, and how a timer is cancelled.
 
 The real engine polls every host every `VdsRefreshRate` seconds. The model never runs that
 loop: an actor that needs "the next poll after now" computes the tick's time and sleeps
@@ -25,3 +25,22 @@ def last_tick(now: float, period: float, phase: float = 0.0) -> float:
     """The last tick at or before `now`."""
     k = math.floor((now - phase) / period + EPSILON)
     return phase + k * period
+
+
+class Epoch:
+    """The one way the model cancels a timer: by telling it, when it wakes, that it is stale.
+
+    SimPy cannot take back a `timeout`. An actor that sleeps keeps the token of the epoch it
+    started in (`token = epoch.advance()`) and acts on waking only if `epoch.current(token)`;
+    whatever makes its wait moot (storage back, a new pause, the timer cancelled) advances the epoch.
+    """
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def advance(self) -> int:
+        self._n += 1
+        return self._n
+
+    def current(self, token: int) -> bool:
+        return token == self._n

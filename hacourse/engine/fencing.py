@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hacourse import sanlock
 from hacourse.engine.clock import last_tick
 from hacourse.events import FenceAttempted, FencingSkipped, HostFenced
-from hacourse.status import HostStatus
+from hacourse.status import FenceMethod, HostStatus, SkipCause
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
@@ -30,13 +30,13 @@ class Fencing:
     def skip_reason(self, host: Host) -> str | None:
         policy = self.sim.scenario.cluster.fencing_policy
         if not policy.enabled:
-            return "fencing is disabled in the cluster's fencing policy"
+            return SkipCause.DISABLED
         if policy.skip_if_connectivity_broken:
             hosts = list(self.sim.hosts.values())
             broken = sum(h.status in BROKEN for h in hosts)
             share = 100 * broken / len(hosts)
             if share >= policy.hosts_with_broken_connectivity_threshold:
-                return (f"skip_if_connectivity_broken: {broken} of {len(hosts)} hosts ({share:.0f} %) have "
+                return (f"{SkipCause.CONNECTIVITY_BROKEN}: {broken} of {len(hosts)} hosts ({share:.0f} %) have "
                         f"connectivity problems, threshold {policy.hosts_with_broken_connectivity_threshold} %")
         return None
 
@@ -48,23 +48,23 @@ class Fencing:
             return
         # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a live host.
         if host.power.value and host.link_up("management"):
-            sim.record(FenceAttempted, host=host.name, method="ssh-soft-fencing",
+            sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT,
                        result="vdsm-tool service-restart vdsmd over SSH")
             host.restart_vdsm()
             back = host.status_changed
             yield env.timeout(config["TimeoutToResetVdsInSeconds"]) | back
             if host.status != HostStatus.NON_RESPONSIVE:
-                sim.record(HostFenced, host=host.name, method="ssh-soft-fencing")
+                sim.record(HostFenced, host=host.name, method=FenceMethod.SSH_SOFT)
                 return
         else:
             yield env.timeout(config["ssh_connect_timeout_s"])  # the SSH connection times out
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
             why = "host is powered off" if not host.power.value else "no SSH connection over the management network"
-            sim.record(FenceAttempted, host=host.name, method="ssh-soft-fencing", result=f"failed: {why}")
+            sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT, result=f"failed: {why}")
         if not host.spec.power_management:
             sim.record(FencingSkipped, host=host.name,
-                       reason="no power management: the engine cannot prove the host is down; its VMs "
+                       reason=f"{SkipCause.NO_POWER_MANAGEMENT}: the engine cannot prove the host is down; its VMs "
                               "stay Unknown until an admin confirms 'host has been rebooted'")
             return
         if sim.scenario.cluster.fencing_policy.skip_if_sd_active:
@@ -76,17 +76,17 @@ class Fencing:
             renewed = env.now if lost is None else last_tick(lost, sim.spm.renewal_s, sim.spm.renewal_phase(host.name))
             if env.now - renewed < sanlock.renewal_fail_s(config):  # HOST_STATUS_LIVE on the proxy's VDSM
                 sim.record(FencingSkipped, host=host.name,
-                           reason="skip_if_sd_active: the host renewed its storage lease within "
-                                  "8 x io_timeout")
+                           reason=f"{SkipCause.SD_ACTIVE}: the host renewed its storage lease within "
+                                  f"{sanlock.RENEWAL_FAIL} x io_timeout")
                 return
         proxy = next((h for h in sim.hosts.values() if h is not host and h.status == HostStatus.UP), None)
         if proxy is None:
-            sim.record(FencingSkipped, host=host.name, reason="no Up host can act as fence proxy")
+            sim.record(FencingSkipped, host=host.name, reason=SkipCause.NO_PROXY)
             return
         # Step 2: power-management restart through the proxy: stop, confirm off, start.
         host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
         host.power_off("fence agent: stop")
         yield env.timeout(config["FenceStopStatusDelayBetweenRetriesInSec"])
-        sim.record(HostFenced, host=host.name, method="power-management")
+        sim.record(HostFenced, host=host.name, method=FenceMethod.POWER_MANAGEMENT)
         sim.host_confirmed_down(host)
         host.power_on("fence agent: start")

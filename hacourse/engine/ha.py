@@ -8,7 +8,7 @@ from hacourse import sanlock
 from hacourse.engine.clock import next_tick
 from hacourse.events import HaRestartAttempted
 from hacourse.rules import VM_BOOT_S
-from hacourse.status import VmStatus
+from hacourse.status import RestartResult, VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
@@ -61,7 +61,7 @@ class HaRestarter:
                 self.enqueue(vm)
                 return
             sim.record(HaRestartAttempted, vm=vm.name, host="",
-                       result=f"VM lease still held by {host_name}; retry later")
+                       result=f"{RestartResult.LEASE_HELD} {host_name}; retry later")
             wait = (config["NumberVdsRefreshesBeforeRetryToStartUnknownVms"] + 1) * poll
 
     def wake(self) -> None:
@@ -109,7 +109,7 @@ class HaRestarter:
             allowed = config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"]
             if tries >= allowed:
                 long_retry = config.get("RetryToRunAutoStartVmLongIntervalInSeconds")
-                result = "no host with enough free memory; " + (
+                result = f"{RestartResult.NO_ROOM}; " + (
                     f"next try in {long_retry} s" if long_retry else "giving up (no more tries)")
                 sim.record(HaRestartAttempted, vm=vm.name, host="", result=result)
                 if long_retry:
@@ -119,11 +119,11 @@ class HaRestarter:
             else:
                 retry = config["RetryToRunAutoStartVmShortIntervalInSeconds"]
                 sim.record(HaRestartAttempted, vm=vm.name, host="",
-                           result=f"no host with enough free memory; retry in {retry} s")
+                           result=f"{RestartResult.NO_ROOM}; retry in {retry} s")
                 self.retry_at[vm.name] = sim.env.now + retry
             return
         self._forget(vm.name)
-        sim.record(HaRestartAttempted, vm=vm.name, host=host.name, result="started")
+        sim.record(HaRestartAttempted, vm=vm.name, host=host.name, result=RestartResult.STARTED)
         vm.launched_at = sim.env.now
         vm.set_status(VmStatus.WAIT_FOR_LAUNCH, "highly available VM restarted by the engine", host=host.name)
         sim.env.process(self._boot(vm, host.name))

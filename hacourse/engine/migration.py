@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from hacourse.events import MigrationFailed, MigrationFinished, MigrationStarted, MigrationTransferStarted
-from hacourse.status import VmStatus
+from hacourse.status import PauseCode, VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
@@ -24,6 +24,29 @@ MIGRATION_SETUP_S = 2.0  # destination migrationCreate; an estimate, reference ย
 DEVICE_STATE_S = 0.1  # device state copied during the switch-over; an estimate, reference ยง5.4
 MINIMAL_DOWNTIME_SCHEDULE = ((1, 150), (2, 200), (3, 300), (4, 400), (6, 500))
 """4.x 'Minimal downtime' stalling schedule: after iteration N, downtime ms ([CFG] MigrationPolicies)."""
+
+
+@dataclass(frozen=True)
+class EndLostPower:
+    """Interrupt cause: the source or the destination of a migration lost power."""
+
+    host: str
+
+    def __str__(self) -> str:
+        return f"{self.host} lost power"
+
+
+@dataclass(frozen=True)
+class EndLostMigrationLink:
+    """Interrupt cause: the source or the destination lost the link its migrations use."""
+
+    host: str
+
+    def __str__(self) -> str:
+        return f"{self.host} lost its migration network"
+
+
+StopCause = EndLostPower | EndLostMigrationLink
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,7 @@ class Migrations:
         rule = self.sim.config["migrate_paused_vms"]
         if vm.status == VmStatus.PAUSED and rule == "none":
             return "MIGRATE_PAUSED_VM_IS_UNSUPPORTED: paused VMs cannot be migrated (3.2-3.4)"
-        if vm.status == VmStatus.PAUSED and vm.pause_reason == "EIO":
+        if vm.status == VmStatus.PAUSED and vm.pause_reason == PauseCode.EIO:
             return "MIGRATE_PAUSED_EIO_VM_IS_NOT_SUPPORTED: VM is paused on an I/O error"
         return None
 
@@ -169,7 +192,7 @@ class Migrations:
                 finally:
                     if incoming is not None:
                         dest.incoming.release(incoming)
-        except simpy.Interrupt as stop:
+        except simpy.Interrupt as stop:  # a StopCause; it words the MigrationFailed reason
             self._fail(vm, source, dest, str(stop.cause))
 
     def _switch_over(self, vm: Vm, source: Host):
@@ -188,7 +211,7 @@ class Migrations:
         downtime_ms = round((sim.env.now - paused_at) * 1000)
         sim.record(MigrationFinished, vm=vm.name, source=source.name, destination=dest.name,
                    downtime_ms=downtime_ms, duration_s=round(sim.env.now - started, 3))
-        if vm.pause_reason == "EIO":
+        if vm.pause_reason == PauseCode.EIO:
             vm.pause_reason, vm.io_blocked = None, False
             vm.set_status(VmStatus.UP, "continued on the destination; failed I/O retried", host=dest.name)
         else:
@@ -203,7 +226,7 @@ class Migrations:
         if vm.status == VmStatus.MIGRATING_FROM:
             vm.set_status(VmStatus.UP, "migration failed; still running on the source")
 
-    def interrupt_all(self, host: Host, cause: str) -> None:
+    def interrupt_all(self, host: Host, cause: StopCause) -> None:
         """A migration needs both ends: a host that loses power or its migration link stops them."""
         for vm in self.sim.vms.values():
             if vm.migration is not None and vm.migration.is_alive and (

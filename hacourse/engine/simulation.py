@@ -16,7 +16,7 @@ from hacourse.engine.collector import collector_paused
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
 from hacourse.engine.host import Host
-from hacourse.engine.migration import Migrations
+from hacourse.engine.migration import EndLostMigrationLink, EndLostPower, Migrations
 from hacourse.engine.monitoring import HostMonitor
 from hacourse.engine.placement import FreeMemoryIndex
 from hacourse.engine.spm import Spm
@@ -31,7 +31,7 @@ from hacourse.events import (
     VmStatusChanged,
 )
 from hacourse.model import FAULT_ACTIONS, Fault, Scenario
-from hacourse.status import HostStatus, VmStatus
+from hacourse.status import HostStatus, PauseCode, Reason, VmStatus
 
 
 class Simulation:
@@ -127,11 +127,11 @@ class Simulation:
         self.spm.storage_changed(host)
         self.monitor.reachability_changed(host)
         if not host.power.value:
-            self.migrations.interrupt_all(host, f"{host.name} lost power")
+            self.migrations.interrupt_all(host, EndLostPower(host.name))
             for vm in self.vms_on(host.name):
                 vm.io_blocked = False
         elif not host.link_up(self.migration_role):
-            self.migrations.interrupt_all(host, f"{host.name} lost its migration network")
+            self.migrations.interrupt_all(host, EndLostMigrationLink(host.name))
 
     # --- helpers for actors ----------------------------------------------------------
 
@@ -169,13 +169,13 @@ class Simulation:
         self.record(SimulationStarted, scenario=self.scenario.name,
                     engine_profile=self.scenario.engine_profile, seed=self.seed)
         for h in self.hosts.values():
-            self.record(HostStatusChanged, host=h.name, old="Unassigned", new="Up", reason="initial state")
+            self.record(HostStatusChanged, host=h.name, old="Unassigned", new="Up", reason=Reason.INITIAL)
         if self.spm.holder:
-            self.record(SpmStarted, host=self.spm.holder, reason="initial state")
+            self.record(SpmStarted, host=self.spm.holder, reason=Reason.INITIAL)
         for vm in self.vms.values():
             self.hosts[vm.spec.host].vms[vm.name] = vm.spec.memory_gb
             self.record(VmStatusChanged, vm=vm.name, host=vm.spec.host, old="Down", new="Up",
-                        reason="initial state")
+                        reason=Reason.INITIAL)
 
     # --- engine decisions that several actors reach ------------------------------------
 
@@ -267,7 +267,7 @@ class Simulation:
                 vm.set_status(VmStatus.DOWN, "VDSM reports the VM is not running")
                 self.ha.enqueue(vm)
             elif vm.pause_reason and vm.status != VmStatus.PAUSED:
-                vm.set_status(VmStatus.PAUSED, "VDSM reports the VM paused on I/O error (EIO)")
+                vm.set_status(VmStatus.PAUSED, Reason.PAUSED_EIO_REPORTED)
             elif not vm.pause_reason and vm.status in (VmStatus.UNKNOWN, VmStatus.PAUSED):
                 vm.set_status(VmStatus.UP, "host answers again")
 
@@ -278,16 +278,17 @@ class Simulation:
     def vm_io_error(self, vm: Vm) -> None:
         """QEMU's error_policy=stop: the failed write is kept and the guest pauses on EIO."""
         vm.io_blocked = False
-        vm.pause_reason, vm.paused_at = "EIO", self.env.now
+        vm.pause_reason, vm.paused_at = PauseCode.EIO, self.env.now
         if self._engine_hears(vm):
-            vm.set_status(VmStatus.PAUSED, "paused on I/O error (EIO): storage unreachable")
+            vm.set_status(VmStatus.PAUSED, Reason.PAUSED_EIO)
+        pause = vm.pauses.advance()
         if vm.resume_behavior == "kill":
-            self.env.process(self._kill_if_still_paused(vm, self.env.now))
+            self.env.process(self._kill_if_still_paused(vm, pause))
 
-    def _kill_if_still_paused(self, vm: Vm, paused_at: float):
+    def _kill_if_still_paused(self, vm: Vm, pause: int):
         """VDSM destroys the VM; the engine knows only if it hears VDSM, else it learns it later."""
         yield self.env.timeout(self.config["vm_kill_paused_timeout"])
-        if vm.pause_reason == "EIO" and vm.paused_at == paused_at and vm.migration is None:
+        if vm.pause_reason == PauseCode.EIO and vm.pauses.current(pause) and vm.migration is None:
             vm.pause_reason = None
             if self._engine_hears(vm):
                 vm.set_status(VmStatus.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
@@ -298,7 +299,7 @@ class Simulation:
     def resume_eio_paused(self, host: Host) -> None:
         """VDSM contEIOVms: the domain is valid again; VMs paused on EIO follow their resume behaviour."""
         for vm in self.vms_on(host.name):
-            if vm.pause_reason == "EIO" and vm.migration is None and vm.resume_behavior == "auto_resume":
+            if vm.pause_reason == PauseCode.EIO and vm.migration is None and vm.resume_behavior == "auto_resume":
                 vm.pause_reason = None
                 if self._engine_hears(vm):
                     vm.set_status(VmStatus.UP, "resumed: storage reachable again (auto_resume)")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from hacourse import sanlock
 from hacourse.engine.clock import last_tick, next_tick
 from hacourse.events import HostFenced, SpmLeaseExpired, SpmStarted, SpmStopped
-from hacourse.status import HostStatus
+from hacourse.status import FenceMethod, HostStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
@@ -61,7 +61,7 @@ class Spm:
             self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
             self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)")
             if host.power.value:
-                sim.record(HostFenced, host=host.name, method="self")
+                sim.record(HostFenced, host=host.name, method=FenceMethod.SELF)
                 host.restart_vdsm()
             self.start_election()
         finally:

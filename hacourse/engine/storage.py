@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hacourse import rules
-from hacourse.engine.clock import last_tick, next_tick
+from hacourse.engine.clock import Epoch, last_tick, next_tick
 from hacourse.events import (
     StorageConnectionLost,
     StorageConnectionRestored,
@@ -42,6 +42,7 @@ class HostStorage:
         self.lost_at: float | None = None
         self.io_settled = sim.env.event()  # hanging I/O either failed (EIO) or completed
         self.reported_problematic = False
+        self.session = Epoch()  # advanced when the session fails or comes back: older timers are stale
 
     @property
     def monitor_phase(self) -> float:
@@ -62,16 +63,16 @@ class HostStorage:
     def _session_lost(self):
         env, sim = self.sim.env, self.sim
         self.connected, self.lost_at = False, env.now
+        session = self.session.advance()
         domain = sim.domain_name
         sim.record(StorageConnectionLost, host=self.host.name, domain=domain, eio_after_s=self.eio_after_s)
         for vm in sim.vms_on(self.host.name):
             if vm.spec.writes and vm.pause_reason is None and self.host.power.value:
                 vm.io_blocked = True
                 sim.record(VmIoBlocked, vm=vm.name, host=self.host.name)
-        sim.env.process(self._report_problem())
-        lost_at = self.lost_at
+        sim.env.process(self._report_problem(session))
         yield env.timeout(self.eio_after_s)
-        if not self.connected and self.lost_at == lost_at:
+        if self.session.current(session):
             self.io_failed = True
             for vm in sim.vms_on(self.host.name):
                 if vm.io_blocked:
@@ -81,6 +82,7 @@ class HostStorage:
     def _session_restored(self) -> None:
         sim = self.sim
         self.connected, self.io_failed, self.lost_at = True, False, None
+        self.session.advance()
         sim.record(StorageConnectionRestored, host=self.host.name, domain=sim.domain_name)
         for vm in sim.vms_on(self.host.name):
             vm.io_blocked = False  # hanging I/O completes; nothing was lost
@@ -91,15 +93,14 @@ class HostStorage:
         settled, self.io_settled = self.io_settled, self.sim.env.event()
         settled.succeed()
 
-    def _report_problem(self):
+    def _report_problem(self, session: int):
         """Engine side: the first statistics refresh that sees lastCheck > MaxStorageVdsTimeoutCheckSec."""
         sim, env = self.sim, self.sim.env
-        lost_at = self.lost_at
         last_ok = last_tick(env.now, sim.config["sd_health_check_delay"], self.monitor_phase)
         stale_at = last_ok + sim.config["MaxStorageVdsTimeoutCheckSec"] + 1e-6
         seen_at = next_tick(stale_at, sim.stats_period, sim.stats_phase(self.host.name))
         yield env.timeout(seen_at - env.now)
-        if self.lost_at != lost_at or not self.host.answers_engine:
+        if not self.session.current(session) or not self.host.answers_engine:
             return
         self.reported_problematic = True
         sim.record(StorageDomainReportedProblematic, host=self.host.name, domain=sim.domain_name,
@@ -128,31 +129,31 @@ class DomainProblemTimer:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.reporting: set[str] = set()
-        self.generation = 0
+        self.epoch = Epoch()
         self.armed = False
 
     def host_reports_problem(self, host: str) -> None:
         first = not self.reporting
         self.reporting.add(host)
         if first:
-            self.generation += 1
+            started = self.epoch.advance()
             self.armed = True
             minutes = self.sim.config["StorageDomainFailureTimeoutInMinutes"]
             fires_at = self.sim.env.now + 60 * minutes
             self.sim.record(StorageDomainTimerStarted, domain=self.sim.domain_name, fires_at=fires_at)
-            self.sim.env.process(self._expire(self.generation, 60 * minutes))
+            self.sim.env.process(self._expire(started, 60 * minutes))
 
     def host_recovered(self, host: str) -> None:
         self.reporting.discard(host)
         if not self.reporting and self.armed:
-            self.generation += 1
+            self.epoch.advance()
             self.armed = False
             self.sim.record(StorageDomainTimerCancelled, domain=self.sim.domain_name,
                             reason="every reporting host recovered")
 
-    def _expire(self, generation: int, delay: float):
+    def _expire(self, started: int, delay: float):
         yield self.sim.env.timeout(delay)
-        if generation != self.generation:
+        if not self.epoch.current(started):
             return
         self.armed = False
         sim = self.sim

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hacourse import rules
+from hacourse.engine.clock import Epoch
 from hacourse.events import VmStatusChanged
 from hacourse.model import Vm as VmSpec
+from hacourse.status import PauseCode
 from hacourse.status import VmStatus as S
 
 if TYPE_CHECKING:
@@ -29,11 +31,12 @@ class Vm:
         self.name = spec.name
         self.status = S.UP
         self.host: str | None = spec.host
-        self.pause_reason: str | None = None  # "EIO" while paused on an I/O error
+        self.pause_reason: PauseCode | None = None  # EIO while paused on an I/O error
         self.io_blocked = False  # writes hang on a lost iSCSI path
         self.migration = None  # the migration process in flight, if any
         self.migration_dest: str | None = None
         self.paused_at = 0.0
+        self.pauses = Epoch()  # advanced at each pause on EIO: a kill timer of an earlier pause is stale
         self.launched_at = 0.0
         self.crashed = False  # its host lost power: nothing runs, whatever the engine still shows
         self.resume_behavior = rules.resume_behavior(spec, sim.config)

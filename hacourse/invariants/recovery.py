@@ -11,10 +11,9 @@ from hacourse import rules, sanlock
 from hacourse.invariants.world import CUT_OFF, Violation, World, instants
 from hacourse.model import Scenario
 from hacourse.physical import TOL
+from hacourse.status import FenceMethod, RestartResult
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
-
-NO_ROOM = "free memory"  # how a HaRestartAttempted result says that no host had room
 
 
 def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
@@ -46,7 +45,7 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
                 live = stopped is None or t - stopped < live_s - TOL
                 proxy = any(s == H.UP for h, s in world.host_status.items() if h != r.host)
                 decision[r.host] = (r.old, live, proxy)
-            elif isinstance(r, ev.HostFenced) and r.method == "power-management":
+            elif isinstance(r, ev.HostFenced) and r.method == FenceMethod.POWER_MANAGEMENT:
                 old, live, proxy = decision.pop(r.host, (world.host_status[r.host], True, False))
                 why = []
                 if old != H.NON_RESPONSIVE:
@@ -84,7 +83,7 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
     fenced: set[str] = set()
     confirmed: set[str] = set()
     for r in log:
-        if isinstance(r, ev.HostFenced) and r.method == "power-management":
+        if isinstance(r, ev.HostFenced) and r.method == FenceMethod.POWER_MANAGEMENT:
             fenced |= world.vms_on[r.host]
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.DOWN:
             stopped = world.physical.lease_stopped(r.host, r.t)
@@ -145,7 +144,7 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
     for t, group in instants(log):
         judge(t, strict=True)
         for r in group:
-            if isinstance(r, ev.HaRestartAttempted) and r.vm in ha and not r.host and NO_ROOM in r.result:
+            if isinstance(r, ev.HaRestartAttempted) and r.vm in ha and not r.host and r.outcome == RestartResult.NO_ROOM:
                 roomy = [h for h in world.host_status
                          if world.host_status[h] == H.UP and world.free_gb(h) >= ha[r.vm].memory_gb - 1e-9]
                 if roomy:

@@ -20,6 +20,7 @@ from html import escape
 from hacourse import analysis as an
 from hacourse import events as ev
 from hacourse.model import Scenario
+from hacourse.status import Reason, RestartResult
 
 MAX_LINES = 30
 _STYLE = "font-family:sans-serif;font-size:12px;line-height:1.35;margin:2px 0 6px 0;"
@@ -70,7 +71,7 @@ def _vm_events(log: Sequence[ev.Record], t: float) -> dict[str, str]:
         if r.t > t:
             break
         if isinstance(r, ev.HaRestartAttempted):
-            last[r.vm] = (f"HA restart on {escape(r.host)} at {an.clock(r.t)}" if r.result == "started"
+            last[r.vm] = (f"HA restart on {escape(r.host)} at {an.clock(r.t)}" if r.outcome == RestartResult.STARTED
                           else f"HA restart failed at {an.clock(r.t)}: {escape(r.result)}")
     return last
 
@@ -92,7 +93,7 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
             continue
         now = spans[-1]
         parts = [f"<b>{escape(host)}</b>: {escape(now.status)} since {an.clock(_since(spans, lambda s: s.status))}"]
-        if now.reason != "initial" and now.status != "Up":
+        if now.reason != Reason.INITIAL and now.status != "Up":
             parts[0] += f" ({escape(now.reason)})"
         parts += [f"{escape(n.nic)} ({escape(n.network)}) down since {an.clock(n.start)}"
                   for n in nics_down if n.host == host]

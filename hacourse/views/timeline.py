@@ -36,6 +36,7 @@ from matplotlib.transforms import blended_transform_factory, offset_copy
 from hacourse import analysis as an
 from hacourse import events as ev
 from hacourse.model import Scenario, priority_label
+from hacourse.status import RestartResult, SkipCause
 from hacourse.views import palette
 
 MAX_HOST_LANES = 16
@@ -187,9 +188,15 @@ def _graces(log: Sequence[ev.Record], host: str, until: float) -> list[Span]:
     return spans
 
 
-def _skip_why(reason: str) -> str:
-    """The engine's reason for not fencing, cut to its first clause (the Events tab has it whole)."""
-    return reason.split(":")[0].removeprefix("fencing is ")
+def _skip_why(r: ev.FencingSkipped) -> str:
+    """The engine's reason for not fencing, its kind only (the Events tab has it whole)."""
+    cause = r.cause
+    if cause is None:
+        return r.reason
+    return _SKIP_NOTES.get(cause, str(cause))
+
+
+_SKIP_NOTES = {SkipCause.DISABLED: "disabled in the cluster's fencing policy"}
 
 
 def lane_marks(log: Sequence[ev.Record], until: float) -> dict[str, list[Mark]]:
@@ -204,12 +211,12 @@ def lane_marks(log: Sequence[ev.Record], until: float) -> dict[str, list[Mark]]:
             marks[f"host:{r.host}"].append(Mark(r.t, f"fenced ({r.method})", f"{r.host} fenced ({r.method})"))
         elif isinstance(r, ev.FencingSkipped):
             marks[f"host:{r.host}"].append(Mark(r.t, FENCING_SKIPPED, f"fencing of {r.host} skipped: {r.reason}",
-                                                note=f"fencing skipped: {_skip_why(r.reason)}"))
+                                                note=f"fencing skipped: {_skip_why(r)}"))
         elif isinstance(r, ev.SpmLeaseExpired):
             marks[f"host:{r.host}"].append(Mark(r.t, LEASE_EXPIRED, f"sanlock on {r.host} gave up the SPM lease "
                                                                     f"on {r.domain}"))
         elif isinstance(r, ev.HaRestartAttempted):
-            started = r.result == "started"
+            started = r.outcome == RestartResult.STARTED
             marks[f"vm:{r.vm}"].append(Mark(r.t, HA_RESTART if started else HA_RESTART_FAILED,
                                             f"HA restart on {r.host}" if started else f"HA restart failed: {r.result}"))
     return marks

@@ -50,7 +50,7 @@ def topology_graph(scenario: Scenario, log: Sequence[ev.Record] = (), t: float |
     """The data center at time `t` (default: the end of the log) as a graph with drawing attributes.
 
     Node attributes: kind (engine, network, storage, host, nic, vm, more), label, color, pos;
-    host: status, spm; nic: up, network; vm: status, host; network: role, span (x0, x1).
+    host: status, spm; nic: host, up, network; vm: status, host; network: role, span (x0, x1).
     Edge attributes: kind (port, link, runs), up, points (the polyline drawn).
     """
     t = an.end_of(log) if t is None else t
@@ -108,7 +108,7 @@ def topology_graph(scenario: Scenario, log: Sequence[ev.Record] = (), t: float |
                 net = host.nics[nic]
                 up = nic_up.get((h, nic), True) and powered
                 nx_ = x + (j - (len(group) - 1) / 2) * 0.8
-                g.add_node(f"nic:{h}:{nic}", kind="nic", label=nic, up=up, network=net,
+                g.add_node(f"nic:{h}:{nic}", kind="nic", label=nic, host=h, up=up, network=net,
                            color="#ffffff" if up else palette.NIC_DOWN_COLOR, pos=(nx_, y))
                 g.add_edge(f"host:{h}", f"nic:{h}:{nic}", kind="port", up=True, points=[(x, HOST_Y), (nx_, y)])
                 if net in bus_y:
@@ -182,7 +182,7 @@ def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
     ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
     ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
     ax.set_axis_off()
-    down = [f"{n.split(':')[2]} on {n.split(':')[1]}" for n, d in g.nodes(data=True) if d["kind"] == "nic" and not d["up"]]
+    down = [f"{d['label']} on {d['host']}" for _, d in g.nodes(data=True) if d["kind"] == "nic" and not d["up"]]
     note = f" · NIC down: {', '.join(down[:3])}{f' and {len(down) - 3} more' if len(down) > 3 else ''}" if down else ""
     ax.set_title(f"{heading}{note}", loc="left", fontsize=10)
     return ax
