@@ -127,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _timeline_text(log: list, scenario) -> str:
     """The run as the Events tab would show it, oldest first, with minutes:seconds."""
-    from hacourse.analysis import events_table
+    from hacourse.analysis.audit import events_table
 
     rows = list(reversed(events_table(log)))
     lines = [f"{scenario.name}  ({scenario.engine_profile}, {len(log)} records)"]

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import yaml
 
 from hacourse import events as ev
-from hacourse.analysis import clock, events_table, migrations
+from hacourse.analysis.audit import clock, events_table
+from hacourse.analysis.intervals import migration_spans
 from hacourse.engine import simulate
 from hacourse.model import Scenario, priority_label
 from hacourse.scenario import ScenarioError, parse_scenario
@@ -87,7 +88,7 @@ def check_migration_order(answer: Sequence[str], seed: int = 0) -> Feedback:
     scenario = shipped(MIGRATION_ORDER)
     log = simulate(scenario, seed=seed)
     vms = {vm.name: vm for vm in scenario.vms}
-    started = [m.vm for m in migrations(log)]
+    started = [m.vm for m in migration_spans(log)]
     if isinstance(answer, str) or not isinstance(answer, Sequence) or not all(isinstance(v, str) for v in answer):
         return _wrong("format", "write the answer as a list of VM names, e.g. ['db1', 'web1', ...]")
     for name in answer:
@@ -116,7 +117,7 @@ def check_migration_order(answer: Sequence[str], seed: int = 0) -> Feedback:
                 if len(group := [v for v in started if vms[v].priority == p]) > 1]
         said = "; ".join(f"{_names(g)} share priority {priority_label(vms[g[0]].priority)}" for g in ties)
         return _right("The engine sorts the VMs of a NonOperational host by priority, highest first, and "
-                      f"asks for all their migrations at once ({clock(migrations(log)[0].requested)}). "
+                      f"asks for all their migrations at once ({clock(migration_spans(log)[0].requested)}). "
                       + (f"Within a priority the order is not specified ({said}); this run (seed {seed}) "
                          f"started {_names(started)}, in that order; any order within a priority counts."
                          if ties else ""))

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import yaml
 
 from hacourse import events as ev
-from hacourse.analysis import clock, events_table
+from hacourse.analysis.audit import clock, events_table
 from hacourse.model import Scenario
 from hacourse.scenario.checker import did_you_mean
 from hacourse.scenario.errors import SCHEMA, SEMANTIC, Problem, ScenarioError

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import ipywidgets as widgets
 
-from hacourse import analysis as an
+from hacourse.analysis import audit, intervals
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
 from hacourse.views import events_html, timeline_text_html
@@ -163,13 +163,13 @@ class Lesson:
         finished = now >= self.scenario.duration
         for b in self.step_buttons.values():
             b.disabled = finished
-        self.clock.value = (f"<b>t = {an.clock(now)}</b>{' (end of the scenario)' if finished else ''}"
-                            f" &nbsp;·&nbsp; {an.status_line(log, now, self.scenario)}")
+        self.clock.value = (f"<b>t = {audit.clock(now)}</b>{' (end of the scenario)' if finished else ''}"
+                            f" &nbsp;·&nbsp; {audit.status_line(log, now, self.scenario)}")
         self.timeline.value = self._timeline.render(log, now, _horizon(now, self.scenario.duration))
         self.timeline_text.value = timeline_text_html(log, self.scenario, now)
         self.topology.value = self._topology.render(log, now)
         self.events.value = ("<b>Events</b> (newest first)"
-                             + events_html(an.events_table(log, until=now), limit=EVENTS_SHOWN, height_px=420))
+                             + events_html(audit.events_table(log, until=now), limit=EVENTS_SHOWN, height_px=420))
 
     # --- callbacks -----------------------------------------------------------------------
 
@@ -202,8 +202,8 @@ class Lesson:
 
     def _sync_toggles(self, log: list, now: float) -> None:
         """Show the log's NIC and power states on the toggles (a scripted fault presses them too)."""
-        nics = an.nic_states(log, now, self.scenario)
-        off = an.powered_off(log, now)
+        nics = intervals.nic_states(log, now, self.scenario)
+        off = intervals.powered_off(log, now)
         self._syncing = True
         try:
             for (host, nic), toggle in self.nic_toggles.items():

@@ -18,7 +18,7 @@ from html import escape
 
 import ipywidgets as widgets
 
-from hacourse import analysis as an
+from hacourse.analysis import audit
 from hacourse.shell import HostShell
 from hacourse.views import events_html
 from hacourse.views.portal import hosts_tab, hosts_tab_html, vms_tab, vms_tab_html
@@ -73,7 +73,7 @@ class ShellConsole:
     def _greet(self) -> None:
         sim = self._get_sim()
         self.transcript.append(f"$ ssh root@{self.host.value}")
-        self.transcript.append(f"Last login: simulated time {an.clock(sim.now)}")
+        self.transcript.append(f"Last login: simulated time {audit.clock(sim.now)}")
         self._draw()
 
     def _draw(self) -> None:
@@ -125,7 +125,7 @@ class PortalTabs:
         host = self.tree.value or None
         self.hosts.value = hosts_tab_html(hosts_tab(log, scenario, now))
         self.vms.value = vms_tab_html(vms_tab(log, scenario, now, host), host)
-        self.events.value = events_html(an.events_table(log, until=now), limit=self.events_shown, height_px=320)
+        self.events.value = events_html(audit.events_table(log, until=now), limit=self.events_shown, height_px=320)
 
     def _on_select(self, change) -> None:
         def select() -> None:

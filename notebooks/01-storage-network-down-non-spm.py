@@ -31,8 +31,8 @@
 # %%
 from IPython.display import HTML, display
 
-from hacourse import analysis as an
 from hacourse import load_scenario, simulate
+from hacourse.analysis import audit, episodes
 from hacourse.model import priority_label
 from hacourse.views import details_html, draw_timeline, draw_topology, drawn_spans, table_html
 from hacourse.widgets import Lesson
@@ -149,7 +149,7 @@ display(replay)
 shown = drawn_spans(replay.timeline_axes)
 assert any(s.lane == "host:pacific" and s.status == "NonOperational" for s in shown)
 moved = sorted({s.lane.removeprefix("vm:") for s in shown if s.status == "migrating (copying memory)"})
-print(f"At {an.clock(replay.now)} the figure shows Pacific Non Operational and migrations of {', '.join(moved)}.")
+print(f"At {audit.clock(replay.now)} the figure shows Pacific Non Operational and migrations of {', '.join(moved)}.")
 
 # %% [markdown]
 # ## 6 · The answers
@@ -161,7 +161,7 @@ log = simulate(scenario, seed=0)
 draw_timeline(log, scenario);
 
 # %%
-order = an.migration_order(log, scenario)
+order = episodes.migration_order(log, scenario)
 HTML(details_html(
     "Answer 1 · the order (click to open)",
     table_html(order, ["order", "vm", "ha", "priority", "requested", "transfer_start", "end", "queued_s"],
@@ -172,19 +172,19 @@ HTML(details_html(
       "field, not the HA flag: an HA VM left at Low priority would leave last.</p>"))
 
 # %%
-rule = an.nic_rule(log, "pacific")
+rule = episodes.nic_rule(log, "pacific")
 HTML(details_html(
     "Answer 2 · the timing",
-    f"<p><code>ifdown</code> at {an.clock(rule.went_down)}; the engine's statistics refresh saw "
-    f"<code>{rule.nic}</code> down at {an.clock(rule.engine_saw)}; {rule.grace_s:g} s later "
-    f"(<code>NicDHCPDelayGraceInMS</code>) Pacific turned Non Operational at {an.clock(rule.non_operational)}: "
+    f"<p><code>ifdown</code> at {audit.clock(rule.went_down)}; the engine's statistics refresh saw "
+    f"<code>{rule.nic}</code> down at {audit.clock(rule.engine_saw)}; {rule.grace_s:g} s later "
+    f"(<code>NicDHCPDelayGraceInMS</code>) Pacific turned Non Operational at {audit.clock(rule.non_operational)}: "
     f"<b>{rule.non_operational - rule.went_down:g} s</b> after the <code>ifdown</code>. Any time from 60 to 75 s "
     "is right, depending on the refresh phase. Not five minutes: that is the storage-domain timer, which "
     "decides when the storage fails without a required NIC going down (the array or a switch); here it "
     "fires when Pacific is already Non Operational, and does nothing.</p>"))
 
 # %%
-paused = an.pauses(log, scenario)
+paused = episodes.pauses(log, scenario)
 HTML(details_html(
     "Answer 3 · the writers",
     table_html([{"VM": p.vm, "paused on": p.host, "paused at": p.start, "continued on": p.resumed_on,

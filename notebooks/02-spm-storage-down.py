@@ -31,8 +31,8 @@ from itertools import pairwise
 
 from IPython.display import HTML
 
-from hacourse import analysis as an
 from hacourse import load_scenario, simulate
+from hacourse.analysis import audit, episodes, intervals
 from hacourse.model import priority_label
 from hacourse.views import details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, table_html
 from hacourse.widgets import Lesson
@@ -149,8 +149,8 @@ held = sorted((s for s in shown if s.lane == "spm" and s.status == "SPM"), key=l
 vacant = [s for s in shown if s.lane == "spm" and s.status == "no SPM"]
 assert vacant and all(a.end <= b.start for a, b in pairwise(held))
 assert "SPM on pacific" in [t.get_text() for t in replay.timeline_axes.texts]
-print(f"At {an.clock(replay.now)} the figure shows Atlantic Non Operational, no SPM from "
-      f"{an.clock(vacant[0].start)} to {an.clock(vacant[0].end)}, then the SPM on Pacific.")
+print(f"At {audit.clock(replay.now)} the figure shows Atlantic Non Operational, no SPM from "
+      f"{audit.clock(vacant[0].start)} to {audit.clock(vacant[0].end)}, then the SPM on Pacific.")
 
 # %% [markdown]
 # ## 6 · The answers
@@ -162,22 +162,22 @@ log = simulate(scenario, seed=0)
 draw_timeline(log, scenario);
 
 # %%
-handover = an.spm_handover(log, scenario)
-fault = an.faults(log)[0]
+handover = episodes.spm_handover(log, scenario)
+fault = intervals.injected_faults(log)[0]
 io = config["io_timeout"]
 HTML(details_html(
     "Answer 1 · who becomes SPM, and when (click to open)",
-    f"<p><b>{handover.new.capitalize()}, at {an.clock(handover.started)}</b>, "
-    f"{handover.started - fault.t:g} s after the <code>ifdown</code> at {an.clock(fault.t)}.</p><ul>"
-    f"<li>Atlantic's last good lease renewal was at {an.clock(handover.last_renewal)} (sanlock renews every "
+    f"<p><b>{handover.new.capitalize()}, at {audit.clock(handover.started)}</b>, "
+    f"{handover.started - fault.t:g} s after the <code>ifdown</code> at {audit.clock(fault.t)}.</p><ul>"
+    f"<li>Atlantic's last good lease renewal was at {audit.clock(handover.last_renewal)} (sanlock renews every "
     f"2 × <code>io_timeout</code> = {2 * io:g} s, so up to {2 * io:g} s before the fault).</li>"
-    f"<li>At {an.clock(handover.lease_expired)}, 8 × <code>io_timeout</code> = {8 * io:g} s after it, sanlock "
+    f"<li>At {audit.clock(handover.lease_expired)}, 8 × <code>io_timeout</code> = {8 * io:g} s after it, sanlock "
     "gave up and killed VDSM on Atlantic.</li>"
-    f"<li>The engine stopped using Atlantic as SPM at {an.clock(handover.stopped)} "
+    f"<li>The engine stopped using Atlantic as SPM at {audit.clock(handover.stopped)} "
     f"(<i>{handover.stop_reason}</i>).</li>"
-    f"<li>The lease was free at {an.clock(handover.lease_free)}, 14 × <code>io_timeout</code> = {14 * io:g} s "
+    f"<li>The lease was free at {audit.clock(handover.lease_free)}, 14 × <code>io_timeout</code> = {14 * io:g} s "
     "after the last renewal; the engine's next SpmStatus poll (every <code>StoragePoolRefreshTimeInSeconds</code> "
-    f"= {config['StoragePoolRefreshTimeInSeconds']} s) elected {handover.new.capitalize()} at {an.clock(handover.started)}.</li>"
+    f"= {config['StoragePoolRefreshTimeInSeconds']} s) elected {handover.new.capitalize()} at {audit.clock(handover.started)}.</li>"
     f"</ul><p>The data center had no SPM for {handover.without_spm_s:g} s. Running VMs did not notice: only "
     "changes to the storage's structure (new disks, snapshots, extending thin disks) wait for an SPM.</p>"))
 
@@ -185,7 +185,7 @@ HTML(details_html(
 HTML(details_html(
     "Answer 2 · why not Indian",
     table_html([{"host": h.name, "SPM priority": h.spm_priority,
-                 f"status at {an.clock(handover.started)}": an.host_status_at(log, h.name, handover.started, scenario)}
+                 f"status at {audit.clock(handover.started)}": intervals.host_status_at(log, h.name, handover.started, scenario)}
                 for h in scenario.hosts])
     + "<p>The engine considers only hosts that are <b>Up</b> and whose <code>spm_priority</code> is above -1, "
       "highest first, ties broken at random (<code>GetUpAndPrioritizedVds</code>). Atlantic is Non Operational; "
@@ -193,7 +193,7 @@ HTML(details_html(
       "have stayed without an SPM. Free memory plays no part in the choice.</p>"))
 
 # %%
-spans = an.spm_intervals(log, scenario, until=scenario.duration)
+spans = intervals.spm_intervals(log, scenario, until=scenario.duration)
 assert all(a.end <= b.start for a, b in pairwise(spans))  # never two SPMs at once
 HTML(details_html(
     "Answer 3 · why the new SPM must wait",
@@ -206,13 +206,13 @@ HTML(details_html(
       "Between the two there is always a gap, so the SPM spans above never overlap.</p>"))
 
 # %%
-atlantic = an.host_intervals(log, scenario)["atlantic"]
+atlantic = intervals.host_intervals(log, scenario)["atlantic"]
 HTML(details_html(
     "Answer 4 · Atlantic and its VMs",
     table_html([{"from": s.start, "status": s.status, "reason": s.reason} for s in atlantic], times=["from"])
     + "<p>Atlantic is <b>Non Operational</b>: the engine still talks to it, it only cannot reach the "
       "storage. Its <i>fencing</i> was sanlock killing VDSM, not a power cycle. Its VMs left by priority:</p>"
-    + table_html(an.migration_order(log, scenario),
+    + table_html(episodes.migration_order(log, scenario),
                  ["order", "vm", "ha", "priority", "destination", "requested", "end", "outcome"],
                  times=["requested", "end"])))
 
@@ -225,7 +225,7 @@ HTML(details_html(
 # %%
 def race(seed: int) -> dict:
     run = simulate(scenario, seed=seed)
-    h, nonop = an.spm_handover(run, scenario), an.first_status(run, "atlantic", "NonOperational")
+    h, nonop = episodes.spm_handover(run, scenario), episodes.first_status(run, "atlantic", "NonOperational")
     return {"seed": seed, "Non Operational at": nonop.t, "first reason": nonop.reason.split(":")[0],
             "lease expired": h.lease_expired, "SPM stopped": h.stopped, "new SPM": h.new, "elected at": h.started}
 

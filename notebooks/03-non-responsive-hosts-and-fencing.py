@@ -29,8 +29,8 @@
 # %%
 from IPython.display import HTML
 
-from hacourse import analysis as an
 from hacourse import load_scenario, simulate
+from hacourse.analysis import audit, episodes, facts, intervals
 from hacourse.model import Fault, priority_label
 from hacourse.sweep import with_settings
 from hacourse.views import (
@@ -157,7 +157,7 @@ for vm in (vm for vm in scenario.vms if vm.host == "pacific"):
     assert next(s for s in lane if s.status == "Down").start >= reboot.start
     assert [m.kind for m in marks if m.lane == f"vm:{vm.name}"] == (["HA restart"] if vm.ha else [])
 assert replay.control("ifdown ovirtmgmt on pacific").value is False
-print(f"At {an.clock(replay.now)} the figure shows Pacific Connecting, Non Responsive, then Reboot from {an.clock(reboot.start)} "
+print(f"At {audit.clock(replay.now)} the figure shows Pacific Connecting, Non Responsive, then Reboot from {audit.clock(reboot.start)} "
       "and fenced; the HA VMs Down, restarted, WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
 
 # %% [markdown]
@@ -170,16 +170,16 @@ log = simulate(scenario, seed=0)
 draw_timeline(log, scenario);
 
 # %%
-fault = an.faults(log)[0]
-treated = an.fencing(log, "pacific")
-vms = an.vm_recovery(log, scenario, "pacific")
-spm = an.spm_holder(log, treated.connecting, scenario) == "pacific"
+fault = intervals.injected_faults(log)[0]
+treated = episodes.fence_episode(log, "pacific")
+vms = episodes.vm_recovery(log, scenario, "pacific")
+spm = intervals.spm_holder(log, treated.connecting, scenario) == "pacific"
 grace = int(config["TimeoutToResetVdsInSeconds"] + config["DelayResetForSpmInSeconds"] * spm
             + config["DelayResetPerVmInSeconds"] * len(vms))
 HTML(details_html(
     "Answer 1 · the timing (click to open)",
-    f"<p><code>ifdown ovirtmgmt</code> at {an.clock(fault.t)}; Connecting at {an.clock(treated.connecting)}; "
-    f"<b>Non Responsive at {an.clock(treated.non_responsive)}</b>, {treated.non_responsive - fault.t:g} s later. "
+    f"<p><code>ifdown ovirtmgmt</code> at {audit.clock(fault.t)}; Connecting at {audit.clock(treated.connecting)}; "
+    f"<b>Non Responsive at {audit.clock(treated.non_responsive)}</b>, {treated.non_responsive - fault.t:g} s later. "
     f"The grace is <code>TimeoutToResetVdsInSeconds</code> {config['TimeoutToResetVdsInSeconds']} + "
     f"<code>DelayResetPerVmInSeconds</code> {config['DelayResetPerVmInSeconds']:g} × {len(vms)} VMs"
     f"{' + <code>DelayResetForSpmInSeconds</code> ' + str(config['DelayResetForSpmInSeconds']) if spm else ''}"
@@ -195,7 +195,7 @@ HTML(details_html(
                  "Up again at": v.up, "on": v.on} for v in vms],
                times=["Unknown at", "Down at", "restarted at", "Up again at"])
     + f"<p>Soft fencing: <i>{treated.soft_fencing}</i>. The fence agent's stop went out through Atlantic at "
-      f"{an.clock(treated.stop_sent)}; the agent confirmed Pacific off at {an.clock(treated.fenced)} "
+      f"{audit.clock(treated.stop_sent)}; the agent confirmed Pacific off at {audit.clock(treated.fenced)} "
       f"(<code>FenceStopStatusDelayBetweenRetriesInSec</code> = {config['FenceStopStatusDelayBetweenRetriesInSec']} s "
       "later): only then are its VMs known to be Down. The HA runner (every "
       f"<code>AutoStartVmsRunnerIntervalInSeconds</code> = {config['AutoStartVmsRunnerIntervalInSeconds']} s) "
@@ -208,9 +208,9 @@ back = [r for r in log if r.t >= treated.fenced and getattr(r, "host", None) == 
         and r.event in ("HostPoweredOn", "NicUp", "HostStatusChanged")]
 HTML(details_html(
     "Answer 3 · Pacific afterwards",
-    events_html(an.events_table(back)[::-1], height_px=None)
+    events_html(audit.events_table(back)[::-1], height_px=None)
     + "<p>The fence agent's start boots Pacific; the boot brings every NIC up, as <code>ifdown</code> does not "
-      f"survive a reboot. Pacific is Up again at {an.clock(treated.up_again)}, with no VMs.</p>"))
+      f"survive a reboot. Pacific is Up again at {audit.clock(treated.up_again)}, with no VMs.</p>"))
 
 # %% [markdown]
 # ## 7 · A host without power management
@@ -224,17 +224,17 @@ no_pm_log = simulate(no_pm, seed=0)
 draw_timeline(no_pm_log, no_pm);
 
 # %%
-stuck = an.fencing(no_pm_log, "pacific")
-power_on = an.faults(no_pm_log)[1]
+stuck = episodes.fence_episode(no_pm_log, "pacific")
+power_on = intervals.injected_faults(no_pm_log)[1]
 HTML(details_html(
     "Answer 4 · no power management",
     f"<p>Soft fencing: <i>{stuck.soft_fencing}</i>. Then: <i>{stuck.skipped}</i>. Pacific stays Non Responsive "
-    f"from {an.clock(stuck.non_responsive)} and its VMs Unknown, HA ones included, for "
-    f"{power_on.t - stuck.non_responsive:g} s, until the admin powers it on at {an.clock(power_on.t)}. Once "
+    f"from {audit.clock(stuck.non_responsive)} and its VMs Unknown, HA ones included, for "
+    f"{power_on.t - stuck.non_responsive:g} s, until the admin powers it on at {audit.clock(power_on.t)}. Once "
     "VDSM answers and reports that the VMs are not running, they turn Down and the HA runner restarts the HA "
     "ones:</p>"
     + table_html([{"VM": v.vm, "HA": v.ha, "Down at": v.down, "restarted at": v.restarted, "Up again at": v.up,
-                   "on": v.on} for v in an.vm_recovery(no_pm_log, no_pm, "pacific")],
+                   "on": v.on} for v in episodes.vm_recovery(no_pm_log, no_pm, "pacific")],
                  times=["Down at", "restarted at", "Up again at"])
     + "<p>The engine cannot prove a host without a fence agent is off, so it never restarts its VMs "
       "elsewhere on its own. A real admin who knows the host is off would use <i>Confirm 'Host has been "
@@ -256,20 +256,20 @@ draw_timeline(pair_log, pair, until=pair.duration);  # to the end of the run: no
 
 # %%
 policy = pair.cluster.fencing_policy
-skipped = an.fencing(pair_log, "pacific")
+skipped = episodes.fence_episode(pair_log, "pacific")
 higher = with_settings(pair, {"cluster.fencing_policy.hosts_with_broken_connectivity_threshold": 75})
 higher_log = simulate(higher, seed=0)
-fenced = an.fencing(higher_log, "pacific")
-db1 = next(v for v in an.vm_recovery(higher_log, higher, "pacific") if v.vm == "db1")
+fenced = episodes.fence_episode(higher_log, "pacific")
+db1 = next(v for v in episodes.vm_recovery(higher_log, higher, "pacific") if v.vm == "db1")
 HTML(details_html(
     "Answer 5 · two hosts",
     f"<p>1 host of {len(pair.hosts)} is {100 / len(pair.hosts):g} %, which reaches the threshold of "
     f"{policy.hosts_with_broken_connectivity_threshold} %: <i>{skipped.skipped}</i>. Pacific stays Non Responsive "
-    f"and <code>db1</code> Unknown to the end: {an.final_vm_status(pair_log, pair)['db1']}. In a two-host cluster "
+    f"and <code>db1</code> Unknown to the end: {intervals.final_vm_status(pair_log, pair)['db1']}. In a two-host cluster "
     "<b>any</b> single failure reaches 50 %, so the default policy never fences there.</p>"
     f"<p>With the threshold at 75 % the same run fences Pacific ({fenced.method}, confirmed at "
-    f"{an.clock(fenced.fenced)}) and <code>db1</code> runs on {db1.on} at {an.clock(db1.up)}. The stop waited "
-    f"until {an.clock(fenced.stop_sent)}: with <code>skip_if_sd_active</code> on, the engine first waits "
+    f"{audit.clock(fenced.fenced)}) and <code>db1</code> runs on {db1.on} at {audit.clock(db1.up)}. The stop waited "
+    f"until {audit.clock(fenced.stop_sent)}: with <code>skip_if_sd_active</code> on, the engine first waits "
     f"<code>HostStorageLeaseAliveCheckingInterval</code> = {pair.config()['HostStorageLeaseAliveCheckingInterval']} s "
     "after the last poll VDSM answered, then asks the proxy whether Pacific still renews its storage lease "
     "(a host that does is alive, and is not fenced).</p>"))
@@ -298,7 +298,7 @@ def both_eras(base, settings=None):
 
 storage_down = load_scenario("../scenarios/pacific-storage-down.yaml")
 eras = both_eras(storage_down)
-HTML(table_html(an.compare_runs(eras)))
+HTML(table_html(facts.compare_runs(eras)))
 
 # %%
 draw_timeline(*eras["ovirt-4.5"]);
@@ -323,7 +323,7 @@ draw_timeline(*eras["ovirt-4.5"]);
 # %%
 fast = both_eras(storage_down, {"engine_config.node.session.timeo.replacement_timeout": 5,
                                 "engine_config.no_path_retry_queue_s": 0})
-HTML(table_html(an.compare_runs(fast)))
+HTML(table_html(facts.compare_runs(fast)))
 
 # %% [markdown]
 # - **3.3 refuses each paused VM** (`MIGRATE_PAUSED_VM_IS_UNSUPPORTED`) and migrates the others.
@@ -334,7 +334,7 @@ HTML(table_html(an.compare_runs(fast)))
 # **Lesson 3's management-network failure** (`pacific-mgmt-down`):
 
 # %%
-HTML(table_html(an.compare_runs(both_eras(scenario))))
+HTML(table_html(facts.compare_runs(both_eras(scenario))))
 
 # %% [markdown]
 # - **Fencing confirms sooner.** The engine polls the fence agent's status every
@@ -360,9 +360,9 @@ resume = load_scenario("../scenarios/paused-vms-resume.yaml")
 resume_log = simulate(resume, seed=0)
 behavior = {vm.name: vm.resume_behavior for vm in resume.vms}
 HTML(table_html([{"VM": p.vm, "resume_behavior": behavior[p.vm], "paused at": p.start, "paused until": p.end,
-                  "then": an.final_vm_status(resume_log, resume)[p.vm],
-                  "on": an.vm_state_at(resume_log, p.vm, resume.duration, resume).host}
-                 for p in an.pauses(resume_log, resume)], times=["paused at", "paused until"]))
+                  "then": intervals.final_vm_status(resume_log, resume)[p.vm],
+                  "on": intervals.vm_state_at(resume_log, p.vm, resume.duration, resume).host}
+                 for p in episodes.pauses(resume_log, resume)], times=["paused at", "paused until"]))
 
 # %% [markdown]
 # **VM leases** (4.1+). An HA VM can hold a lease on a storage domain (`lease: true`): the engine may then
@@ -377,9 +377,9 @@ cases = {"power lost": with_settings(leased, {"faults[0]": Fault(at=60, action="
 rows = []
 for case, variant in cases.items():
     run = simulate(variant, seed=0)
-    db1 = next(v for v in an.vm_recovery(run, variant, "pacific") if v.vm == "db1")
+    db1 = next(v for v in episodes.vm_recovery(run, variant, "pacific") if v.vm == "db1")
     rows.append({"failure": case, "db1 Unknown at": db1.unknown, "declared Down at": db1.down,
-                 "Up again at": db1.up, "on": db1.on, "at the end": an.final_vm_status(run, variant)["db1"]})
+                 "Up again at": db1.up, "on": db1.on, "at the end": intervals.final_vm_status(run, variant)["db1"]})
 HTML(table_html(rows, times=["db1 Unknown at", "declared Down at", "Up again at"]))
 
 # %% [markdown]

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from hacourse import Simulation, load_scenario, simulate
-from hacourse import analysis as an
+from hacourse.analysis import audit, episodes, facts, intervals
 from tests.seed import SEED, variant
 
 
@@ -31,25 +31,25 @@ def _tiles(spans, start: float, end: float) -> bool:
 
 
 def test_pacific_turns_non_operational_one_grace_after_the_engine_sees_its_nic_down(seed, log):
-    rule = an.nic_rule(log, "pacific")
+    rule = episodes.nic_rule(log, "pacific")
     assert (rule.nic, rule.network, rule.went_down) == ("p1p1", "storage", 60.0)
     assert 0 <= rule.engine_saw - rule.went_down <= 15  # the next statistics refresh, every 15 s
     assert rule.non_operational == pytest.approx(rule.engine_saw + rule.grace_s)
-    spans = an.host_intervals(log, seed)["pacific"]
+    spans = intervals.host_intervals(log, seed)["pacific"]
     assert [s.status for s in spans] == ["Up", "NonOperational"]
     assert spans[1].start == rule.non_operational
     assert spans[1].reason.startswith("NETWORK_INTERFACE_IS_DOWN")
 
 
 def test_atlantic_stays_up_and_keeps_the_spm(seed, log):
-    assert [s.status for s in an.host_intervals(log, seed)["atlantic"]] == ["Up"]
-    assert an.spm_intervals(log, seed) == [an.SpmInterval("atlantic", 0.0, an.end_of(log))]
-    assert an.nic_rule(log, "atlantic") is None
+    assert [s.status for s in intervals.host_intervals(log, seed)["atlantic"]] == ["Up"]
+    assert intervals.spm_intervals(log, seed) == [intervals.SpmInterval("atlantic", 0.0, intervals.end_of(log))]
+    assert episodes.nic_rule(log, "atlantic") is None
 
 
 def test_intervals_tile_the_run_for_every_host_and_vm(seed, log):
-    end = an.end_of(log)
-    for spans in [*an.host_intervals(log, seed).values(), *an.vm_intervals(log, seed).values()]:
+    end = intervals.end_of(log)
+    for spans in [*intervals.host_intervals(log, seed).values(), *intervals.vm_intervals(log, seed).values()]:
         assert _tiles(spans, 0.0, end)
 
 
@@ -58,48 +58,48 @@ def test_the_log_alone_gives_the_same_intervals_as_log_and_scenario(seed, log):
     def drop_reason(spans):
         return [(s.start, s.end, s.status) for s in spans]
 
-    with_scenario = an.host_intervals(log, seed)
-    alone = an.host_intervals(log)
+    with_scenario = intervals.host_intervals(log, seed)
+    alone = intervals.host_intervals(log)
     assert {h: drop_reason(s) for h, s in alone.items()} == {h: drop_reason(s) for h, s in with_scenario.items()}
-    assert an.vm_intervals(log).keys() == an.vm_intervals(log, seed).keys()
+    assert intervals.vm_intervals(log).keys() == intervals.vm_intervals(log, seed).keys()
 
 
 def test_a_change_logged_at_the_last_record_is_the_state_at_the_end():
     """Lesson 3's log up to the instant Pacific turns Non Responsive: that instant shows it, and its VMs Unknown."""
     mgmt = load_scenario(SEED.parent / "pacific-mgmt-down.yaml")
     full = simulate(mgmt, seed=0)
-    t = an.fencing(full, "pacific").non_responsive
+    t = episodes.fence_episode(full, "pacific").non_responsive
     log = [r for r in full if r.t <= t]  # what the lesson's panel holds at that click
-    assert an.end_of(log) == t
-    assert an.host_status_at(log, "pacific", t, mgmt) == "NonResponsive"
-    assert an.host_intervals(log, mgmt)["pacific"][-1] == an.HostInterval(
-        "pacific", t, t, "NonResponsive", an.first_status(log, "pacific", "NonResponsive").reason)
+    assert intervals.end_of(log) == t
+    assert intervals.host_status_at(log, "pacific", t, mgmt) == "NonResponsive"
+    assert intervals.host_intervals(log, mgmt)["pacific"][-1] == intervals.HostInterval(
+        "pacific", t, t, "NonResponsive", episodes.first_status(log, "pacific", "NonResponsive").reason)
     for vm in ("db1", "mail1", "web1"):
-        state = an.vm_state_at(log, vm, an.end_of(log), mgmt)
+        state = intervals.vm_state_at(log, vm, intervals.end_of(log), mgmt)
         assert (state.status, state.host, state.start, state.end) == ("Unknown", "pacific", t, t)
-        assert _tiles(an.vm_intervals(log, mgmt)[vm], 0.0, t)
-    assert an.status_line(log, t, mgmt).startswith("pacific NonResponsive")
-    assert an.host_status_at(full, "pacific", t - 1, mgmt) == "Connecting"  # a moment before: not yet
+        assert _tiles(intervals.vm_intervals(log, mgmt)[vm], 0.0, t)
+    assert audit.status_line(log, t, mgmt).startswith("pacific NonResponsive")
+    assert intervals.host_status_at(full, "pacific", t - 1, mgmt) == "Connecting"  # a moment before: not yet
 
 
 def test_the_spm_holder_at_a_handover_instant_is_the_one_after_it():
     spm = load_scenario(SEED.parent / "spm-storage-down.yaml")
     log = simulate(spm, seed=0)
-    h = an.spm_handover(log, spm)
-    assert an.spm_holder(log, h.stopped, spm) is None and an.spm_holder(log, h.stopped - 1, spm) == "atlantic"
+    h = episodes.spm_handover(log, spm)
+    assert intervals.spm_holder(log, h.stopped, spm) is None and intervals.spm_holder(log, h.stopped - 1, spm) == "atlantic"
     until_new = [r for r in log if r.t <= h.started]
-    assert an.spm_holder(until_new, h.started, spm) == "pacific"
-    assert an.spm_intervals(until_new, spm)[-1] == an.SpmInterval("pacific", h.started, h.started)
+    assert intervals.spm_holder(until_new, h.started, spm) == "pacific"
+    assert intervals.spm_intervals(until_new, spm)[-1] == intervals.SpmInterval("pacific", h.started, h.started)
 
 
 def test_every_pacific_vm_ends_up_on_atlantic(seed, log):
     for vm in seed.vms:
-        last = an.vm_intervals(log, seed)[vm.name][-1]
+        last = intervals.vm_intervals(log, seed)[vm.name][-1]
         assert (last.host, last.status) == ("atlantic", "Up"), vm.name
 
 
 def test_high_priority_vms_are_asked_to_leave_first(seed, log):
-    rows = an.migration_order(log, seed)
+    rows = episodes.migration_order(log, seed)
     assert {r["vm"] for r in rows} == {vm.name for vm in seed.vms if vm.host == "pacific"}
     priorities = [r["priority"] for r in rows]
     assert priorities == sorted(priorities, reverse=True)
@@ -109,7 +109,7 @@ def test_high_priority_vms_are_asked_to_leave_first(seed, log):
 
 def test_no_more_than_max_outgoing_migrations_copy_at_once(seed, log):
     limit = seed.config()["max_outgoing_migrations"]
-    spans = an.migrations(log)
+    spans = intervals.migration_spans(log)
     copying = [(m.transfer_start, m.end) for m in spans]
     for t in sorted({t for span in copying for t in span}):
         assert sum(1 for a, b in copying if a <= t < b) <= limit
@@ -120,7 +120,7 @@ def test_no_more_than_max_outgoing_migrations_copy_at_once(seed, log):
 
 
 def test_writing_vms_pause_on_eio_and_are_continued_on_atlantic(seed, log):
-    paused = an.pauses(log, seed)
+    paused = episodes.pauses(log, seed)
     writers = {vm.name for vm in seed.vms if vm.host == "pacific" and vm.writes}
     assert {p.vm for p in paused} == writers
     for p in paused:
@@ -129,28 +129,28 @@ def test_writing_vms_pause_on_eio_and_are_continued_on_atlantic(seed, log):
 
 
 def test_nic_states_follow_ifdown(seed, log):
-    before, after = an.nic_states(log, 59.0, seed), an.nic_states(log, 60.0, seed)
+    before, after = intervals.nic_states(log, 59.0, seed), intervals.nic_states(log, 60.0, seed)
     assert all(before.values())
     assert [key for key, up in after.items() if not up] == [("pacific", "p1p1")]
-    assert an.nic_down_intervals(log) == [an.NicDownInterval("pacific", "p1p1", "storage", 60.0, an.end_of(log))]
+    assert intervals.nic_down_intervals(log) == [intervals.NicDownInterval("pacific", "p1p1", "storage", 60.0, intervals.end_of(log))]
 
 
 def test_events_table_is_newest_first_with_the_engine_wording(log):
-    rows = an.events_table(log)
+    rows = audit.events_table(log)
     assert [r.t for r in rows] == sorted((r.t for r in rows), reverse=True)
     assert len(rows) == len(log) - 1  # every record but SimulationStarted
     nonop = next(r for r in rows if r.kind == "HostStatusChanged" and "NonOperational" in r.message)
-    assert nonop.severity == an.ERROR and nonop.time == "2:06"
+    assert nonop.severity == audit.ERROR and nonop.time == "2:06"
     assert any(r.message.startswith("Migration started (VM: db1, Source: pacific, Destination: atlantic")
                for r in rows)
-    assert any(r.severity == an.WARNING and "paused due to storage I/O problem" in r.message for r in rows)
-    assert an.events_table(log, until=60.0, limit=3)[0].t == 60.0
-    assert len(an.events_table(log, limit=3)) == 3
+    assert any(r.severity == audit.WARNING and "paused due to storage I/O problem" in r.message for r in rows)
+    assert audit.events_table(log, until=60.0, limit=3)[0].t == 60.0
+    assert len(audit.events_table(log, limit=3)) == 3
 
 
 def test_status_line_names_the_troubled_host_the_vms_on_the_move_and_the_spm(seed, log):
-    assert an.status_line(log, 30.0, seed) == "all hosts Up · SPM on atlantic"
-    line = an.status_line(log, 150.0, seed)
+    assert audit.status_line(log, 30.0, seed) == "all hosts Up · SPM on atlantic"
+    line = audit.status_line(log, 150.0, seed)
     assert line.startswith("pacific NonOperational · 6 VMs MigratingFrom") and line.endswith("SPM on atlantic")
 
 
@@ -159,19 +159,21 @@ def test_an_ifdown_injected_mid_run_starts_the_same_story_then(seed):
     sim.run_until(200)
     sim.inject("ifdown", "pacific", "storage")
     sim.run_until(400)
-    rule = an.nic_rule(sim.log, "pacific")
+    rule = episodes.nic_rule(sim.log, "pacific")
     assert rule.went_down == 200.0
     assert rule.non_operational == pytest.approx(rule.engine_saw + rule.grace_s)
-    assert an.host_status_at(sim.log, "pacific", 400.0, seed) == "NonOperational"
-    assert an.vm_state_at(sim.log, "db1", 100.0, seed).host == "pacific"
+    assert intervals.host_status_at(sim.log, "pacific", 400.0, seed) == "NonOperational"
+    assert intervals.vm_state_at(sim.log, "db1", 100.0, seed).host == "pacific"
 
 
 def test_clock_prints_minutes_and_seconds():
-    assert [an.clock(t) for t in (0, 59.6, 126, 3600, 3725)] == ["0:00", "1:00", "2:06", "1:00:00", "1:02:05"]
+    assert [audit.clock(t) for t in (0, 59.6, 126, 3600, 3725)] == ["0:00", "1:00", "2:06", "1:00:00", "1:02:05"]
 
 
 def test_analysis_does_not_import_matplotlib_or_ipywidgets():
-    code = "import sys, hacourse.analysis; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
+    code = ("import sys, hacourse.analysis.audit, hacourse.analysis.episodes, hacourse.analysis.facts, "
+            "hacourse.analysis.intervals, hacourse.invariants, hacourse.physical; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -180,11 +182,11 @@ def test_a_vm_paused_before_the_engine_asks_is_refused_and_marked():
     """With fast I/O failure the writers pause before Non Operational; 3.3 refuses to migrate them."""
     fast = variant(engine_config={"node.session.timeo.replacement_timeout": 5})
     log = simulate(fast, seed=0)
-    refused = [m for m in an.migrations(log) if m.outcome == "refused"]
+    refused = [m for m in intervals.migration_spans(log) if m.outcome == "refused"]
     writers = {vm.name for vm in fast.vms if vm.host == "pacific" and vm.writes}
     assert {m.vm for m in refused} == writers
-    assert all(m.requested == m.end == an.nic_rule(log, "pacific").non_operational for m in refused)
-    assert all(p.end is None for p in an.pauses(log, fast))  # still paused on Pacific at the end
+    assert all(m.requested == m.end == episodes.nic_rule(log, "pacific").non_operational for m in refused)
+    assert all(p.end is None for p in episodes.pauses(log, fast))  # still paused on Pacific at the end
 
 
 # ---- lessons 2 and 3: the SPM handover, fencing, HA restarts, two eras side by side ----------
@@ -196,7 +198,7 @@ def test_the_spm_moves_to_pacific_only_once_atlantics_lease_is_dead():
     spm = load_scenario(SCENARIOS / "spm-storage-down.yaml")
     io, poll = spm.config()["io_timeout"], spm.config()["StoragePoolRefreshTimeInSeconds"]
     for seed in range(5):
-        h = an.spm_handover(simulate(spm, seed=seed), spm)
+        h = episodes.spm_handover(simulate(spm, seed=seed), spm)
         assert (h.old, h.new) == ("atlantic", "pacific")
         assert h.lease_expired - h.last_renewal == 8 * io and h.lease_free - h.last_renewal == 14 * io
         assert h.stopped <= h.lease_expired
@@ -209,8 +211,8 @@ def test_either_sanlock_or_the_nic_rule_stops_the_spm_first_depending_on_the_see
     first = set()
     for seed in range(10):
         log = simulate(spm, seed=seed)
-        h = an.spm_handover(log, spm)
-        nonop = an.first_status(log, "atlantic", "NonOperational")
+        h = episodes.spm_handover(log, spm)
+        nonop = episodes.first_status(log, "atlantic", "NonOperational")
         if h.stopped < h.lease_expired:
             assert "ResetIrs" in h.stop_reason and nonop.t == h.stopped
             assert nonop.reason.startswith("NETWORK_INTERFACE_IS_DOWN")
@@ -222,22 +224,22 @@ def test_either_sanlock_or_the_nic_rule_stops_the_spm_first_depending_on_the_see
 
 
 def test_no_handover_and_no_fencing_when_a_non_spm_host_loses_storage(seed, log):
-    assert an.spm_handover(log, seed) is None
-    assert an.fencing(log, "pacific") is None
-    assert an.vm_recovery(log, seed, "pacific") == []
+    assert episodes.spm_handover(log, seed) is None
+    assert episodes.fence_episode(log, "pacific") is None
+    assert episodes.vm_recovery(log, seed, "pacific") == []
 
 
 def test_pacific_without_its_management_network_is_fenced_and_its_ha_vms_restart_on_atlantic():
     mgmt = load_scenario(SCENARIOS / "pacific-mgmt-down.yaml")
     config = mgmt.config()
     log = simulate(mgmt, seed=0)
-    f = an.fencing(log, "pacific")
+    f = episodes.fence_episode(log, "pacific")
     assert f.connecting == 60.0 and f.non_responsive > f.connecting + config["TimeoutToResetVdsInSeconds"] - 3
     assert f.soft_fencing.startswith("failed") and f.skipped is None
     assert f.stop_sent == f.non_responsive + config["ssh_connect_timeout_s"]  # SSH gave up first
     assert (f.method, f.fenced - f.stop_sent) == ("power-management", config["FenceStopStatusDelayBetweenRetriesInSec"])
     assert f.up_again > f.fenced
-    rows = {v.vm: v for v in an.vm_recovery(log, mgmt, "pacific")}
+    rows = {v.vm: v for v in episodes.vm_recovery(log, mgmt, "pacific")}
     assert set(rows) == {vm.name for vm in mgmt.vms if vm.host == "pacific"}
     for v in rows.values():
         assert (v.unknown, v.down) == (f.non_responsive, f.fenced)
@@ -245,25 +247,25 @@ def test_pacific_without_its_management_network_is_fenced_and_its_ha_vms_restart
             assert v.on == "atlantic" and f.fenced < v.restarted < v.up
         else:
             assert (v.restarted, v.up, v.on) == (None, None, None)
-    assert an.final_vm_status(log, mgmt)["web1"] == "Down"
+    assert intervals.final_vm_status(log, mgmt)["web1"] == "Down"
 
 
 def test_without_power_management_the_ha_vms_wait_for_the_admin():
     no_pm = load_scenario(SCENARIOS / "pacific-power-loss-no-pm.yaml")
     log = simulate(no_pm, seed=0)
-    f = an.fencing(log, "pacific")
+    f = episodes.fence_episode(log, "pacific")
     assert f.fenced is None and "no power management" in f.skipped
-    power_on = an.faults(log)[1].t
-    for v in an.vm_recovery(log, no_pm, "pacific"):
+    power_on = intervals.injected_faults(log)[1].t
+    for v in episodes.vm_recovery(log, no_pm, "pacific"):
         assert v.down > power_on
         assert (v.restarted is not None) == v.ha
-    assert an.final_vm_status(log, no_pm) == {"db1": "Up", "mail1": "Up", "web1": "Down", "dns1": "Up"}
+    assert intervals.final_vm_status(log, no_pm) == {"db1": "Up", "mail1": "Up", "web1": "Down", "dns1": "Up"}
 
 
 def test_compare_runs_sets_the_two_eras_side_by_side(seed):
     runs = {p: (simulate(s, seed=0), s) for p in ("rhev-3.3", "ovirt-4.5")
             for s in [variant(engine_profile=p)]}
-    rows = {row[""]: row for row in an.compare_runs(runs)}
+    rows = {row[""]: row for row in facts.compare_runs(runs)}
     assert (rows["migrations copying at once (most)"]["rhev-3.3"], rows["migrations copying at once (most)"]["ovirt-4.5"]) == (3, 2)
     assert (rows["MiB/s per migration"]["rhev-3.3"], rows["MiB/s per migration"]["ovirt-4.5"]) == ("32", "62")
     assert "host Non Responsive at" not in rows  # no run has the fact: the row is left out

@@ -16,7 +16,7 @@ import pytest
 from nbclient import NotebookClient
 
 from hacourse import exercises, simulate
-from hacourse.analysis import migrations
+from hacourse.analysis.intervals import migration_spans
 from tests.seed import ROOT
 
 EXERCISES = ROOT / "notebooks" / "exercises"
@@ -130,7 +130,7 @@ def test_a_wrong_answer_gets_the_feedback_written_for_its_kind(check, answer, ki
 
 
 def test_the_migration_feedback_quotes_this_runs_order_and_its_ties():
-    log_order = [m.vm for m in migrations(simulate(exercises.shipped(exercises.MIGRATION_ORDER)))]
+    log_order = [m.vm for m in migration_spans(simulate(exercises.shipped(exercises.MIGRATION_ORDER)))]
     message = exercises.check_migration_order(MIGRATION_SOLUTION).message
     assert f"started {', '.join(log_order[:-1])} and {log_order[-1]}, in that order" in message
     assert "db1 and mail1 share priority high" in message

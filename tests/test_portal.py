@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hacourse import analysis as an
 from hacourse import load_scenario, simulate
+from hacourse.analysis import episodes, intervals
 from hacourse.views.portal import hosts_tab, vms_tab, vms_tab_html
 from hacourse.widgets import Lesson
 from hacourse.widgets_admin import PortalTabs, ShellConsole
@@ -30,7 +30,7 @@ def test_hosts_tab_before_the_fault_shows_atlantic_as_spm_and_pacific_with_six_v
 
 
 def test_hosts_tab_after_the_grace_shows_pacific_non_operational_with_its_nic_down(seed, seed_log):
-    non_op = an.first_status(seed_log, "pacific", "NonOperational").t
+    non_op = episodes.first_status(seed_log, "pacific", "NonOperational").t
     rows = {r.name: r for r in hosts_tab(seed_log, seed, non_op)}
     assert rows["pacific"].status == "NonOperational"
     assert rows["pacific"].nics_down == ("p1p1 (storage)",)
@@ -39,7 +39,7 @@ def test_hosts_tab_after_the_grace_shows_pacific_non_operational_with_its_nic_do
 
 
 def test_vms_tab_shows_migration_progress_and_waiting_vms(seed, seed_log):
-    first = an.migrations(seed_log)[0]
+    first = intervals.migration_spans(seed_log)[0]
     rows = {r.name: r for r in vms_tab(seed_log, seed, first.transfer_start + 20)}
     assert rows[first.vm].status == "MigratingFrom"
     assert rows[first.vm].migration.startswith(f"to {first.destination}: ")
@@ -68,7 +68,7 @@ def test_console_ifdown_storage_shows_in_the_portal_after_the_grace(lesson):
     assert "storage   Link encap:Ethernet" in console.screen.value
     assert console.command.value == ""
     console.command.value = "ifdown storage"
-    assert [(f.t, f.action, f.target) for f in an.faults(lesson.log)] == [(60.0, "ifdown", "storage")]
+    assert [(f.t, f.action, f.target) for f in intervals.injected_faults(lesson.log)] == [(60.0, "ifdown", "storage")]
     assert "[root@pacific ~]# ifdown storage" in console.screen.value
     lesson.step(120)
     tabs.refresh()
@@ -85,7 +85,7 @@ def test_console_follows_the_lesson_reset_and_host_choice(lesson):
     assert "$ ssh root@pacific" in console.screen.value
     console.type("ifdown p1p1")
     lesson.reset()
-    assert an.faults(lesson.log) == []
+    assert intervals.injected_faults(lesson.log) == []
     assert console.shell.sim is lesson.sim
     assert "RUNNING" in console.type("ifconfig p1p1")
     assert console.type("nosuch") == "-bash: nosuch: command not found"

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from hacourse import analysis as an
 from hacourse import load_scenario
+from hacourse.analysis import intervals
 from hacourse.engine import Simulation
 from hacourse.shell import HostShell
 from tests.seed import SEED
@@ -44,9 +44,9 @@ def test_ifconfig_on_rhel6_lists_the_nics_and_a_bridge_per_network(seed):
 def test_ifdown_storage_takes_the_bridge_out_of_ifconfig_and_cuts_the_link(seed):
     sim, shell = _shell(seed)
     assert shell.run("ifdown storage") == ""  # RHEL 6 initscripts say nothing on success
-    faults = an.faults(sim.log)
+    faults = intervals.injected_faults(sim.log)
     assert [(f.t, f.action, f.host, f.target) for f in faults] == [(30.0, "ifdown", "pacific", "storage")]
-    assert an.nic_states(sim.log, sim.now, seed)[("pacific", "p1p1")] is False
+    assert intervals.nic_states(sim.log, sim.now, seed)[("pacific", "p1p1")] is False
     out = shell.run("ifconfig")
     assert "storage" not in [b.split()[0] for b in out.strip().split("\n\n")]
     assert "RUNNING" in _block(out, "p1p1")  # the NIC itself still has its carrier
@@ -68,7 +68,7 @@ def test_the_engine_reacts_to_the_shell_as_to_a_fault(seed):
     shell.run("ifdown storage")
     shell.run("ifdown p1p1")
     sim.run_until(180)
-    assert an.host_status_at(sim.log, "pacific", 180, seed) == "NonOperational"
+    assert intervals.host_status_at(sim.log, "pacific", 180, seed) == "NonOperational"
 
 
 def test_ifup_brings_both_names_back(seed):
@@ -78,7 +78,7 @@ def test_ifup_brings_both_names_back(seed):
     shell.run("ifup storage")
     out = shell.run("ifconfig")
     assert "RUNNING" in _block(out, "storage") and "RUNNING" in _block(out, "p1p1")
-    assert an.nic_states(sim.log, sim.now, seed)[("pacific", "p1p1")] is True
+    assert intervals.nic_states(sim.log, sim.now, seed)[("pacific", "p1p1")] is True
 
 
 def test_unknown_commands_and_names_answer_like_bash(seed):
@@ -89,7 +89,7 @@ def test_unknown_commands_and_names_answer_like_bash(seed):
     assert shell.run("ifup eth7") == "/sbin/ifup: configuration for eth7 not found.\nUsage: ifup <device name>"
     assert shell.run("ifconfig eth7") == "eth7: error fetching interface information: Device not found"
     assert shell.run("") == "" and shell.run("# a comment") == ""
-    assert an.faults(sim.log) == []
+    assert intervals.injected_faults(sim.log) == []
 
 
 def test_rhel8_prints_flags_and_networkmanager_answers(seed):

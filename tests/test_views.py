@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.colors import to_rgba
 
-from hacourse import analysis as an
 from hacourse import load_scenario, parse_scenario, simulate
+from hacourse.analysis import audit, episodes, intervals
 from hacourse.generate import generate_scenario
 from hacourse.model import Fault
 from hacourse.sweep import with_settings
@@ -60,7 +60,7 @@ def test_lanes_are_spm_then_hosts_then_vms_with_ha_and_priority(seed, timeline):
 
 
 def test_pacific_lane_turns_non_operational_orange_when_the_log_says(log, timeline):
-    nonop = an.nic_rule(log, "pacific").non_operational
+    nonop = episodes.nic_rule(log, "pacific").non_operational
     up, = _spans(timeline, "host:pacific", "Up")
     orange, = _spans(timeline, "host:pacific", "NonOperational")
     assert (up.start, up.end) == (0.0, nonop)
@@ -79,7 +79,7 @@ def test_spm_lane_shows_atlantic_throughout(log, timeline):
 
 
 def test_each_migration_is_a_hatched_span_from_its_transfer_start_to_its_end(log, timeline):
-    for m in an.migrations(log):
+    for m in intervals.migration_spans(log):
         copy, = _spans(timeline, f"vm:{m.vm}", "migrating (copying memory)")
         assert (copy.start, copy.end) == (m.transfer_start, m.end)
         waits = _spans(timeline, f"vm:{m.vm}", "waiting for a migration slot")
@@ -88,7 +88,7 @@ def test_each_migration_is_a_hatched_span_from_its_transfer_start_to_its_end(log
 
 
 def test_vm_lanes_show_pauses_in_yellow_and_name_the_hosts(log, timeline):
-    for p in an.pauses(log):
+    for p in episodes.pauses(log):
         paused, = _spans(timeline, f"vm:{p.vm}", "Paused")
         assert (paused.start, paused.end) == (p.start, p.end)
         assert paused.color == to_rgba(palette.STATUS_COLORS["Paused"])
@@ -130,7 +130,7 @@ def test_big_clusters_get_a_lane_only_for_what_changed():
     log = simulate(scenario)
     lanes = timeline_lanes(log, scenario)
     hosts = [lane for lane in lanes if lane.kind == "host"]
-    changed = {h for h, spans in an.host_intervals(log, scenario).items() if any(s.status != "Up" for s in spans)}
+    changed = {h for h, spans in intervals.host_intervals(log, scenario).items() if any(s.status != "Up" for s in spans)}
     assert {lane.label for lane in hosts} == changed | {scenario.spm}
     rest = next(lane for lane in lanes if lane.key == "hosts:rest")
     assert rest.label == f"+{60 - len(hosts)} hosts"
@@ -165,9 +165,9 @@ def _figure(name: str, scenario=None):
 
 def test_lesson_3_flags_the_power_fence_on_pacific_and_the_ha_restarts_on_their_vms():
     log, mgmt, ax = _figure("pacific-mgmt-down")
-    treated = an.fencing(log, "pacific")
+    treated = episodes.fence_episode(log, "pacific")
     assert _marks(ax, "host:pacific") == [("fenced (power-management)", treated.fenced)]
-    for v in an.vm_recovery(log, mgmt, "pacific"):
+    for v in episodes.vm_recovery(log, mgmt, "pacific"):
         assert _marks(ax, f"vm:{v.vm}") == ([("HA restart", v.restarted)] if v.ha else [])
     restart = next(m for m in drawn_marks(ax) if m.lane == "vm:db1")
     assert restart.text == "HA restart on atlantic"
@@ -177,7 +177,7 @@ def test_lesson_3_flags_the_power_fence_on_pacific_and_the_ha_restarts_on_their_
 
 def test_lesson_2_marks_sanlock_giving_up_the_lease_and_fencing_the_spm_host_itself():
     log, spm, ax = _figure("spm-storage-down")
-    h = an.spm_handover(log, spm)
+    h = episodes.spm_handover(log, spm)
     assert _marks(ax, "host:atlantic")[-2:] == [("SPM lease expired", h.lease_expired),
                                                 ("fenced (self)", h.lease_expired)]
     assert {"SPM lease expired (sanlock)", "fenced (self)"} <= set(_legend(ax))
@@ -211,7 +211,7 @@ def test_a_failed_ha_restart_is_marked_red_on_the_vm_lane():
 def test_a_status_taken_at_the_end_of_a_partial_log_is_not_drawn_as_an_empty_span():
     mgmt = load_scenario(SEED.parent / "pacific-mgmt-down.yaml")
     log = simulate(mgmt, seed=0)
-    t = an.fencing(log, "pacific").non_responsive
+    t = episodes.fence_episode(log, "pacific").non_responsive
     ax = draw_timeline([r for r in log if r.t <= t], mgmt, until=t, now=t, ax=plt.figure().add_subplot())
     try:
         assert all(s.end > s.start for s in drawn_spans(ax))
@@ -241,14 +241,14 @@ def _text_lanes(html: str) -> dict[str, tuple[dict[str, str], str]]:
 
 
 def test_the_timeline_as_text_reads_each_lane_at_that_time(seed, log):
-    rule = an.nic_rule(log, "pacific")
+    rule = episodes.nic_rule(log, "pacific")
     html = timeline_text_html(log, seed, 150.0)
     assert html.startswith('<div class="hacourse-timeline-text"') and "at 2:30" in html
     lanes = _text_lanes(html)
     assert list(lanes) == ["spm", "host:atlantic", "host:pacific", *(f"vm:{vm.name}" for vm in seed.vms)]
     data, words = lanes["host:pacific"]
     assert data == {"status": "NonOperational"}
-    assert words.startswith(f"pacific: NonOperational since {an.clock(rule.non_operational)}")
+    assert words.startswith(f"pacific: NonOperational since {audit.clock(rule.non_operational)}")
     assert "p1p1 (storage) down since 1:00" in words
     assert lanes["spm"] == ({"host": "atlantic"}, "SPM: atlantic since 0:00")
     data, words = lanes["vm:db1"]
@@ -261,9 +261,9 @@ def test_the_timeline_as_text_reads_each_lane_at_that_time(seed, log):
 
 def test_the_timeline_as_text_names_fences_and_ha_restarts():
     log, mgmt, _ = _figure("pacific-mgmt-down")
-    treated = an.fencing(log, "pacific")
+    treated = episodes.fence_episode(log, "pacific")
     lanes = _text_lanes(timeline_text_html(log, mgmt))
-    assert f"fenced (power-management) at {an.clock(treated.fenced)}" in lanes["host:pacific"][1]
+    assert f"fenced (power-management) at {audit.clock(treated.fenced)}" in lanes["host:pacific"][1]
     assert "HA restart on atlantic" in lanes["vm:db1"][1]
     assert lanes["vm:web1"][0] == {"status": "Down", "host": "pacific"}
     no_pm, scenario, _ = _figure("pacific-power-loss-no-pm")
@@ -327,7 +327,7 @@ def test_live_views_redraw_in_place_and_match_the_full_figure(seed, log):
 
 
 def test_events_html_lists_newest_first_and_escapes(log):
-    rows = an.events_table(log)
+    rows = audit.events_table(log)
     html = events_html(rows, limit=5)
     where = [html.index(escape(r.message)) for r in rows[:5]]
     assert where == sorted(where)

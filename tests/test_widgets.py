@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hacourse import analysis as an
 from hacourse import load_scenario
+from hacourse.analysis import intervals
 from hacourse.views import drawn_spans
 from hacourse.widgets import Lesson
 from tests.seed import SEED
@@ -28,7 +28,7 @@ def _lane(lesson: Lesson, lane: str) -> set[str]:
 def test_ifdown_storage_on_pacific_then_past_the_grace_shows_non_operational_and_migrations(lesson):
     lesson.control("+1 min").click()
     lesson.control("ifdown storage on pacific").value = True
-    faults = an.faults(lesson.log)
+    faults = intervals.injected_faults(lesson.log)
     assert [(f.t, f.action, f.host, f.target) for f in faults] == [(60.0, "ifdown", "pacific", "storage")]
     assert _lane(lesson, "host:pacific") == {"Up", "NIC down"}
     for _ in range(2):
@@ -51,8 +51,8 @@ def test_releasing_the_toggle_runs_ifup_at_that_time(lesson):
     toggle.value = True
     lesson.step(30)
     toggle.value = False
-    assert [(f.t, f.action) for f in an.faults(lesson.log)] == [(0.0, "ifdown"), (30.0, "ifup")]
-    assert an.nic_states(lesson.log, lesson.now, lesson.scenario)[("pacific", "p1p1")] is True
+    assert [(f.t, f.action) for f in intervals.injected_faults(lesson.log)] == [(0.0, "ifdown"), (30.0, "ifup")]
+    assert intervals.nic_states(lesson.log, lesson.now, lesson.scenario)[("pacific", "p1p1")] is True
     lesson.step(120)
     assert "NonOperational" not in _lane(lesson, "host:pacific")  # back before the grace ran out
 
@@ -76,7 +76,7 @@ def test_scripted_faults_press_their_toggle_without_a_second_fault(seed):
     assert lesson.control("ifdown storage on pacific").value is False
     lesson.control("+5 min").click()
     assert lesson.control("ifdown storage on pacific").value is True
-    assert len(an.faults(lesson.log)) == len(seed.faults)
+    assert len(intervals.injected_faults(lesson.log)) == len(seed.faults)
 
 
 def test_play_advances_the_clock_by_the_chosen_speed(lesson):
@@ -101,7 +101,7 @@ def test_reset_starts_again_from_zero(lesson):
     lesson.control("reset").click()
     assert lesson.now == 0.0 and lesson.play.value == 0
     assert lesson.control("ifdown storage on pacific").value is False
-    assert an.faults(lesson.log) == []
+    assert intervals.injected_faults(lesson.log) == []
     assert "all hosts Up" in lesson.clock.value
     assert "NonOperational" not in lesson.timeline_text.value
 

@@ -24,8 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from hacourse import analysis as an
 from hacourse import events as ev
+from hacourse.analysis import intervals
 from hacourse.model import Scenario
 from hacourse.views.timeline import (
     LIVE_LEGEND,
@@ -126,7 +126,7 @@ class LiveTimeline:
         t0, end = timeline_span(log, self.scenario, now)
         xmax = max(end, xmax)
         ys, headings = lane_positions(lanes)
-        faults = an.faults(log, end)
+        faults = intervals.injected_faults(log, end)
         frame = (tuple(lane.label for lane in lanes), t0, xmax)
         if frame != self._frame:
             self._draw_frame(lanes, ys, headings, t0, xmax, frame)

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from hacourse import analysis as an
 from hacourse import events as ev
+from hacourse.analysis import intervals
 from hacourse.engine.migration import MIGRATION_SETUP_S
 from hacourse.model import Scenario, priority_label
 
@@ -47,10 +47,10 @@ class VmRow:
 
 def hosts_tab(log: Sequence[ev.Record], scenario: Scenario, t: float) -> list[HostRow]:
     """The Hosts tab at `t`, in the scenario's order."""
-    hosts = an.host_intervals(log, scenario, until=t)
+    hosts = intervals.host_intervals(log, scenario, until=t)
     vms = vm_hosts(log, scenario, t)
-    spm = an.spm_holder(log, t, scenario)
-    down = [n for n in an.nic_down_intervals(log, t) if n.end >= t]
+    spm = intervals.spm_holder(log, t, scenario)
+    down = [n for n in intervals.nic_down_intervals(log, t) if n.end >= t]
     rows = []
     for h in scenario.hosts:
         spans = hosts.get(h.name)
@@ -63,7 +63,7 @@ def hosts_tab(log: Sequence[ev.Record], scenario: Scenario, t: float) -> list[Ho
 def vm_hosts(log: Sequence[ev.Record], scenario: Scenario, t: float) -> dict[str, str]:
     """`{vm: host}` for each VM the engine shows running (not Down) at `t`."""
     out = {}
-    for vm, spans in an.vm_intervals(log, scenario, until=t).items():
+    for vm, spans in intervals.vm_intervals(log, scenario, until=t).items():
         if spans and spans[-1].status != "Down":
             out[vm] = spans[-1].host
     return out
@@ -71,8 +71,8 @@ def vm_hosts(log: Sequence[ev.Record], scenario: Scenario, t: float) -> dict[str
 
 def vms_tab(log: Sequence[ev.Record], scenario: Scenario, t: float, host: str | None = None) -> list[VmRow]:
     """The Virtual Machines tab at `t` (only `host`'s VMs when a host is selected in the tree)."""
-    spans = an.vm_intervals(log, scenario, until=t)
-    moving = {m.vm: m for m in an.migrations(log, t) if m.outcome == "running"}
+    spans = intervals.vm_intervals(log, scenario, until=t)
+    moving = {m.vm: m for m in intervals.migration_spans(log, t) if m.outcome == "running"}
     bandwidth = {r.vm: r.bandwidth_mib_s for r in log if isinstance(r, ev.MigrationTransferStarted) and r.t <= t}
     rows = []
     for vm in scenario.vms:

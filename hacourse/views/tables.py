@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from hacourse.analysis import ALERT, ERROR, NORMAL, WARNING, EventRow, clock
+from hacourse.analysis.audit import ALERT, ERROR, NORMAL, WARNING, EventRow, clock
 
 _SEVERITY_STYLE = {
     NORMAL: ("●", "#2e7d32"),

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-from hacourse import analysis as an
 from hacourse import events as ev
+from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario
 from hacourse.status import Reason, RestartResult
 
@@ -58,9 +58,9 @@ def _host_events(log: Sequence[ev.Record], t: float) -> dict[str, str]:
         if r.t > t:
             break
         if isinstance(r, ev.HostFenced):
-            last[r.host] = f"fenced ({escape(r.method)}) at {an.clock(r.t)}"
+            last[r.host] = f"fenced ({escape(r.method)}) at {audit.clock(r.t)}"
         elif isinstance(r, ev.FencingSkipped):
-            last[r.host] = f"fencing skipped at {an.clock(r.t)}: {escape(r.reason)}"
+            last[r.host] = f"fencing skipped at {audit.clock(r.t)}: {escape(r.reason)}"
     return last
 
 
@@ -71,31 +71,31 @@ def _vm_events(log: Sequence[ev.Record], t: float) -> dict[str, str]:
         if r.t > t:
             break
         if isinstance(r, ev.HaRestartAttempted):
-            last[r.vm] = (f"HA restart on {escape(r.host)} at {an.clock(r.t)}" if r.outcome == RestartResult.STARTED
-                          else f"HA restart failed at {an.clock(r.t)}: {escape(r.result)}")
+            last[r.vm] = (f"HA restart on {escape(r.host)} at {audit.clock(r.t)}" if r.outcome == RestartResult.STARTED
+                          else f"HA restart failed at {audit.clock(r.t)}: {escape(r.result)}")
     return last
 
 
 def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = None, t: float | None = None) -> str:
     """The timeline's lanes at time `t` (default: the end of the log) as an HTML block (see the module docstring)."""
-    t = an.end_of(log) if t is None else t
-    hosts = an.host_intervals(log, scenario, until=t)
-    vms = an.vm_intervals(log, scenario, until=t)
-    nics_down = [n for n in an.nic_down_intervals(log, t) if n.end >= t]
-    moving = {m.vm: m for m in an.migrations(log, t) if m.outcome == "running"}
+    t = intervals.end_of(log) if t is None else t
+    hosts = intervals.host_intervals(log, scenario, until=t)
+    vms = intervals.vm_intervals(log, scenario, until=t)
+    nics_down = [n for n in intervals.nic_down_intervals(log, t) if n.end >= t]
+    moving = {m.vm: m for m in intervals.migration_spans(log, t) if m.outcome == "running"}
     host_events, vm_events = _host_events(log, t), _vm_events(log, t)
-    spm = an.spm_holder(log, t, scenario)
-    spm_since = max((s.start for s in an.spm_intervals(log, scenario, t) if s.host == spm), default=None)
+    spm = intervals.spm_holder(log, t, scenario)
+    spm_since = max((s.start for s in intervals.spm_intervals(log, scenario, t) if s.host == spm), default=None)
 
     host_lines = []
     for host, spans in hosts.items():
         if not spans:
             continue
         now = spans[-1]
-        parts = [f"<b>{escape(host)}</b>: {escape(now.status)} since {an.clock(_since(spans, lambda s: s.status))}"]
+        parts = [f"<b>{escape(host)}</b>: {escape(now.status)} since {audit.clock(_since(spans, lambda s: s.status))}"]
         if now.reason != Reason.INITIAL and now.status != "Up":
             parts[0] += f" ({escape(now.reason)})"
-        parts += [f"{escape(n.nic)} ({escape(n.network)}) down since {an.clock(n.start)}"
+        parts += [f"{escape(n.nic)} ({escape(n.network)}) down since {audit.clock(n.start)}"
                   for n in nics_down if n.host == host]
         if host in host_events:
             parts.append(host_events[host])
@@ -112,7 +112,7 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
         ran = [s.host for s in spans]
         ran = [h for i, h in enumerate(ran) if i == 0 or ran[i - 1] != h]
         since = _since(spans, lambda s: (s.host, s.status))
-        parts = [f"<b>{escape(vm)}</b>: {escape(now.status)} on {escape(now.host)} since {an.clock(since)}"]
+        parts = [f"<b>{escape(vm)}</b>: {escape(now.status)} on {escape(now.host)} since {audit.clock(since)}"]
         if len(ran) > 1:
             parts.append("ran on " + " → ".join(escape(h) for h in ran))
         if vm in moving:
@@ -124,11 +124,11 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
         changed = len(spans) > 1 or now.status != "Up" or vm in vm_events
         vm_lines.append((changed, _line(f"vm:{vm}", " · ".join(parts), status=now.status, host=now.host)))
 
-    holder = (f"SPM: {escape(spm)} since {an.clock(spm_since)}" if spm is not None and spm_since is not None
+    holder = (f"SPM: {escape(spm)} since {audit.clock(spm_since)}" if spm is not None and spm_since is not None
               else "SPM: none" if spm is None else f"SPM: {escape(spm)}")
     spm_line = _line("spm", holder, host=spm or "")
     return (f'<div class="hacourse-timeline-text" role="region" aria-label="The timeline as text" style="{_STYLE}">'
-            f'<div class="hacourse-timeline-text-heading"><b>The timeline as text, at {an.clock(t)}</b></div>'
+            f'<div class="hacourse-timeline-text-heading"><b>The timeline as text, at {audit.clock(t)}</b></div>'
             f'<ul class="hacourse-timeline-spm" style="{_LIST}">{spm_line}</ul>'
             f'<div><b>Hosts</b></div><ul class="hacourse-timeline-hosts" style="{_LIST}">'
             f'{"".join(_capped(host_lines, "hosts"))}</ul>'

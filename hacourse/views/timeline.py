@@ -33,8 +33,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
-from hacourse import analysis as an
 from hacourse import events as ev
+from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario, priority_label
 from hacourse.status import RestartResult, SkipCause
 from hacourse.views import palette
@@ -124,25 +124,25 @@ class Lane:
 def timeline_span(log: Sequence[ev.Record], scenario: Scenario | None = None,
                   until: float | None = None) -> tuple[float, float]:
     """The x range: from the first record to `until`, or a little past the last record of a finished run."""
-    t0 = an.start_of(log)
+    t0 = intervals.start_of(log)
     if until is not None:
         return t0, max(until, t0 + 1.0)
-    last = an.end_of(log)
+    last = intervals.end_of(log)
     end = last + max(30.0, 0.05 * (last - t0))
     if scenario is not None:
         end = min(end, max(scenario.duration, last))
     return t0, max(end, t0 + 60.0)
 
 
-def _share_lane(key: str, label: str, intervals: dict[str, list], until: float,
+def _share_lane(key: str, label: str, spans_of: dict[str, list], until: float,
                 marks: tuple[Mark, ...] = ()) -> Lane:
     """The share of entities in each status over time, for groups too big for a lane each."""
     deltas: dict[float, Counter] = defaultdict(Counter)
-    for spans in intervals.values():
+    for spans in spans_of.values():
         for s in spans:
             deltas[s.start][s.status] += 1
             deltas[s.end][s.status] -= 1
-    total = max(1, len(intervals))
+    total = max(1, len(spans_of))
     times = [t for t in sorted(deltas) if t < until]
     current: Counter = Counter()
     rows = []
@@ -156,7 +156,7 @@ def _share_lane(key: str, label: str, intervals: dict[str, list], until: float,
     return Lane(key, label, "share", marks=marks, share_times=tuple(times), shares=shares)
 
 
-def _spm_lane(spm: list[an.SpmInterval], t0: float, until: float) -> Lane:
+def _spm_lane(spm: list[intervals.SpmInterval], t0: float, until: float) -> Lane:
     spans, labels, cursor = [], [], t0
     for s in (s for s in spm if s.end > s.start):  # a role taken at `until` itself has nothing to draw yet
         if s.start > cursor:
@@ -237,7 +237,7 @@ def _merged_marks(marks: Iterable[Mark], what: str, bin_s: float) -> tuple[Mark,
     return tuple(sorted(out, key=lambda m: (m.t, m.kind)))
 
 
-def _host_lane(host: str, spans: list[an.HostInterval], nics: list[an.NicDownInterval],
+def _host_lane(host: str, spans: list[intervals.HostInterval], nics: list[intervals.NicDownInterval],
                marks: list[Mark], graces: list[Span]) -> Lane:
     spans = [s for s in spans if s.end > s.start]  # a status taken at `until` itself has nothing to draw yet
     colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
@@ -254,7 +254,7 @@ def _vm_label(name: str, scenario: Scenario | None) -> str:
     return f"{name} ({'HA, ' if vm.ha else ''}{priority_label(vm.priority)})"
 
 
-def _vm_lane(name: str, spans: list[an.VmInterval], moves: list[an.MigrationSpan], restarts: list[Mark],
+def _vm_lane(name: str, spans: list[intervals.VmInterval], moves: list[intervals.MigrationSpan], restarts: list[Mark],
              scenario: Scenario | None) -> Lane:
     spans = [s for s in spans if s.end > s.start]
     colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status)) for s in spans)
@@ -295,13 +295,13 @@ def timeline_lanes(
 ) -> list[Lane]:
     """The lanes of the timeline, top to bottom: SPM, hosts, VMs (see the module docstring)."""
     t0, end = timeline_span(log, scenario, until)
-    hosts = an.host_intervals(log, scenario, end)
-    vms = an.vm_intervals(log, scenario, end)
-    nic_spans = an.nic_down_intervals(log, end)
-    moves = an.migrations(log, end)
+    hosts = intervals.host_intervals(log, scenario, end)
+    vms = intervals.vm_intervals(log, scenario, end)
+    nic_spans = intervals.nic_down_intervals(log, end)
+    moves = intervals.migration_spans(log, end)
     marks = lane_marks(log, end)
     bin_s = (end - t0) / 200  # marks merged on a share lane: about 4 pixels apart at most
-    spm = an.spm_intervals(log, scenario, end)
+    spm = intervals.spm_intervals(log, scenario, end)
 
     lanes = [_spm_lane(spm, t0, end)]
     with_nic_trouble = {n.host for n in nic_spans}
@@ -322,7 +322,7 @@ def timeline_lanes(
         lanes.append(Lane("hosts:rest", f"+{rest} hosts", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
                           labels=((t0, end, f"{rest} more hosts, Up throughout"),)))
 
-    moved: dict[str, list[an.MigrationSpan]] = defaultdict(list)
+    moved: dict[str, list[intervals.MigrationSpan]] = defaultdict(list)
     for m in moves:
         moved[m.vm].append(m)
     shown = list(vms)
@@ -499,7 +499,7 @@ def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float
         used.add(FAULT)
     if now is not None:
         made.append(ax.axvline(now, color=palette.NOW_COLOR, linewidth=1.6, gid="now"))
-        made.append(ax.text(now, 1.005, f"now {an.clock(now)}", transform=top, ha="right", va="bottom",
+        made.append(ax.text(now, 1.005, f"now {audit.clock(now)}", transform=top, ha="right", va="bottom",
                             fontsize=8, fontweight="bold"))
         used.add(NOW)
     return made, used
@@ -518,7 +518,7 @@ def draw_frame(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], headings: S
     ax.set_yticklabels([lane.label for lane in lanes], fontsize=9)
     ax.tick_params(axis="y", length=0)
     ax.xaxis.set_major_locator(FixedLocator(_time_ticks(t0, xmax)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: an.clock(x)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: audit.clock(x)))
     ax.set_xlabel("simulated time (minutes:seconds)")
     ax.grid(axis="x", color="#eceff1", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -564,7 +564,7 @@ def _draw_run(ax: Axes, lanes: Sequence[Lane], log: Sequence[ev.Record], scenari
               until: float | None, now: float | None, xmax: float | None) -> Axes:
     t0, end = timeline_span(log, scenario, until)
     title = scenario.name if scenario is not None else None
-    return draw_lanes(ax, lanes, t0, end, fault_records=an.faults(log, end), now=now, title=title, xmax=xmax)
+    return draw_lanes(ax, lanes, t0, end, fault_records=intervals.injected_faults(log, end), now=now, title=title, xmax=xmax)
 
 
 def place_axes(ax: Axes, n_lanes: int) -> None:

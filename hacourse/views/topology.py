@@ -22,8 +22,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from hacourse import analysis as an
 from hacourse import events as ev
+from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario
 from hacourse.views import palette
 
@@ -53,13 +53,13 @@ def topology_graph(scenario: Scenario, log: Sequence[ev.Record] = (), t: float |
     host: status, spm; nic: host, up, network; vm: status, host; network: role, span (x0, x1).
     Edge attributes: kind (port, link, runs), up, points (the polyline drawn).
     """
-    t = an.end_of(log) if t is None else t
-    status = {h: spans[-1].status for h, spans in an.host_intervals(log, scenario, until=t).items() if spans}
-    vm_now = {v: spans[-1] for v, spans in an.vm_intervals(log, scenario, until=t).items() if spans}
-    nic_up = an.nic_states(log, t, scenario)
-    off = an.powered_off(log, t)
-    spm = an.spm_holder(log, t, scenario) if log else scenario.spm
-    moving = {m.vm: m.destination for m in an.migrations(log, t) if m.outcome == "running"}
+    t = intervals.end_of(log) if t is None else t
+    status = {h: spans[-1].status for h, spans in intervals.host_intervals(log, scenario, until=t).items() if spans}
+    vm_now = {v: spans[-1] for v, spans in intervals.vm_intervals(log, scenario, until=t).items() if spans}
+    nic_up = intervals.nic_states(log, t, scenario)
+    off = intervals.powered_off(log, t)
+    spm = intervals.spm_holder(log, t, scenario) if log else scenario.spm
+    moving = {m.vm: m.destination for m in intervals.migration_spans(log, t) if m.outcome == "running"}
 
     shown = _shown_hosts(scenario, status, nic_up, spm)
     x_of = {h: i * HOST_SPACING for i, h in enumerate(shown)}
@@ -142,7 +142,7 @@ def draw_topology(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | 
     g = topology_graph(scenario, log, t)
     if ax is None:
         ax = plt.figure(figsize=topology_size(g)).add_subplot()
-    return draw_graph(g, ax, heading=f"Data center at {an.clock(an.end_of(log) if t is None else t)}")
+    return draw_graph(g, ax, heading=f"Data center at {audit.clock(intervals.end_of(log) if t is None else t)}")
 
 
 def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
@@ -204,6 +204,6 @@ def topology_figure(scenario: Scenario, log: Sequence[ev.Record] = (), t: float 
     g = topology_graph(scenario, log, t)
     fig.clear()
     fig.set_size_inches(topology_size(g))
-    heading = f"Data center at {an.clock(an.end_of(log) if t is None else t)}"
+    heading = f"Data center at {audit.clock(intervals.end_of(log) if t is None else t)}"
     draw_graph(g, fig.add_axes(FULL), heading=heading)
     return fig
