@@ -88,5 +88,5 @@ class Fencing:
         host.power_off("fence agent: stop")
         yield env.timeout(config["FenceStopStatusDelayBetweenRetriesInSec"])
         sim.record(HostFenced, host=host.name, method=FenceMethod.POWER_MANAGEMENT)
-        sim.host_confirmed_down(host)
+        sim.lifecycle.confirmed_down(host)
         host.power_on("fence agent: start")

@@ -56,9 +56,7 @@ class HaRestarter:
                 return
             stopped = storage.lost_at
             if stopped is not None and env.now - stopped >= sanlock.host_dead_s(config):
-                vm.pause_reason = None
-                vm.set_status(VmStatus.DOWN, f"its VM lease expired on {host_name}: safe to restart")
-                self.enqueue(vm)
+                vm.known_down(f"its VM lease expired on {host_name}: safe to restart")
                 return
             sim.record(HaRestartAttempted, vm=vm.name, host="",
                        result=f"{RestartResult.LEASE_HELD} {host_name}; retry later")
@@ -124,8 +122,7 @@ class HaRestarter:
             return
         self._forget(vm.name)
         sim.record(HaRestartAttempted, vm=vm.name, host=host.name, result=RestartResult.STARTED)
-        vm.launched_at = sim.env.now
-        vm.set_status(VmStatus.WAIT_FOR_LAUNCH, "highly available VM restarted by the engine", host=host.name)
+        vm.launched(host.name, "highly available VM restarted by the engine")
         sim.env.process(self._boot(vm, host.name))
 
     def _forget(self, name: str) -> None:
@@ -136,4 +133,4 @@ class HaRestarter:
         yield self.sim.env.timeout(VM_BOOT_S)
         if vm.status == VmStatus.WAIT_FOR_LAUNCH and vm.host == host:
             vm.set_status(VmStatus.UP, "powered up after HA restart")
-            self.sim.vm_arrived(vm, self.sim.hosts[host])
+            vm.arrived(self.sim.hosts[host])

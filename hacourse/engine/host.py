@@ -1,4 +1,8 @@
-"""A hypervisor host: its power, its NICs, VDSM, and the status the engine shows for it."""
+"""A hypervisor host: its power, its NICs, VDSM, the qemu processes it runs, and its engine status.
+
+Whether a link works, storage is reached or VDSM answers the engine is decided by the rules of
+`hacourse.physical`, the ones the invariants and the analysis apply to the log.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from hacourse import rules
+from hacourse import physical, rules
+from hacourse.engine.migration import EndLostMigrationLink, EndLostPower
 from hacourse.engine.network import Nic, Signal
 from hacourse.events import HostPoweredOff, HostPoweredOn, HostStatusChanged
 from hacourse.model import Host as HostSpec
@@ -42,7 +47,7 @@ class Host:
         self.vms: dict[str, float] = {}  # VMs whose qemu process runs here -> their memory_gb
         self._pending_memory_gb = 0.0  # memory reserved by migrations and restarts in flight
         self.status_changed = sim.env.event()
-        self.before_connecting = S.UP
+        self.before_connecting = S.UP  # the status it left for Connecting, where a recovery returns
         self.vdsm_restarted = False  # VDSM came back from a restart: the engine re-initializes the host
 
     @cached_property
@@ -67,6 +72,16 @@ class Host:
         changed, self.status_changed = self.status_changed, self.sim.env.event()
         changed.succeed(new)
 
+    def connecting(self, reason: str) -> None:
+        """The engine's poll failed: Connecting, remembering the status a recovery returns to."""
+        self.before_connecting = self.status
+        self.set_status(S.CONNECTING, reason)
+
+    def initializing(self, reason: str) -> None:
+        """VDSM answers after a restart or a boot: the engine initializes the host again."""
+        self.vdsm_restarted = False
+        self.set_status(S.INITIALIZING, reason)
+
     # --- physical truth -------------------------------------------------------------
 
     def nic(self, name_or_network: str) -> Nic:
@@ -76,28 +91,37 @@ class Host:
         return next(n for n in self.nics.values() if n.network == name_or_network)
 
     def nic_for_role(self, role: str) -> Nic | None:
-        return next((n for n in self.nics.values() if self.sim.network_role(n.network) == role), None)
+        name = physical.role_nic(self.spec.nics, self.sim.roles, role)
+        return None if name is None else self.nics[name]
+
+    def _role_nic_up(self, role: str) -> bool | None:
+        nic = self.nic_for_role(role)
+        return None if nic is None else nic.up
 
     def link_up(self, role: str) -> bool:
-        nic = self.nic_for_role(role)
-        return self.power.value and (nic is None or nic.up)
+        return physical.link_up(self.power.value, self._role_nic_up(role))
+
+    @property
+    def storage_link_up(self) -> bool:
+        return physical.reaches_storage(self.power.value, self._role_nic_up(physical.STORAGE))
 
     @property
     def reaches_storage(self) -> bool:
-        return self.link_up("storage")
+        """The host reaches the data domain: its storage link works and the array answers."""
+        return self.sim.domain.reached_by(self)
 
     @property
     def answers_engine(self) -> bool:
-        return self.link_up("management") and self.vdsm.value
+        return physical.answers_engine(self.power.value, self._role_nic_up(physical.MANAGEMENT), self.vdsm.value)
 
     def power_off(self, reason: str) -> None:
         if not self.power.set(False):
             return
         self.vdsm.set(False)
-        for vm in self.vms:
-            self.sim.vms[vm].crashed = True  # qemu dies with the host; the engine learns it later
+        for vm in self.sim.vms_on(self.name):
+            vm.crash()
         self.sim.record(HostPoweredOff, host=self.name, reason=reason)
-        self.sim.connectivity_changed(self)
+        self.physically_changed()
 
     def power_on(self, reason: str) -> None:
         """Power returns; the OS boots and brings every NIC up (an ifdown does not survive a boot)."""
@@ -109,16 +133,16 @@ class Host:
     def _boot(self):
         for nic in self.nics.values():
             nic.set_up(True)
-        self.sim.connectivity_changed(self)
+        self.physically_changed()
         yield self.sim.env.timeout(self.sim.config["host_boot_s"])
         if self.power.value:
             self.vdsm.set(True)
-            self.sim.connectivity_changed(self)
+            self.physically_changed()
 
     def reachability_changed(self) -> simpy.Event:
         """Fires when power, VDSM or the management NIC changes: what the engine's polls depend on."""
         events = [self.power.changed(), self.vdsm.changed()]
-        mgmt = self.nic_for_role("management")
+        mgmt = self.nic_for_role(physical.MANAGEMENT)
         if mgmt is not None:
             events.append(mgmt.carrier.changed())
         return simpy.AnyOf(self.sim.env, events)
@@ -130,24 +154,47 @@ class Host:
         """VDSM exits (sanlock kill, soft fencing) and systemd starts it again (Restart=always)."""
         self.vdsm.set(False)
         self.vdsm_restarted = True
-        self.sim.connectivity_changed(self)
+        self.physically_changed()
         self.sim.env.process(self._vdsm_starts())
 
     def _vdsm_starts(self):
         yield self.sim.env.timeout(self.sim.config["vdsm_restart_s"])
         if self.power.value:
             self.vdsm.set(True)
-            self.sim.connectivity_changed(self)
+            self.physically_changed()
 
-    @property
-    def pending_memory_gb(self) -> float:
-        return self._pending_memory_gb
+    def physically_changed(self, nic: Nic | None = None) -> None:
+        """Power, a NIC or VDSM changed here: tell every actor that watches the host."""
+        sim = self.sim
+        if nic is not None:
+            sim.monitor.nic_changed(self, nic)
+        sim.storage[self.name].path_changed()
+        sim.spm.storage_changed(self)
+        sim.monitor.reachability_changed(self)
+        if not self.power.value:
+            sim.migrations.interrupt_all(self, EndLostPower(self.name))
+        elif not self.link_up(sim.migration_role):
+            sim.migrations.interrupt_all(self, EndLostMigrationLink(self.name))
 
-    @pending_memory_gb.setter
-    def pending_memory_gb(self, value: float) -> None:
-        self._pending_memory_gb = value
+    # --- memory: what runs here and what is on its way --------------------------------------
+
+    def qemu_started(self, vm: str, memory_gb: float) -> None:
+        self.vms[vm] = memory_gb
+        self.sim.placement.changed(self)
+
+    def qemu_stopped(self, vm: str) -> None:
+        self.vms.pop(vm, None)
+        self.sim.placement.changed(self)
+
+    def reserve(self, memory_gb: float) -> None:
+        """A migration or restart heading here holds its memory until it lands or fails."""
+        self._pending_memory_gb += memory_gb
+        self.sim.placement.changed(self)
+
+    def release(self, memory_gb: float) -> None:
+        self._pending_memory_gb -= memory_gb
         self.sim.placement.changed(self)
 
     def free_memory_gb(self) -> float:
         used = sum(self.vms.values())  # in the order the VMs arrived: one result on every machine
-        return self.spec.memory_gb - used - self.pending_memory_gb
+        return self.spec.memory_gb - used - self._pending_memory_gb

@@ -158,12 +158,11 @@ class Migrations:
             sim.record(MigrationFailed, vm=vm.name, source=source.name, destination="",
                        reason="no host passed the scheduling filters (Memory: not enough free memory)")
             return
-        dest.pending_memory_gb += vm.spec.memory_gb
-        vm.migration_dest = dest.name
+        dest.reserve(vm.spec.memory_gb)
         sim.record(MigrationStarted, vm=vm.name, source=source.name, destination=dest.name, reason=reason)
         if vm.status == VmStatus.UP:
             vm.set_status(VmStatus.MIGRATING_FROM, f"migrating to {dest.name}")
-        vm.migration = sim.env.process(self._run(vm, source, dest))
+        vm.migrating(sim.env.process(self._run(vm, source, dest)), dest.name)
 
     def _run(self, vm: Vm, source: Host, dest: Host):
         """VDSM on the source: wait for a slot, copy memory, switch over."""
@@ -206,22 +205,17 @@ class Migrations:
 
     def _finish(self, vm: Vm, source: Host, dest: Host, paused_at: float, started: float) -> None:
         sim = self.sim
-        dest.pending_memory_gb -= vm.spec.memory_gb
-        vm.migration = None
+        dest.release(vm.spec.memory_gb)
+        vm.migration_ended()
         downtime_ms = round((sim.env.now - paused_at) * 1000)
         sim.record(MigrationFinished, vm=vm.name, source=source.name, destination=dest.name,
                    downtime_ms=downtime_ms, duration_s=round(sim.env.now - started, 3))
-        if vm.pause_reason == PauseCode.EIO:
-            vm.pause_reason, vm.io_blocked = None, False
-            vm.set_status(VmStatus.UP, "continued on the destination; failed I/O retried", host=dest.name)
-        else:
-            vm.set_status(VmStatus.UP, f"migrated from {source.name}", host=dest.name)
-        sim.vm_arrived(vm, dest)
+        vm.landed(dest, source)
 
     def _fail(self, vm: Vm, source: Host, dest: Host, reason: str) -> None:
         sim = self.sim
-        dest.pending_memory_gb -= vm.spec.memory_gb
-        vm.migration = None
+        dest.release(vm.spec.memory_gb)
+        vm.migration_ended()
         sim.record(MigrationFailed, vm=vm.name, source=source.name, destination=dest.name, reason=reason)
         if vm.status == VmStatus.MIGRATING_FROM:
             vm.set_status(VmStatus.UP, "migration failed; still running on the source")

@@ -52,7 +52,7 @@ class HostMonitor:
                 sim.record(HostNicProblemCleared, host=host.name, nic=nic.name, network=nic.network)
                 return
             if host.status == S.UP and host.answers_engine:
-                sim.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
+                sim.lifecycle.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
         finally:
             self.watching_nic.discard((host.name, nic.name))
 
@@ -83,8 +83,7 @@ class HostMonitor:
         yield env.timeout(first_fail - env.now)
         if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE):
             return
-        host.before_connecting = host.status
-        host.set_status(S.CONNECTING, "engine cannot reach VDSM (network exception)")
+        host.connecting("engine cannot reach VDSM (network exception)")
         attempts_needed = sim.config["VDSAttemptsToResetCount"] + 1
         grace_end = last_ok + self.time_to_fence(host)
         t = max(first_fail + poll * (attempts_needed - 1), next_tick(grace_end + 1e-6, poll))
@@ -93,7 +92,7 @@ class HostMonitor:
             yield deadline | host.reachability_changed()
         if host.answers_engine or host.status != S.CONNECTING:
             return
-        sim.host_not_responding(host)
+        sim.lifecycle.not_responding(host)
 
     def _contact_back(self, host: Host):
         """VDSM answers again: a host that was cut off recovers through Initializing."""
@@ -103,12 +102,12 @@ class HostMonitor:
         if not host.answers_engine:
             return
         if host.status == S.CONNECTING and host.vdsm_restarted:
-            sim.initialize_host(host, "VDSM restarted and is recovering")
+            sim.lifecycle.initialize(host, "VDSM restarted and is recovering")
         elif host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
             host.set_status(S.NON_OPERATIONAL, "VDSM answers again; the host is still NonOperational")
-            sim.learn_vm_states(host)
+            sim.lifecycle.learn_vm_states(host)
         elif host.status == S.CONNECTING:
             host.set_status(S.UP, "VDSM answers again")
-            sim.host_activated(host)
+            sim.lifecycle.activated(host)
         elif host.status in (S.NON_RESPONSIVE, S.REBOOT):
-            sim.initialize_host(host, "VDSM answers; host initializing")
+            sim.lifecycle.initialize(host, "VDSM answers; host initializing")

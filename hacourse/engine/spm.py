@@ -56,7 +56,7 @@ class Spm:
                     return
                 if env.now >= expire_at - 1e-9:
                     break
-            sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain_name)
+            sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain.name)
             self.lease_owner = None
             self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
             self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)")

@@ -1,4 +1,5 @@
-"""Storage on the host side (iSCSI session, VDSM domain monitor) and the engine's domain timer.
+"""The data domain: the array, each host's path to it (iSCSI session, VDSM domain monitor), and
+the engine's problem timer for it.
 
 Two rules make a host lose its data domain, and the lesson shows both:
 - VDSM's domain monitor stops completing checks; the engine, at its statistics refresh, sees
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from hacourse import rules
 from hacourse.engine.clock import Epoch, last_tick, next_tick
+from hacourse.engine.network import Signal
 from hacourse.events import (
     StorageConnectionLost,
     StorageConnectionRestored,
@@ -31,12 +33,35 @@ if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
 
 
+class StorageDomain:
+    """The data domain (also the master domain): whether the array answers, who reaches it, and
+    the engine's problem timer. `available` is the array's own state, a Signal like a NIC's
+    carrier; a host reaches the domain while its storage link works and the array answers."""
+
+    def __init__(self, sim: Simulation, name: str) -> None:
+        self.sim = sim
+        self.name = name
+        self.available = Signal(sim.env, True)
+        self.timer = DomainProblemTimer(sim, self)
+        self.paths = {name: HostStorage(sim, host, self) for name, host in sim.hosts.items()}
+
+    def reached_by(self, host: Host) -> bool:
+        return self.available.value and host.storage_link_up
+
+    def set_available(self, available: bool) -> None:
+        """The array fails or comes back, for every host at once."""
+        if self.available.set(available):
+            for host in self.sim.hosts.values():
+                host.physically_changed()
+
+
 class HostStorage:
     """One host's path to the data domain: the iSCSI session and VDSM's domain monitor."""
 
-    def __init__(self, sim: Simulation, host: Host) -> None:
+    def __init__(self, sim: Simulation, host: Host, domain: StorageDomain) -> None:
         self.sim = sim
         self.host = host
+        self.domain = domain
         self.connected = True
         self.io_failed = False  # queued I/O has failed: writers pause on EIO
         self.lost_at: float | None = None
@@ -64,11 +89,11 @@ class HostStorage:
         env, sim = self.sim.env, self.sim
         self.connected, self.lost_at = False, env.now
         session = self.session.advance()
-        domain = sim.domain_name
+        domain = self.domain.name
         sim.record(StorageConnectionLost, host=self.host.name, domain=domain, eio_after_s=self.eio_after_s)
         for vm in sim.vms_on(self.host.name):
             if vm.spec.writes and vm.pause_reason is None and self.host.power.value:
-                vm.io_blocked = True
+                vm.writes_hang()
                 sim.record(VmIoBlocked, vm=vm.name, host=self.host.name)
         sim.env.process(self._report_problem(session))
         yield env.timeout(self.eio_after_s)
@@ -76,16 +101,16 @@ class HostStorage:
             self.io_failed = True
             for vm in sim.vms_on(self.host.name):
                 if vm.io_blocked:
-                    sim.vm_io_error(vm)
+                    vm.io_error()
             self._settle()
 
     def _session_restored(self) -> None:
         sim = self.sim
         self.connected, self.io_failed, self.lost_at = True, False, None
         self.session.advance()
-        sim.record(StorageConnectionRestored, host=self.host.name, domain=sim.domain_name)
+        sim.record(StorageConnectionRestored, host=self.host.name, domain=self.domain.name)
         for vm in sim.vms_on(self.host.name):
-            vm.io_blocked = False  # hanging I/O completes; nothing was lost
+            vm.writes_complete()
         self._settle()
         sim.env.process(self._domain_valid_again())
 
@@ -103,9 +128,9 @@ class HostStorage:
         if not self.session.current(session) or not self.host.answers_engine:
             return
         self.reported_problematic = True
-        sim.record(StorageDomainReportedProblematic, host=self.host.name, domain=sim.domain_name,
+        sim.record(StorageDomainReportedProblematic, host=self.host.name, domain=self.domain.name,
                    last_check_s=round(env.now - last_ok, 3))
-        sim.domain_timer.host_reports_problem(self.host.name)
+        self.domain.timer.host_reports_problem(self.host.name)
 
     def _domain_valid_again(self):
         """VDSM's next domain check succeeds: the domain flips INVALID -> VALID on this host."""
@@ -114,20 +139,22 @@ class HostStorage:
         yield env.timeout(check - env.now)
         if not self.connected:
             return
-        sim.resume_eio_paused(self.host)  # VDSM contEIOVms
+        for vm in sim.vms_on(self.host.name):  # VDSM contEIOVms
+            vm.storage_valid_again()
         if self.reported_problematic:
             seen = next_tick(env.now, sim.stats_period, sim.stats_phase(self.host.name))
             yield env.timeout(seen - env.now)
             if self.connected:
                 self.reported_problematic = False
-                sim.domain_timer.host_recovered(self.host.name)
+                self.domain.timer.host_recovered(self.host.name)
 
 
 class DomainProblemTimer:
     """The engine's per-domain `StorageDomainFailureTimeoutInMinutes` timer ([E] IrsProxyImpl)."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Simulation, domain: StorageDomain) -> None:
         self.sim = sim
+        self.domain = domain
         self.reporting: set[str] = set()
         self.epoch = Epoch()
         self.armed = False
@@ -140,7 +167,7 @@ class DomainProblemTimer:
             self.armed = True
             minutes = self.sim.config["StorageDomainFailureTimeoutInMinutes"]
             fires_at = self.sim.env.now + 60 * minutes
-            self.sim.record(StorageDomainTimerStarted, domain=self.sim.domain_name, fires_at=fires_at)
+            self.sim.record(StorageDomainTimerStarted, domain=self.domain.name, fires_at=fires_at)
             self.sim.env.process(self._expire(started, 60 * minutes))
 
     def host_recovered(self, host: str) -> None:
@@ -148,7 +175,7 @@ class DomainProblemTimer:
         if not self.reporting and self.armed:
             self.epoch.advance()
             self.armed = False
-            self.sim.record(StorageDomainTimerCancelled, domain=self.sim.domain_name,
+            self.sim.record(StorageDomainTimerCancelled, domain=self.domain.name,
                             reason="every reporting host recovered")
 
     def _expire(self, started: int, delay: float):
@@ -163,9 +190,9 @@ class DomainProblemTimer:
             names = ", ".join(h.name for h in reporting_up)
             action = (f"Up hosts that cannot reach it turn NonOperational: {names}" if names else
                       "no Up host still reports it, nothing to do (its hosts already left Up)")
-            sim.record(StorageDomainTimerExpired, domain=sim.domain_name, action=action)
+            sim.record(StorageDomainTimerExpired, domain=self.domain.name, action=action)
             for h in reporting_up:
-                sim.set_non_operational(h, "STORAGE_DOMAIN_UNREACHABLE")
+                sim.lifecycle.set_non_operational(h, "STORAGE_DOMAIN_UNREACHABLE")
         else:
-            sim.record(StorageDomainTimerExpired, domain=sim.domain_name,
+            sim.record(StorageDomainTimerExpired, domain=self.domain.name,
                        action="every Up host reports it: the domain would be deactivated (not modelled)")

@@ -1,4 +1,10 @@
-"""A virtual machine: where its qemu process runs, and the status the engine shows."""
+"""A virtual machine: where its qemu process runs, what VDSM does to it, and what the engine shows.
+
+Two views again: `status` is the engine's, changed only by `set_status`; `host`, `pause_reason`,
+`io_blocked` and `crashed` are what happens on the host (QEMU and VDSM). VDSM's events about the
+VM reach the engine only while the engine hears that VDSM (`engine_hears`); otherwise the engine
+learns them when contact returns (`engine_learns_state`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,13 @@ from hacourse import rules
 from hacourse.engine.clock import Epoch
 from hacourse.events import VmStatusChanged
 from hacourse.model import Vm as VmSpec
-from hacourse.status import PauseCode
+from hacourse.status import PauseCode, Reason
 from hacourse.status import VmStatus as S
 
 if TYPE_CHECKING:
+    import simpy
+
+    from hacourse.engine.host import Host
     from hacourse.engine.simulation import Simulation
 
 ALLOWED_MOVES: dict[S, frozenset[S]] = {
@@ -33,7 +42,7 @@ class Vm:
         self.host: str | None = spec.host
         self.pause_reason: PauseCode | None = None  # EIO while paused on an I/O error
         self.io_blocked = False  # writes hang on a lost iSCSI path
-        self.migration = None  # the migration process in flight, if any
+        self.migration: simpy.Process | None = None  # the migration in flight, if any
         self.migration_dest: str | None = None
         self.paused_at = 0.0
         self.pauses = Epoch()  # advanced at each pause on EIO: a kill timer of an earlier pause is stale
@@ -61,14 +70,111 @@ class Vm:
 
     def _move_process(self, host: str | None) -> None:
         if self.host is not None:
-            self.sim.hosts[self.host].vms.pop(self.name, None)
-            self.sim.placement.changed(self.sim.hosts[self.host])
+            self.sim.hosts[self.host].qemu_stopped(self.name)
         self.host = host
         if host is not None:
-            self.sim.hosts[host].vms[self.name] = self.spec.memory_gb
-            self.sim.placement.changed(self.sim.hosts[host])
+            self.sim.hosts[host].qemu_started(self.name, self.spec.memory_gb)
 
     @property
     def running(self) -> bool:
         """Up or migrating and not paused: the guest is executing."""
         return self.status in (S.UP, S.MIGRATING_FROM) and self.pause_reason is None
+
+    @property
+    def engine_hears(self) -> bool:
+        """VDSM's VM events reach the engine only while the engine can talk to that VDSM."""
+        return self.host is not None and self.sim.hosts[self.host].answers_engine
+
+    # --- its disk writes on a lost storage path (QEMU error_policy=stop, VDSM) -----------------
+
+    def writes_hang(self) -> None:
+        self.io_blocked = True
+
+    def writes_complete(self) -> None:
+        """The path came back in time: the hanging writes complete and nothing was lost."""
+        self.io_blocked = False
+
+    def io_error(self) -> None:
+        """QEMU's error_policy=stop: the failed write is kept and the guest pauses on EIO."""
+        self.io_blocked = False
+        self.pause_reason, self.paused_at = PauseCode.EIO, self.sim.env.now
+        if self.engine_hears:
+            self.set_status(S.PAUSED, Reason.PAUSED_EIO)
+        pause = self.pauses.advance()
+        if self.resume_behavior == "kill":
+            self.sim.env.process(self._kill_if_still_paused(pause))
+
+    def _kill_if_still_paused(self, pause: int):
+        """VDSM destroys the VM; the engine knows only if it hears VDSM, else it learns it later."""
+        yield self.sim.env.timeout(self.sim.config["vm_kill_paused_timeout"])
+        if self.pause_reason == PauseCode.EIO and self.pauses.current(pause) and self.migration is None:
+            self.pause_reason = None
+            if self.engine_hears:
+                self.set_status(S.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
+                self.sim.ha.enqueue(self)
+            else:
+                self.crashed = True
+
+    def storage_valid_again(self) -> None:
+        """VDSM contEIOVms: the domain is valid again; a VM paused on EIO follows its resume behaviour."""
+        if self.pause_reason == PauseCode.EIO and self.migration is None and self.resume_behavior == "auto_resume":
+            self.pause_reason = None
+            if self.engine_hears:
+                self.set_status(S.UP, "resumed: storage reachable again (auto_resume)")
+
+    def arrived(self, host: Host) -> None:
+        """The VM landed or booted on a host whose storage fails meanwhile: its writes hang there too,
+        or fail at once if the host's queued I/O has failed already."""
+        path = self.sim.storage[host.name]
+        if self.spec.writes and not path.connected:
+            self.io_blocked = True
+            if path.io_failed:
+                self.io_error()
+
+    def crash(self) -> None:
+        """Its host lost power: qemu dies with it; the engine learns it later."""
+        self.crashed = True
+        self.io_blocked = False
+
+    # --- what the engine learns and decides about it ---------------------------------------------
+
+    def engine_learns_state(self) -> None:
+        """VDSM answers again: the engine learns what happened to the VM meanwhile."""
+        if self.migration is not None:
+            return
+        if self.crashed:
+            self.known_down("VDSM reports the VM is not running")
+        elif self.pause_reason and self.status != S.PAUSED:
+            self.set_status(S.PAUSED, Reason.PAUSED_EIO_REPORTED)
+        elif not self.pause_reason and self.status in (S.UNKNOWN, S.PAUSED):
+            self.set_status(S.UP, "host answers again")
+
+    def known_down(self, reason: str) -> None:
+        """The engine knows the VM no longer runs (its host fenced, its lease expired): Down, and
+        queued for an HA restart."""
+        self.pause_reason = None
+        self.set_status(S.DOWN, reason)
+        self.sim.ha.enqueue(self)
+
+    def launched(self, host: str, reason: str) -> None:
+        """RunVm on `host`: WaitForLaunch until the guest boots."""
+        self.launched_at = self.sim.env.now
+        self.set_status(S.WAIT_FOR_LAUNCH, reason, host=host)
+
+    # --- live migration --------------------------------------------------------------------------
+
+    def migrating(self, process: simpy.Process, destination: str) -> None:
+        self.migration, self.migration_dest = process, destination
+
+    def migration_ended(self) -> None:
+        self.migration = None
+
+    def landed(self, destination: Host, source: Host) -> None:
+        """The switch-over is done: the VM runs on the destination; a VM paused on EIO continues
+        there and its failed writes are retried on the destination's working path."""
+        if self.pause_reason == PauseCode.EIO:
+            self.pause_reason, self.io_blocked = None, False
+            self.set_status(S.UP, "continued on the destination; failed I/O retried", host=destination.name)
+        else:
+            self.set_status(S.UP, f"migrated from {source.name}", host=destination.name)
+        self.arrived(destination)

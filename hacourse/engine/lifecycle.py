@@ -1,0 +1,108 @@
+"""The engine's decisions about a host's life: Non Operational, auto-recovery, InitVdsOnUp, Non
+Responsive, confirmed down.
+
+The actors that notice something (the host monitor, the domain timer, fencing) call these; each
+is one engine command ([E] SetNonOperationalVdsCommand, AutoRecoveryManager, InitVdsOnUpCommand,
+VdsManager, RestartVdsVmsOperation) and reads like the audit log it produces.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hacourse.engine.clock import next_tick
+from hacourse.status import HostStatus, VmStatus
+
+if TYPE_CHECKING:
+    from hacourse.engine.host import Host
+    from hacourse.engine.network import Nic
+    from hacourse.engine.simulation import Simulation
+
+
+class HostLifecycle:
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.recovering: set[str] = set()  # hosts whose auto-recovery actor runs
+
+    def set_non_operational(self, host: Host, reason: str) -> None:
+        """SetNonOperationalVdsCommand: status, SPM stop if it held it, then migrate its VMs."""
+        sim = self.sim
+        host.set_status(HostStatus.NON_OPERATIONAL, reason)
+        if sim.spm.holder == host.name:
+            sim.spm.stop(host.name, "SPM host left Up (ResetIrs)")
+        sim.migrations.evacuate(host, f"{host.name} is NonOperational")
+        if host.name not in self.recovering:
+            self.recovering.add(host.name)
+            sim.env.process(self._auto_recovery(host))
+
+    def _auto_recovery(self, host: Host):
+        """AutoRecoveryManager: every AutoRecoverySchedule, re-activate NonOperational hosts that look fine.
+
+        A host whose required NIC or storage is still down is skipped; the actor then waits for a
+        change on the host instead of waking every five minutes for nothing.
+        """
+        env = self.sim.env
+        period = self.sim.config["AutoRecoverySchedule"]
+        try:
+            while host.status == HostStatus.NON_OPERATIONAL:
+                yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+                if host.status != HostStatus.NON_OPERATIONAL:
+                    return
+                if host.answers_engine and host.reaches_storage and not self.required_nics_down(host):
+                    self.initialize(host, "AutoRecoveryManager: host re-activated")
+                    return
+                yield host.nics_changed() | host.reachability_changed()
+        finally:
+            self.recovering.discard(host.name)
+
+    def required_nics_down(self, host: Host) -> list[Nic]:
+        return [n for n in host.nics.values() if not n.up and self.sim.scenario.network(n.network).required]
+
+    def initialize(self, host: Host, reason: str) -> None:
+        """VDSM answers after a restart or boot: Initializing, then InitVdsOnUp connects storage."""
+        host.initializing(reason)
+        self.sim.env.process(self._init_vds_on_up(host))
+
+    def _init_vds_on_up(self, host: Host):
+        yield self.sim.env.timeout(self.sim.config["VdsRefreshRate"])
+        if host.status != HostStatus.INITIALIZING:
+            return
+        down = self.required_nics_down(host)
+        if host.reaches_storage and not down:
+            host.set_status(HostStatus.UP, "InitVdsOnUp: storage pool connected")
+            self.activated(host)
+            return
+        self.learn_vm_states(host)  # VDSM answers, whatever InitVdsOnUp decides
+        reason = ("STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool" if not host.reaches_storage
+                  else f"NETWORK_INTERFACE_IS_DOWN: {down[0].name} ({down[0].network})")
+        self.set_non_operational(host, reason)
+
+    def activated(self, host: Host) -> None:
+        """The host is Up again: the engine learns its VMs' states, elects an SPM, retries HA VMs."""
+        self.learn_vm_states(host)
+        if self.sim.spm.holder is None:
+            self.sim.spm.start_election()
+        self.sim.ha.wake()
+
+    def learn_vm_states(self, host: Host) -> None:
+        for vm in self.sim.vms_on(host.name):
+            vm.engine_learns_state()
+
+    def not_responding(self, host: Host) -> None:
+        """VdsManager gives up on the host: NonResponsive, its VMs Unknown, then the fencing treatment."""
+        sim = self.sim
+        last_seen = sim.monitor.unreachable_since.get(host.name, sim.env.now)
+        host.set_status(HostStatus.NON_RESPONSIVE, f"no answer from VDSM for {sim.env.now - last_seen:.0f} s")
+        for vm in sim.vms_on(host.name):
+            if vm.status != VmStatus.UNKNOWN:
+                vm.set_status(VmStatus.UNKNOWN, "host is NonResponsive")
+                sim.ha.restart_unknown_with_lease(vm, host.name)
+        sim.fencing.treat(host, last_seen)
+
+    def confirmed_down(self, host: Host) -> None:
+        """A fence confirmed the host is off: its VMs are Down, HA ones queued for restart."""
+        sim = self.sim
+        if sim.spm.holder == host.name:
+            sim.spm.host_gone(host, sim.storage[host.name].lost_at or sim.env.now)
+        for vm in sim.vms_on(host.name):
+            vm.known_down("host fenced: VM is down")
