@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from hacourse import events as ev
 from hacourse.analysis.audit import clock, events_table
 from hacourse.analysis.intervals import migration_spans
 from hacourse.engine import simulate
 from hacourse.model import Scenario, priority_label
-from hacourse.scenario import ScenarioError, parse_scenario
+from hacourse.scenario import ScenarioError, load_scenario, vary
 from hacourse.scenario.checker import did_you_mean
 from hacourse.scenario.starter import shipped_scenarios
 from hacourse.status import RestartResult
@@ -46,17 +44,13 @@ def _wrong(kind: str, message: str) -> Feedback:
     return Feedback(False, kind, message)
 
 
-def _data(name: str) -> dict:
-    return yaml.safe_load(shipped_scenarios()[name].read_text(encoding="utf-8"))
-
-
-def shipped(name: str, **changes: object) -> Scenario:
-    """A shipped scenario with some top-level keys replaced (`hosts=`, `faults=`, `cluster=`, ...);
-    raises ScenarioError, naming the field, when a change is not valid."""
-    data = _data(name)
-    data.pop("expect", None)  # the shipped promises are about the shipped story, not this variant
-    data.update(changes)
-    return parse_scenario(yaml.safe_dump(data, sort_keys=False), source=f"{name} (exercise)")
+def shipped(name: str, changes: Mapping[str, object] | None = None) -> Scenario:
+    """A shipped scenario with some settings changed (`hosts.pacific.spm_priority`, `faults`, ...:
+    the settings of `hacourse.scenario.vary`); raises ScenarioError, naming the setting, when a
+    change is not valid."""
+    scenario = load_scenario(shipped_scenarios()[name])
+    # The shipped promises (`expect:`) are about the shipped story, not this variant.
+    return vary(scenario, {"expect": [], **(changes or {})}, source=f"{name} (exercise)")
 
 
 def story(scenario: Scenario, seed: int = 0, only: Sequence[str] = ()) -> str:
@@ -146,10 +140,10 @@ SPM_AVOID = "pacific"  # the host that must never hold the SPM role
 
 def spm_scenario(priorities: Mapping[str, int], also_lost: Sequence[str] = ()) -> Scenario:
     """spm-storage-down with these `spm_priority` values; `also_lost` hosts lose storage too."""
-    data = _data(SPM_SCENARIO)
-    hosts = [dict(h, spm_priority=priorities.get(h["name"], h.get("spm_priority"))) for h in data["hosts"]]
-    lost = [{"at": data["faults"][0]["at"], "action": "ifdown", "host": h, "nic": "storage"} for h in also_lost]
-    return shipped(SPM_SCENARIO, hosts=hosts, faults=data["faults"] + lost)
+    faults = load_scenario(shipped_scenarios()[SPM_SCENARIO]).faults
+    lost = [{"at": faults[0].at, "action": "ifdown", "host": h, "nic": "storage"} for h in also_lost]
+    settings = {f"hosts.{host}.spm_priority": priority for host, priority in priorities.items()}
+    return shipped(SPM_SCENARIO, {**settings, "faults": [*faults, *lost]})
 
 
 def _elected(log: Sequence[ev.Record]) -> list[ev.SpmStarted]:
@@ -219,7 +213,7 @@ def fencing_scenario(policy: Mapping[str, object], power_loss: bool = False) -> 
     or (`power_loss`) Pacific really loses power at 60 s."""
     faults = [{"at": 60, "action": "power_off", "host": "pacific"}] if power_loss else flapping_faults()
     cluster = {"resilience_policy": "migrate", "fencing_policy": dict(policy)}
-    return shipped(FLAPPING, engine_profile="ovirt-4.5", faults=faults, cluster=cluster)
+    return shipped(FLAPPING, {"engine_profile": "ovirt-4.5", "faults": faults, "cluster": cluster})
 
 
 def _last_status(log: Sequence[ev.Record]) -> dict[str, ev.VmStatusChanged]:
@@ -287,8 +281,7 @@ PAUSED_CHOICES: Mapping[str, str] = {
 
 def paused_scenario(changes: Mapping[str, object] | None = None) -> Scenario:
     """paused-vms-resume with some of report1's settings changed (`resume_behavior`, `ha`, ...)."""
-    vms = [dict(vm, **(changes or {})) if vm["name"] == PAUSED_VM else vm for vm in _data(PAUSED)["vms"]]
-    return shipped(PAUSED, vms=vms)
+    return shipped(PAUSED, {f"vms.{PAUSED_VM}.{key}": value for key, value in (changes or {}).items()})
 
 
 def _resumed(log: Sequence[ev.Record], vm: str) -> ev.VmStatusChanged | None:

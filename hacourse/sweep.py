@@ -3,9 +3,11 @@
     rows = sweep("scenarios/pacific-storage-down.yaml",
                  {"engine_config.migration_max_bandwidth": [8, 16, 32, 64]}, seeds=range(5))
 
-A grid key is a dotted path into the scenario (`engine_config.migration_max_bandwidth`,
-`cluster.fencing_policy.skip_if_connectivity_broken`, `faults[0].at`); the runs are the product
-of the grid's values and the seeds. Each row holds the settings, the seed and the outcomes that
+A grid key is a setting of `hacourse.scenario.vary`, a dotted path into the scenario
+(`engine_config.migration_max_bandwidth`, `cluster.fencing_policy.skip_if_connectivity_broken`,
+`faults[0].at`, `vms.db1.memory_gb`); every combination is checked as a scenario file is before
+anything runs, so an impossible setting is refused with the loader's message. The runs are the
+product of the grid's values and the seeds. Each row holds the settings, the seed and the outcomes that
 `outcomes` reads off the run's event log, so a row is the same whichever machine ran it.
 
 Runs go to any `concurrent.futures.Executor`: by default a process pool on this machine; a
@@ -14,20 +16,16 @@ Runs go to any `concurrent.futures.Executor`: by default a process pool on this 
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import itertools
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
 from hacourse import events as ev
 from hacourse.engine import simulate
 from hacourse.model import Scenario
-from hacourse.profiles import PROFILES
-from hacourse.scenario import load_scenario
+from hacourse.scenario import load_scenario, vary
 from hacourse.status import HostStatus, VmStatus
 
 RUNNING = (VmStatus.UP.value, VmStatus.MIGRATING_FROM.value)
@@ -72,7 +70,7 @@ def sweep(
     tasks = []
     for values in itertools.product(*(grid[name] for name in names)):
         settings = dict(zip(names, values))
-        built = with_settings(_base(scenario, settings), _overrides(scenario, settings))
+        built = vary(_base(scenario, settings), _overrides(scenario, settings))
         tasks += [(built, seed, settings) for seed in seeds]
     if executor is None:
         with ProcessPoolExecutor() as pool:
@@ -135,64 +133,6 @@ def outcomes(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]:
         "hosts_non_responsive": len(non_responsive),
         "hosts_fenced": counts["hosts_fenced"],
     }
-
-
-# --- settings: dotted paths into the frozen scenario -------------------------------------
-
-_FIRST = re.compile(r"([A-Za-z_]\w*)")
-_NEXT = re.compile(r"\.([A-Za-z_]\w*)|\[(-?\d+)\]")
-
-
-def with_settings(scenario: Scenario, settings: Mapping[str, object]) -> Scenario:
-    """A copy of the scenario with each dotted path set to its value.
-
-    Below `engine_config.` the rest of the path is the key as the engine spells it, dots and
-    brackets included: `engine_config.node.session.timeo.replacement_timeout`.
-    """
-    for path, value in settings.items():
-        scenario = _set(scenario, path, 0, value, path, scenario)
-    return scenario
-
-
-def _set(obj: object, path: str, pos: int, value: object, full: str, scenario: Scenario) -> object:
-    match = (_FIRST if pos == 0 else _NEXT).match(path, pos)
-    if match is None:
-        raise ValueError(f"grid key {full!r}: expected .name or [index] at {path[pos:]!r}")
-    done = match.end() == len(path)
-    name, index = match.group(1), None if match.group(1) else int(match.group(2))
-    if index is not None:
-        if not isinstance(obj, tuple) or not -len(obj) <= index < len(obj):
-            size = len(obj) if isinstance(obj, tuple) else 0
-            raise ValueError(f"grid key {full!r}: index {index} is out of range (the list has {size} items)")
-        index %= len(obj)
-        new = value if done else _set(obj[index], path, match.end(), value, full, scenario)
-        return obj[:index] + (new,) + obj[index + 1:]
-    if not is_dataclass(obj):
-        raise ValueError(f"grid key {full!r}: a {type(obj).__name__} has no field {name!r}")
-    names = [f.name for f in fields(obj)]
-    if name not in names:
-        raise ValueError(f"grid key {full!r}: {type(obj).__name__} has no field {name!r}{_near(name, names)}; "
-                         f"fields: {', '.join(names)}")
-    if name == "engine_config" and not done:
-        new = _config_with(obj.engine_config, path[match.end() + 1:], value, full, scenario)
-    else:
-        new = value if done else _set(getattr(obj, name), path, match.end(), value, full, scenario)
-    return replace(obj, **{name: new})
-
-
-def _config_with(config: Mapping[str, object], key: str, value: object, full: str,
-                 scenario: Scenario) -> dict[str, object]:
-    """engine_config with one key set: any key of the scenario's profile."""
-    allowed = list(PROFILES.get(scenario.engine_profile, {}))
-    if key not in config and key not in allowed:
-        raise ValueError(f"grid key {full!r}: {key!r} is not an engine_config key of "
-                         f"{scenario.engine_profile}{_near(key, allowed)}")
-    return {**config, key: value}
-
-
-def _near(word: str, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _parameters(scenario: ScenarioSource) -> set[str]:

@@ -16,13 +16,12 @@ panel in plain Python: `lesson.control("+1 min").click()`.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import ipywidgets as widgets
 
 from hacourse.analysis import audit, intervals
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
+from hacourse.scenario import vary
 from hacourse.views import events_html, timeline_text_html
 from hacourse.views.live import LiveTimeline, LiveTopology
 
@@ -46,7 +45,7 @@ class Lesson:
 
     def __init__(self, scenario: Scenario, seed: int | None = None, *, scripted_faults: bool = True,
                  tick_ms: int = 700) -> None:
-        self.scenario = scenario if scripted_faults else replace(scenario, faults=())
+        self.scenario = scenario if scripted_faults else vary(scenario, {"faults": []})
         self.seed = seed
         self.sim = Simulation(self.scenario, seed)
         self._syncing = False

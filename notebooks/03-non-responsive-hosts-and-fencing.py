@@ -32,7 +32,7 @@ from IPython.display import HTML
 from hacourse import load_scenario, simulate
 from hacourse.analysis import audit, episodes, facts, intervals
 from hacourse.model import Fault, priority_label
-from hacourse.sweep import with_settings
+from hacourse.scenario import vary
 from hacourse.views import (
     details_html,
     draw_timeline,
@@ -257,7 +257,7 @@ draw_timeline(pair_log, pair, until=pair.duration);  # to the end of the run: no
 # %%
 policy = pair.cluster.fencing_policy
 skipped = episodes.fence_episode(pair_log, "pacific")
-higher = with_settings(pair, {"cluster.fencing_policy.hosts_with_broken_connectivity_threshold": 75})
+higher = vary(pair, {"cluster.fencing_policy.hosts_with_broken_connectivity_threshold": 75})
 higher_log = simulate(higher, seed=0)
 fenced = episodes.fence_episode(higher_log, "pacific")
 db1 = next(v for v in episodes.vm_recovery(higher_log, higher, "pacific") if v.vm == "db1")
@@ -291,7 +291,7 @@ def both_eras(base, settings=None):
     """The scenario under each profile, run with seed 0: `{profile: (log, scenario)}`."""
     runs = {}
     for era in ERAS:
-        variant = with_settings(base, {"engine_profile": era, **(settings or {})})
+        variant = vary(base, {"engine_profile": era, **(settings or {})})
         runs[era] = (simulate(variant, seed=0), variant)
     return runs
 
@@ -370,9 +370,9 @@ HTML(table_html([{"VM": p.vm, "resume_behavior": behavior[p.vm], "paused at": p.
 # `ovirt-4.5`, `db1` with a lease; two failures:
 
 # %%
-leased = with_settings(scenario, {"engine_profile": "ovirt-4.5", "hosts[1].power_management": False,
+leased = vary(scenario, {"engine_profile": "ovirt-4.5", "hosts[1].power_management": False,
                                   "vms[0].lease": True})
-cases = {"power lost": with_settings(leased, {"faults[0]": Fault(at=60, action="power_off", host="pacific")}),
+cases = {"power lost": vary(leased, {"faults[0]": Fault(at=60, action="power_off", host="pacific")}),
          "ovirtmgmt down": leased}
 rows = []
 for case, variant in cases.items():

@@ -10,7 +10,8 @@ import pytest
 
 from hacourse import load_scenario, parse_scenario, simulate
 from hacourse.generate import generate_scenario
-from hacourse.sweep import OUTCOMES, outcomes, sweep, with_settings
+from hacourse.scenario import ScenarioError, vary
+from hacourse.sweep import OUTCOMES, outcomes, sweep
 from hacourse.views.sweep import draw_sweep, sweep_lines
 
 matplotlib.use("Agg")
@@ -93,7 +94,7 @@ def test_a_builder_function_receives_the_keys_it_names():
 
 
 def test_settings_reach_nested_fields_and_engine_keys_with_dots(scenario):
-    changed = with_settings(scenario, {
+    changed = vary(scenario, {
         "cluster.fencing_policy.skip_if_connectivity_broken": True,
         "engine_config.node.session.timeo.replacement_timeout": 30,
         "faults[-1].at": 90,
@@ -107,13 +108,20 @@ def test_settings_reach_nested_fields_and_engine_keys_with_dots(scenario):
 @pytest.mark.parametrize("key, message", [
     ("engine_config.migration_max_bandwith", "did you mean 'migration_max_bandwidth'?"),
     ("clustr.resilience_policy", "did you mean 'cluster'?"),
-    ("faults[7].at", "index 7 is out of range (the list has 2 items)"),
+    ("faults[7].at", "index 7 is out of range: faults has 2 faults ([0] to [1])"),
     ("faults[0]..at", "expected .name or [index]"),
 ])
 def test_a_wrong_key_is_refused_before_anything_runs(scenario, key, message):
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ScenarioError) as error:
         sweep(scenario, {key: [1]})
     assert message in str(error.value)
+
+
+def test_an_impossible_setting_is_refused_with_the_loaders_message(scenario):
+    with pytest.raises(ScenarioError) as error:
+        sweep(scenario, {"engine_config.NicDHCPDelayGraceInMS": [30, "60s"]})
+    assert str(error.value) == (f"{SEED_SCENARIO} (varied): engine_config.NicDHCPDelayGraceInMS: expected an "
+                                "integer >= 0, found text '60s'")
 
 
 def test_the_figure_has_a_line_per_policy_and_crosses_for_runs_that_never_recovered():

@@ -13,7 +13,7 @@ from hacourse import load_scenario, parse_scenario, simulate
 from hacourse.analysis import audit, episodes, intervals
 from hacourse.generate import generate_scenario
 from hacourse.model import Fault
-from hacourse.sweep import with_settings
+from hacourse.scenario import vary
 from hacourse.views import (
     draw_timeline,
     draw_topology,
@@ -197,7 +197,7 @@ def test_a_skipped_fence_is_flagged_with_its_reason_written_beside_it():
 def test_a_failed_ha_restart_is_marked_red_on_the_vm_lane():
     """db1 with a VM lease on a host without power: the engine tries, finds the lease held, retries later."""
     mgmt = load_scenario(SEED.parent / "pacific-mgmt-down.yaml")
-    leased = with_settings(mgmt, {"engine_profile": "ovirt-4.5", "hosts[1].power_management": False,
+    leased = vary(mgmt, {"engine_profile": "ovirt-4.5", "hosts[1].power_management": False,
                                   "vms[0].lease": True,
                                   "faults[0]": Fault(at=60, action="power_off", host="pacific")})
     *_, ax = _figure("", leased)

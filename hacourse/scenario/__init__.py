@@ -9,6 +9,7 @@ from hacourse.scenario.errors import Problem, ScenarioError
 from hacourse.scenario.generate import json_schema
 from hacourse.scenario.loader import load_scenario, parse_scenario, validate_files
 from hacourse.scenario.starter import write_starter
+from hacourse.scenario.vary import to_data, vary
 
 __all__ = [
     "Problem",
@@ -16,6 +17,8 @@ __all__ = [
     "json_schema",
     "load_scenario",
     "parse_scenario",
+    "to_data",
     "validate_files",
+    "vary",
     "write_starter",
 ]

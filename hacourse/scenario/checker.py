@@ -68,8 +68,9 @@ class Checker:
 
     def report(self, node: Node | None, path: Path, message: str, kind: str = SCHEMA) -> None:
         self.broken.add(path)
-        line = node.start_mark.line + 1 if node is not None else None
-        column = node.start_mark.column + 1 if node is not None else None
+        mark = node.start_mark if node is not None else None  # nodes of plain data have no mark
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
         self.problems.append(Problem(self.source, line, column, render_path(path), message, kind))
 
     def is_broken(self, prefix: Path) -> bool:

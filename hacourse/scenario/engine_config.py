@@ -69,6 +69,11 @@ class EngineConfig(Kind):
     def build(self, value: Any) -> Any:
         return {key: self.kinds[key].build(v) for key, v in value.items()}
 
+    def plain(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        return {key: self.kinds[key].plain(v) if key in self.kinds else v for key, v in value.items()}
+
     def json_schema(self) -> dict:
         properties = {}
         for key, kind in self.kinds.items():

@@ -45,6 +45,14 @@ class Kind:
         """The checked value as the model wants it (a dataclass, a tuple); plain by default."""
         return value
 
+    def plain(self, value: Any) -> Any:
+        """The inverse of `build`: a model value as a file would hold it (`hacourse.scenario.vary`)."""
+        if isinstance(value, Mapping):
+            return {k: self.plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.plain(v) for v in value]
+        return value
+
     def mismatch(self, node: Node, path: Path, checker: Checker) -> Any:
         checker.report(node, path, f"expected {self.describe()}, found {found(node)}")
         return INVALID
@@ -208,6 +216,9 @@ class Nullable(Kind):
     def build(self, value: Any) -> Any:
         return None if value is None else self.kind.build(value)
 
+    def plain(self, value: Any) -> Any:
+        return None if value is None else self.kind.plain(value)
+
     def json_schema(self) -> dict:
         return {"anyOf": [self.kind.json_schema(), {"type": "null"}]}
 
@@ -232,6 +243,9 @@ class ListOf(Kind):
 
     def build(self, value: Any) -> Any:
         return tuple(self.item.build(v) for v in value)
+
+    def plain(self, value: Any) -> Any:
+        return [self.item.plain(v) for v in value] if isinstance(value, list | tuple) else value
 
     def json_schema(self) -> dict:
         schema = {"type": "array", "items": self.item.json_schema()}
@@ -267,6 +281,9 @@ class MapOf(Kind):
 
     def build(self, value: Any) -> Any:
         return {k: self.value.build(v) for k, v in value.items()}
+
+    def plain(self, value: Any) -> Any:
+        return {k: self.value.plain(v) for k, v in value.items()} if isinstance(value, Mapping) else value
 
     def json_schema(self) -> dict:
         schema = {"type": "object", "additionalProperties": self.value.json_schema()}
@@ -393,6 +410,17 @@ class Record(Kind):
             if (default := self.default(name)) is not NO_DEFAULT:
                 kwargs[name] = default
         return self.cls(**kwargs, **extra)
+
+    def plain(self, value: Any) -> Any:
+        """A model object as its entry in a file: the keys that differ from their default."""
+        if not isinstance(value, self.cls):
+            return super().plain(value)
+        data = {}
+        for name, field in self.fields.items():
+            given = getattr(value, name)
+            if given != self.default(name):
+                data[name] = field.kind.plain(given)
+        return data
 
     def json_schema(self) -> dict:
         properties = {}

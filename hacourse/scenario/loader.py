@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.representer import SafeRepresenter
 
 from hacourse import model
 from hacourse.profiles import PROFILES
 from hacourse.scenario.checker import Checker, compose
+from hacourse.scenario.checker import Path as FieldPath
 from hacourse.scenario.definition import SCENARIO
-from hacourse.scenario.errors import FILE, Problem, ScenarioError
+from hacourse.scenario.errors import FILE, SYNTAX, Problem, ScenarioError
 from hacourse.scenario.references import check_references
 
 
@@ -27,6 +29,21 @@ def parse_scenario(text: str, source: str = "<string>") -> model.Scenario:
     if checker.problems:
         raise ScenarioError(sorted(checker.problems, key=_position))
     return SCENARIO.build(data, source=source)
+
+
+def check_data(data: object, source: str, keep_source: str | None = None) -> model.Scenario:
+    """Check plain data (what `yaml.safe_load` gives) as a file is checked, and build the Scenario;
+    problems name `source` and the field, without a line. The Scenario remembers `keep_source`."""
+    checker = Checker(source)
+    for path, value in _not_plain(data, ()):
+        checker.report(None, path, f"{value!r} (a {type(value).__name__}) cannot be written in a scenario; a "
+                       "scenario is plain data (text, numbers, true/false, lists, mappings)", kind=SYNTAX)
+    if checker.problems:
+        raise ScenarioError(checker.problems)
+    data = _check_root(_REPRESENTER.represent_data(data), checker)
+    if checker.problems:
+        raise ScenarioError(sorted(checker.problems, key=_position))
+    return SCENARIO.build(data, source=keep_source or source)
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
@@ -62,11 +79,42 @@ def _check(text: str, checker: Checker) -> dict:
             checker.report(None, (), "the file is empty; a scenario needs at least: "
                            + ", ".join(n for n, f in SCENARIO.fields.items() if f.required))
         return {}
+    return _check_root(root, checker)
+
+
+def _check_root(root: Node, checker: Checker) -> dict:
     checker.profile = _profile(root)
     data = SCENARIO.check(root, (), checker)
     if isinstance(data, dict):
         check_references(data, checker)
     return data
+
+
+def _not_plain(value: object, path: FieldPath) -> Iterable[tuple[FieldPath, object]]:
+    """The values that a YAML file could not hold (a set, an object), with where they are."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _not_plain(key, path) if not isinstance(key, str | int | float | bool) else ()
+            yield from _not_plain(item, path + (str(key),))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _not_plain(item, path + (i,))
+    elif not isinstance(value, str | int | float | bool | type(None)):
+        yield path, value
+
+
+class _Representer(SafeRepresenter):
+    """Plain data to YAML nodes (without positions), keys in the order given."""
+
+    def __init__(self) -> None:
+        super().__init__(sort_keys=False)
+
+    def represent_data(self, data: object) -> Node:
+        self.represented_objects, self.object_keeper, self.alias_key = {}, [], None
+        return super().represent_data(data)
+
+
+_REPRESENTER = _Representer()
 
 
 def _profile(root: object) -> str | None:
