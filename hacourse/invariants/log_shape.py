@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import rules
-from hacourse.invariants.world import Violation
+from hacourse.invariants.world import Violation, World
 from hacourse.model import Scenario
 from hacourse.status import VmStatus as V
 
@@ -23,9 +23,8 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
     config = scenario.config()
     outgoing = {h.name: rules.outgoing_slots(config, h) for h in scenario.hosts}
     incoming = rules.incoming_slots(config)
-    host_status = {h.name: "Unassigned" for h in scenario.hosts}
-    vm_status = {v.name: str(V.DOWN) for v in scenario.vms}
-    vm_host = {v.name: "" for v in scenario.vms}
+    world = World(scenario)
+    host_status, vm_status, vm_host = world.host_status, world.vm_status, world.vm_host
     landed: dict[str, str] = {}  # VM -> host a migration just handed it to
     flight: dict[str, tuple[str, str, bool]] = {}  # VM -> (source, destination, transferring)
     sending: dict[str, int] = defaultdict(int)
@@ -41,14 +40,12 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
         if isinstance(r, ev.HostStatusChanged):
             if r.old != host_status[r.host]:
                 bad = f"host {r.host}: {r.old} -> {r.new}, but its status was {host_status[r.host]}"
-            host_status[r.host] = r.new
         elif isinstance(r, ev.VmStatusChanged):
             if r.old != vm_status[r.vm]:
                 bad = f"VM {r.vm}: {r.old} -> {r.new}, but its status was {vm_status[r.vm]}"
             elif (vm_host[r.vm] and r.host != vm_host[r.vm] and r.new != V.WAIT_FOR_LAUNCH
                   and landed.get(r.vm) != r.host):
                 bad = f"VM {r.vm} shows on {r.host} but ran on {vm_host[r.vm]}, with no migration or restart"
-            vm_status[r.vm], vm_host[r.vm] = r.new, r.host
             landed.pop(r.vm, None)
         elif isinstance(r, ev.MigrationStarted):
             if r.vm in flight:
@@ -78,6 +75,7 @@ def check_well_formed(log: Sequence[ev.Record], scenario: Scenario, until: float
                 receiving[dest] -= 1
             if finished:
                 landed[r.vm] = r.destination
+        world.apply(r)
         if bad:
             out.append(Violation(r.t, "well-formed", bad))
     return out
