@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from hacourse import events as ev
 from hacourse.model import Scenario
+from hacourse.physical import PhysicalState
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,14 @@ def interfaces(log: Sequence[ev.Record], scenario: Scenario, host: str, t: float
     brought down is the last `FaultInjected` that named it; a power-on boots every interface up.
     """
     spec = scenario.host(host)
-    link_up = {nic: True for nic in spec.nics}
+    link = PhysicalState.at(log, t, scenario).nic_up
+    link_up = {nic: link[(host, nic)] for nic in spec.nics}
     downed: set[str] = set()
     for r in log:
         if r.t > t:
             break
-        if isinstance(r, (ev.NicDown, ev.NicUp)) and r.host == host:
-            link_up[r.nic] = isinstance(r, ev.NicUp)
-            if isinstance(r, ev.NicUp):
-                downed -= {r.nic, r.network}  # the link is back: both its names are up
+        if isinstance(r, ev.NicUp) and r.host == host:
+            downed -= {r.nic, r.network}  # the link is back: both its names are up
         elif isinstance(r, ev.FaultInjected) and r.host == host and r.target:
             if r.action == "ifdown":
                 downed.add(r.target)
@@ -229,13 +229,7 @@ class HostShell:
 
     @property
     def powered(self) -> bool:
-        off: set[str] = set()
-        for r in self.sim.log:
-            if isinstance(r, ev.HostPoweredOff):
-                off.add(r.host)
-            elif isinstance(r, ev.HostPoweredOn):
-                off.discard(r.host)
-        return self.host not in off
+        return PhysicalState.at(self.sim.log, self.sim.now).is_powered(self.host)
 
     def interfaces(self) -> list[Interface]:
         return interfaces(self.sim.log, self.sim.scenario, self.host, self.sim.now)

@@ -41,7 +41,7 @@ def run_facts(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]
         "switch-over downtime of VMs that never paused (ms)": _span_text(
             [m.downtime_ms for m in moves if m.outcome == MigrationOutcome.FINISHED and m.vm not in paused]),
         "VMs paused on EIO": len(paused) if blocked else None,
-        "migrations refused or failed": sum(m.outcome in (MigrationOutcome.REFUSED, MigrationOutcome.FAILED) for m in moves) if moves else None,
+        "migrations refused or failed": sum(m.refused_or_failed for m in moves) if moves else None,
         "last migration ended at": clock(last_move) if last_move is not None else None,
         "host Non Responsive at": clock(gone.t) if gone else None,
         "fence confirmed the host off at": clock(treated.fenced) if treated and treated.fenced else None,

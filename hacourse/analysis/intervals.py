@@ -97,6 +97,10 @@ class MigrationSpan:
     downtime_ms: int | None = None
 
     @property
+    def refused_or_failed(self) -> bool:
+        return self.outcome in (MigrationOutcome.REFUSED, MigrationOutcome.FAILED)
+
+    @property
     def queued_s(self) -> float:
         return (self.transfer_start if self.transfer_start is not None else self.end) - self.requested
 

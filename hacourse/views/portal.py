@@ -72,7 +72,7 @@ def vm_hosts(log: Sequence[ev.Record], scenario: Scenario, t: float) -> dict[str
 def vms_tab(log: Sequence[ev.Record], scenario: Scenario, t: float, host: str | None = None) -> list[VmRow]:
     """The Virtual Machines tab at `t` (only `host`'s VMs when a host is selected in the tree)."""
     spans = intervals.vm_intervals(log, scenario, until=t)
-    moving = {m.vm: m for m in intervals.migration_spans(log, t) if m.outcome == "running"}
+    moving = {m.vm: m for m in intervals.migration_spans(log, t) if m.outcome == intervals.MigrationOutcome.RUNNING}
     bandwidth = {r.vm: r.bandwidth_mib_s for r in log if isinstance(r, ev.MigrationTransferStarted) and r.t <= t}
     rows = []
     for vm in scenario.vms:

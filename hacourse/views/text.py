@@ -82,7 +82,7 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
     hosts = intervals.host_intervals(log, scenario, until=t)
     vms = intervals.vm_intervals(log, scenario, until=t)
     nics_down = [n for n in intervals.nic_down_intervals(log, t) if n.end >= t]
-    moving = {m.vm: m for m in intervals.migration_spans(log, t) if m.outcome == "running"}
+    moving = {m.vm: m for m in intervals.migration_spans(log, t) if m.outcome == intervals.MigrationOutcome.RUNNING}
     host_events, vm_events = _host_events(log, t), _vm_events(log, t)
     spm = intervals.spm_holder(log, t, scenario)
     spm_since = max((s.start for s in intervals.spm_intervals(log, scenario, t) if s.host == spm), default=None)

@@ -274,7 +274,7 @@ def _vm_lane(name: str, spans: list[intervals.VmInterval], moves: list[intervals
         if m.transfer_start is not None and m.end > m.transfer_start:
             overlays.append(Span(m.transfer_start, m.end, MIGRATING, "none",
                                  text=f"{m.source} → {m.destination}", hatch="///"))
-        if m.outcome in ("failed", "refused"):
+        if m.refused_or_failed:
             marks.append(Mark(m.end, MIGRATION_FAILED, f"migration {m.outcome}: {m.reason}"))
     labels = tuple((s, e, host) for s, e, host, _ in runs)
     return Lane(f"vm:{name}", _vm_label(name, scenario), "vm", colored, tuple(overlays), labels,
@@ -330,7 +330,7 @@ def timeline_lanes(
         shown = [v for v, spans in vms.items() if _changed(spans) or v in moved]
     if len(shown) > max_vm_lanes:
         failed = [Mark(m.end, MIGRATION_FAILED, f"{m.vm}: migration {m.outcome}") for v in shown for m in moved[v]
-                  if m.outcome in ("failed", "refused")]
+                  if m.refused_or_failed]
         merged = _merged_marks([*failed, *(m for v in shown for m in marks.get(f"vm:{v}", ()))], "VMs", bin_s)
         lanes.append(_share_lane("vms:share", f"{len(shown)} VMs that changed", {v: vms[v] for v in shown}, end,
                                  merged))

@@ -59,7 +59,7 @@ def topology_graph(scenario: Scenario, log: Sequence[ev.Record] = (), t: float |
     nic_up = intervals.nic_states(log, t, scenario)
     off = intervals.powered_off(log, t)
     spm = intervals.spm_holder(log, t, scenario) if log else scenario.spm
-    moving = {m.vm: m.destination for m in intervals.migration_spans(log, t) if m.outcome == "running"}
+    moving = {m.vm: m.destination for m in intervals.migration_spans(log, t) if m.outcome == intervals.MigrationOutcome.RUNNING}
 
     shown = _shown_hosts(scenario, status, nic_up, spm)
     x_of = {h: i * HOST_SPACING for i, h in enumerate(shown)}
