@@ -9,14 +9,21 @@ shows changed, into the same axes. Their canvas rasterises each distinct label o
 the pixels afterwards (the same "pacific" is drawn dozens of times a minute; Agg lays text out
 glyph by glyph, a millisecond a label). Both return PNG bytes; the figures stay inspectable
 (`drawn_spans(live.ax)`).
+
+The label cache subclasses matplotlib's Agg renderer, whose methods are not a public API: if a
+matplotlib release changes them, the first failure switches the cache off for the session with
+a warning and the figures are drawn by plain Agg (correct, only slower);
+`tests/test_live_renderer.py` fails with the same message.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Sequence
 
+import matplotlib
 import numpy as np
 from matplotlib import rcParams
 from matplotlib.artist import Artist
@@ -50,6 +57,22 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 _LABELS: dict[tuple, tuple[np.ndarray, float]] = {}  # shared by every live figure: same labels, same pixels
+CACHE_BROKEN = (
+    "hacourse.views.live: the label cache does not work with matplotlib {version} ({error}); the live "
+    "figures are drawn by plain Agg from now on (correct, but clicks are slower). Update "
+    "_TextCachingRenderer for this matplotlib or pin an earlier release."
+)
+
+
+class _Cache:
+    works = True  # the label cache; switched off for the session by its first failure
+
+
+def _cache_failed(error: Exception) -> None:
+    _Cache.works = False
+    _LABELS.clear()
+    warnings.warn(CACHE_BROKEN.format(version=matplotlib.__version__, error=f"{type(error).__name__}: {error}"),
+                  RuntimeWarning, stacklevel=3)
 
 
 class _TextCachingRenderer(RendererAgg):
@@ -63,8 +86,15 @@ class _TextCachingRenderer(RendererAgg):
     MAX_LABELS = 4096
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or angle:
+        if ismath or angle or not _Cache.works:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        try:
+            self._paste(gc, x, y, s, prop)
+        except (AttributeError, TypeError, ValueError, IndexError) as error:  # Agg internals moved
+            _cache_failed(error)
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+
+    def _paste(self, gc, x, y, s, prop) -> None:
         key = (s, prop, tuple(gc.get_rgb()), gc.get_alpha(), gc.get_antialiased(), self.dpi,
                rcParams["text.hinting"], rcParams["text.hinting_factor"])
         label = _LABELS.get(key)
@@ -93,6 +123,8 @@ class _LiveCanvas(FigureCanvasAgg):
     _size: tuple | None = None
 
     def get_renderer(self):
+        if not _Cache.works:
+            return super().get_renderer()
         size = (*self.get_width_height(physical=True), self.figure.dpi)
         if size != self._size:
             self.renderer = _TextCachingRenderer(*size)
