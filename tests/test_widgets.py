@@ -30,9 +30,14 @@ def test_ifdown_storage_on_pacific_then_past_the_grace_shows_non_operational_and
     lesson.control("ifdown storage on pacific").value = True
     faults = intervals.injected_faults(lesson.log)
     assert [(f.t, f.action, f.host, f.target) for f in faults] == [(60.0, "ifdown", "pacific", "storage")]
+    assert _lane(lesson, "host:pacific") == {"Up"}  # the NIC went down this instant: a line, no strip yet
+    assert [line.get_xdata()[0] for line in lesson.timeline_axes.lines if line.get_gid() == "fault"] == [60.0]
+    lesson.control("+15 s").click()
     assert _lane(lesson, "host:pacific") == {"Up", "NIC down"}
-    for _ in range(2):
-        lesson.control("+1 min").click()
+    lesson.control("+1 min").click()
+    lesson.control("+15 s").click()
+    lesson.control("+15 s").click()
+    lesson.control("+15 s").click()
     assert lesson.now == 180.0
     assert "NonOperational" in _lane(lesson, "host:pacific")
     assert "pacific NonOperational" in lesson.clock.value

@@ -34,11 +34,12 @@ from PIL import Image
 from hacourse import events as ev
 from hacourse.analysis import intervals
 from hacourse.model import Scenario
+from hacourse.views.labels import label_boxes
 from hacourse.views.timeline import (
-    LIVE_LEGEND,
     draw_content,
     draw_frame,
     lane_positions,
+    legend_entries,
     place_axes,
     timeline_lanes,
     timeline_size,
@@ -139,13 +140,17 @@ def _new_figure(dpi: float) -> Figure:
 
 
 class LiveTimeline:
-    """The timeline of a run in progress, redrawn in place as the clock advances."""
+    """The timeline of a run in progress, redrawn in place as the clock advances.
+
+    The legend lists what the figure shows at this moment, so it grows as things happen (and the
+    frame is drawn again when it does). `render` shows the window [`xmin`, `xmax`] of the run.
+    """
 
     def __init__(self, scenario: Scenario, dpi: float = 80) -> None:
         self.scenario = scenario
         self.fig = _new_figure(dpi)
         self._frame: tuple | None = None
-        self._legend: set[str] = set(LIVE_LEGEND)
+        self._legend: frozenset[str] = frozenset()
         self._background = None
         self._content: list[Artist] = []
 
@@ -153,33 +158,50 @@ class LiveTimeline:
     def ax(self):
         return self.fig.axes[0]
 
-    def render(self, log: Sequence[ev.Record], now: float, xmax: float) -> bytes:
+    def render(self, log: Sequence[ev.Record], now: float, xmax: float, xmin: float | None = None) -> bytes:
         lanes = timeline_lanes(log, self.scenario, now)
         t0, end = timeline_span(log, self.scenario, now)
-        xmax = max(end, xmax)
+        xmin = t0 if xmin is None else max(t0, xmin)
+        xmax = max(xmin + 1.0, xmax)
         ys, headings = lane_positions(lanes)
         faults = intervals.injected_faults(log, end)
-        frame = (tuple(lane.label for lane in lanes), t0, xmax)
+        frame = (tuple(lane.label for lane in lanes), xmin, xmax, self._legend)
         if frame != self._frame:
-            self._draw_frame(lanes, ys, headings, t0, xmax, frame)
+            self._draw_frame(lanes, ys, headings, xmin, xmax, frame)
         for artist in self._content:
             artist.remove()
-        self._content, used = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now)
-        if not used <= self._legend:  # something new to explain: the legend grows
-            self._legend |= used
-            self._draw_frame(lanes, ys, headings, t0, xmax, frame)
-            self._content, _ = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now)
+        self._content, used = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now,
+                                           xmin=xmin)
+        if used != self._legend:  # the legend says what shows, no more and no less
+            self._legend = frozenset(used)
+            frame = (*frame[:3], self._legend)
+            self._draw_frame(lanes, ys, headings, xmin, xmax, frame)
+            self._content, _ = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now,
+                                            xmin=xmin)
         self.fig.canvas.restore_region(self._background)
         for artist in self._content:
             self.ax.draw_artist(artist)
         return png_bytes(self.fig)
 
-    def _draw_frame(self, lanes, ys, headings, t0: float, xmax: float, frame: tuple) -> None:
+    def drawn(self) -> dict:
+        """What the last render shows, in words and boxes (pixels from the image's top left corner).
+
+        `labels`: every placed word and mark as (kind, text, [x0, y0, x1, y1]); `legend`: the
+        legend's entries. The lesson writes these into the page for browser tests.
+        """
+        height = self.fig.canvas.get_width_height(physical=True)[1]
+        return {
+            "labels": [(kind, text, [round(b.x0, 1), round(height - b.y1, 1), round(b.x1, 1), round(height - b.y0, 1)])
+                       for kind, text, b in label_boxes(self.ax)],
+            "legend": legend_entries(self.ax),
+        }
+
+    def _draw_frame(self, lanes, ys, headings, xmin: float, xmax: float, frame: tuple) -> None:
         self.fig.clear()
-        self.fig.set_size_inches(timeline_size(len(lanes)))
+        self.fig.set_size_inches(timeline_size(len(lanes), len(self._legend)))
         ax = self.fig.add_subplot()
-        place_axes(ax, len(lanes))
-        draw_frame(ax, lanes, ys, headings, t0, xmax, title=self.scenario.name, legend=self._legend)
+        place_axes(ax)
+        draw_frame(ax, lanes, ys, headings, xmin, xmax, title=self.scenario.name, legend=self._legend)
         self.fig.canvas.draw()
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
         self._content = []

@@ -2,30 +2,36 @@
 
 Host and VM statuses share a name where the engine does (Up, Down); the rest differ on purpose:
 orange is Non Operational (the engine still reaches the host, the host cannot serve), red is
-Non Responsive (the engine cannot reach it), yellow is a Paused VM.
+Non Responsive (the engine cannot reach it), yellow is a Paused VM, navy a VM the engine has lost
+track of (Unknown), magenta a host being power-cycled (Reboot). A required NIC that is down is
+near-black, never a status colour.
+
+The colours were chosen so that every two statuses the engine uses stay apart (CIELAB distance
+of 20 or more) for normal vision and under simulated deuteranopia, protanopia and tritanopia
+(tests/test_palette.py checks it): a student who tells colours apart poorly still reads the lanes.
 """
 
 from __future__ import annotations
 
 STATUS_COLORS: dict[str, str] = {
-    "Up": "#2e9d48",
-    "NonOperational": "#ef6c00",
-    "NonResponsive": "#c62828",
-    "Connecting": "#a1887f",
-    "Initializing": "#80cbc4",
-    "Reboot": "#8e24aa",
-    "Down": "#9e9e9e",
-    "Maintenance": "#b0bec5",
-    "Paused": "#fbc02d",
-    "MigratingFrom": "#1e88e5",
-    "MigratingTo": "#64b5f6",
-    "Unknown": "#5e35b1",
-    "WaitForLaunch": "#a5d6a7",
+    "Up": "#279452",
+    "NonOperational": "#ee7100",
+    "NonResponsive": "#d3142c",
+    "Connecting": "#edb39e",
+    "Initializing": "#36b6ff",
+    "Reboot": "#bd45ac",
+    "Down": "#8a8a8a",
+    "Maintenance": "#cfd8dc",
+    "Paused": "#fff30a",
+    "MigratingFrom": "#1e5bd6",
+    "MigratingTo": "#90caf9",
+    "Unknown": "#1a1a8c",
+    "WaitForLaunch": "#b5d9e8",
 }
 OTHER_STATUS = "#cfd8dc"  # a status the palette does not know yet still gets drawn and named
 SPM_COLOR = "#37474f"
 NO_SPM_COLOR = "#ffcdd2"
-NIC_DOWN_COLOR = "#b71c1c"
+NIC_DOWN_COLOR = "#212121"  # a required NIC down: a strip under the lane, a dashed link
 FAULT_COLOR = "#b71c1c"
 NOW_COLOR = "#000000"
 MIGRATION_EDGE = "#0d47a1"
@@ -35,6 +41,7 @@ FENCE_POWER_COLOR = "#000000"  # the fence agent cut the power (also: fencing sk
 HA_RESTART_COLOR = "#1b5e20"
 HA_FAILED_COLOR = "#c62828"
 LINK_COLOR = "#607d8b"
+GRACE_COLOR = "#212121"  # the bracket of a grace the engine waits out
 
 
 def status_color(status: str) -> str:

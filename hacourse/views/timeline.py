@@ -38,6 +38,7 @@ from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario, priority_label
 from hacourse.status import RestartResult, SkipCause
 from hacourse.views import palette
+from hacourse.views.labels import PAD_PX, Box, Placer
 
 MAX_HOST_LANES = 16
 MAX_VM_LANES = 30
@@ -46,7 +47,7 @@ GROUP_GAP = 0.9  # lanes of space above each group heading
 
 NIC_DOWN, ENGINE_SAW, MIGRATION_FAILED = "NIC down", "engine saw the NIC down", "migration failed"
 MIGRATING, WAITING, FAULT, NOW = "migrating (copying memory)", "waiting for a migration slot", "fault", "now"
-SPM, NO_SPM = "SPM", "no SPM"
+SPM, NO_SPM, GRACE = "SPM", "no SPM", "grace"
 LEASE_EXPIRED, FENCING_SKIPPED = "SPM lease expired", "fencing skipped"
 FENCED_SELF, FENCED_SOFT, FENCED_POWER = "fenced (self)", "fenced (ssh-soft-fencing)", "fenced (power-management)"
 HA_RESTART, HA_RESTART_FAILED = "HA restart", "HA restart failed"
@@ -74,12 +75,15 @@ MARK_STYLES: dict[str, MarkStyle] = {
 }
 """How each kind of mark is drawn; a kind missing here (a fencing method the engine gains) is a black flag."""
 
-LEGEND_ORDER = (SPM, NO_SPM, *palette.STATUS_COLORS, NIC_DOWN, ENGINE_SAW, WAITING, MIGRATING, MIGRATION_FAILED,
-                LEASE_EXPIRED, FENCED_SELF, FENCED_SOFT, FENCED_POWER, FENCING_SKIPPED, HA_RESTART,
+LEGEND_ORDER = (SPM, NO_SPM, *palette.STATUS_COLORS, NIC_DOWN, ENGINE_SAW, GRACE, WAITING, MIGRATING,
+                MIGRATION_FAILED, LEASE_EXPIRED, FENCED_SELF, FENCED_SOFT, FENCED_POWER, FENCING_SKIPPED, HA_RESTART,
                 HA_RESTART_FAILED, FAULT, NOW)
-LIVE_LEGEND = (SPM, "Up", "NonOperational", "NonResponsive", "Connecting", "Paused", "MigratingFrom", "Down",
-               NIC_DOWN, ENGINE_SAW, WAITING, MIGRATING, FAULT, NOW)
-"""What a live timeline explains from the start, so its legend does not change under the student."""
+"""The legend's order; it lists only the keys of what a figure draws."""
+
+# Text sizes (points) for a projector at the back of a room: the live figure is 80 dpi, 12 inches wide.
+LANE_FONT, SPAN_FONT, NOTE_FONT, TOP_FONT, HEADING_FONT, LEGEND_FONT, TICK_FONT, TITLE_FONT = (
+    11, 10, 9.5, 10.5, 10.5, 10, 10.5, 13)
+TOP_ROWS = 2  # rows of words above the axes: now, and the faults beside it
 
 
 @dataclass(frozen=True)
@@ -181,9 +185,9 @@ def _graces(log: Sequence[ev.Record], host: str, until: float) -> list[Span]:
             opened[r.nic] = r
         elif isinstance(r, ev.HostNicProblemCleared) and r.host == host and r.nic in opened:
             seen = opened.pop(r.nic)
-            spans.append(Span(seen.t, min(r.t, seen.t + seen.grace_s), "grace", "none"))
+            spans.append(Span(seen.t, min(r.t, seen.t + seen.grace_s), GRACE, "none"))
     for seen in opened.values():
-        spans.append(Span(seen.t, min(until, seen.t + seen.grace_s), "grace", "none",
+        spans.append(Span(seen.t, min(until, seen.t + seen.grace_s), GRACE, "none",
                           text=f"{seen.grace_s:g} s grace"))
     return spans
 
@@ -370,14 +374,23 @@ def lane_positions(lanes: Sequence[Lane]) -> tuple[list[float], list[tuple[float
     return ys, headings
 
 
-def timeline_size(n_lanes: int) -> tuple[float, float]:
-    """Figure size in inches for a timeline of `n_lanes` lanes."""
-    return 12.0, 1.3 + 0.42 * (n_lanes + 2 * GROUP_GAP)
+LEFT_IN, RIGHT_IN, BOTTOM_IN, TOP_IN = 2.0, 3.0, 0.8, 1.05  # margins: lane names, legend, time axis, label rows
+LANE_IN = 0.46
+LEGEND_ROW_IN = 0.24
 
 
-def _fits(start: float, end: float, text: str, span: float, width_in: float) -> bool:
-    """Whether `text` at font size 8 fits in [start, end] on an axes `width_in` inches wide."""
-    return (end - start) / span * width_in * 72 > 5.2 * len(text) + 6
+def timeline_size(n_lanes: int, n_legend: int = 0) -> tuple[float, float]:
+    """Figure size in inches for `n_lanes` lanes and a legend of `n_legend` entries beside them."""
+    lanes = LANE_IN * (n_lanes + 2 * GROUP_GAP)
+    legend = LEGEND_ROW_IN * (n_legend + 1.5)
+    return 12.0, BOTTOM_IN + TOP_IN + max(lanes, legend)
+
+
+def place_axes(ax: Axes) -> None:
+    """Fixed margins (in inches) for lane labels on the left, the legend on the right, label rows on top."""
+    width, height = ax.figure.get_size_inches()
+    ax.set_position((LEFT_IN / width, BOTTOM_IN / height, 1 - (LEFT_IN + RIGHT_IN) / width,
+                     1 - (BOTTOM_IN + TOP_IN) / height))
 
 
 def mark_style(kind: str) -> MarkStyle:
@@ -399,6 +412,9 @@ def legend_handle(key: str) -> Artist:
     if key in (MIGRATING, WAITING):
         return Patch(facecolor="white", edgecolor=palette.MIGRATION_EDGE, hatch="///" if key == MIGRATING else "..",
                      label=key)
+    if key == GRACE:
+        return Line2D([], [], color=palette.GRACE_COLOR, linewidth=1.4, marker="|", markersize=8,
+                      label="grace the engine waits out")
     if key == FAULT:
         return Line2D([], [], color=palette.FAULT_COLOR, linestyle="--", label="fault injected")
     if key == NOW:
@@ -410,134 +426,266 @@ def legend_handle(key: str) -> Artist:
     return Patch(facecolor=palette.status_color(key), edgecolor="grey", label=key)
 
 
-def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float, end: float, xmax: float, *,
-                 fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
-                 ) -> tuple[list[Artist], set[str]]:
-    """The changing part of a timeline: spans, labels, marks, faults, the now line.
+def _set_limits(ax: Axes, ys: Sequence[float], xmin: float, xmax: float) -> None:
+    """The data range, set before anything is placed: placing words needs data -> pixels."""
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(max(ys) + 0.6, -0.6)
 
-    Returns the artists it added (a live view redraws just these) and the legend keys of
-    what they show. Every span is a Rectangle whose gid is `lane key|status` (tests read them).
-    """
-    span = xmax - t0
-    width_in = max(1.0, ax.get_position().width * ax.figure.get_figwidth())
-    used: set[str] = set()
+
+def _px(ax: Axes, x: float, y: float) -> tuple[float, float]:
+    px, py = ax.transData.transform((x, y))
+    return float(px), float(py)
+
+
+def _shift(ax: Axes, dx_px: float = 0.0, dy_px: float = 0.0, base=None):
+    """A transform that draws `dx_px`, `dy_px` pixels away from `base` (data by default), in points."""
+    to_pt = 72 / ax.figure.dpi
+    return offset_copy(base or ax.transData, fig=ax.figure, x=dx_px * to_pt, y=dy_px * to_pt, units="points")
+
+
+def _draw_spans(ax: Axes, lane: Lane, y: float, xmin: float, xmax: float, end: float,
+                used: set[str]) -> list[Artist]:
+    """The coloured part of one lane: status spans, NIC-down strips, graces, migrations, shares."""
     made: list[Artist] = []
     h = LANE_HEIGHT
-    for lane, y in zip(lanes, ys):
-        for s in lane.spans:
-            made.append(ax.add_artist(Rectangle(
-                (s.start, y - h / 2), s.end - s.start, h, facecolor=s.color, edgecolor="white", linewidth=0.6,
-                hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
-            used.add(s.status)
-        for s in lane.overlays:
-            if s.status == NIC_DOWN:
-                made.append(ax.add_artist(Rectangle((s.start, y + h / 2 - 0.16), s.end - s.start, 0.16,
-                                                    facecolor=s.color, edgecolor="none", gid=f"{lane.key}|{s.status}")))
-                used.add(s.status)
-            elif s.status == "grace":
-                made += ax.plot([s.start, s.end], [y - 0.12, y - 0.12], color="white", linewidth=1.2, marker="|",
-                                markersize=6, gid=f"{lane.key}|grace")
-                if s.text and _fits(s.start, s.end, s.text, span, width_in):
-                    made.append(ax.text((s.start + s.end) / 2, y + 0.1, s.text, ha="center", va="center",
-                                        fontsize=7.5, color="white", clip_on=True))
-            else:
-                made.append(ax.add_artist(Rectangle(
-                    (s.start, y - h / 2), s.end - s.start, h, facecolor="none", edgecolor=palette.MIGRATION_EDGE,
-                    linewidth=0.8, hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
-                used.add(s.status)
-                if s.text:  # an arrow from source to destination: a line and a head
-                    made += ax.plot([s.start, s.end], [y, y], color=palette.MIGRATION_EDGE, linewidth=1.2,
-                                    marker=">", markevery=[1], markersize=5, gid=f"{lane.key}|arrow")
-        noted = any(m.note for m in lane.marks)  # labels move up, notes go under them
-        for start, stop, text in lane.labels:
-            if _fits(start, stop, text, span, width_in):
-                fill = next((s.color for s in lane.spans if s.start <= start < s.end), "#ffffff")
-                made.append(ax.text((start + stop) / 2, y - 0.14 * noted, text, ha="center", va="center", fontsize=8,
-                                    clip_on=True, color=palette.text_color(fill) if fill.startswith("#") else "black"))
-        side_by_side: Counter = Counter()  # marks at one instant of a lane sit next to each other
-        for m in lane.marks:
-            style = mark_style(m.kind)
-            shift = offset_copy(ax.transData, fig=ax.figure, x=8 * side_by_side[m.t], units="points")
-            side_by_side[m.t] += 1
-            made += ax.plot([m.t], [y - h / 2 - 0.02], marker=style.marker, color=style.color,
-                            markersize=style.size, linestyle="none",
-                            **({} if style.marker.startswith("$") else {"markeredgecolor": "white", "markeredgewidth": 0.5}),
-                            transform=shift, gid=f"mark|{lane.key}|{m.kind}|{m.text}", clip_on=False)
-            used.add(m.kind)
-            if m.note:  # right of the mark, or left of it where the axes end too soon
-                right = 8 * side_by_side[m.t]
-                ends = m.t + (right + 4.6 * len(m.note) + 6) / (width_in * 72) * span
-                dx, ha = (right, "left") if ends <= xmax else (-8.0, "right")
-                beside = offset_copy(ax.transData, fig=ax.figure, x=dx, units="points")
-                made.append(ax.text(m.t, y + 0.2, m.note, transform=beside, ha=ha, va="center", fontsize=7,
-                                    clip_on=True, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                                        "edgecolor": "none", "alpha": 0.85}))
-        if lane.shares:
-            xs = [*lane.share_times, end]
-            bottom = [0.0] * len(lane.share_times)
-            for status, fractions in lane.shares:
-                top = [b + f for b, f in zip(bottom, fractions)]
-                lo = [y + h / 2 - b * h for b in bottom] + [y + h / 2 - bottom[-1] * h]
-                hi = [y + h / 2 - tp * h for tp in top] + [y + h / 2 - top[-1] * h]
-                color = palette.status_color(status)
-                made.append(ax.fill_between(xs, lo, hi, step="post", color=color, linewidth=0,
-                                            gid=f"{lane.key}|{status}"))
-                used.add(status)
-                bottom = top
 
+    def shown(s: Span) -> bool:
+        return s.end > max(s.start, xmin) and s.start < xmax
+
+    for s in filter(shown, lane.spans):
+        made.append(ax.add_artist(Rectangle(
+            (s.start, y - h / 2), s.end - s.start, h, facecolor=s.color, edgecolor="white", linewidth=0.6,
+            hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
+        used.add(s.status)
+    for s in filter(shown, lane.overlays):
+        if s.status == NIC_DOWN:
+            made.append(ax.add_artist(Rectangle((s.start, y + h / 2 - 0.18), s.end - s.start, 0.18,
+                                                facecolor=s.color, edgecolor="none", gid=f"{lane.key}|{s.status}")))
+        elif s.status == GRACE:
+            made += ax.plot([s.start, s.end], [y + 0.08, y + 0.08], color=palette.GRACE_COLOR, linewidth=1.4,
+                            marker="|", markersize=9, gid=f"{lane.key}|{GRACE}")
+        else:
+            made.append(ax.add_artist(Rectangle(
+                (s.start, y - h / 2), s.end - s.start, h, facecolor="none", edgecolor=palette.MIGRATION_EDGE,
+                linewidth=0.8, hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
+            if s.text:  # an arrow from source to destination: a line and a head
+                made += ax.plot([s.start, s.end], [y, y], color=palette.MIGRATION_EDGE, linewidth=1.2,
+                                marker=">", markevery=[1], markersize=5, gid=f"{lane.key}|arrow")
+        used.add(s.status)
+    if lane.shares:
+        xs = [*lane.share_times, end]
+        bottom = [0.0] * len(lane.share_times)
+        for status, fractions in lane.shares:
+            top = [b + f for b, f in zip(bottom, fractions)]
+            lo = [y + h / 2 - b * h for b in bottom] + [y + h / 2 - bottom[-1] * h]
+            hi = [y + h / 2 - tp * h for tp in top] + [y + h / 2 - top[-1] * h]
+            made.append(ax.fill_between(xs, lo, hi, step="post", color=palette.status_color(status), linewidth=0,
+                                        gid=f"{lane.key}|{status}"))
+            used.add(status)
+            bottom = top
+    return made
+
+
+def _draw_marks(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float, xmax: float,
+                used: set[str]) -> list[Artist]:
+    """The lane's instants on its top edge, left to right; one that would touch the last sits beside it."""
+    made: list[Artist] = []
+    right = -float("inf")
+    for m in sorted(lane.marks, key=lambda m: m.t):
+        if not xmin <= m.t <= xmax:
+            continue
+        style = mark_style(m.kind)
+        half = style.size * ax.figure.dpi / 72 / 2
+        px, py = _px(ax, m.t, y - LANE_HEIGHT / 2 - 0.02)
+        centre = max(px, right + PAD_PX + half)
+        line, = ax.plot([m.t], [y - LANE_HEIGHT / 2 - 0.02], marker=style.marker, color=style.color,
+                        markersize=style.size, linestyle="none",
+                        **({} if style.marker.startswith("$") else {"markeredgecolor": "white",
+                                                                     "markeredgewidth": 0.5}),
+                        transform=_shift(ax, centre - px), gid=f"mark|{lane.key}|{m.kind}|{m.text}", clip_on=False)
+        made.append(line)
+        box = Box(centre - half, py - half, centre + half, py + half)
+        placer.take(box)
+        right = box.x1
+        used.add(m.kind)
+        if m.note:  # right of the mark, or left of it, in the lane's lower half, or under the lane's name row
+            note = ax.text(m.t, y + 0.2, m.note, fontsize=NOTE_FONT, va="center", clip_on=False,
+                           gid=f"label|note|{lane.key}",
+                           bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                 "alpha": 0.9})
+            candidates = [{"ha": "left", "transform": _shift(ax, box.x1 + 3 - px)},
+                          {"ha": "right", "transform": _shift(ax, box.x0 - 3 - px)}]
+            if placer.place(note, candidates, within=_axes_box(ax)) is not None:
+                made.append(note)
+    return made
+
+
+def _axes_box(ax: Axes) -> Box:
+    e = ax.get_window_extent()
+    return Box(e.x0, e.y0, e.x1, e.y1)
+
+
+def _draw_lane_words(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float, xmax: float,
+                     end: float) -> list[Artist]:
+    """Each span's words centred in what shows of it, or slid to a free side; the last one may run on
+    into the empty future beside the lane; a word that fits nowhere is not drawn."""
+    made: list[Artist] = []
+    inside = _axes_box(ax)
+    half_h = LANE_HEIGHT / 2
+    for start, stop, words in lane.labels:
+        a, b = max(start, xmin), min(stop, xmax)
+        if b <= a:
+            continue
+        fill = next((s.color for s in lane.spans if s.start <= start < s.end), "#ffffff")
+        color = palette.text_color(fill) if fill.startswith("#") else "black"
+        (x0, y0), (x1, y1) = _px(ax, a, y + half_h), _px(ax, b, y - half_h)
+        span_box = Box(x0, y0, x1, y1)
+        text = ax.text((a + b) / 2, y, words, ha="center", va="center", fontsize=SPAN_FONT, color=color,
+                       clip_on=False, gid=f"label|span|{lane.key}")
+        candidates = [{"x": (a + b) / 2, "ha": "center"}, {"x": a, "ha": "left", "transform": _shift(ax, 4)},
+                      {"x": b, "ha": "right", "transform": _shift(ax, -4)}]
+        if placer.place(text, candidates, within=span_box) is not None:
+            made.append(text)
+            continue
+        if stop >= end and end < xmax:  # the lane's last span: its words may follow it into the future
+            text = ax.text(end, y, words, ha="left", va="center", fontsize=SPAN_FONT, color="#212121",
+                           transform=_shift(ax, 5), clip_on=False, gid=f"label|span|{lane.key}")
+            if placer.place(text, [{}], within=inside) is not None:
+                made.append(text)
+    for s in lane.overlays:
+        if s.status != GRACE or not s.text:
+            continue
+        a, b = max(s.start, xmin), min(s.end, xmax)
+        if b <= a:
+            continue
+        fill = next((sp.color for sp in lane.spans if sp.start <= s.start < sp.end), "#ffffff")
+        (x0, y0), (x1, y1) = _px(ax, a, y + half_h), _px(ax, b, y - half_h)
+        text = ax.text((a + b) / 2, y - 0.12, s.text, ha="center", va="center", fontsize=NOTE_FONT,
+                       color=palette.text_color(fill) if fill.startswith("#") else "black", clip_on=False,
+                       gid=f"label|grace|{lane.key}")
+        if placer.place(text, [{}], within=Box(x0, y0, x1, y1)) is not None:
+            made.append(text)
+    return made
+
+
+def _draw_top_row(ax: Axes, placer: Placer, fault_records: Sequence[ev.FaultInjected], now: float | None,
+                  xmin: float, xmax: float, used: set[str]) -> list[Artist]:
+    """The fault lines and the now line, and their words in rows above the axes: now first, then each
+    fault right of its line, or left of it, in the first row where it touches nothing."""
+    made: list[Artist] = []
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    row_px = TOP_FONT * 1.45 * ax.figure.dpi / 72
+    figure = Box(0, 0, *ax.figure.canvas.get_width_height(physical=True))
+    if now is not None and xmin <= now <= xmax:
+        made.append(ax.axvline(now, color=palette.NOW_COLOR, linewidth=1.6, gid="now"))
+        text = ax.text(now, 1.0, f"now {audit.clock(now)}", transform=_shift(ax, -3, 3, top), ha="right",
+                       va="bottom", fontsize=TOP_FONT, fontweight="bold", gid="label|now|top")
+        placed = placer.place(text, [{"transform": _shift(ax, dx, 3 + row * row_px, top), "ha": ha}
+                                     for row in range(TOP_ROWS) for dx, ha in ((-3, "right"), (3, "left"))],
+                              within=figure)
+        made += [placed] if placed is not None else []
+        used.add(NOW)
     times: dict[float, list[str]] = defaultdict(list)
     for f in fault_records:
-        if t0 <= f.t <= end:
+        if xmin <= f.t <= xmax:
             times[f.t].append(f"{f.action} {f.target + ' ' if f.target else ''}on {f.host}")
-    top = blended_transform_factory(ax.transData, ax.transAxes)
     for t, texts in sorted(times.items()):
         made.append(ax.axvline(t, color=palette.FAULT_COLOR, linestyle="--", linewidth=1.2, gid="fault"))
-        text = "; ".join(texts[:2]) + (f"; +{len(texts) - 2} more" if len(texts) > 2 else "")
-        made.append(ax.text(t, 1.005, text, transform=top, ha="left", va="bottom", fontsize=8,
-                            color=palette.FAULT_COLOR))
-    if times:
+        words = "; ".join(texts[:2]) + (f"; +{len(texts) - 2} more" if len(texts) > 2 else "")
+        text = ax.text(t, 1.0, words, fontsize=TOP_FONT, va="bottom", color=palette.FAULT_COLOR,
+                       gid="label|fault|top")
+        placed = placer.place(text, [{"transform": _shift(ax, dx, 3 + row * row_px, top), "ha": ha}
+                                     for row in range(TOP_ROWS) for dx, ha in ((3, "left"), (-3, "right"))],
+                              within=figure)
+        made += [placed] if placed is not None else []
         used.add(FAULT)
-    if now is not None:
-        made.append(ax.axvline(now, color=palette.NOW_COLOR, linewidth=1.6, gid="now"))
-        made.append(ax.text(now, 1.005, f"now {audit.clock(now)}", transform=top, ha="right", va="bottom",
-                            fontsize=8, fontweight="bold"))
-        used.add(NOW)
+    return made
+
+
+def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float, end: float, xmax: float, *,
+                 fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
+                 xmin: float | None = None) -> tuple[list[Artist], set[str]]:
+    """The changing part of a timeline: spans, marks, faults, the now line, and their words.
+
+    Only what falls in [`xmin`, `xmax`] (the time window) is drawn. Words are placed after
+    everything they could hide (see `labels`). Returns the artists it added (a live view redraws
+    just these) and the legend keys of what they show. Every span is a Rectangle whose gid is
+    `lane key|status` (tests read them); every word a Text whose gid starts with `label|`.
+    """
+    xmin = t0 if xmin is None else xmin
+    _set_limits(ax, ys, xmin, xmax)
+    placer = Placer(ax)
+    used: set[str] = set()
+    made: list[Artist] = []
+    for lane, y in zip(lanes, ys):
+        made += _draw_spans(ax, lane, y, xmin, xmax, end, used)
+    made += _draw_top_row(ax, placer, fault_records, now, xmin, xmax, used)
+    for lane, y in zip(lanes, ys):
+        made += _draw_marks(ax, placer, lane, y, xmin, xmax, used)
+    for lane, y in zip(lanes, ys):
+        made += _draw_lane_words(ax, placer, lane, y, xmin, xmax, end)
     return made, used
 
 
 def draw_frame(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], headings: Sequence[tuple[float, str]],
                t0: float, xmax: float, *, title: str | None, legend: Iterable[str]) -> None:
-    """The part of a timeline that stays while the clock runs: lane labels, time axis, headings, legend."""
+    """The part of a timeline that stays while the clock runs: lane labels, time axis, headings, legend.
+
+    `t0` is the left edge of what shows (the time window's start).
+    """
     left = blended_transform_factory(ax.transAxes, ax.transData)
     for y, text in headings:
-        ax.text(0.002, y, text, transform=left, ha="left", va="center", fontsize=8.5, fontweight="bold",
-                color="#455a64")
-    ax.set_xlim(t0, xmax)
-    ax.set_ylim(max(ys) + 0.6, -0.6)
+        ax.text(0.002, y, text, transform=left, ha="left", va="center", fontsize=HEADING_FONT, fontweight="bold",
+                color="#37474f")
+    _set_limits(ax, ys, t0, xmax)
     ax.yaxis.set_major_locator(FixedLocator(ys))
-    ax.set_yticklabels([lane.label for lane in lanes], fontsize=9)
+    ax.set_yticklabels([lane.label for lane in lanes], fontsize=LANE_FONT)
     ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", labelsize=TICK_FONT)
     ax.xaxis.set_major_locator(FixedLocator(_time_ticks(t0, xmax)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: audit.clock(x)))
-    ax.set_xlabel("simulated time (minutes:seconds)")
+    ax.set_xlabel("simulated time (minutes:seconds)", fontsize=TICK_FONT)
     ax.grid(axis="x", color="#eceff1", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     if title:
-        ax.set_title(title, loc="left", fontsize=11, pad=16)
-    ax.legend(handles=[legend_handle(key) for key in sorted(legend, key=_legend_rank)], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-              frameon=False, title="legend", title_fontsize=8)
+        ax.set_title(title, loc="left", fontsize=TITLE_FONT, pad=6 + TOP_ROWS * TOP_FONT * 1.45)
+    keys = sorted(legend, key=_legend_rank)
+    if keys:
+        ax.legend(handles=[legend_handle(key) for key in keys], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize=LEGEND_FONT, frameon=False, title="legend (what this figure shows)",
+                  title_fontsize=LEGEND_FONT, alignment="left")
+
+
+def legend_entries(ax: Axes) -> list[str]:
+    """The words of the legend as drawn (for tests and the page a browser test reads)."""
+    legend = ax.get_legend()
+    return [t.get_text() for t in legend.get_texts()] if legend is not None else []
+
+
+def legend_words(keys: Iterable[str]) -> list[str]:
+    """The legend's words for these keys, in the legend's order."""
+    return [legend_handle(key).get_label() for key in sorted(keys, key=_legend_rank)]
 
 
 def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
                fault_records: Sequence[ev.FaultInjected] = (), now: float | None = None,
-               title: str | None = None, xmax: float | None = None) -> Axes:
-    """Draw prepared lanes. They stop at `end`; the axis may reach on to `xmax`, leaving room for what comes next."""
+               title: str | None = None, xmax: float | None = None, xmin: float | None = None) -> Axes:
+    """Draw prepared lanes. They stop at `end`; the axis may reach on to `xmax`, leaving room for what comes next.
+
+    With `xmin`, [`xmin`, `xmax`] is a window the student chose, and may end before `end`.
+    The legend lists what was drawn; a legend taller than the lanes makes the figure taller.
+    """
     ys, headings = lane_positions(lanes)
-    xmax = max(end, xmax or end)
-    _, used = draw_content(ax, lanes, ys, t0, end, xmax, fault_records=fault_records, now=now)
-    draw_frame(ax, lanes, ys, headings, t0, xmax, title=title, legend=used)
+    xmax = max(end, xmax or end) if xmin is None else (xmax or end)
+    xmin = t0 if xmin is None else xmin
+    _, used = draw_content(ax, lanes, ys, t0, end, xmax, fault_records=fault_records, now=now, xmin=xmin)
+    width, height = timeline_size(len(lanes), len(used))
+    if height > ax.figure.get_figheight() and len(ax.figure.axes) == 1:
+        ax.figure.set_size_inches(width, height)  # the lanes only get taller: placed words stay apart
+        place_axes(ax)
+    draw_frame(ax, lanes, ys, headings, xmin, xmax, title=title, legend=used)
     return ax
 
 
@@ -548,34 +696,33 @@ def draw_timeline(
     until: float | None = None,
     now: float | None = None,
     xmax: float | None = None,
+    xmin: float | None = None,
     ax: Axes | None = None,
     max_host_lanes: int = MAX_HOST_LANES,
     max_vm_lanes: int = MAX_VM_LANES,
 ) -> Axes:
-    """Draw the timeline of `log` up to `until` (default: the whole run) on `ax` and return it."""
+    """Draw the timeline of `log` up to `until` (default: the whole run) on `ax` and return it.
+
+    `xmin`, `xmax` show a window of it (default: all of it).
+    """
     lanes = timeline_lanes(log, scenario, until, max_host_lanes=max_host_lanes, max_vm_lanes=max_vm_lanes)
     if ax is None:
         ax = plt.figure(figsize=timeline_size(len(lanes))).add_subplot()
-        place_axes(ax, len(lanes))
-    return _draw_run(ax, lanes, log, scenario, until, now, xmax)
+        place_axes(ax)
+    return _draw_run(ax, lanes, log, scenario, until, now, xmax, xmin)
 
 
 def _draw_run(ax: Axes, lanes: Sequence[Lane], log: Sequence[ev.Record], scenario: Scenario | None,
-              until: float | None, now: float | None, xmax: float | None) -> Axes:
+              until: float | None, now: float | None, xmax: float | None, xmin: float | None = None) -> Axes:
     t0, end = timeline_span(log, scenario, until)
     title = scenario.name if scenario is not None else None
-    return draw_lanes(ax, lanes, t0, end, fault_records=intervals.injected_faults(log, end), now=now, title=title, xmax=xmax)
-
-
-def place_axes(ax: Axes, n_lanes: int) -> None:
-    """Fixed margins (in inches) for lane labels on the left and the legend on the right."""
-    width, height = timeline_size(n_lanes)
-    ax.set_position((1.7 / width, 0.75 / height, 1 - (1.7 + 2.5) / width, 1 - (0.75 + 0.55) / height))
+    return draw_lanes(ax, lanes, t0, end, fault_records=intervals.injected_faults(log, end), now=now, title=title, xmax=xmax,
+                      xmin=xmin)
 
 
 def timeline_figure(log: Sequence[ev.Record], scenario: Scenario | None = None, *,
                     until: float | None = None, now: float | None = None, xmax: float | None = None,
-                    dpi: float = 100, fig: Figure | None = None) -> Figure:
+                    xmin: float | None = None, dpi: float = 100, fig: Figure | None = None) -> Figure:
     """A stand-alone Figure (not registered with pyplot, so nothing leaks or pops up).
 
     Pass the previous `fig` to redraw into it: a widget step then reuses one figure.
@@ -587,8 +734,8 @@ def timeline_figure(log: Sequence[ev.Record], scenario: Scenario | None = None, 
     fig.clear()
     fig.set_size_inches(timeline_size(len(lanes)))
     ax = fig.add_subplot()
-    place_axes(ax, len(lanes))
-    _draw_run(ax, lanes, log, scenario, until, now, xmax)  # the lanes once: they cost seconds on 40,000 VMs
+    place_axes(ax)
+    _draw_run(ax, lanes, log, scenario, until, now, xmax, xmin)  # the lanes once: they cost seconds on 40,000 VMs
     return fig
 
 

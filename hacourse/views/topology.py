@@ -123,10 +123,10 @@ def topology_graph(scenario: Scenario, log: Sequence[ev.Record] = (), t: float |
             if st_vm not in ("Up", "MigratingFrom"):
                 text += f" ({st_vm})"
             g.add_node(f"vm:{name}", kind="vm", label=text, status=st_vm, host=h,
-                       color=palette.status_color(st_vm), pos=(x + 0.95, NIC_ABOVE_Y - 0.05 - step * k))
+                       color=palette.status_color(st_vm), pos=(x + 1.1, NIC_ABOVE_Y - 0.05 - step * k))
         if len(names) > MAX_VMS_PER_HOST:
             g.add_node(f"more:{h}", kind="more", label=f"+{len(names) - MAX_VMS_PER_HOST} more VMs",
-                       color="#ffffff", pos=(x + 0.95, NIC_ABOVE_Y - 0.05 - step * MAX_VMS_PER_HOST))
+                       color="#ffffff", pos=(x + 1.1, NIC_ABOVE_Y - 0.05 - step * MAX_VMS_PER_HOST))
     if hidden:
         g.add_node("more:hosts", kind="more", label=f"+{hidden} more hosts", color="#ffffff",
                    pos=(max(x_of.values()) + HOST_SPACING * 0.75, HOST_Y))
@@ -151,7 +151,7 @@ def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
         if d["kind"] == "network":
             (a, b), y = d["span"], d["pos"][1]
             ax.plot([a, b], [y, y], color="#8d6e63", linewidth=4, solid_capstyle="round", gid=n, zorder=1)
-            ax.text(b, y + 0.06, d["label"], ha="right", va="bottom", fontsize=8, color="#5d4037")
+            ax.text(b, y + 0.06, d["label"], ha="right", va="bottom", fontsize=10, color="#5d4037")
     for up, style, color, width in ((True, "solid", palette.LINK_COLOR, 1.3),
                                     (False, "dashed", palette.NIC_DOWN_COLOR, 2.2)):
         segments = [d["points"] for _, _, d in g.edges(data=True) if d["up"] is up]
@@ -159,7 +159,7 @@ def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
             ax.add_collection(LineCollection(segments, colors=color, linewidths=width, linestyles=style,
                                              gid="links:up" if up else "links:down", zorder=2))
     pos = nx.get_node_attributes(g, "pos")
-    for kind, size in (("nic", 330), ("vm", 90)):
+    for kind, size in (("nic", 720), ("vm", 120)):
         nodes = [n for n, d in g.nodes(data=True) if d["kind"] == kind]
         if nodes:
             nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_size=size, ax=ax, edgecolors="#546e7a",
@@ -167,16 +167,16 @@ def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
     for n, d in g.nodes(data=True):
         x, y = d["pos"]
         if d["kind"] == "nic":
-            ax.text(x, y, d["label"], ha="center", va="center", fontsize=6.5, color=palette.text_color(d["color"]))
+            ax.text(x, y, d["label"], ha="center", va="center", fontsize=9, color=palette.text_color(d["color"]))
         elif d["kind"] in _BOX_STYLE:
             spm = d.get("spm", False)
             ax.text(x, y, d["label"], ha="center", va="center", zorder=3, gid=n,
-                    fontsize=9 if d["kind"] == "host" else 8, fontweight="bold" if d["kind"] == "host" else None,
+                    fontsize=11 if d["kind"] == "host" else 10, fontweight="bold" if d["kind"] == "host" else None,
                     color=palette.text_color(d["color"]),
                     bbox={"boxstyle": _BOX_STYLE[d["kind"]], "facecolor": d["color"],
                           "edgecolor": "#212121" if spm else "#78909c", "linewidth": 3.0 if spm else 1.0})
         elif d["kind"] in ("vm", "more"):
-            ax.text(x + 0.14, y, d["label"], ha="left", va="center", fontsize=7.5, gid=n)
+            ax.text(x + 0.14, y, d["label"], ha="left", va="center", fontsize=10, gid=n)
     xs = [p[0] for p in pos.values()] + [x for _, d in g.nodes(data=True) if d["kind"] == "network" for x in d["span"]]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
@@ -184,7 +184,7 @@ def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
     ax.set_axis_off()
     down = [f"{d['label']} on {d['host']}" for _, d in g.nodes(data=True) if d["kind"] == "nic" and not d["up"]]
     note = f" · NIC down: {', '.join(down[:3])}{f' and {len(down) - 3} more' if len(down) > 3 else ''}" if down else ""
-    ax.set_title(f"{heading}{note}", loc="left", fontsize=10)
+    ax.set_title(f"{heading}{note}", loc="left", fontsize=12)
     return ax
 
 
@@ -192,7 +192,7 @@ def topology_size(g: nx.Graph) -> tuple[float, float]:
     """Inches: wide enough for each host with its VM list, tall enough for the buses."""
     hosts = sum(1 for _, d in g.nodes(data=True) if d["kind"] in ("host", "more") and d["pos"][1] == HOST_Y)
     ys = [d["pos"][1] for _, d in g.nodes(data=True)]
-    return max(7.0, 1.1 + 2.9 * hosts), 1.0 + 1.05 * (max(ys) - min(ys) + 0.9)
+    return max(7.0, 1.1 + 3.2 * hosts), 1.0 + 1.05 * (max(ys) - min(ys) + 0.9)
 
 
 def topology_figure(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | None = None, *,

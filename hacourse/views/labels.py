@@ -1,0 +1,90 @@
+"""Where a figure's words go: measured as drawn, placed where nothing else is, or not at all.
+
+A label is a matplotlib `Text` put at its first free place among a few candidates (centred in its
+span, beside its mark, in the next row above the axes); "free" is decided from the text's own
+drawn extent (`Text.get_window_extent`) against every box already taken: labels, marks, the
+lines of faults and of now. A label with no free place is removed, never drawn over another one.
+The boxes stay readable afterwards (`label_boxes`), so a test, and the page a browser test
+reads, can check that no two overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+from matplotlib.text import Text
+
+PAD_PX = 2.0  # what two boxes must keep between them
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in display pixels (origin bottom left, as matplotlib's display coordinates)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: Box, pad: float = 0.0) -> bool:
+        return (self.x0 < other.x1 + pad and other.x0 < self.x1 + pad
+                and self.y0 < other.y1 + pad and other.y0 < self.y1 + pad)
+
+    def inside(self, other: Box) -> bool:
+        return self.x0 >= other.x0 and self.x1 <= other.x1 and self.y0 >= other.y0 and self.y1 <= other.y1
+
+
+class Placer:
+    """Takes boxes on one Axes and places texts where no box is taken yet."""
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        self.renderer = ax.figure.canvas.get_renderer()
+        self.taken: list[Box] = []
+
+    def take(self, box: Box) -> None:
+        self.taken.append(box)
+
+    def free(self, box: Box, within: Box | None = None) -> bool:
+        if within is not None and not box.inside(within):
+            return False
+        return not any(box.overlaps(t, PAD_PX) for t in self.taken)
+
+    def box_of(self, text: Text) -> Box:
+        e = text.get_window_extent(self.renderer)
+        return Box(e.x0, e.y0, e.x1, e.y1)
+
+    def place(self, text: Text, candidates: Iterable[dict], within: Box | None = None) -> Text | None:
+        """Try `text` at each candidate (keyword arguments of `Text.set`); keep the first free one.
+
+        Returns the text, added to the Axes and its box taken; or None, the text dropped.
+        """
+        for where in candidates:
+            text.set(**where)
+            box = self.box_of(text)
+            if self.free(box, within):
+                self.take(box)
+                return text
+        text.remove()
+        return None
+
+
+def label_boxes(ax: Axes) -> list[tuple[str, str, Box]]:
+    """(kind, text, box) of every placed label and mark of a drawn timeline, as drawn last."""
+    renderer = ax.figure.canvas.get_renderer()
+    out = []
+    for artist in (*ax.texts, *ax.lines):
+        gid = artist.get_gid() or ""
+        if not gid.startswith(("label|", "mark|")) or not artist.get_visible():
+            continue
+        e = artist.get_window_extent(renderer)
+        text = artist.get_text() if isinstance(artist, Text) else gid.split("|", 3)[3]
+        out.append((gid.split("|")[1] if gid.startswith("label|") else "mark", text, Box(e.x0, e.y0, e.x1, e.y1)))
+    return out
+
+
+def overlapping(boxes: Sequence[tuple[str, str, Box]]) -> list[tuple[str, str]]:
+    """The pairs of texts whose boxes overlap (what a student would see as a collision)."""
+    return [(a[1], b[1]) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a[2].overlaps(b[2])]
