@@ -334,3 +334,24 @@ def test_events_html_lists_newest_first_and_escapes(log):
     assert html.count('<tr class="event') == 5 and f"{len(rows) - 5} older events not shown" in html
     assert "&lt;b&gt;" in table_html([{"name": "<b>", "t": 61.0}], times=["t"])
     assert "1:01" in table_html([{"name": "x", "t": 61.0}], times=["t"])
+
+
+def test_the_error_that_matters_is_not_pushed_below_the_fold_by_migrations_of_the_same_second(log):
+    t = next(r.t for r in audit.events_table(log) if "moved from Up to NonOperational" in r.message)
+    rows = audit.events_table(log, until=t)  # the Events tab at the moment Pacific turns Non Operational
+    non_operational = next(r for r in rows if "moved from Up to NonOperational" in r.message)
+    same_second = [r for r in rows if r.t == t]
+    assert len(same_second) > 3  # the migrations logged with it
+    html = events_html(rows, limit=40, pinned=3)
+    pinned, listed = html.split('<div class="hacourse-events"', 1)
+    assert escape(non_operational.message) in pinned
+    first_of_its_second = min(listed.index(escape(r.message)) for r in same_second)
+    assert listed.index(escape(non_operational.message)) == first_of_its_second
+
+
+def test_the_severity_filter_hides_what_is_less_severe(log):
+    rows = audit.events_table(log)
+    errors_only = events_html(rows, least="Error")
+    assert 'class="event event-normal"' not in errors_only and 'class="event event-warning"' not in errors_only
+    assert 'class="event event-error"' in errors_only
+    assert 'class="event event-normal"' in events_html(rows)

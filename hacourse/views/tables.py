@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from itertools import groupby
 
 from hacourse.analysis.audit import ALERT, ERROR, NORMAL, WARNING, EventRow, clock
 
@@ -21,25 +22,55 @@ _TABLE = "border-collapse:collapse;font-size:12px;font-family:sans-serif;"
 _CELL = "padding:2px 8px;border-bottom:1px solid #eceff1;text-align:left;vertical-align:top;"
 
 
-def events_html(rows: Sequence[EventRow], limit: int | None = None, height_px: int | None = 260) -> str:
-    """The Events tab, newest first as `analysis.events_table` returns it, scrolling past `height_px`."""
-    shown = rows if limit is None else rows[:limit]
+SEVERITY_RANK = {NORMAL: 0, WARNING: 1, ERROR: 2, ALERT: 2}
+SEVERITY_FILTERS = {"all": NORMAL, "warnings and errors": WARNING, "errors": ERROR}
+"""The Events tab's filter, as the portal offers it: the words, and the least severity shown."""
+PINNED = 3
+
+
+def _rank(severity: str) -> int:
+    return SEVERITY_RANK.get(severity, 0)
+
+
+def _event_rows(rows: Sequence[EventRow]) -> str:
     body = []
-    for r in shown:
+    for r in rows:
         icon, color = _SEVERITY_STYLE.get(r.severity, ("●", "#455a64"))
         body.append(
             f'<tr class="event event-{escape(r.severity.lower())}">'
-            f'<td style="{_CELL}color:{color}" title="{escape(r.severity)}">{icon} {escape(r.severity)}</td>'
+            f'<td style="{_CELL}color:{color};white-space:nowrap" title="{escape(r.severity)}">{icon} '
+            f'{escape(r.severity)}</td>'
             f'<td style="{_CELL}font-family:monospace">{r.time}</td>'
             f'<td style="{_CELL}">{escape(r.message)}</td></tr>'
         )
-    if not body:
-        body.append(f'<tr><td style="{_CELL}" colspan="3"><i>No events yet.</i></td></tr>')
-    more = "" if limit is None or len(rows) <= limit else f"<div><i>{len(rows) - limit} older events not shown</i></div>"
+    return "".join(body)
+
+
+def events_html(rows: Sequence[EventRow], limit: int | None = None, height_px: int | None = 260, *,
+                least: str = NORMAL, pinned: int = 0) -> str:
+    """The Events tab, newest first as `analysis.events_table` returns it, scrolling past `height_px`.
+
+    Within one second (rows of one time stay where they were) the more severe rows come first, so an Error is never below the fold under
+    the Normal lines logged with it. `least` hides rows less severe than it (the filter). With
+    `pinned`, the newest that many Warnings and Errors also show above the list, where no burst of
+    Normal lines can push them away.
+    """
+    rows = [r for r in rows if _rank(r.severity) >= _rank(least)]
+    rows = [r for _, same in groupby(rows, key=lambda r: r.t) for r in sorted(same, key=lambda r: -_rank(r.severity))]
+    shown = rows if limit is None else rows[:limit]
     head = "".join(f'<th style="{_CELL}">{h}</th>' for h in ("Severity", "Time", "Message"))
+    top = ""
+    if pinned:
+        alarms = [r for r in rows if _rank(r.severity) >= _rank(WARNING)][:pinned]
+        if alarms:
+            top = (f'<div class="hacourse-events-pinned" style="border-left:3px solid #c62828;padding-left:4px;'
+                   f'margin:2px 0 6px 0"><div style="font-size:12px;font-family:sans-serif"><b>Latest warnings '
+                   f'and errors</b></div><table style="{_TABLE}"><tbody>{_event_rows(alarms)}</tbody></table></div>')
+    body = _event_rows(shown) or f'<tr><td style="{_CELL}" colspan="3"><i>No events yet.</i></td></tr>'
+    more = "" if limit is None or len(rows) <= limit else f"<div><i>{len(rows) - limit} older events not shown</i></div>"
     scroll = f"max-height:{height_px}px;overflow-y:auto;" if height_px else ""
-    return (f'<div class="hacourse-events" style="{scroll}"><table style="{_TABLE}">'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}</div>")
+    return (f'{top}<div class="hacourse-events" style="{scroll}"><table style="{_TABLE}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}</div>")
 
 
 def _cell(value: object) -> str:
