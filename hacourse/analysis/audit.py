@@ -50,76 +50,65 @@ _HOST_SEVERITY = {
 _VM_SEVERITY = {VmStatus.PAUSED: WARNING, VmStatus.UNKNOWN: WARNING, VmStatus.DOWN: ERROR}
 
 
+_SAID: dict[type[ev.Record], tuple[str, str]] = {
+    ev.NicDown: (WARNING, "Interface {nic} (network {network}) on host {host}, changed state to down."),
+    ev.NicUp: (NORMAL, "Interface {nic} (network {network}) on host {host}, changed state to up."),
+    ev.HostNicProblemDetected: (WARNING, ("Engine sees interface {nic} of required network {network} down on host "
+                                         "{host}; grace of {grace_s:g} s (NicDHCPDelayGraceInMS) starts.")),
+    ev.HostNicProblemCleared: (NORMAL, ("Interface {nic} of network {network} on host {host} is up again; "
+                                       "grace cleared.")),
+    ev.StorageConnectionLost: (WARNING, ("Host {host} lost its iSCSI session to {domain}; I/O hangs, fails after "
+                                        "{eio_after_s:g} s (replacement_timeout).")),
+    ev.StorageConnectionRestored: (NORMAL, "Host {host} reconnected to storage domain {domain}."),
+    ev.StorageDomainReportedProblematic: (WARNING, ("Host {host} reports storage domain {domain} problematic "
+                                                   "(last check {last_check_s:g} s ago > MaxStorageVdsTimeoutCheckSec).")),
+    ev.StorageDomainTimerCancelled: (NORMAL, "Storage domain {domain} recovered: problem timer cancelled ({reason})."),
+    ev.StorageDomainTimerExpired: (WARNING, "Storage domain {domain} problem timer expired: {action}."),
+    ev.SpmStarted: (NORMAL, "Storage Pool Manager runs on Host {host} ({reason})."),
+    ev.SpmStopped: (WARNING, "Host {host} stopped being the Storage Pool Manager ({reason})."),
+    ev.SpmLeaseExpired: (ERROR, "Host {host} could not renew its SPM lease on {domain} (sanlock)."),
+    ev.VmIoBlocked: (WARNING, "VM {vm} on {host}: disk writes hang on the lost storage path."),
+    ev.MigrationStarted: (NORMAL, ("Migration started (VM: {vm}, Source: {source}, Destination: {destination}, "
+                                  "Reason: {reason}).")),
+    ev.MigrationTransferStarted: (NORMAL, ("Migration of {vm} from {source} to {destination} began copying memory "
+                                          "at {bandwidth_mib_s:g} MiB/s.")),
+    ev.MigrationFinished: (NORMAL, ("Migration completed (VM: {vm}, Source: {source}, Destination: {destination}, "
+                                   "Duration: {duration_s:.0f} sec, Actual downtime: {downtime_ms}ms).")),
+    ev.FenceAttempted: (WARNING, "Fencing host {host} with {method}: {result}."),
+    ev.HostFenced: (ALERT, "Host {host} was fenced ({method})."),
+    ev.FencingSkipped: (WARNING, "Fencing of host {host} skipped: {reason}."),
+    ev.HostPoweredOff: (WARNING, "Host {host} powered off ({reason})."),
+    ev.HostPoweredOn: (NORMAL, "Host {host} powered on ({reason})."),
+}
+"""Severity and sentence of the records whose wording is their fields in a template, after the
+engine's audit log where it has one (VDS_*, VM_MIGRATION_*, ...)."""
+
+
 def _describe(r: ev.Record) -> tuple[str, str]:
-    """Severity and message for one record, worded after the engine's audit log where it has one."""
+    """Severity and message for one record: the template of `_SAID`, or the few whose words
+    depend on their values."""
+    if type(r) in _SAID:
+        severity, template = _SAID[type(r)]
+        return severity, template.format(**r.to_dict())
     if isinstance(r, ev.FaultInjected):
         target = f" {r.target}" if r.target else ""
         return NORMAL, f"Admin ran '{r.action}{target}' on host {r.host}."
-    if isinstance(r, ev.NicDown):
-        return WARNING, f"Interface {r.nic} (network {r.network}) on host {r.host}, changed state to down."
-    if isinstance(r, ev.NicUp):
-        return NORMAL, f"Interface {r.nic} (network {r.network}) on host {r.host}, changed state to up."
-    if isinstance(r, ev.HostNicProblemDetected):
-        return WARNING, (f"Engine sees interface {r.nic} of required network {r.network} down on host {r.host}; "
-                         f"grace of {r.grace_s:g} s (NicDHCPDelayGraceInMS) starts.")
-    if isinstance(r, ev.HostNicProblemCleared):
-        return NORMAL, f"Interface {r.nic} of network {r.network} on host {r.host} is up again; grace cleared."
     if isinstance(r, ev.HostStatusChanged):
-        severity = _HOST_SEVERITY.get(r.new, NORMAL)
-        return severity, f"Host {r.host} moved from {r.old} to {r.new} state ({r.reason})."
-    if isinstance(r, ev.StorageConnectionLost):
-        return WARNING, (f"Host {r.host} lost its iSCSI session to {r.domain}; I/O hangs, "
-                         f"fails after {r.eio_after_s:g} s (replacement_timeout).")
-    if isinstance(r, ev.StorageConnectionRestored):
-        return NORMAL, f"Host {r.host} reconnected to storage domain {r.domain}."
-    if isinstance(r, ev.StorageDomainReportedProblematic):
-        return WARNING, (f"Host {r.host} reports storage domain {r.domain} problematic "
-                         f"(last check {r.last_check_s:g} s ago > MaxStorageVdsTimeoutCheckSec).")
-    if isinstance(r, ev.StorageDomainTimerStarted):
-        return WARNING, (f"Storage domain {r.domain} in problem: the engine acts at {clock(r.fires_at)} "
-                         f"unless it recovers (StorageDomainFailureTimeoutInMinutes).")
-    if isinstance(r, ev.StorageDomainTimerCancelled):
-        return NORMAL, f"Storage domain {r.domain} recovered: problem timer cancelled ({r.reason})."
-    if isinstance(r, ev.StorageDomainTimerExpired):
-        return WARNING, f"Storage domain {r.domain} problem timer expired: {r.action}."
-    if isinstance(r, ev.SpmStarted):
-        return NORMAL, f"Storage Pool Manager runs on Host {r.host} ({r.reason})."
-    if isinstance(r, ev.SpmStopped):
-        return WARNING, f"Host {r.host} stopped being the Storage Pool Manager ({r.reason})."
-    if isinstance(r, ev.SpmLeaseExpired):
-        return ERROR, f"Host {r.host} could not renew its SPM lease on {r.domain} (sanlock)."
+        return _HOST_SEVERITY.get(r.new, NORMAL), f"Host {r.host} moved from {r.old} to {r.new} state ({r.reason})."
     if isinstance(r, ev.VmStatusChanged):
         if r.new == VmStatus.PAUSED and r.reason in EIO_PAUSES:
             return WARNING, f"VM {r.vm} has been paused due to storage I/O problem (on {r.host})."
-        severity = _VM_SEVERITY.get(r.new, NORMAL)
-        return severity, f"VM {r.vm} on {r.host} moved from {r.old} to {r.new} ({r.reason})."
-    if isinstance(r, ev.VmIoBlocked):
-        return WARNING, f"VM {r.vm} on {r.host}: disk writes hang on the lost storage path."
-    if isinstance(r, ev.MigrationStarted):
-        return NORMAL, (f"Migration started (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}, "
-                        f"Reason: {r.reason}).")
-    if isinstance(r, ev.MigrationTransferStarted):
-        return NORMAL, (f"Migration of {r.vm} from {r.source} to {r.destination} began copying memory "
-                        f"at {r.bandwidth_mib_s:g} MiB/s.")
-    if isinstance(r, ev.MigrationFinished):
-        return NORMAL, (f"Migration completed (VM: {r.vm}, Source: {r.source}, Destination: {r.destination}, "
-                        f"Duration: {r.duration_s:.0f} sec, Actual downtime: {r.downtime_ms}ms).")
+        return _VM_SEVERITY.get(r.new, NORMAL), f"VM {r.vm} on {r.host} moved from {r.old} to {r.new} ({r.reason})."
+    if isinstance(r, ev.StorageDomainTimerStarted):
+        return WARNING, (f"Storage domain {r.domain} in problem: the engine acts at {clock(r.fires_at)} "
+                         f"unless it recovers (StorageDomainFailureTimeoutInMinutes).")
     if isinstance(r, ev.MigrationFailed):
         return ERROR, (f"Migration failed (VM: {r.vm}, Source: {r.source}, "
                        f"Destination: {r.destination or 'none chosen'}): {r.reason}.")
-    if isinstance(r, ev.FenceAttempted):
-        return WARNING, f"Fencing host {r.host} with {r.method}: {r.result}."
-    if isinstance(r, ev.HostFenced):
-        return ALERT, f"Host {r.host} was fenced ({r.method})."
-    if isinstance(r, ev.FencingSkipped):
-        return WARNING, f"Fencing of host {r.host} skipped: {r.reason}."
     if isinstance(r, ev.HaRestartAttempted):
         where = f" on {r.host}" if r.host else ""
-        return NORMAL if r.outcome == RestartResult.STARTED else WARNING, f"Highly available VM {r.vm} restart{where}: {r.result}."
-    if isinstance(r, ev.HostPoweredOff):
-        return WARNING, f"Host {r.host} powered off ({r.reason})."
-    if isinstance(r, ev.HostPoweredOn):
-        return NORMAL, f"Host {r.host} powered on ({r.reason})."
+        severity = NORMAL if r.outcome == RestartResult.STARTED else WARNING
+        return severity, f"Highly available VM {r.vm} restart{where}: {r.result}."
     fields = ", ".join(f"{k}={v}" for k, v in r.to_dict().items() if k not in ("t", "event"))
     return NORMAL, f"{r.event}: {fields}"
 
