@@ -110,6 +110,11 @@ class PhysicalState:
         on it the log does not say."""
         return link_up(self.is_powered(host), self._role_up(host, self.management_nic.get(host)))
 
+    def answers_engine(self, host: str, vdsm_up: bool) -> bool:
+        """The engine's polls of the host get an answer, given whether VDSM runs (the log does not
+        record VDSM's restarts: a reader infers it)."""
+        return answers_engine(self.is_powered(host), self._role_up(host, self.management_nic.get(host)), vdsm_up)
+
     def powered_off(self) -> set[str]:
         return {host for host, on in self.powered.items() if not on}
 

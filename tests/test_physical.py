@@ -58,3 +58,4 @@ def test_the_fold_of_the_log_agrees_with_the_engine_hosts_through_a_power_cycle(
             assert state.is_powered(name) == host.power.value
             assert state.reaches_storage(name) == host.reaches_storage
             assert state.management_up(name) == host.link_up(ph.MANAGEMENT)
+            assert state.answers_engine(name, vdsm_up=host.vdsm.value) == host.answers_engine

@@ -75,8 +75,9 @@ class World:
         self.vm_status[r.vm], self.vm_host[r.vm] = r.new, r.host
 
     def hears(self, host: str) -> bool:
-        """The engine talks to the host's VDSM: status not cut off, powered, management link up."""
-        return self.host_status[host] not in CUT_OFF and self.physical.management_up(host)
+        """The engine talks to the host's VDSM: powered, management link up, and VDSM answering,
+        which the log shows as a status the engine does not hold for a host it cannot reach."""
+        return self.physical.answers_engine(host, vdsm_up=self.host_status[host] not in CUT_OFF)
 
     def healthy(self, host: str) -> bool:
         """Up in the engine and really able to run a VM: powered, storage and management links up."""
