@@ -45,11 +45,20 @@ class SimulationStarted(Record):
 
 @dataclass(frozen=True)
 class FaultInjected(Record):
-    """An admin command or a failure, as the student or the scenario issued it."""
+    """An admin command or a failure, as the student or the scenario issued it. `action` names a
+    kind of `hacourse.actions`; `target` is its NIC, storage domain or VM, `to` a destination host
+    (written to the log only when given, so older logs read the same)."""
 
     action: str
-    host: str
+    host: str | None
     target: str | None
+    to: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        out = super().to_dict()
+        if self.to is None:
+            del out["to"]
+        return out
 
 
 @dataclass(frozen=True)

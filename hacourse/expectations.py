@@ -29,6 +29,7 @@ from typing import NamedTuple
 import yaml
 
 from hacourse import events as ev
+from hacourse.actions import fault_label
 from hacourse.analysis.audit import clock, events_table
 from hacourse.model import Scenario
 from hacourse.scenario.checker import did_you_mean
@@ -79,8 +80,7 @@ class Window:
         if self.fault is None:
             return 0.0, "the start"
         f = scenario.faults[self.fault]
-        target = f" {f.nic}" if f.nic else ""
-        return f.at, f"fault {self.fault} ({f.action}{target} on {f.host} at {f.at:g} s)"
+        return f.at, f"fault {self.fault} ({fault_label(f)} at {f.at:g} s)"
 
     def holds(self, t: float, scenario: Scenario) -> bool:
         start, _ = self.origin(scenario)

@@ -18,7 +18,6 @@ PRIORITY_NAMES: Mapping[str, int] = MappingProxyType({"low": 1, "medium": 50, "h
 NETWORK_ROLES = ("management", "storage", "migration", "vm")
 RESILIENCE_POLICIES = ("migrate", "migrate_ha_only", "do_not_migrate")
 RESUME_BEHAVIORS = ("auto_resume", "leave_paused", "kill")
-FAULT_ACTIONS = ("ifdown", "ifup", "power_off", "power_on")
 STORAGE_TYPES = ("iscsi",)
 
 
@@ -85,12 +84,16 @@ class Cluster:
 
 @dataclass(frozen=True)
 class Fault:
-    """An admin action or a failure at a time: `ifdown`/`ifup` of a NIC, `power_off`/`power_on`."""
+    """A failure or an admin action at a time. `action` names a kind of `hacourse.actions.ACTIONS`,
+    which says which of the target fields it takes; the others stay None."""
 
     at: float
     action: str
-    host: str
+    host: str | None = None
     nic: str | None = None  # a NIC name or the name of the network it carries
+    storage_domain: str | None = None
+    vm: str | None = None
+    to: str | None = None  # a destination host
 
 
 @dataclass(frozen=True)

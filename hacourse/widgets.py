@@ -1,12 +1,13 @@
 """The lesson's control panel: run the cluster, break it by hand, watch the engine react.
 
-`Lesson` wraps a live `Simulation`. Each host gets one toggle per NIC, named after the command
+`Lesson` wraps a live `Simulation`. The fault controls come from the table of fault kinds and
+admin actions (`hacourse.actions`): each host gets one toggle per NIC, named after the command
 it runs ("ifdown storage on pacific": pressed = the network is down, release it for `ifup`),
-and a power toggle; the clock moves by play/pause (a timer in the browser), by step buttons
-or by `lesson.step(seconds)`. After every action the timeline (and its text form under it, for
-screen readers and browser tests), the topology picture and the Events tab are redrawn from the
-log, and nothing else: the panel keeps no state of its own
-that the log does not have, so a student's run can be replayed from its log.
+and a power toggle; a kind without an undo is a button. The clock moves by play/pause (a timer
+in the browser), by step buttons or by `lesson.step(seconds)`. After every action the timeline
+(and its text form under it, for screen readers and browser tests), the topology picture and
+the Events tab are redrawn from the log, and the toggles show the model's state at that time:
+the panel keeps no state of its own, so a student's run can be replayed from its log.
 
 Figures come from `hacourse.views.live` (matplotlib Figures outside pyplot, so nothing
 auto-displays or leaks; the timeline's unchanging frame is drawn once) and show as PNG `Image`
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from hacourse.analysis import audit, intervals
+from hacourse.actions import ACTIONS, TARGETS, ActionKind
+from hacourse.actions import controls as action_controls
+from hacourse.analysis import audit
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
 from hacourse.scenario import vary
@@ -54,27 +57,8 @@ class Lesson:
         button = widgets.Layout(width="auto")
         self.clock = widgets.HTML()
         self.errors = widgets.Output()
-        self.nic_toggles: dict[tuple[str, str], widgets.ToggleButton] = {}
-        self.power_toggles: dict[str, widgets.ToggleButton] = {}
-        rows = []
-        for host in self.scenario.hosts:
-            toggles = []
-            networks = list(host.nics.values())
-            for nic, network in host.nics.items():
-                target = network if networks.count(network) == 1 else nic
-                toggle = widgets.ToggleButton(
-                    description=f"ifdown {target} on {host.name}", layout=button, icon="plug",
-                    tooltip=f"Runs 'ifdown {target}' on {host.name} (NIC {nic}) at the current simulated time; "
-                            f"press again for 'ifup {target}'.")
-                toggle.observe(self._nic_handler(host.name, target), "value")
-                self.nic_toggles[(host.name, nic)] = toggle
-                toggles.append(toggle)
-            power = widgets.ToggleButton(description=f"power off {host.name}", layout=button, icon="power-off",
-                                         tooltip=f"Cuts {host.name}'s power now; press again to power it on.")
-            power.observe(self._power_handler(host.name), "value")
-            self.power_toggles[host.name] = power
-            label = widgets.HTML(f"<b>{host.name}</b>", layout=widgets.Layout(width="90px"))
-            rows.append(widgets.HBox([label, *toggles, power]))
+        self.fault_controls: list[tuple[ActionKind, dict[str, str], widgets.Widget]] = []
+        rows = self._fault_rows(button)
 
         self.step_buttons = {}
         for text, seconds in STEPS:
@@ -121,8 +105,7 @@ class Lesson:
         return self._topology.fig
 
     def controls(self) -> list[widgets.Widget]:
-        return [*self.nic_toggles.values(), *self.power_toggles.values(), *self.step_buttons.values(),
-                self.reset_button]
+        return [*(w for _, _, w in self.fault_controls), *self.step_buttons.values(), self.reset_button]
 
     def control(self, description: str) -> widgets.Widget:
         """The button or toggle with this description (what a browser test finds by its name)."""
@@ -139,9 +122,9 @@ class Lesson:
             self.play.playing = False
         self.refresh()
 
-    def inject(self, action: str, host: str, nic: str | None = None) -> None:
-        """Apply a fault now (what the toggles do) and redraw."""
-        self.sim.inject(action, host, nic)
+    def inject(self, action: str, host: str | None = None, nic: str | None = None, **targets: str) -> None:
+        """Apply a fault or an admin action now (what the controls do) and redraw."""
+        self.sim.inject(action, host, nic, **targets)
         self.refresh()
 
     def reset(self) -> None:
@@ -158,7 +141,7 @@ class Lesson:
     def refresh(self) -> None:
         """Redraw everything from the log up to now."""
         log, now = self.sim.log, self.sim.now
-        self._sync_toggles(log, now)
+        self._sync_toggles()
         finished = now >= self.scenario.duration
         for b in self.step_buttons.values():
             b.disabled = finished
@@ -187,30 +170,48 @@ class Lesson:
         if not self._syncing and change["new"] > change["old"]:
             self._capture(lambda: self.step(self.speed.value))()
 
-    def _nic_handler(self, host: str, target: str):
+    def _fault_rows(self, layout: widgets.Layout) -> list[widgets.Widget]:
+        """The controls of the table's kinds (`hacourse.actions`), one row per thing they act on
+        (each host, then each storage domain or VM): a toggle for a pair such as ifdown/ifup,
+        a button for a kind without an undo."""
+        rows: dict[str, list[widgets.Widget]] = {}
+        for kind in ACTIONS.values():
+            if kind.control is None:
+                continue
+            for targets in action_controls(kind, self.scenario):
+                rows.setdefault(targets[kind.targets[0]], []).append(self._fault_control(kind, targets, layout))
+        return [widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width="90px")), *controls])
+                for name, controls in rows.items()]
+
+    def _fault_control(self, kind: ActionKind, words: dict[str, str], layout: widgets.Layout) -> widgets.Widget:
+        control = kind.control
+        assert control is not None
+        targets = {key: value for key, value in words.items() if key in TARGETS}
+        description, tooltip = control.label.format(**words), control.tooltip.format(**words)
+        if control.undo is None:
+            widget = widgets.Button(description=description, layout=layout, icon=control.icon, tooltip=tooltip)
+            widget.on_click(self._capture(lambda _: self.inject(kind.name, **targets)))
+        else:
+            widget = widgets.ToggleButton(description=description, layout=layout, icon=control.icon,
+                                          tooltip=tooltip)
+            widget.observe(self._toggle_handler(kind.name, control.undo, targets), "value")
+        self.fault_controls.append((kind, targets, widget))
+        return widget
+
+    def _toggle_handler(self, action: str, undo: str, targets: dict[str, str]):
         def on_change(change) -> None:
             if not self._syncing:
-                self._capture(lambda: self.inject("ifdown" if change["new"] else "ifup", host, target))()
+                self._capture(lambda: self.inject(action if change["new"] else undo, **targets))()
         return on_change
 
-    def _power_handler(self, host: str):
-        def on_change(change) -> None:
-            if not self._syncing:
-                self._capture(lambda: self.inject("power_off" if change["new"] else "power_on", host))()
-        return on_change
-
-    def _sync_toggles(self, log: list, now: float) -> None:
-        """Show the log's NIC and power states on the toggles (a scripted fault presses them too)."""
-        nics = intervals.nic_states(log, now, self.scenario)
-        off = intervals.powered_off(log, now)
+    def _sync_toggles(self) -> None:
+        """Show the model's state on the toggles (a scripted fault presses them too)."""
         self._syncing = True
         try:
-            for (host, nic), toggle in self.nic_toggles.items():
-                toggle.value = not nics.get((host, nic), True)
-                toggle.button_style = "danger" if toggle.value else ""
-            for host, toggle in self.power_toggles.items():
-                toggle.value = host in off
-                toggle.button_style = "danger" if toggle.value else ""
+            for kind, targets, widget in self.fault_controls:
+                if kind.control is not None and kind.control.pressed is not None:
+                    widget.value = kind.control.pressed(self.sim, targets)
+                    widget.button_style = "danger" if widget.value else ""
         finally:
             self._syncing = False
 

@@ -14,7 +14,8 @@ import yaml
 from hypothesis import strategies as st
 
 from hacourse import parse_scenario
-from hacourse.model import FAULT_ACTIONS, RESILIENCE_POLICIES, RESUME_BEHAVIORS, Scenario
+from hacourse.actions import ACTIONS, TARGETS
+from hacourse.model import RESILIENCE_POLICIES, RESUME_BEHAVIORS, Scenario
 from hacourse.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,13 +127,26 @@ def fault_lists(data: dict, max_faults: int = 8) -> st.SearchStrategy[list[dict]
         moments = draw(st.lists(any_time, min_size=1, max_size=3))
         return draw(st.lists(fault(st.one_of(st.sampled_from(moments), any_time)), max_size=max_faults))
 
+    def names(key: str, fault: dict) -> list[str]:
+        """What a target of a fault may name in this data center (`hacourse.actions.TARGETS`)."""
+        if TARGETS[key].section is None:  # a NIC of the fault's host, by name or by its network
+            nics = next(h["nics"] for h in data["hosts"] if h["name"] == fault["host"])
+            return sorted(nics) + sorted(set(nics.values()))
+        return [item["name"] for item in data.get(TARGETS[key].section) or ()]
+
+    # every kind of the table whose targets this data center has (no VM kind without VMs)
+    kinds = [k for k in ACTIONS.values() if all(names(key, {"host": data["hosts"][0]["name"]})
+                                                  for key in k.targets)]
+
     @st.composite
     def fault(draw: st.DrawFn, at: st.SearchStrategy[float]) -> dict:
-        host = draw(st.sampled_from(data["hosts"]))
-        action = draw(st.sampled_from(FAULT_ACTIONS))
-        out = {"at": draw(at), "action": action, "host": host["name"]}
-        if action in ("ifdown", "ifup"):
-            out["nic"] = draw(st.sampled_from(sorted(host["nics"]) + sorted(set(host["nics"].values()))))
+        kind = draw(st.sampled_from(kinds))
+        out = {"at": draw(at), "action": kind.name}
+        for key in kind.targets:
+            out[key] = draw(st.sampled_from(names(key, out)))
+        for key in kind.optional:
+            if draw(st.booleans()):
+                out[key] = draw(st.sampled_from(names(key, out)))
         return out
 
     return faults().map(lambda drawn: sorted(drawn, key=lambda f: f["at"]))

@@ -117,7 +117,7 @@ def test_faults_injected_live_break_no_promise(drawn):
         sim = Simulation(scenario)
         for fault in injected:
             sim.run_until(fault["at"])
-            sim.inject(fault["action"], fault["host"], fault.get("nic"))
+            sim.inject(**{key: value for key, value in fault.items() if key != "at"})
             if check_all(sim.log, scenario, until=sim.now):
                 return sim.log, sim.now
         return sim.run(), scenario.duration

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from hacourse import Simulation, load_scenario, simulate
+from hacourse.actions import ACTIONS
 from hacourse.invariants import check_all
 
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
@@ -45,7 +46,7 @@ def run_injected(scenario, seed: int) -> list:
     sim = Simulation(replace(scenario, faults=()), seed=seed)
     for fault in sorted(scenario.faults, key=lambda f: f.at):
         sim.run_until(fault.at)
-        sim.inject(fault.action, fault.host, fault.nic)
+        sim.inject(fault.action, **ACTIONS[fault.action].targets_of(fault))
     return sim.run()
 
 

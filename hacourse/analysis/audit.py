@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hacourse import actions
 from hacourse import events as ev
 from hacourse.analysis.intervals import host_intervals, spm_holder, upto, vm_intervals
 from hacourse.model import Scenario
@@ -91,8 +92,7 @@ def _describe(r: ev.Record) -> tuple[str, str]:
         severity, template = _SAID[type(r)]
         return severity, template.format(**r.to_dict())
     if isinstance(r, ev.FaultInjected):
-        target = f" {r.target}" if r.target else ""
-        return NORMAL, f"Admin ran '{r.action}{target}' on host {r.host}."
+        return NORMAL, actions.event_text(r)
     if isinstance(r, ev.HostStatusChanged):
         return _HOST_SEVERITY.get(r.new, NORMAL), f"Host {r.host} moved from {r.old} to {r.new} state ({r.reason})."
     if isinstance(r, ev.VmStatusChanged):

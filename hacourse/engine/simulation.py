@@ -12,6 +12,7 @@ import random
 import simpy
 
 from hacourse import physical
+from hacourse.actions import ACTIONS, TARGETS, kind_of, names
 from hacourse.engine.collector import collector_paused
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
@@ -31,7 +32,7 @@ from hacourse.events import (
     SpmStarted,
     VmStatusChanged,
 )
-from hacourse.model import FAULT_ACTIONS, Fault, Scenario
+from hacourse.model import Fault, Scenario
 from hacourse.status import Reason
 
 
@@ -85,39 +86,44 @@ class Simulation:
     def run(self) -> list[Record]:
         return self.run_until(self.duration)
 
-    def inject(self, action: str, host: str, nic: str | None = None) -> None:
-        """Apply a fault now, in the middle of a run (a widget's button)."""
-        self.check_fault(Fault(self.env.now, action, host, nic))
-        self.apply(action, host, nic)
+    def inject(self, action: str, host: str | None = None, nic: str | None = None, **targets: str) -> None:
+        """Apply a fault or an admin action now, in the middle of a run (a widget's control).
+        `targets` are the kind's other targets by key (`vm=`, `storage_domain=`, `to=`)."""
+        unknown = [key for key in targets if key not in TARGETS or key in ("host", "nic")]
+        if unknown:
+            raise ValueError(f"unknown target {unknown[0]!r}; allowed: {', '.join(TARGETS)}")
+        fault = Fault(self.env.now, action, host, nic, **targets)
+        self.check_fault(fault)
+        self.apply(fault)
 
     # --- faults -----------------------------------------------------------------------
 
     def check_fault(self, fault: Fault) -> None:
-        if fault.action not in FAULT_ACTIONS:
-            raise ValueError(f"unknown action {fault.action!r}; allowed: {', '.join(FAULT_ACTIONS)}")
-        if fault.host not in self.hosts:
-            raise ValueError(f"unknown host {fault.host!r}; hosts: {', '.join(self.hosts)}")
-        if fault.action in ("ifdown", "ifup"):
-            host = self.hosts[fault.host]
-            names = set(host.nics) | {n.network for n in host.nics.values()}
-            if fault.nic not in names:
-                raise ValueError(f"host {fault.host!r} has no NIC or network {fault.nic!r}; "
-                                 f"allowed: {', '.join(sorted(names))}")
+        """A live fault gets the loader's checks: a known kind, its targets, names that exist."""
+        kind = kind_of(fault.action)
+        for _, problem in kind.problems(vars(fault)):
+            raise ValueError(problem)
+        for key, name in kind.targets_of(fault).items():
+            target = TARGETS[key]
+            if target.section is None:  # a NIC of the fault's host, by its name or its network's
+                nics = self.scenario.host(fault.host).nics
+                known = [*nics, *dict.fromkeys(nics.values())]
+                what = f"host {fault.host!r} has no NIC or network"
+            else:
+                known = names(self.scenario, target.section)
+                what = f"unknown {target.what}"
+            if name not in known:
+                raise ValueError(f"{what} {name!r}; allowed: {', '.join(known)}")
 
     def _scheduled(self, fault: Fault):
         yield self.env.timeout(fault.at)
-        self.apply(fault.action, fault.host, fault.nic)
+        self.apply(fault)
 
-    def apply(self, action: str, host_name: str, nic: str | None) -> None:
-        host = self.hosts[host_name]
-        self.record(FaultInjected, action=action, host=host_name, target=nic)
-        if action in ("ifdown", "ifup"):
-            if host.power.value and host.nic(nic).set_up(action == "ifup"):
-                host.physically_changed(host.nic(nic))
-        elif action == "power_off":
-            host.power_off("power lost")
-        elif action == "power_on":
-            host.power_on("power restored")
+    def apply(self, fault: Fault) -> None:
+        """Record the fault, then the actor that reacts to its kind does (`hacourse.actions`)."""
+        kind = ACTIONS[fault.action]
+        self.record(FaultInjected, **kind.record_fields(fault))
+        kind.apply(self, fault)
 
     # --- helpers for actors ----------------------------------------------------------
 

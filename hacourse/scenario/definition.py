@@ -10,6 +10,7 @@ from __future__ import annotations
 from hacourse import model
 from hacourse.profiles import DEFAULT_PROFILE, PROFILES
 from hacourse.scenario.engine_config import EngineConfig
+from hacourse.scenario.faults import FaultRecord
 from hacourse.scenario.fields import (
     AnyMapping,
     Boolean,
@@ -19,7 +20,6 @@ from hacourse.scenario.fields import (
     Integer,
     ListOf,
     MapOf,
-    NeededWhen,
     Nullable,
     Number,
     Record,
@@ -31,8 +31,6 @@ CONFIG_CHOICES = {
     "migrate_paused_vms": ("none", "not_eio"),  # 3.3 refuses any paused VM; 3.5+ only EIO-paused ones
 }
 """Allowed names of the engine-config keys whose value is a mode rather than a number."""
-
-NIC_ACTIONS = ("ifdown", "ifup")
 
 NETWORK = Record("a logical network", model.LogicalNetwork, {
     "name": Field(Text(), "the network's name, as hosts' `nics:` and storage domains refer to it",
@@ -94,13 +92,7 @@ CLUSTER = Record("a cluster", model.Cluster, {
     "fencing_policy": Field(FENCING_POLICY, "when the engine fences a NonResponsive host"),
 })
 
-FAULT = Record("a fault", model.Fault, {
-    "at": Field(Number(minimum=0), "seconds of simulated time, from 0 to the duration", required=True),
-    "action": Field(Choice(model.FAULT_ACTIONS), "what happens", required=True),
-    "host": Field(Text(), "the host it happens on", required=True),
-    "nic": Field(Text(), "for ifdown/ifup: a NIC name of the host, or the network that NIC carries"),
-}, rules=[NeededWhen("nic", when="action", values=NIC_ACTIONS,
-                   hint="a NIC name of the host, or the network that NIC carries")])
+FAULT = FaultRecord()
 
 SCENARIO = Record("a scenario", model.Scenario, {
     "name": Field(Text(), "a short title, shown above timelines", required=True),
@@ -119,7 +111,7 @@ SCENARIO = Record("a scenario", model.Scenario, {
     "spm": Field(Nullable(Text()), "the host holding the SPM role at t=0; null: no host holds it at t=0", default=None),
     "hosts": Field(ListOf(HOST, min_items=1, what="hosts"), "the cluster's hosts", required=True),
     "vms": Field(ListOf(VM, what="VMs"), "the VMs and where they run at t=0", default=()),
-    "faults": Field(ListOf(FAULT, what="faults"), "admin actions and failures, at times"),
+    "faults": Field(ListOf(FAULT, what="faults"), "failures and admin actions, at times"),
     "expect": Field(ListOf(AnyMapping(), what="expected outcomes"),
                     "expected outcomes, checked by `hacourse check`"),
 })

@@ -325,44 +325,12 @@ class Field:
     default: Any = NO_DEFAULT  # overrides the dataclass default (for fields the model requires)
 
 
-@dataclasses.dataclass
-class NeededWhen:
-    """`field` must be given when `when` has one of `values`, and must not be given otherwise
-    (a fault's `nic` goes with ifdown/ifup only)."""
-
-    field: str
-    when: str
-    values: tuple[str, ...]
-    hint: str  # what the field holds, for the message
-
-    def check(self, record: dict, given: set[str], node: Node, path: Path, checker: Checker) -> None:
-        if self.when not in record:
-            return
-        chosen = record[self.when]
-        if chosen in self.values and self.field not in given:
-            checker.report(node, path, f"{self.when} '{chosen}' needs '{self.field}': {self.hint}")
-        elif chosen not in self.values and self.field in given:
-            checker.report(
-                checker.nodes.get(path + (self.field,), node), path + (self.field,),
-                f"{self.when} '{chosen}' takes no '{self.field}'; "
-                f"'{self.field}' goes with {self.when}: {', '.join(self.values)}",
-            )
-
-    def json_schema(self) -> dict:
-        return {
-            "if": {"properties": {self.when: {"enum": list(self.values)}}, "required": [self.when]},
-            "then": {"required": [self.field]},
-            "else": {"not": {"required": [self.field]}},
-        }
-
-
 class Record(Kind):
     """A mapping with known keys that becomes one model dataclass (`cls`); unknown keys are
-    problems, with the nearest known key suggested."""
+    problems, with the nearest known key suggested. `rules` tie keys to each other: each has
+    `check(record, given, node, path, checker)` and `json_schema()` (a list of `allOf` entries)."""
 
-    def __init__(
-        self, what: str, cls: type, fields: Mapping[str, Field], rules: Sequence[NeededWhen] = ()
-    ) -> None:
+    def __init__(self, what: str, cls: type, fields: Mapping[str, Field], rules: Sequence[Any] = ()) -> None:
         self.what = what
         self.cls = cls
         self.fields = dict(fields)
@@ -426,7 +394,7 @@ class Record(Kind):
         properties = {}
         for name, field in self.fields.items():
             schema = {"description": field.doc, **field.kind.json_schema()}
-            default = self.default(name)
+            default = NO_DEFAULT if field.required else self.default(name)
             if isinstance(default, str | int | float | bool | type(None) | tuple | dict):
                 schema["default"] = list(default) if isinstance(default, tuple) else default
             properties[name] = schema
@@ -436,8 +404,8 @@ class Record(Kind):
             "required": [n for n, f in self.fields.items() if f.required],
             "additionalProperties": False,
         }
-        if self.rules:
-            schema["allOf"] = [rule.json_schema() for rule in self.rules]
+        if rules := [entry for rule in self.rules for entry in rule.json_schema()]:
+            schema["allOf"] = rules
         return schema
 
     def describe(self) -> str:

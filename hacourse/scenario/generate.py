@@ -1,5 +1,5 @@
 """Generated artefacts of the scenario definition: the JSON Schema that ships in the package
-and the key tables of docs/scenario-format.md. Regenerate both after changing the definition:
+and the key tables and the table of fault kinds and admin actions of docs/scenario-format.md. Regenerate both after changing the definition:
 
     python -m hacourse.scenario
 
@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from hacourse.actions import ACTIONS
 from hacourse.profiles import PROFILES
 from hacourse.scenario.definition import SCENARIO
 from hacourse.scenario.engine_config import EngineConfig
@@ -20,6 +21,7 @@ from hacourse.scenario.fields import NO_DEFAULT, ListOf, Nullable, Record
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "scenario.schema.json"
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
 BEGIN, END = "<!-- BEGIN generated key tables -->", "<!-- END generated key tables -->"
+ACTIONS_BEGIN, ACTIONS_END = "<!-- BEGIN generated actions table -->", "<!-- END generated actions table -->"
 
 
 def json_schema() -> dict:
@@ -80,9 +82,20 @@ def reference_tables() -> str:
     return "\n".join(out) + "\n"
 
 
+def actions_table() -> str:
+    """A Markdown table of the fault kinds and admin actions (`hacourse.actions`)."""
+    out = ["| action | kind | targets | what happens |", "|---|---|---|---|"]
+    for kind in ACTIONS.values():
+        targets = [f"`{key}`" for key in kind.targets] + [f"`{key}` (optional)" for key in kind.optional]
+        out.append(f"| `{kind.name}` | {kind.side} | {', '.join(targets)} | {kind.doc} |")
+    return "\n".join(out) + "\n"
+
+
 def docs_with_tables(docs: str) -> str:
-    """The docs text with its generated block replaced by the current tables."""
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(docs):
-        raise ValueError(f"docs have no {BEGIN} ... {END} block")
-    return pattern.sub(lambda _: f"{BEGIN}\n{reference_tables()}{END}", docs)
+    """The docs text with its generated blocks replaced by the current tables."""
+    for begin, end, table in ((ACTIONS_BEGIN, ACTIONS_END, actions_table), (BEGIN, END, reference_tables)):
+        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
+        if not pattern.search(docs):
+            raise ValueError(f"docs have no {begin} ... {end} block")
+        docs = pattern.sub(lambda _, begin=begin, end=end, table=table: f"{begin}\n{table()}{end}", docs)
+    return docs

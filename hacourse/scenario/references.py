@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hacourse import model
+from hacourse.actions import TARGETS
 from hacourse.scenario.checker import Checker, Path, allowed_list, did_you_mean
 from hacourse.scenario.errors import SEMANTIC
 
@@ -18,8 +19,8 @@ from hacourse.scenario.errors import SEMANTIC
 def check_references(data: dict, checker: Checker) -> None:
     networks = _unique(data, "networks", checker)
     hosts = _unique(data, "hosts", checker)
-    _unique(data, "vms", checker)
-    _unique(data, "storage_domains", checker)
+    vms = _unique(data, "vms", checker)
+    domains = _unique(data, "storage_domains", checker)
     _check_management_network(data, checker)
     for i, domain in _items(data, "storage_domains"):
         _reference(domain.get("network"), networks, "network", ("storage_domains", i, "network"), checker)
@@ -27,7 +28,7 @@ def check_references(data: dict, checker: Checker) -> None:
         _check_nics(host, networks, ("hosts", i, "nics"), checker)
     _check_spm(data.get("spm"), hosts, checker)
     _check_vms(data, hosts, checker)
-    _check_faults(data, hosts, checker)
+    _check_faults(data, {"hosts": hosts, "vms": vms, "storage_domains": domains}, checker)
 
 
 def _items(data: dict, section: str) -> Iterable[tuple[int, dict]]:
@@ -125,22 +126,31 @@ def _check_vms(data: dict, hosts: Known, checker: Checker) -> None:
                     f"({listed}); allowed: at most {capacity:g} GiB of VMs per host")
 
 
-def _check_faults(data: dict, hosts: Known, checker: Checker) -> None:
+def _check_faults(data: dict, known: dict[str, Known], checker: Checker) -> None:
+    """Each fault within the run, and each target it names (a host, a VM, a storage domain, a
+    NIC of its host) in the scenario; the table in `hacourse.actions` says which section a
+    target key refers to."""
     duration = data.get("duration", model.Scenario.duration)
     for i, fault in _items(data, "faults"):
         at = fault.get("at")
         if at is not None and at > duration and not checker.is_broken(("duration",)):
             _report(checker, ("faults", i, "at"), f"fault at {at:g} s is after the end of the run; allowed: "
                     f"0 to the duration, {duration:g} s")
-        host = fault.get("host")
-        if not _reference(host, hosts, "host", ("faults", i, "host"), checker):
-            continue
-        index, item = hosts[host]
-        nic = fault.get("nic")
-        nics = item.get("nics") or {}
-        if nic is None or nic in nics or nic in nics.values() or checker.is_broken(("hosts", index, "nics")):
-            continue
-        names = list(nics) + list(dict.fromkeys(nics.values()))
-        _report(checker, ("faults", i, "nic"),
-                f"host '{host}' has no NIC or network '{nic}'; allowed: NICs {', '.join(nics)}, "
-                f"networks {', '.join(dict.fromkeys(nics.values()))}{did_you_mean(nic, names)}")
+        for key, target in TARGETS.items():
+            if target.section is not None:
+                _reference(fault.get(key), known[target.section], target.what, ("faults", i, key), checker)
+        _check_fault_nic(fault, known["hosts"], ("faults", i, "nic"), checker)
+
+
+def _check_fault_nic(fault: dict, hosts: Known, path: Path, checker: Checker) -> None:
+    """A fault's `nic` is a NIC of its host, by the NIC's name or by the network it carries."""
+    host, nic = fault.get("host"), fault.get("nic")
+    if nic is None or host not in hosts:
+        return
+    index, item = hosts[host]
+    nics = item.get("nics") or {}
+    if nic in nics or nic in nics.values() or checker.is_broken(("hosts", index, "nics")):
+        return
+    names = list(nics) + list(dict.fromkeys(nics.values()))
+    _report(checker, path, f"host '{host}' has no NIC or network '{nic}'; allowed: NICs {', '.join(nics)}, "
+            f"networks {', '.join(dict.fromkeys(nics.values()))}{did_you_mean(nic, names)}")

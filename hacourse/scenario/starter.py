@@ -55,7 +55,7 @@ vms:                            # priority: low | medium | high, or 0..100
   - {{name: app1, host: host2, memory_gb: 4, ha: true, priority: medium}}
   - {{name: web1, host: host2, memory_gb: 2, priority: low}}
 
-faults:                         # ifdown | ifup (with nic: a NIC or its network) | power_off | power_on
+faults:                         # failures and admin actions: docs/scenario-format.md lists each action
   - {{at: 60, action: ifdown, host: host2, nic: storage}}
   - {{at: 900, action: ifup, host: host2, nic: storage}}
 

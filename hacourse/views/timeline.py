@@ -33,6 +33,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
+from hacourse import actions
 from hacourse import events as ev
 from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario, priority_label
@@ -588,7 +589,7 @@ def _draw_top_row(ax: Axes, placer: Placer, fault_records: Sequence[ev.FaultInje
     times: dict[float, list[str]] = defaultdict(list)
     for f in fault_records:
         if xmin <= f.t <= xmax:
-            times[f.t].append(f"{f.action} {f.target + ' ' if f.target else ''}on {f.host}")
+            times[f.t].append(actions.fault_label(f))
     for t, texts in sorted(times.items()):
         made.append(ax.axvline(t, color=palette.FAULT_COLOR, linestyle="--", linewidth=1.2, gid="fault"))
         words = "; ".join(texts[:2]) + (f"; +{len(texts) - 2} more" if len(texts) > 2 else "")

@@ -1,0 +1,276 @@
+"""Faults and admin actions, one table: every kind says here what it takes and what it does.
+
+A `faults:` entry of a scenario, a live `Simulation.inject`, a control of the lesson panel and
+a `FaultInjected` record all name a kind of this table (`ACTIONS`). Each kind declares
+
+- the targets it takes (`host`, `nic`, `storage_domain`, `vm`, an optional `to` host), which
+  are the keys of its `faults:` entry and the fields of `model.Fault`;
+- how it applies to the model: one callable that calls the actor that reacts (a NIC's
+  `set_up`, `Host.power_off`);
+- whether it is a failure or an administrator's action, and one sentence on what happens (the
+  JSON Schema and docs/scenario-format.md print it);
+- its wording: the Events tab's sentence and the fault's label on the timeline, made from the
+  record's typed fields and never parsed back;
+- its control in the lesson panel: a button, or a toggle whose release runs its `undo` kind.
+
+The scenario loader, the JSON Schema, the docs, the reference checks, the engine and the
+widgets read this table, so adding a kind is one `register(...)` here plus the actor method it
+calls (docs/architecture.md, "How to add a fault kind or an admin action").
+
+This module sits beside `hacourse.model`: it imports no engine, view or widget module. Its
+callables receive the running `Simulation` and call its actors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hacourse.engine.simulation import Simulation
+    from hacourse.events import FaultInjected
+    from hacourse.model import Fault, Scenario
+
+
+class Side(StrEnum):
+    FAULT = "fault"  # hardware or software fails, or is repaired: a cable, the power, a process
+    ADMIN = "admin action"  # what an administrator does in the portal or in a host's shell
+
+
+@dataclass(frozen=True)
+class Target:
+    """A key of a `faults:` entry that names a thing of the scenario (and a field of `model.Fault`)."""
+
+    key: str
+    what: str  # the thing's kind, in messages: "unknown host 'x'"
+    section: str | None  # the scenario section whose names it takes; None: the entry host's NICs
+    doc: str
+
+
+TARGETS: Mapping[str, Target] = {t.key: t for t in (
+    Target("host", "host", "hosts", "the host it happens on"),
+    Target("nic", "NIC or network", None, "a NIC name of the host, or the network that NIC carries"),
+    Target("storage_domain", "storage domain", "storage_domains", "the storage domain it happens to"),
+    Target("vm", "VM", "vms", "the VM it happens to"),
+    Target("to", "host", "hosts", "the host to move to; left out, the scheduler chooses"),
+)}
+"""Every target a kind may take, in the order a `faults:` entry lists them."""
+
+RECORD_TARGET = ("nic", "storage_domain", "vm")
+"""The targets that a `FaultInjected` record carries in its `target` field (a kind takes at
+most one of them); `host` and `to` have fields of their own."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """A kind's control in the lesson panel: one per combination of its targets in the scenario
+    (each host, each NIC of each host, each VM, ...). `label` and `tooltip` are formatted with
+    the targets (`{host}`, `{nic}`, ...; `{nic_name}` is the NIC when `{nic}` is its network).
+
+    A toggle pair has `undo` (the kind its release runs) and `pressed`, which reads from the
+    running model whether the kind's state holds now, so that a scripted fault presses it too.
+    Without `undo` the control is a button.
+    """
+
+    label: str
+    tooltip: str
+    icon: str = ""
+    undo: str | None = None
+    pressed: Callable[[Simulation, Mapping[str, str]], bool] | None = None
+
+
+@dataclass(frozen=True)
+class ActionKind:
+    """One kind of fault or admin action; see the module docstring."""
+
+    name: str
+    side: Side
+    targets: tuple[str, ...]  # required target keys
+    apply: Callable[[Simulation, Fault], None]
+    doc: str  # what happens, one sentence, for the schema and the docs
+    said: str  # the Events tab's sentence, formatted with the targets
+    label: str  # the timeline's fault label, formatted with the targets
+    optional: tuple[str, ...] = ()  # target keys it may take
+    control: Control | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.takes if k not in TARGETS]
+        if unknown:
+            raise ValueError(f"kind {self.name!r}: unknown target {unknown[0]!r}; allowed: {', '.join(TARGETS)}")
+        if "nic" in self.takes and "host" not in self.targets:
+            raise ValueError(f"kind {self.name!r}: a 'nic' is a NIC of the entry's host, so it needs 'host'")
+        if len([k for k in self.takes if k in RECORD_TARGET]) > 1:
+            raise ValueError(f"kind {self.name!r}: takes at most one of {', '.join(RECORD_TARGET)}")
+
+    @property
+    def takes(self) -> tuple[str, ...]:
+        return self.targets + self.optional
+
+    def record_fields(self, fault: Fault) -> dict[str, Any]:
+        """The `FaultInjected` fields of a fault of this kind: action, host, target (and `to`)."""
+        target = next((getattr(fault, k) for k in self.takes if k in RECORD_TARGET), None)
+        fields: dict[str, Any] = {"action": self.name, "host": fault.host, "target": target}
+        if fault.to is not None:
+            fields["to"] = fault.to
+        return fields
+
+    def targets_of(self, record: FaultInjected | Fault) -> dict[str, str]:
+        """The targets a record or a fault names, by key (a record's `target` under its key)."""
+        if hasattr(record, "target"):
+            key = next((k for k in self.takes if k in RECORD_TARGET), None)
+            values = {"host": record.host, key: record.target, "to": getattr(record, "to", None)}
+        else:
+            values = {k: getattr(record, k) for k in TARGETS}
+        return {k: v for k, v in values.items() if k in self.takes and v is not None}
+
+    def says(self, record: FaultInjected) -> str:
+        """The Events tab's sentence for a record of this kind."""
+        return self.said.format(**_blank(self.targets_of(record)))
+
+    def labelled(self, record: FaultInjected | Fault) -> str:
+        """The short label of a record or fault of this kind (timeline, expectation messages)."""
+        return self.label.format(**_blank(self.targets_of(record)))
+
+    def problems(self, given: Mapping[str, object]) -> list[tuple[str | None, str]]:
+        """What is wrong with the targets given to this kind: (the key at fault, message) pairs,
+        in the loader's words; [] when every required target is there and no other is."""
+        found: list[tuple[str | None, str]] = []
+        for key in TARGETS:
+            if key in self.targets and given.get(key) is None:
+                found.append((None, f"action '{self.name}' needs '{key}': {TARGETS[key].doc}"))
+            elif key not in self.takes and given.get(key) is not None:
+                users = ", ".join(k.name for k in ACTIONS.values() if key in k.takes)
+                found.append((key, f"action '{self.name}' takes no '{key}'; '{key}' goes with action: {users}"))
+        return found
+
+
+class _Blank(dict):
+    """Format values where a missing optional target reads as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _blank(values: Mapping[str, str]) -> _Blank:
+    return _Blank(values)
+
+
+ACTIONS: dict[str, ActionKind] = {}
+"""Every kind by name, in the order the docs, the schema and the lesson panel list them."""
+
+
+def register(kind: ActionKind) -> ActionKind:
+    """Add a kind to the table (a second kind of one name is a mistake, not an override)."""
+    if kind.name in ACTIONS:
+        raise ValueError(f"action {kind.name!r} is registered already")
+    ACTIONS[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Remove a kind (a test's throwaway kind, when the test ends)."""
+    del ACTIONS[name]
+
+
+def kind_of(name: str) -> ActionKind:
+    """The kind named `name`; an unknown name is a ValueError naming the allowed ones."""
+    if name not in ACTIONS:
+        raise ValueError(f"unknown action {name!r}; allowed: {', '.join(ACTIONS)}")
+    return ACTIONS[name]
+
+
+def event_text(record: FaultInjected) -> str:
+    """The Events tab's sentence for a fault record. A log may name a kind the table no longer
+    has (a test's throwaway kind): then its fields, plainly."""
+    kind = ACTIONS.get(record.action)
+    return kind.says(record) if kind else f"{record.action}: {_plain(record)}."
+
+
+def fault_label(record: FaultInjected | Fault) -> str:
+    """The short label of a fault record or a scenario's fault (timeline marks, expectation
+    messages), as its kind words it."""
+    kind = ACTIONS.get(record.action)
+    return kind.labelled(record) if kind else f"{record.action} {_plain(record)}"
+
+
+def _plain(record: FaultInjected | Fault) -> str:
+    values = (getattr(record, key, None) for key in ("host", "target", *TARGETS))
+    return " ".join(dict.fromkeys(str(v) for v in values if v is not None))
+
+
+def controls(kind: ActionKind, scenario: Scenario) -> Iterator[dict[str, str]]:
+    """The targets of each control of `kind` in the lesson panel over `scenario`: every host,
+    every NIC of every host (named by its network when only that NIC carries it), every VM,
+    every storage domain. An optional target (`to`) is left to the engine."""
+    yield from _combinations(kind.targets, scenario, {})
+
+
+def _combinations(keys: tuple[str, ...], scenario: Scenario, chosen: dict[str, str]) -> Iterator[dict[str, str]]:
+    if not keys:
+        yield dict(chosen)
+        return
+    key, rest = keys[0], keys[1:]
+    if key == "nic":
+        nics = scenario.host(chosen["host"]).nics
+        networks = list(nics.values())
+        for nic, network in nics.items():
+            name = network if networks.count(network) == 1 else nic
+            yield from _combinations(rest, scenario, {**chosen, "nic": name, "nic_name": nic})
+        return
+    for name in names(scenario, TARGETS[key].section or ""):
+        yield from _combinations(rest, scenario, {**chosen, key: name})
+
+
+def names(scenario: Scenario, section: str) -> list[str]:
+    """The names of a scenario section that targets refer to (hosts, VMs, storage domains)."""
+    return [item.name for item in getattr(scenario, section)]
+
+
+# --- the kinds ------------------------------------------------------------------------------
+
+def _set_link(up: bool) -> Callable[[Simulation, Fault], None]:
+    def apply(sim: Simulation, fault: Fault) -> None:
+        host = sim.hosts[fault.host]
+        nic = host.nic(fault.nic)
+        if host.power.value and nic.set_up(up):  # a powered-off host's NIC stays as it is
+            host.physically_changed(nic)
+    return apply
+
+
+def _nic_down(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return not sim.hosts[targets["host"]].nic(targets["nic"]).up
+
+
+def _powered_off(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return not sim.hosts[targets["host"]].power.value
+
+
+register(ActionKind(
+    "ifdown", Side.FAULT, ("host", "nic"), _set_link(False),
+    doc="the NIC loses carrier, as `ifdown p1p1` on the host would do; `nic` is a NIC name or the name "
+        "of the network that NIC carries (`ifdown storage`)",
+    said="Admin ran 'ifdown {nic}' on host {host}.", label="ifdown {nic} on {host}",
+    control=Control("ifdown {nic} on {host}", "Runs 'ifdown {nic}' on {host} (NIC {nic_name}) at the current "
+                    "simulated time; press again for 'ifup {nic}'.", icon="plug", undo="ifup", pressed=_nic_down),
+))
+register(ActionKind(
+    "ifup", Side.FAULT, ("host", "nic"), _set_link(True),
+    doc="the NIC comes back",
+    said="Admin ran 'ifup {nic}' on host {host}.", label="ifup {nic} on {host}",
+))
+register(ActionKind(
+    "power_off", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.host].power_off("power lost"),
+    doc="the host loses power: its VMs die with it and it answers on no network; the engine finds out "
+        "by its own timers",
+    said="Admin ran 'power_off' on host {host}.", label="power_off on {host}",
+    control=Control("power off {host}", "Cuts {host}'s power now; press again to power it on.",
+                    icon="power-off", undo="power_on", pressed=_powered_off),
+))
+register(ActionKind(
+    "power_on", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.host].power_on("power restored"),
+    doc="power returns: the host boots, every NIC comes up (an earlier `ifdown` does not survive a boot), "
+        "and VDSM answers after `host_boot_s`",
+    said="Admin ran 'power_on' on host {host}.", label="power_on on {host}",
+))

@@ -1,0 +1,161 @@
+"""The recipe of docs/architecture.md, proved: a fault kind added from this module alone.
+
+`storage_switch_down` is a throwaway kind: the switch of a storage domain's network fails, and
+every host's NIC on that network loses carrier. Its actor is `_switch_fails` below. Registered
+in the table by a fixture (and removed again), it is checked by the loader, listed by the JSON
+Schema and the docs, run from a scenario file, injected live and offered in the lesson panel,
+with no other file of hacourse touched.
+"""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import yaml
+
+from hacourse import Simulation, parse_scenario, simulate
+from hacourse import actions as act
+from hacourse.analysis.audit import events_table
+from hacourse.scenario import ScenarioError, json_schema
+from hacourse.scenario.generate import DOCS_PATH, docs_with_tables
+from tests.seed import SEED
+
+SWITCH = "storage_switch_down"
+
+
+def _switch_fails(sim, fault) -> None:
+    """The actor: every powered host's NIC on the domain's network loses carrier."""
+    network = next(d.network for d in sim.scenario.storage_domains if d.name == fault.storage_domain)
+    for host in sim.hosts.values():
+        for nic in host.nics.values():
+            if nic.network == network and host.power.value and nic.set_up(False):
+                host.physically_changed(nic)
+
+
+def _switch_is_down(sim, targets) -> bool:
+    network = next(d.network for d in sim.scenario.storage_domains if d.name == targets["storage_domain"])
+    return not any(n.up for h in sim.hosts.values() for n in h.nics.values() if n.network == network)
+
+
+@pytest.fixture
+def switch_kind():
+    kind = act.register(act.ActionKind(
+        SWITCH, act.Side.FAULT, ("storage_domain",), _switch_fails,
+        doc="the switch of the storage domain's network fails: every host loses its NIC on it",
+        said="The switch of storage domain {storage_domain} failed.", label="switch of {storage_domain} down",
+        control=act.Control("switch down {storage_domain}", "Fails the switch of {storage_domain} now.",
+                            pressed=_switch_is_down),
+    ))
+    yield kind
+    act.unregister(SWITCH)
+
+
+@pytest.fixture
+def vm_kind():
+    """A second throwaway kind, on a VM, for the messages about targets; it never runs."""
+    act.register(act.ActionKind("vm_poke", act.Side.ADMIN, ("vm",), _never_runs, doc="pokes a VM",
+                                said="VM {vm} poked.", label="poke {vm}"))
+    yield
+    act.unregister("vm_poke")
+
+
+def _never_runs(sim, fault) -> None:
+    raise AssertionError("only the loader sees this kind")
+
+
+def _seed_with(*faults: dict) -> str:
+    data = yaml.safe_load(SEED.read_text())
+    data["faults"] = list(faults)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text, "x.yaml")
+    return [f"{p.path}: {p.message}" for p in error.value.problems]
+
+
+def _nic_downs(log) -> list[tuple[float, str, str]]:
+    return [(r.t, r.host, r.nic) for r in log if r.event == "NicDown"]
+
+
+def test_a_scenario_file_uses_the_new_kind_and_the_run_shows_its_effect(switch_kind):
+    scenario = parse_scenario(_seed_with({"at": 60, "action": SWITCH, "storage_domain": "iscsi-share"}))
+    [fault] = scenario.faults
+    assert (fault.action, fault.storage_domain, fault.host) == (SWITCH, "iscsi-share", None)
+    log = simulate(scenario, seed=0)
+    [injected] = [r for r in log if r.event == "FaultInjected"]
+    assert (injected.t, injected.action, injected.host, injected.target) == (60.0, SWITCH, None, "iscsi-share")
+    assert _nic_downs(log) == [(60.0, "atlantic", "p1p1"), (60.0, "pacific", "p1p1")]
+    assert "The switch of storage domain iscsi-share failed." in [e.message for e in events_table(log)]
+    assert act.fault_label(injected) == "switch of iscsi-share down"
+
+
+def test_the_schema_and_the_docs_generated_now_list_the_new_kind(switch_kind):
+    schema = json_schema()
+    fault = schema["properties"]["faults"]["items"]
+    assert SWITCH in fault["properties"]["action"]["enum"]
+    assert "storage_domain" in fault["properties"]
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(yaml.safe_load(_seed_with(
+        {"at": 60, "action": SWITCH, "storage_domain": "iscsi-share"})))) == []
+    wrong = yaml.safe_load(_seed_with({"at": 60, "action": SWITCH, "storage_domain": "iscsi-share",
+                                       "host": "pacific"}))
+    assert list(validator.iter_errors(wrong))  # the schema refuses what the loader refuses
+    docs = docs_with_tables(DOCS_PATH.read_text(encoding="utf-8"))
+    assert f"| `{SWITCH}` | fault | `storage_domain` | the switch of the storage domain's network fails" in docs
+
+
+def test_the_new_kind_injected_live_does_what_the_file_does(switch_kind):
+    scenario = parse_scenario(_seed_with())
+    sim = Simulation(scenario, seed=0)
+    sim.run_until(60)
+    sim.inject(SWITCH, storage_domain="iscsi-share")
+    log = sim.run()
+    assert _nic_downs(log) == [(60.0, "atlantic", "p1p1"), (60.0, "pacific", "p1p1")]
+    with pytest.raises(ValueError, match="unknown storage domain 'iscsi'; allowed: iscsi-share"):
+        sim.inject(SWITCH, storage_domain="iscsi")
+    with pytest.raises(ValueError, match="action 'storage_switch_down' takes no 'host'"):
+        sim.inject(SWITCH, "pacific", storage_domain="iscsi-share")
+
+
+def test_the_lesson_panel_offers_the_new_kind_and_shows_its_state(switch_kind):
+    from hacourse.widgets import Lesson
+
+    lesson = Lesson(parse_scenario(_seed_with()), seed=0, scripted_faults=False)
+    button = lesson.control("switch down iscsi-share")
+    button.click()
+    assert [(f.t, f.action, f.target) for f in lesson.log if f.event == "FaultInjected"] == [
+        (0.0, SWITCH, "iscsi-share")]
+    assert lesson.control("ifdown storage on pacific").value is True  # the NIC toggles follow the model
+
+
+def test_a_wrong_target_gets_the_loaders_message(switch_kind, vm_kind):
+    host_kinds = ", ".join(k.name for k in act.ACTIONS.values() if "host" in k.takes)
+    vm_kinds = ", ".join(k.name for k in act.ACTIONS.values() if "vm" in k.takes)  # vm_poke and the shipped
+    problems = _problems(_seed_with({"at": 60, "action": "vm_poke", "host": "pacific"},
+                                    {"at": 90, "action": SWITCH, "storage_domain": "iscsi-shar"},
+                                    {"at": 99, "action": "power_off", "vm": "db1", "host": "pacific"}))
+    assert problems == [
+        "faults[0]: action 'vm_poke' needs 'vm': the VM it happens to",
+        f"faults[0].host: action 'vm_poke' takes no 'host'; 'host' goes with action: {host_kinds}",
+        ("faults[1].storage_domain: unknown storage domain 'iscsi-shar'; allowed: iscsi-share "
+         "(did you mean 'iscsi-share'?)"),
+        f"faults[2].vm: action 'power_off' takes no 'vm'; 'vm' goes with action: {vm_kinds}",
+    ]
+    assert _problems(_seed_with({"at": 60, "action": "vm_poke", "vm": "db2"})) == [
+        "faults[0].vm: unknown VM 'db2'; allowed: db1, mail1, app1, app2, web1, log1, dns1 (did you mean 'db1'?)"]
+
+
+def test_a_removed_kind_is_unknown_again():
+    text = _seed_with({"at": 60, "action": SWITCH, "storage_domain": "iscsi-share"})
+    assert SWITCH not in act.ACTIONS
+    assert f"faults[0].action: unknown value '{SWITCH}'; allowed: {', '.join(act.ACTIONS)}" in _problems(text)
+    assert SWITCH not in json_schema()["properties"]["faults"]["items"]["properties"]["action"]["enum"]
+
+
+def test_a_kind_cannot_be_registered_twice_nor_take_an_unknown_target():
+    with pytest.raises(ValueError, match="'ifdown' is registered already"):
+        act.register(act.ACTIONS["ifdown"])
+    with pytest.raises(ValueError, match="unknown target 'switch'; allowed: host, nic, storage_domain, vm, to"):
+        act.ActionKind("x", act.Side.FAULT, ("switch",), _never_runs, doc="", said="", label="")
