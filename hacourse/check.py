@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from hacourse.actions import fault_label
 from hacourse.expectations import Expectation, Verdict, evaluate, load_expectations, written
 from hacourse.model import Scenario
 
@@ -80,8 +81,7 @@ def reference(entry: Mapping, scenario: Scenario) -> str:
     after = entry.get("after")
     if isinstance(after, Mapping) and isinstance(after.get("fault"), int):
         fault = scenario.faults[after["fault"]]
-        target = f" {fault.nic}" if fault.nic else ""
-        return f"fault {after['fault']} ({fault.action}{target} on {fault.host} at {fault.at:g} s)"
+        return f"fault {after['fault']} ({fault_label(fault)} at {fault.at:g} s)"
     return "the start"
 
 
