@@ -6,10 +6,11 @@ checks import them to judge, and neither needs the other's state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from hacourse.model import Host, Vm
+from hacourse.status import HostStatus
 
 VM_BOOT_S = 10.0  # WaitForLaunch to Up after a (re)start; an assumption, not an oVirt constant
 
@@ -40,3 +41,14 @@ def incoming_slots(config: Mapping[str, Any]) -> int | None:
     """VDSM's concurrent incoming migrations (None: no limit, as in 3.x; reference §5.1)."""
     limit = config["max_incoming_migrations"]
     return int(limit) if limit else None
+
+
+CONNECTIVITY_PROBLEMS = frozenset({HostStatus.CONNECTING, HostStatus.NON_RESPONSIVE})
+
+
+def broken_connectivity(statuses: Collection[str]) -> tuple[int, float]:
+    """How many hosts have connectivity problems (Connecting or NonResponsive), and their share
+    in % of all hosts: what skip_if_connectivity_broken compares with its threshold
+    (`isConnectivityBrokenThresholdReached`, reference §3.1)."""
+    broken = sum(s in CONNECTIVITY_PROBLEMS for s in statuses)
+    return broken, 100 * broken / len(statuses)

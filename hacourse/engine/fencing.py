@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse import sanlock
+from hacourse import rules, sanlock
 from hacourse.engine.clock import last_tick
 from hacourse.events import FenceAttempted, FencingSkipped, HostFenced
 from hacourse.status import FenceMethod, HostStatus, SkipCause
@@ -16,8 +16,6 @@ from hacourse.status import FenceMethod, HostStatus, SkipCause
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
     from hacourse.engine.simulation import Simulation
-
-BROKEN = (HostStatus.CONNECTING, HostStatus.NON_RESPONSIVE)
 
 
 class Fencing:
@@ -33,8 +31,7 @@ class Fencing:
             return SkipCause.DISABLED
         if policy.skip_if_connectivity_broken:
             hosts = list(self.sim.hosts.values())
-            broken = sum(h.status in BROKEN for h in hosts)
-            share = 100 * broken / len(hosts)
+            broken, share = rules.broken_connectivity([h.status for h in hosts])
             if share >= policy.hosts_with_broken_connectivity_threshold:
                 return (f"{SkipCause.CONNECTIVITY_BROKEN}: {broken} of {len(hosts)} hosts ({share:.0f} %) have "
                         f"connectivity problems, threshold {policy.hosts_with_broken_connectivity_threshold} %")

@@ -8,7 +8,7 @@ switch-over happens once a round would fit in the current downtime limit (refere
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import simpy
 
@@ -27,26 +27,23 @@ MINIMAL_DOWNTIME_SCHEDULE = ((1, 150), (2, 200), (3, 300), (4, 400), (6, 500))
 
 
 @dataclass(frozen=True)
-class EndLostPower:
-    """Interrupt cause: the source or the destination of a migration lost power."""
+class EndLost:
+    """Interrupt cause: the source or the destination of a migration lost what the copy needs.
+    Its text is the MigrationFailed reason."""
 
     host: str
+    what: ClassVar[str]
 
     def __str__(self) -> str:
-        return f"{self.host} lost power"
+        return f"{self.host} lost {self.what}"
 
 
-@dataclass(frozen=True)
-class EndLostMigrationLink:
-    """Interrupt cause: the source or the destination lost the link its migrations use."""
-
-    host: str
-
-    def __str__(self) -> str:
-        return f"{self.host} lost its migration network"
+class EndLostPower(EndLost):
+    what = "power"
 
 
-StopCause = EndLostPower | EndLostMigrationLink
+class EndLostMigrationLink(EndLost):
+    what = "its migration network"
 
 
 @dataclass(frozen=True)
@@ -191,7 +188,7 @@ class Migrations:
                 finally:
                     if incoming is not None:
                         dest.incoming.release(incoming)
-        except simpy.Interrupt as stop:  # a StopCause; it words the MigrationFailed reason
+        except simpy.Interrupt as stop:  # an EndLost
             self._fail(vm, source, dest, str(stop.cause))
 
     def _switch_over(self, vm: Vm, source: Host):
@@ -220,7 +217,7 @@ class Migrations:
         if vm.status == VmStatus.MIGRATING_FROM:
             vm.set_status(VmStatus.UP, "migration failed; still running on the source")
 
-    def interrupt_all(self, host: Host, cause: StopCause) -> None:
+    def interrupt_all(self, host: Host, cause: EndLost) -> None:
         """A migration needs both ends: a host that loses power or its migration link stops them."""
         for vm in self.sim.vms.values():
             if vm.migration is not None and vm.migration.is_alive and (

@@ -30,8 +30,7 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
     decision: dict[str, tuple[str, bool, bool]] = {}  # host -> (status left, lease live, proxy Up)
 
     def share() -> float:
-        return 100 * sum(s in (H.CONNECTING, H.NON_RESPONSIVE) for s in world.host_status.values()) / len(
-            world.host_status)
+        return rules.broken_connectivity(world.host_status.values())[1]
 
     for t, group in instants(log):
         turned = []
