@@ -2,17 +2,25 @@
 
 `Lesson` wraps a live `Simulation`. The fault controls come from the table of fault kinds and
 admin actions (`hacourse.actions`): each host gets one toggle per NIC, named after the command
-it runs ("ifdown storage on pacific": pressed = the network is down, release it for `ifup`),
-and a power toggle; a kind without an undo is a button. The clock moves by play/pause (a timer
-in the browser), by step buttons or by `lesson.step(seconds)`. After every action the timeline
-(and its text form under it, for screen readers and browser tests), the topology picture and
-the Events tab are redrawn from the log, and the toggles show the model's state at that time:
-the panel keeps no state of its own, so a student's run can be replayed from its log.
+a click runs next ("ifdown storage on pacific"; pressed, red, the network is down and it reads
+"ifup storage on pacific"), and a power toggle; a kind without an undo is a button. A note
+under them says what is in effect now and what changed without a click (a fence's reboot
+undoes an `ifdown`: the toggle releases itself, and the note says why). The clock moves by
+play/pause (a timer in the browser), by step buttons or by `lesson.step(seconds)`. After every
+action the timeline (and its text form under it, for screen readers and browser tests), the
+topology picture and the Events tab (newest first, the latest Warnings and Errors pinned on
+top, a severity filter) are redrawn from the log, and the toggles show the model's state at
+that time: the panel keeps no state of its own, so a student's run can be replayed from its log.
 
 Figures come from `hacourse.views.live` (matplotlib Figures outside pyplot, so nothing
 auto-displays or leaks; the timeline's unchanging frame is drawn once) and show as PNG `Image`
 widgets; callbacks run inside an `Output` so an error shows in the lesson. Tests drive the
 panel in plain Python: `lesson.control("+1 min").click()`.
+
+The timeline shows a window of the run: by default it follows the clock (the last
+`FOLLOW_S` seconds up to the next 5 minutes); the window slider moves and zooms it over a
+long run. The panel is a list of sections (`Lesson.sections`, `add_section`), so other tools
+(a host shell, portal tabs) can join it.
 """
 
 from __future__ import annotations
@@ -27,16 +35,42 @@ from hacourse.model import Scenario
 from hacourse.scenario import vary
 from hacourse.views import events_html, timeline_text_html
 from hacourse.views.live import LiveTimeline, LiveTopology
+from hacourse.views.notes import panel_notes_html
+from hacourse.views.tables import SEVERITY_FILTERS
+from hacourse.views.text import figure_words_html
 
 STEPS = (("+15 s", 15.0), ("+1 min", 60.0), ("+5 min", 300.0))
 SPEEDS = (("5 s", 5.0), ("15 s", 15.0), ("30 s", 30.0), ("1 min", 60.0), ("2 min", 120.0))
 DPI = 80
 EVENTS_SHOWN = 40
+FOLLOW_S = 900.0  # a window that follows the clock shows at most the last 15 minutes
 
 
 def _horizon(now: float, duration: float) -> float:
     """The timeline's right edge: the next 5 minutes past now, so the future has room."""
     return min(duration, max(300.0, (now // 300 + 1) * 300))
+
+
+def _window_stops(duration: float) -> list[tuple[str, float]]:
+    """The window slider's stops: every 15 s, or coarser so that a long run has at most 400."""
+    step = 15.0
+    while duration / step > 400:
+        step *= 2
+    n = int(duration // step)
+    return [(audit.clock(i * step), i * step) for i in range(n + 1)] + (
+        [(audit.clock(duration), float(duration))] if n * step < duration else [])
+
+
+def _snap(stops: list[tuple[str, float]], t: float) -> float:
+    return min((v for _, v in stops), key=lambda v: abs(v - t))
+
+
+def _pressed_words(released: str, undo: str) -> str:
+    """What a pressed toggle runs next: `ifdown X on h` -> `ifup X on h`, `power off h` -> `power on h`."""
+    for down, up in (("ifdown ", "ifup "), ("power off ", "power on ")):
+        if released.startswith(down):
+            return up + released.removeprefix(down)
+    return f"{undo.replace('_', ' ')} ({released})"
 
 
 class Lesson:
@@ -52,6 +86,7 @@ class Lesson:
         self.seed = seed
         self.sim = Simulation(self.scenario, seed)
         self._syncing = False
+        self._words: dict[int, tuple[str, str]] = {}  # a toggle's words: released, pressed (what a click runs)
         self._views()
 
         button = widgets.Layout(width="auto")
@@ -74,16 +109,39 @@ class Lesson:
                                            button_style="warning", tooltip="Start the run again from 0:00")
         self.reset_button.on_click(self._capture(lambda _: self.reset()))
 
+        self.notes = widgets.HTML()
+        self._stops = _window_stops(self.scenario.duration)
+        self.window = widgets.SelectionRangeSlider(
+            options=self._stops, index=(0, len(self._stops) - 1), description="time window",
+            continuous_update=False, layout=widgets.Layout(width="520px"),
+            style={"description_width": "initial"})
+        self.window.observe(self._on_window, "value")
+        self.follow = widgets.Checkbox(value=True, description="follow the clock", indent=False,
+                                       layout=widgets.Layout(width="auto"))
+        self.follow.observe(self._on_follow, "value")
         self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1100px"))
         self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
         self.topology = widgets.Image(format="png", layout=widgets.Layout(width="48%", max_width="620px"))
-        self.events = widgets.HTML(layout=widgets.Layout(width="52%"))
+        self.severity = widgets.ToggleButtons(options=list(SEVERITY_FILTERS), value="all", description="show",
+                                              style={"button_width": "auto"})
+        self.severity.observe(self._capture(lambda _: self._show_events()), "value")
+        self.events = widgets.HTML()
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
-        self.widget = widgets.VBox([
-            self.clock, clock_row, *rows, self.timeline, self.timeline_text,
-            widgets.HBox([self.topology, self.events]), self.errors,
-        ])
+        self.sections: list[widgets.Widget] = [
+            self.clock, clock_row, *rows, self.notes, widgets.HBox([self.window, self.follow]), self.timeline,
+            self.timeline_text,
+            widgets.HBox([self.topology, widgets.VBox([self.severity, self.events],
+                                                      layout=widgets.Layout(width="52%"))]),
+            self.errors,
+        ]
+        self.widget = widgets.VBox(self.sections)
         self.refresh()
+
+    def add_section(self, section: widgets.Widget, before: widgets.Widget | None = None) -> None:
+        """Add a part to the panel, at the end (above the error area) or before `before`."""
+        at = self.sections.index(before) if before is not None else len(self.sections) - 1
+        self.sections.insert(at, section)
+        self.widget.children = tuple(self.sections)
 
     # --- what tests and notebooks use ----------------------------------------------------
 
@@ -108,8 +166,12 @@ class Lesson:
         return [*(w for _, _, w in self.fault_controls), *self.step_buttons.values(), self.reset_button]
 
     def control(self, description: str) -> widgets.Widget:
-        """The button or toggle with this description (what a browser test finds by its name)."""
-        found = [w for w in self.controls() if w.description == description]
+        """The button or toggle with this description (what a browser test finds by its name).
+
+        A toggle answers to both of its names: "ifdown storage on pacific" and, pressed,
+        "ifup storage on pacific".
+        """
+        found = [w for w in self.controls() if description == w.description or description in self._words.get(id(w), ())]
         if not found:
             names = ", ".join(repr(w.description) for w in self.controls())
             raise KeyError(f"no control {description!r}; controls: {names}")
@@ -147,11 +209,41 @@ class Lesson:
             b.disabled = finished
         self.clock.value = (f"<b>t = {audit.clock(now)}</b>{' (end of the scenario)' if finished else ''}"
                             f" &nbsp;·&nbsp; {audit.status_line(log, now, self.scenario)}")
-        self.timeline.value = self._timeline.render(log, now, _horizon(now, self.scenario.duration))
-        self.timeline_text.value = timeline_text_html(log, self.scenario, now)
+        self.notes.value = panel_notes_html(log, now, self._in_effect())
+        self._draw_timeline()
         self.topology.value = self._topology.render(log, now)
-        self.events.value = ("<b>Events</b> (newest first)"
-                             + events_html(audit.events_table(log, until=now), limit=EVENTS_SHOWN, height_px=420))
+        self._show_events()
+
+    def show_window(self, start: float, end: float) -> None:
+        """Show [start, end] of the run on the timeline (what the window slider does); stops following."""
+        self.follow.value = False
+        self.window.value = (_snap(self._stops, start), _snap(self._stops, end))
+
+    def _draw_timeline(self) -> None:
+        log, now = self.sim.log, self.sim.now
+        if self.follow.value:
+            end = _horizon(now, self.scenario.duration)
+            start = _snap(self._stops, max(0.0, end - FOLLOW_S))
+            self._syncing = True
+            try:
+                self.window.value = (start, _snap(self._stops, end))
+            finally:
+                self._syncing = False
+        else:
+            start, end = self.window.value
+        self.timeline.value = self._timeline.render(log, now, end, start)
+        self.timeline_text.value = (timeline_text_html(log, self.scenario, now)
+                                    + figure_words_html(self._timeline.drawn()))
+
+    def _show_events(self) -> None:
+        self.events.value = ("<b>Events</b> (newest first)" + events_html(
+            audit.events_table(self.sim.log, until=self.sim.now), limit=EVENTS_SHOWN, height_px=380,
+            least=SEVERITY_FILTERS[self.severity.value], pinned=3))
+
+    def _in_effect(self) -> list[str]:
+        """The pressed toggles' commands: what is broken now, off the toggles (which show the model)."""
+        return [self._words[id(w)][0] for _, _, w in self.fault_controls
+                if isinstance(w, widgets.ToggleButton) and w.value and id(w) in self._words]
 
     # --- callbacks -----------------------------------------------------------------------
 
@@ -165,6 +257,15 @@ class Lesson:
 
     def _stepper(self, seconds: float):
         return self._capture(lambda _: self.step(seconds))
+
+    def _on_window(self, change) -> None:
+        if not self._syncing:
+            self.follow.value = False
+            self._capture(self._draw_timeline)()
+
+    def _on_follow(self, change) -> None:
+        if change["new"]:
+            self._capture(self._draw_timeline)()
 
     def _on_tick(self, change) -> None:
         if not self._syncing and change["new"] > change["old"]:
@@ -210,10 +311,19 @@ class Lesson:
         try:
             for kind, targets, widget in self.fault_controls:
                 if kind.control is not None and kind.control.pressed is not None:
-                    widget.value = kind.control.pressed(self.sim, targets)
-                    widget.button_style = "danger" if widget.value else ""
+                    self._show_state(widget, kind.control.pressed(self.sim, targets), kind.control.undo or "")
         finally:
             self._syncing = False
+
+    def _show_state(self, toggle: widgets.ToggleButton, pressed: bool, undo: str) -> None:
+        """The toggle's words say what a click runs next; its colour and tooltip, what holds now."""
+        released = toggle.description if id(toggle) not in self._words else self._words[id(toggle)][0]
+        words = self._words.setdefault(id(toggle), (released, _pressed_words(released, undo)))
+        toggle.value = pressed
+        toggle.description = words[pressed]
+        toggle.button_style = "danger" if pressed else ""
+        now = f"'{words[0]}' is in effect now" if pressed else "nothing of this is in effect now"
+        toggle.tooltip = f"{now}; a click runs '{toggle.description}' at the current simulated time."
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -62,18 +62,70 @@ def test_releasing_the_toggle_runs_ifup_at_that_time(lesson):
     assert "NonOperational" not in _lane(lesson, "host:pacific")  # back before the grace ran out
 
 
-def test_control_names_are_unique_and_stay_the_same_after_clicks(lesson):
+def test_each_toggle_says_what_a_click_does_next_and_shows_its_state(lesson):
     names = [w.description for w in lesson.controls()]
     assert len(names) == len(set(names))
     for expected in ("ifdown storage on pacific", "ifdown ovirtmgmt on atlantic", "power off pacific",
                      "+15 s", "+1 min", "+5 min", "reset"):
         assert expected in names
-    lesson.control("ifdown storage on pacific").value = True
+    storage = lesson.control("ifdown storage on pacific")
+    assert "nothing of this is in effect" in storage.tooltip and storage.button_style == ""
+    storage.value = True
     lesson.control("power off atlantic").value = True
     lesson.control("+5 min").click()
-    assert [w.description for w in lesson.controls()] == names
-    with pytest.raises(KeyError, match="no control 'ifup storage on pacific'"):
-        lesson.control("ifup storage on pacific")
+    assert storage.description == "ifup storage on pacific" and storage.button_style == "danger"
+    assert "in effect now" in storage.tooltip and "'ifup storage on pacific'" in storage.tooltip
+    assert lesson.control("power on atlantic").description == "power on atlantic"
+    assert lesson.control("ifdown storage on pacific") is lesson.control("ifup storage on pacific") is storage
+    assert "In effect now: ifdown storage on pacific; power off atlantic." in lesson.notes.value
+    storage.value = False
+    assert storage.description == "ifdown storage on pacific"
+    with pytest.raises(KeyError, match="no control 'ifdown storage on indian'"):
+        lesson.control("ifdown storage on indian")
+
+
+def test_a_fence_that_undoes_an_ifdown_releases_the_toggle_and_says_why():
+    lesson = Lesson(load_scenario("scenarios/pacific-mgmt-down.yaml"), seed=0, scripted_faults=False)
+    lesson.control("+1 min").click()
+    toggle = lesson.control("ifdown ovirtmgmt on pacific")
+    toggle.value = True
+    assert "without a click" not in lesson.notes.value
+    for _ in range(5):
+        lesson.control("+1 min").click()
+    assert toggle.value is False and toggle.description == "ifdown ovirtmgmt on pacific"
+    notes = lesson.notes.value
+    assert "em1 (ovirtmgmt) on pacific came up without a click: pacific was powered on again" in notes
+    assert "an ifdown does not survive a reboot" in notes and "Its toggle released itself." in notes
+    assert "The engine cut pacific&#x27;s power" in notes
+
+
+def test_the_time_window_moves_and_zooms_the_timeline(lesson):
+    lesson.control("ifdown storage on pacific").value = True
+    lesson.step(600)
+    assert lesson.follow.value and lesson.timeline_axes.get_xlim() == (0.0, 900.0)
+    lesson.show_window(120, 300)
+    assert not lesson.follow.value and lesson.timeline_axes.get_xlim() == (120.0, 300.0)
+    lesson.step(15)
+    assert lesson.timeline_axes.get_xlim() == (120.0, 300.0)  # a chosen window stays while the clock runs
+    lesson.follow.value = True
+    assert lesson.timeline_axes.get_xlim() == (0.0, 900.0)
+
+
+def test_the_events_filter_and_the_pinned_errors(lesson):
+    lesson.control("ifdown storage on pacific").value = True
+    lesson.step(180)
+    assert "Latest warnings and errors" in lesson.events.value
+    lesson.severity.value = "errors"
+    assert 'class="event event-normal"' not in lesson.events.value
+    assert 'class="event event-error"' in lesson.events.value
+
+
+def test_the_panel_is_a_list_of_sections_others_can_join(lesson):
+    import ipywidgets as widgets
+
+    shell = widgets.HTML("a host shell")
+    lesson.add_section(shell)
+    assert lesson.widget.children[-2] is shell and lesson.widget.children[-1] is lesson.errors
 
 
 def test_scripted_faults_press_their_toggle_without_a_second_fault(seed):
