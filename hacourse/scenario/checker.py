@@ -18,7 +18,28 @@ from hacourse.scenario.errors import SCHEMA, SEMANTIC, SYNTAX, Problem
 
 Path = tuple[str | int, ...]
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same nodes
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same nodes
+
+
+class SafeLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader, remembering the tag it gave each (kind, text): a big cluster writes
+    `128` and `storage` thousands of times, and YAML 1.1's typing rules are regular expressions."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[type, str | None, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        key = (kind, value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+SAFE_LOADER = SafeLoader
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+_PLAIN_TAGS = frozenset((_STR, _INT, _FLOAT, _BOOL, _NULL))  # their values are immutable: one per text
 
 
 class Invalid:
@@ -62,9 +83,10 @@ class Checker:
         self.source = source
         self.profile = profile  # the scenario's engine_profile, once known to be valid
         self.problems: list[Problem] = []
-        self.nodes: dict[Path, Node] = {}
+        self.root: Node | None = None  # the document, where `node_at` finds a path's node
         self.broken: set[Path] = set()  # paths that had a problem, so later checks can skip them
         self._constructor = SafeConstructor()
+        self._scalars: dict[tuple[str, str], object] = {}
 
     def report(self, node: Node | None, path: Path, message: str, kind: str = SCHEMA) -> None:
         self.broken.add(path)
@@ -77,16 +99,37 @@ class Checker:
         """Whether any problem was found at or under `prefix`."""
         return any(path[: len(prefix)] == prefix for path in self.broken)
 
+    def node_at(self, path: Path) -> Node | None:
+        """The node of `path` in the document, or of its nearest parent that the file has."""
+        node = self.root
+        for part in path:
+            if isinstance(node, MappingNode):
+                child = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                child = node.value[part]
+            else:
+                child = None
+            if child is None:
+                break
+            node = child
+        return node
+
     def report_at(self, path: Path, message: str, kind: str) -> None:
-        """Report at the node recorded for `path`, or the nearest recorded parent."""
-        for cut in range(len(path), -1, -1):
-            if path[:cut] in self.nodes:
-                self.report(self.nodes[path[:cut]], path, message, kind)
-                return
-        self.report(None, path, message, kind)
+        """Report at the node of `path`, or of the nearest parent that the file has."""
+        self.report(self.node_at(path), path, message, kind)
 
     def construct(self, node: Node, path: Path) -> object:
         """The Python value of a node, with YAML 1.1 resolution as `safe_load` does it."""
+        tag = node.tag
+        if tag in _PLAIN_TAGS and isinstance(node, ScalarNode):
+            key = (tag, node.value)
+            value = self._scalars.get(key, INVALID)
+            if value is INVALID:
+                value = self._scalars[key] = self._construct(node, path)
+            return value
+        return self._construct(node, path)
+
+    def _construct(self, node: Node, path: Path) -> object:
         try:
             return self._constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, TypeError) as exc:  # `!!int ten`, `!!timestamp 2020-99-99`
@@ -101,6 +144,8 @@ class Checker:
         `<<` merge keys are expanded as `safe_load` does: a key written in the mapping wins over
         a merged one. A key is read as the text written in the file, so `1:` is the key '1'.
         """
+        if not any(key_node.tag == _MERGE for key_node, _ in node.value):
+            return self._written_pairs(node, path)
         written = {id(key_node) for key_node, _ in node.value}
         self._constructor.flatten_mapping(node)
         seen: dict[str, Node] = {}
@@ -121,6 +166,31 @@ class Checker:
                 seen[key] = key_node
                 result.append((key, key_node, value_node))
         return [(key, *nodes) for key, nodes in merged.items() if key not in seen] + result
+
+    def _written_pairs(self, node: MappingNode, path: Path) -> list[tuple[str, Node, Node]]:
+        """`pairs` of a mapping without merge keys (nearly all of them): the same answer, faster."""
+        result = [(key_node.value, key_node, value_node) for key_node, value_node in node.value
+                  if type(key_node) is ScalarNode]
+        if len(result) == len(node.value) and len({key for key, _, _ in result}) == len(result):
+            return result
+        seen: dict[str, Node] = {}
+        result = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.report(key_node, path, f"a key must be a plain name, found {found(key_node)}")
+                continue
+            key = str(key_node.value)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                self.report(key_node, path + (key,), f"duplicate key '{key}' (first at line {first})",
+                            kind=SEMANTIC)
+            else:
+                seen[key] = key_node
+                result.append((key, key_node, value_node))
+        return result
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def found(node: Node) -> str:
@@ -154,7 +224,7 @@ def yaml_tag(node: Node) -> str:
 def compose(text: str, checker: Checker) -> Node | None:
     """Parse the text into one node graph; a syntax error becomes a problem with its position."""
     try:
-        return yaml.compose(text, Loader=SAFE_LOADER)
+        return yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "invalid YAML"

@@ -27,7 +27,7 @@ class TargetsOfAction:
             return  # no action, or an unknown one: reported already
         for key, message in kind.problems({key: True for key in given}):
             at = path if key is None else path + (key,)
-            checker.report(checker.nodes.get(at, node), at, message)
+            checker.report(checker.node_at(at) or node, at, message)
 
     def json_schema(self) -> list[dict]:
         rules = []

@@ -20,13 +20,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from hacourse.scenario.checker import INVALID, Checker, Path, did_you_mean, found, yaml_tag
 from hacourse.scenario.errors import SYNTAX
 
+_KNOWN_TAGS = frozenset(tag for tag in SafeConstructor.yaml_constructors if tag is not None)
+
 
 class Kind:
     """A kind of value in a scenario file."""
 
     def check(self, node: Node, path: Path, checker: Checker) -> Any:
-        checker.nodes[path] = node
-        if node.tag not in SafeConstructor.yaml_constructors:
+        if node.tag not in _KNOWN_TAGS:
             checker.report(node, path, f"unsupported YAML tag {yaml_tag(node)}; a scenario is plain data (text, "
                            "numbers, true/false, lists, mappings)", kind=SYNTAX)
             return INVALID
@@ -341,9 +342,10 @@ class Record(Kind):
             return self.mismatch(node, path, checker)
         result: dict[str, Any] = {}
         given: set[str] = set()
+        fields = self.fields
         for key, key_node, value_node in checker.pairs(node, path):
             given.add(key)
-            field = self.fields.get(key)
+            field = fields.get(key)
             if field is None:
                 checker.report(
                     key_node, path, f"unknown key '{key}'; allowed: {', '.join(self.fields)}"
@@ -353,7 +355,7 @@ class Record(Kind):
             value = field.kind.check(value_node, path + (key,), checker)
             if value is not INVALID:
                 result[key] = value
-        for name, field in self.fields.items():
+        for name, field in fields.items():
             if field.required and name not in given:
                 checker.report(node, path, f"missing required key '{name}' ({field.doc})")
         for rule in self.rules:
@@ -373,10 +375,12 @@ class Record(Kind):
         return NO_DEFAULT
 
     def build(self, value: Any, **extra: Any) -> Any:
-        kwargs = {name: field.kind.build(value[name]) for name, field in self.fields.items() if name in value}
-        for name in self.fields.keys() - kwargs.keys():
-            if (default := self.default(name)) is not NO_DEFAULT:
-                kwargs[name] = default
+        fields = self.fields
+        kwargs = {name: fields[name].kind.build(given) for name, given in value.items()}
+        if len(kwargs) < len(fields):
+            for name, field in fields.items():  # a default the definition states, not the model
+                if name not in kwargs and field.default is not NO_DEFAULT:
+                    kwargs[name] = field.default
         return self.cls(**kwargs, **extra)
 
     def plain(self, value: Any) -> Any:
