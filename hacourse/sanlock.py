@@ -1,9 +1,7 @@
-"""sanlock's timings, all multiples of its `io_timeout` ([SL] src/timeouts.h, reference §2.3).
+"""sanlock's timings, from its `io_timeout` ([SL] src/timeouts.h and timeouts.c, reference §2.3).
 
 The engine's SPM lease, the fencing policy's "storage lease is live" test, VM leases and the
 invariants that judge them all read these, so a host's lease lives and dies by one rule.
-Simplified: `host_dead_seconds` is really `id_renewal_fail_seconds + watchdog_fire_timeout (60 s)`;
-the model scales all of it with `io_timeout` (140 s = 14 x 10 s at the default).
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from typing import Any
 
 RENEWAL = 2  # id_renewal_seconds = delta_renew_max = 2 x io_timeout; [SL] src/timeouts.h
 RENEWAL_FAIL = 8  # id_renewal_fail_seconds = 8 x io_timeout: sanlock kills the lease holders; [SL] src/timeouts.h
-HOST_DEAD = 14  # host_dead_seconds = 14 x io_timeout (140 s at 10 s): others may take its leases; [SL] src/timeouts.h
+WATCHDOG_FIRE_TIMEOUT_S = 60  # watchdog_fire_timeout, the same on every host; [SL] src/timeouts.h
 
 
 def _io(config: Mapping[str, Any]) -> float:
@@ -32,8 +30,11 @@ def renewal_fail_s(config: Mapping[str, Any]) -> float:
 
 
 def host_dead_s(config: Mapping[str, Any]) -> float:
-    """After this long without a renewal another host may acquire the dead host's leases."""
-    return HOST_DEAD * _io(config)
+    """After this long without a renewal another host may acquire the dead host's leases:
+    `id_renewal_fail_seconds + watchdog_fire_timeout` ([SL] timeouts.c calc_host_dead_seconds),
+    140 s at the default io_timeout of 10 s, when the watchdog has surely reset a host that could
+    not stop its lease holders."""
+    return renewal_fail_s(config) + WATCHDOG_FIRE_TIMEOUT_S
 
 
 def live_at_least_s(config: Mapping[str, Any]) -> float:

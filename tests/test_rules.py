@@ -11,6 +11,11 @@ def test_sanlock_timings_at_the_default_io_timeout_are_the_reference_seconds():
     assert sanlock.live_at_least_s(config) == 60 and sanlock.dead_no_sooner_than_s(config) == 120
 
 
+def test_a_host_is_dead_the_watchdog_timeout_after_renewals_failed_whatever_the_io_timeout():
+    config = {"io_timeout": 5}  # calc_host_dead_seconds: 8 x io_timeout + watchdog_fire_timeout (60 s)
+    assert sanlock.renewal_fail_s(config) == 40 and sanlock.host_dead_s(config) == 100
+
+
 def test_writes_fail_after_detection_replacement_timeout_and_multipath_queueing():
     assert rules.eio_after_s(PROFILES["rhev-3.3"]) == 5 + 5 + 120 + 0
     assert rules.eio_after_s(PROFILES["ovirt-4.5"]) == 10 + 15 + 120 + 80
