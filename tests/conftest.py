@@ -7,6 +7,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -111,3 +112,34 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
         for server, log in reversed(started):
             _stop(server.process)
             log.close()
+
+
+NBGRADER_VERSION = "0.9.6"
+# nbgrader's own needs beyond what the test extras already install (pip install --dry-run nbgrader).
+NBGRADER_EXTRAS = ("Mako", "RapidFuzz", "SQLAlchemy", "alembic")
+
+
+@pytest.fixture(scope="session")
+def nbgrader(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., subprocess.CompletedProcess]:
+    """The real nbgrader, installed for this test session only: `pip install --target` into a
+    temporary folder that only the nbgrader subprocesses see (PYTHONPATH), so its Jupyter
+    extensions never load in the servers of the browser tests. Returns `run(*args, cwd=...)`,
+    which fails the test with nbgrader's output when nbgrader exits non-zero."""
+    target = tmp_path_factory.mktemp("nbgrader")
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                              "--no-deps", "--target", str(target), f"nbgrader=={NBGRADER_VERSION}",
+                              *NBGRADER_EXTRAS], capture_output=True, text=True, timeout=600, check=False)
+    if install.returncode != 0:
+        pytest.fail(f"could not install nbgrader {NBGRADER_VERSION} for the test:\n{install.stderr[-3000:]}")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ,  # nbgrader runs `alembic`, a script of the folder, to make its database
+           "PATH": os.pathsep.join([str(target / "bin"), os.environ.get("PATH", "")]),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(target), str(root), os.environ.get("PYTHONPATH")]))}
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=900, check=False)
+        assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done
+
+    return run
