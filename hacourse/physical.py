@@ -124,5 +124,5 @@ class PhysicalState:
 
     def lease_stopped(self, host: str, t: float) -> float | None:
         """When the host's lease renewals stopped (None: renewing now). The last renewal was at most
-        one renewal period (`2 * io_timeout`) before."""
+        one renewal period (`sanlock.renewal_s`) before."""
         return None if self.renewing(host, t) else self.renewed_until.get(host, 0.0)
