@@ -1,4 +1,4 @@
-"""`hacourse`: run a scenario, check scenario files, start new ones.
+"""`hacourse`: run a scenario, check scenario files, start new ones, explain a run.
 
 Every error a user can cause ends as a readable message and exit status 2, never a traceback.
 """
@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--dask", default=None, metavar="ADDRESS",
                        help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (pip install hacourse[sweep])")
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    explain = sub.add_parser("explain", help="why a VM or a host is in its state: the engine's decisions and timers")
+    explain.add_argument("file", help="a scenario YAML file (it is run) or an event log (.jsonl)")
+    target = explain.add_mutually_exclusive_group(required=True)
+    target.add_argument("--vm", help="the VM to explain")
+    target.add_argument("--host", help="the host to explain")
+    explain.add_argument("--at", type=float, default=None, help="the simulated second to explain (default: the end)")
+    explain.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
 
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "explain":
+            return _explain(args)
     except BrokenPipeError:
         return 0
     return EXIT_BAD_INPUT
@@ -122,6 +131,41 @@ def _run(args: argparse.Namespace) -> int:
             print(f"VIOLATION {v}", file=sys.stderr)
         print(f"invariants: {len(violations)} violation(s)", file=sys.stderr)
         return 1 if violations else 0
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from hacourse import from_jsonl, load_scenario, simulate
+    from hacourse.analysis.intervals import end_of
+    from hacourse.explain import explain_host, explain_text, explain_vm, state_line
+    from hacourse.scenario import ScenarioError
+
+    path = Path(args.file)
+    scenario = None
+    try:
+        if path.suffix == ".jsonl":
+            log = from_jsonl(path.read_text())
+        else:
+            scenario = load_scenario(path)
+            log = simulate(scenario, seed=args.seed)
+    except ScenarioError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        print(f"{path}: cannot read it as an event log ({err})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    end = scenario.duration if scenario is not None else end_of(log)
+    at = end if args.at is None else args.at
+    if args.vm is not None:
+        known = sorted({r.vm for r in log if hasattr(r, "vm")})
+        name, what, steps = args.vm, "VM", explain_vm(log, args.vm, at)
+    else:
+        known = sorted({r.host for r in log if hasattr(r, "host") and r.host})
+        name, what, steps = args.host, "host", explain_host(log, args.host, at)
+    if name not in known:
+        print(f"{path}: no {what} {name!r} in this run; {what}s: {', '.join(known)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(explain_text(steps, state_line(log, scenario, at, vm=args.vm, host=args.host)))
     return 0
 
 

@@ -269,6 +269,86 @@ def is_initial(record: Record) -> bool:
     return getattr(record, "reason", None) == Reason.INITIAL
 
 
+@dataclass(frozen=True)
+class Decision(Record):
+    """A decision the engine took and why: what `hacourse explain` reads; not shown in the Events tab.
+
+    The real engine keeps these in engine.log at DEBUG level; here they are records of the run
+    like the others, so an explanation is a pure function of the log. Their table fields are
+    tuples of tuples (JSON arrays on the wire, tuples again when read back).
+    """
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(tuple(v) if isinstance(v, list) else v for v in value))
+
+
+@dataclass(frozen=True)
+class PlacementDecided(Decision):
+    """The scheduler's answer for one VM ([E] SchedulingManager): filters, then weights.
+
+    `filtered` holds `(host, filter, detail)` for each host a filter removed: `Source` (the
+    host the VM leaves), `Status` (not Up), `Memory` (with the numbers); `weights` holds
+    `(host, free_memory_gb)` of the hosts left, best first; `chosen` is "" when none passed.
+    In clusters of more than `EXPLAINED_HOSTS` hosts only the chosen host is listed and
+    `unlisted` counts the others.
+    """
+
+    vm: str
+    purpose: str  # "migration", "manual migration" or "HA restart"
+    memory_gb: float
+    chosen: str
+    filtered: tuple = ()
+    weights: tuple = ()
+    unlisted: int = 0
+
+
+@dataclass(frozen=True)
+class EvacuationPlanned(Decision):
+    """The migration queue of a host the engine empties: the order (VM, priority) and the slots.
+
+    `refused` holds `(vm, reason)` for the VMs the engine's validation rejected; `slots` is VDSM's
+    outgoing limit on the source (`max_outgoing_migrations`, at most the host's cores)."""
+
+    host: str
+    reason: str
+    policy: str  # the cluster's resilience policy, or "maintenance"
+    order: tuple = ()
+    refused: tuple = ()
+    slots: int = 0
+
+
+@dataclass(frozen=True)
+class SpmElectionDecided(Decision):
+    """One try of the engine's SPM selection ([E] IrsProxyImpl): who could take the role, who not.
+
+    `candidates` holds `(host, spm_priority)` of the eligible hosts, in the engine's order;
+    `excluded` holds `(host, reason)`; sanlock's SPM lease is held by `lease_owner` (a host that
+    still renews it) or may be taken from `lease_free_at` (14 x io_timeout after the old owner's
+    last renewal); `chosen` is "" when this try elected nobody (the engine tries again later)."""
+
+    chosen: str
+    candidates: tuple = ()
+    excluded: tuple = ()
+    lease_owner: str = ""
+    lease_free_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class FenceChecksEvaluated(Decision):
+    """The non-responding treatment's checks at one step, with their values ([E] VdsNotRespondingTreatmentCommand).
+
+    `checks` holds `(check, value, verdict)` where verdict is "pass" or "skip"; `outcome` is what
+    the engine does next."""
+
+    host: str
+    step: str  # "before soft fencing" or "before power fencing"
+    checks: tuple = ()
+    outcome: str = ""
+
+
 def to_jsonl(log: Iterable[Record]) -> str:
     """The log as JSON Lines: stable key order, no whitespace, one record a line."""
     return "".join(json.dumps(r.to_dict(), separators=(",", ":")) + "\n" for r in log)

@@ -3,7 +3,9 @@
 `ShellConsole` is a terminal over `hacourse.shell.HostShell`: pick the host (`ssh root@pacific`),
 type a command, press Enter; the transcript keeps every command and its output. `PortalTabs`
 is the Administration Portal's tree pane and its Hosts, Virtual Machines and Events tabs, drawn
-from the log; selecting a host in the tree narrows the Virtual Machines tab to its VMs.
+from the log; selecting a host in the tree narrows the Virtual Machines tab to its VMs. Under the
+tabs, "Why?" shows for a picked VM or host the chain of the engine's decisions and timers that
+led to its state (`hacourse.explain`).
 
 Both take a callable that returns the live `Simulation` (a lesson's `reset` makes a new one) and
 keep no state the log does not have, apart from the shell's transcript. Callbacks run inside
@@ -19,8 +21,10 @@ from html import escape
 import ipywidgets as widgets
 
 from hacourse.analysis import audit
+from hacourse.explain import explain_host, explain_vm, state_line
 from hacourse.shell import HostShell
 from hacourse.views import events_html
+from hacourse.views.explain import explain_html
 from hacourse.views.portal import hosts_tab, hosts_tab_html, vms_tab, vms_tab_html
 
 TRANSCRIPT_LINES = 400
@@ -110,14 +114,24 @@ class PortalTabs:
         self.vms = widgets.HTML()
         self.events = widgets.HTML()
         self.tabs = widgets.Tab(children=[self.hosts, self.vms, self.events], titles=self.TITLES)
+        subjects = [(f"host {h}", f"host:{h}") for h in sim.hosts] + [(f"VM {v}", f"vm:{v}") for v in sim.vms]
+        self.subject = widgets.Dropdown(options=[("(pick a host or a VM)", "")] + subjects, value="",
+                                        description="Why?", layout=widgets.Layout(width="300px"))
+        self.subject.observe(lambda _: self.errors.capture()(self.refresh)(), "value")
+        self.why = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
         self.errors = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox([self.tree, self.tabs]), self.errors])
+        self.widget = widgets.VBox([widgets.HBox([self.tree, self.tabs]), self.subject, self.why, self.errors])
         self.widget.add_class("hacourse-portal")
         self.refresh()
 
     def select_host(self, host: str | None) -> None:
         """Click a host in the tree pane (None: System): the Virtual Machines tab shows its VMs."""
         self.tree.value = host or ""
+
+    def explain(self, vm: str | None = None, host: str | None = None) -> str:
+        """Pick a VM or a host in "Why?": the chain of decisions that led to its state now."""
+        self.subject.value = f"vm:{vm}" if vm else f"host:{host}"
+        return self.why.value
 
     def refresh(self) -> None:
         sim = self._get_sim()
@@ -126,11 +140,19 @@ class PortalTabs:
         self.hosts.value = hosts_tab_html(hosts_tab(log, scenario, now))
         self.vms.value = vms_tab_html(vms_tab(log, scenario, now, host), host)
         self.events.value = events_html(audit.events_table(log, until=now), limit=self.events_shown, height_px=320)
+        kind, _, name = self.subject.value.partition(":")
+        if not name:
+            self.why.value = ""
+        elif kind == "vm":
+            self.why.value = explain_html(explain_vm(log, name, now), state_line(log, scenario, now, vm=name))
+        else:
+            self.why.value = explain_html(explain_host(log, name, now), state_line(log, scenario, now, host=name))
 
     def _on_select(self, change) -> None:
         def select() -> None:
             if change["new"]:
                 self.tabs.selected_index = 1
+                self.subject.value = f"host:{change['new']}"
             self.refresh()
         self.errors.capture()(select)()
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from hacourse import Simulation, load_scenario, simulate
+from hacourse import events as ev
 from hacourse.analysis import audit, episodes, facts, intervals
 from tests.seed import SEED, variant
 
@@ -138,7 +139,9 @@ def test_nic_states_follow_ifdown(seed, log):
 def test_events_table_is_newest_first_with_the_engine_wording(log):
     rows = audit.events_table(log)
     assert [r.t for r in rows] == sorted((r.t for r in rows), reverse=True)
-    assert len(rows) == len(log) - 1  # every record but SimulationStarted
+    decisions = [r for r in log if isinstance(r, ev.Decision)]
+    assert decisions  # the scheduler's reasons are in the log, for `hacourse explain`
+    assert len(rows) == len(log) - 1 - len(decisions)  # every record but SimulationStarted and the reasons
     nonop = next(r for r in rows if r.kind == "HostStatusChanged" and "NonOperational" in r.message)
     assert nonop.severity == audit.ERROR and nonop.time == "2:06"
     assert any(r.message.startswith("Migration started (VM: db1, Source: pacific, Destination: atlantic")

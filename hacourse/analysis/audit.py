@@ -116,7 +116,7 @@ def _describe(r: ev.Record) -> tuple[str, str]:
 def events_table(log: Sequence[ev.Record], until: float | None = None, limit: int | None = None) -> list[EventRow]:
     """The Events tab: one row per record, newest first (ties: the later record first)."""
     rows = [EventRow(r.t, *_describe(r), kind=r.event)
-            for r in upto(log, until) if not isinstance(r, ev.SimulationStarted)]
+            for r in upto(log, until) if not isinstance(r, ev.SimulationStarted | ev.Decision)]
     rows.reverse()
     return rows if limit is None else rows[:limit]
 

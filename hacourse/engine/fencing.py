@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from hacourse import rules, sanlock
 from hacourse.engine.clock import last_tick
-from hacourse.events import FenceAttempted, FencingSkipped, HostFenced
+from hacourse.events import FenceAttempted, FenceChecksEvaluated, FencingSkipped, HostFenced
 from hacourse.status import FenceMethod, HostStatus, SkipCause
 
 if TYPE_CHECKING:
@@ -26,16 +26,24 @@ class Fencing:
         self.sim.env.process(self._treat(host, last_seen))
 
     def skip_reason(self, host: Host) -> str | None:
+        """The cluster's fencing policy before any fence; records the checks and their values."""
         policy = self.sim.scenario.cluster.fencing_policy
-        if not policy.enabled:
-            return SkipCause.DISABLED
-        if policy.skip_if_connectivity_broken:
+        checks = [("fencing enabled", "yes" if policy.enabled else "no", "pass" if policy.enabled else "skip")]
+        reason = None if policy.enabled else SkipCause.DISABLED
+        if policy.enabled and policy.skip_if_connectivity_broken:
             hosts = list(self.sim.hosts.values())
             broken, share = rules.broken_connectivity([h.status for h in hosts])
-            if share >= policy.hosts_with_broken_connectivity_threshold:
-                return (f"{SkipCause.CONNECTIVITY_BROKEN}: {broken} of {len(hosts)} hosts ({share:.0f} %) have "
-                        f"connectivity problems, threshold {policy.hosts_with_broken_connectivity_threshold} %")
-        return None
+            limit = policy.hosts_with_broken_connectivity_threshold
+            value = f"{broken} of {len(hosts)} hosts ({share:.0f} %) Connecting or NonResponsive, threshold {limit} %"
+            checks.append(("skip_if_connectivity_broken", value, "skip" if share >= limit else "pass"))
+            if share >= limit:
+                reason = (f"{SkipCause.CONNECTIVITY_BROKEN}: {broken} of {len(hosts)} hosts ({share:.0f} %) have "
+                          f"connectivity problems, threshold {limit} %")
+        elif policy.enabled:
+            checks.append(("skip_if_connectivity_broken", "off", "pass"))
+        self.sim.record(FenceChecksEvaluated, host=host.name, step="before soft fencing", checks=tuple(checks),
+                        outcome="skip fencing" if reason else "SSH soft fencing")
+        return reason
 
     def _treat(self, host: Host, last_seen: float):
         sim, env, config = self.sim, self.sim.env, self.sim.config
@@ -59,7 +67,11 @@ class Fencing:
                 return
             why = "host is powered off" if not host.power.value else "no SSH connection over the management network"
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT, result=f"failed: {why}")
+        checks = [("power management", "configured" if host.spec.power_management else "none",
+                   "pass" if host.spec.power_management else "skip")]
         if not host.spec.power_management:
+            sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
+                       outcome="wait for the admin to confirm 'host has been rebooted'")
             sim.record(FencingSkipped, host=host.name,
                        reason=f"{SkipCause.NO_POWER_MANAGEMENT}: the engine cannot prove the host is down; its VMs "
                               "stay Unknown until an admin confirms 'host has been rebooted'")
@@ -71,12 +83,22 @@ class Fencing:
                 return
             lost = sim.storage[host.name].lost_at  # renewals stop when storage or power is lost
             renewed = env.now if lost is None else last_tick(lost, sim.spm.renewal_s, sim.spm.renewal_phase(host.name))
-            if env.now - renewed < sanlock.renewal_fail_s(config):  # HOST_STATUS_LIVE on the proxy's VDSM
+            live = env.now - renewed < sanlock.renewal_fail_s(config)  # HOST_STATUS_LIVE on the proxy's VDSM
+            age = f"last lease renewal {env.now - renewed:.0f} s ago, live below {sanlock.renewal_fail_s(config):g} s"
+            checks.append(("skip_if_sd_active", age, "skip" if live else "pass"))
+            if live:
+                sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
+                           outcome="skip fencing")
                 sim.record(FencingSkipped, host=host.name,
                            reason=f"{SkipCause.SD_ACTIVE}: the host renewed its storage lease within "
                                   f"{sanlock.RENEWAL_FAIL} x io_timeout")
                 return
+        else:
+            checks.append(("skip_if_sd_active", "off", "pass"))
         proxy = next((h for h in sim.hosts.values() if h is not host and h.status == HostStatus.UP), None)
+        checks.append(("fence proxy", proxy.name if proxy else "no Up host", "pass" if proxy else "skip"))
+        sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
+                   outcome=f"power management restart through {proxy.name}" if proxy else "skip fencing")
         if proxy is None:
             sim.record(FencingSkipped, host=host.name, reason=SkipCause.NO_PROXY)
             return

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from hacourse import sanlock
 from hacourse.engine.clock import next_tick
+from hacourse.engine.placement import decide
 from hacourse.events import HaRestartAttempted
 from hacourse.rules import VM_BOOT_S
 from hacourse.status import RestartResult, VmStatus
@@ -100,7 +101,7 @@ class HaRestarter:
 
     def _try_run(self, vm: Vm) -> None:
         sim, config = self.sim, self.sim.config
-        host = sim.placement.best(vm.spec.memory_gb)
+        host = decide(sim, vm, "HA restart")
         self.queue[vm.name] += 1
         if host is None:
             tries = self.queue[vm.name]

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import simpy
 
-from hacourse.events import MigrationFailed, MigrationFinished, MigrationStarted, MigrationTransferStarted
+from hacourse.engine.placement import decide
+from hacourse.events import (
+    EvacuationPlanned,
+    MigrationFailed,
+    MigrationFinished,
+    MigrationStarted,
+    MigrationTransferStarted,
+)
 from hacourse.status import PauseCode, VmStatus
 
 if TYPE_CHECKING:
@@ -111,6 +118,8 @@ class Migrations:
         sim = self.sim
         policy = sim.scenario.cluster.resilience_policy
         if policy == "do_not_migrate":
+            if sim.vms_on(host.name):
+                sim.record(EvacuationPlanned, host=host.name, reason=reason, policy=policy)
             return
         vms = [v for v in sim.vms_on(host.name) if v.status in (VmStatus.UP, VmStatus.PAUSED)
                and v.migration is None]
@@ -121,6 +130,10 @@ class Migrations:
         vms.sort(key=lambda v: -v.spec.priority)
         refusals = {v.name: self.refusal(v) for v in vms}
         refused = [name for name, why in refusals.items() if why]
+        if vms:
+            sim.record(EvacuationPlanned, host=host.name, reason=reason, policy=policy,
+                       order=tuple((v.name, v.spec.priority) for v in vms),
+                       refused=tuple((name, refusals[name]) for name in refused), slots=host.outgoing.capacity)
         if refused and sim.config["migrate_multiple_vms_all_or_nothing"]:
             why = f"MigrateMultipleVms rejected as a whole: {refused[0]} cannot migrate ({refusals[refused[0]]})"
             for vm in vms:
@@ -146,7 +159,7 @@ class Migrations:
 
         Simplified from the 'none' policy (EvenDistribution CPU x2, memory x1): CPU load is not modelled.
         """
-        return self.sim.placement.best(vm.spec.memory_gb, exclude=source)
+        return decide(self.sim, vm, "migration", exclude=source)
 
     def migrate(self, vm: Vm, source: Host, reason: str) -> None:
         sim = self.sim

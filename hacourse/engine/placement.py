@@ -11,10 +11,13 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
+from hacourse.events import PlacementDecided
 from hacourse.status import HostStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.simulation import Simulation
+    from hacourse.engine.vm import Vm
 
 Key = tuple[float, int]  # (-free memory, position in the scenario): the heap's smallest is the best host
 
@@ -71,3 +74,42 @@ class FreeMemoryIndex:
         else:
             for entry in fresh:
                 heapq.heappush(self.heap, entry)
+
+
+EXPLAINED_HOSTS = 50
+"""Clusters up to this size get every host's verdict in `PlacementDecided`; bigger ones only the chosen host."""
+
+
+def decide(sim: Simulation, vm: Vm, purpose: str, exclude: Host | None = None) -> Host | None:
+    """The scheduler's answer for `vm`, recorded with its reasons (`PlacementDecided`).
+
+    The answer is the index's (`FreeMemoryIndex.best`); the reasons are a scan of the hosts,
+    which small clusters can afford: each filtered host with the filter that removed it, and the
+    free memory (the weight) of the hosts that passed, best first.
+    """
+    need = vm.spec.memory_gb
+    chosen = sim.placement.best(need, exclude=exclude)
+    hosts = sim.hosts.values()
+    filtered, weights = [], []
+    if len(sim.hosts) <= EXPLAINED_HOSTS:
+        for h in hosts:
+            free = round(h.free_memory_gb(), 3)
+            if exclude is not None and h is exclude:
+                filtered.append((h.name, "Source", "the host the VM leaves"))
+            elif h.status != HostStatus.UP:
+                filtered.append((h.name, "Status", f"{h.status}, not Up"))
+            elif free < need:
+                used, pending = round(sum(h.vms.values()), 3), round(h.pending_memory_gb, 3)
+                detail = (f"needs {need:g} GiB, {free:g} GiB free "
+                          f"({h.spec.memory_gb:g} - {used:g} used - {pending:g} pending)")
+                filtered.append((h.name, "Memory", detail))
+            else:
+                weights.append((h.name, free))
+        weights.sort(key=lambda w: (-w[1], sim.host_order[w[0]]))
+    elif chosen is not None:
+        weights.append((chosen.name, round(chosen.free_memory_gb(), 3)))
+    unlisted = len(sim.hosts) - len(filtered) - len(weights)
+    sim.record(PlacementDecided, vm=vm.name, purpose=purpose, memory_gb=need,
+               chosen=chosen.name if chosen else "", filtered=tuple(filtered), weights=tuple(weights),
+               unlisted=unlisted)
+    return chosen

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from hacourse import sanlock
 from hacourse.engine.clock import last_tick, next_tick
-from hacourse.events import HostFenced, SpmLeaseExpired, SpmStarted, SpmStopped
+from hacourse.engine.placement import EXPLAINED_HOSTS
+from hacourse.events import HostFenced, SpmElectionDecided, SpmLeaseExpired, SpmStarted, SpmStopped
 from hacourse.status import FenceMethod, HostStatus
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class Spm:
         try:
             period = sim.config["StoragePoolRefreshTimeInSeconds"]
             yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+            last = None
             while self.holder is None:
                 candidates = [h for h in sim.hosts.values() if h.status == HostStatus.UP
                               and h.spec.spm_priority > -1 and h.reaches_storage]
@@ -106,11 +108,14 @@ class Spm:
                     candidates.sort(key=lambda h: h.name)
                     sim.rng("ties").shuffle(candidates)  # priority DESC, then RANDOM() ([E] vds_sp.sql)
                     candidates.sort(key=lambda h: -h.spec.spm_priority)
+                    self._decided(candidates, candidates[0].name, last)
                     self.holder = self.lease_owner = candidates[0].name
                     sim.record(SpmStarted, host=self.holder,
                                reason=f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
                                       "among Up hosts that reach storage")
                     return
+                candidates.sort(key=lambda h: (-h.spec.spm_priority, h.name))
+                last = self._decided(candidates, "", last)
                 if self.lease_owner is not None:
                     return  # sanlock still holds it: the lease watcher restarts the election
                 wait = max(period, self.lease_free_at - env.now) if candidates else period
@@ -119,3 +124,26 @@ class Spm:
                 yield env.timeout(next_tick(env.now + wait - 1e-6, period) - env.now)
         finally:
             self.electing = False
+
+    def _decided(self, candidates: list[Host], chosen: str, last: tuple | None) -> tuple:
+        """Record this try's reasons (`SpmElectionDecided`) unless they are those of the previous try."""
+        sim = self.sim
+        eligible = {h.name for h in candidates}
+        excluded = []
+        for h in sim.hosts.values():
+            if h.name in eligible or len(excluded) >= EXPLAINED_HOSTS:
+                continue
+            if h.status != HostStatus.UP:
+                excluded.append((h.name, f"{h.status}, not Up"))
+            elif h.spec.spm_priority <= -1:
+                excluded.append((h.name, "SPM priority -1 (never)"))
+            else:
+                excluded.append((h.name, f"cannot reach the storage domain {sim.domain_name}"))
+        owner = self.lease_owner or ""
+        free_at = max(self.lease_free_at, sim.env.now) if not owner else 0.0
+        ranked = tuple((h.name, h.spec.spm_priority) for h in candidates[:EXPLAINED_HOSTS])
+        key = (chosen, ranked, tuple(excluded), owner, free_at if free_at > sim.env.now else None)
+        if key != last:
+            sim.record(SpmElectionDecided, chosen=chosen, candidates=ranked, excluded=tuple(excluded),
+                       lease_owner=owner, lease_free_at=round(free_at, 3))
+        return key

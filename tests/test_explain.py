@@ -1,0 +1,133 @@
+""""Why did it do that?": the engine's recorded reasons, read back for one VM or host."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from hacourse import events as ev
+from hacourse import load_scenario, simulate
+from hacourse.explain import explain_host, explain_text, explain_vm, state_line
+from hacourse.widgets import Lesson
+from hacourse.widgets_admin import PortalTabs
+from tests.seed import ROOT
+
+SCENARIOS = ROOT / "scenarios"
+
+
+def _run(name: str, seed: int = 0):
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    return scenario, simulate(scenario, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_vm_that_fits_nowhere_names_the_memory_filter_and_the_numbers(seed):
+    scenario, log = _run("three-hosts-capacity", seed)
+    steps = explain_vm(log, "big1")
+    placement = next(s for s in steps if s.kind == "PlacementDecided")
+    assert placement.what.startswith("Scheduler (migration) found no host for big1 (16 GiB)")
+    assert "Memory filter" in placement.what
+    reasons = "\n".join(placement.why)
+    for host, total in (("atlantic", 16), ("indian", 12)):
+        line = next(w for w in placement.why if w.startswith(f"{host}: removed by the Memory filter"))
+        assert "needs 16 GiB" in line and f"({total} - " in line and "pending)" in line
+    assert "pacific: removed by the Source filter" in reasons
+    assert explain_text(steps, state_line(log, scenario, scenario.duration, vm="big1")).startswith(
+        "big1 at 30:00: Up on pacific")
+
+
+def test_a_placed_vm_shows_the_weights_of_the_hosts_that_passed():
+    _, log = _run("three-hosts-capacity")
+    decided = [r for r in log if isinstance(r, ev.PlacementDecided) and r.chosen]
+    for r in decided:
+        assert r.weights[0][0] == r.chosen  # the most free memory wins
+        assert [w for _, w in r.weights] == sorted((w for _, w in r.weights), reverse=True)
+    destinations = {r.vm: r.destination for r in log if isinstance(r, ev.MigrationStarted)}
+    assert {r.vm: r.chosen for r in decided} == destinations
+
+
+def test_the_migration_queue_says_who_waits_for_a_slot():
+    _, log = _run("pacific-storage-down")
+    plan = next(r for r in log if isinstance(r, ev.EvacuationPlanned))
+    assert plan.host == "pacific" and plan.slots == 3
+    assert [p for _, p in plan.order] == sorted((p for _, p in plan.order), reverse=True)
+    last = plan.order[-1][0]
+    queue = next(s for s in explain_vm(log, last) if s.kind == "EvacuationPlanned")
+    assert f"{last} is number 6 of 6 in the queue: it waits for one of the 3 slots" in queue.why
+
+
+def test_an_spm_election_names_each_excluded_host_and_why():
+    _, log = _run("spm-storage-down")
+    elections = [r for r in log if isinstance(r, ev.SpmElectionDecided)]
+    waiting, chosen = elections[0], elections[-1]
+    assert waiting.chosen == "" and waiting.lease_free_at > waiting.t  # the old owner's lease is not free yet
+    assert dict(waiting.excluded) == {"atlantic": "Connecting, not Up", "indian": "SPM priority -1 (never)"}
+    assert chosen.chosen == "pacific" and dict(chosen.candidates) == {"pacific": 5}
+    assert dict(chosen.excluded)["atlantic"] == "NonOperational, not Up"
+    text = explain_text(explain_host(log, "pacific"), "pacific")
+    assert "atlantic: excluded, Connecting, not Up" in text and "indian: excluded, SPM priority -1 (never)" in text
+    assert "SPM lease free only at" in text and "SPM election chose pacific" in text
+
+
+def test_fencing_without_power_management_shows_the_check_that_stopped_it():
+    _, log = _run("pacific-power-loss-no-pm")
+    checks = [r for r in log if isinstance(r, ev.FenceChecksEvaluated) and r.host == "pacific"]
+    assert [c.step for c in checks] == ["before soft fencing", "before power fencing"]
+    assert ("power management", "none", "skip") in checks[-1].checks
+    assert "confirm 'host has been rebooted'" in checks[-1].outcome
+
+
+def test_power_fencing_lists_the_policy_checks_and_the_proxy():
+    _, log = _run("pacific-power-loss")
+    hard = next(r for r in log if isinstance(r, ev.FenceChecksEvaluated) and r.step == "before power fencing")
+    assert [c[0] for c in hard.checks] == ["power management", "skip_if_sd_active", "fence proxy"]
+    assert hard.checks[-1] == ("fence proxy", "atlantic", "pass")
+
+
+def test_decisions_stay_out_of_the_events_tab():
+    from hacourse.analysis import audit
+
+    _, log = _run("three-hosts-capacity")
+    kinds = {row.kind for row in audit.events_table(log)}
+    assert not kinds & {"PlacementDecided", "EvacuationPlanned", "SpmElectionDecided", "FenceChecksEvaluated"}
+
+
+def hacourse(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hacourse.cli", *args], check=False, capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_cli_explain_vm_prints_the_chain():
+    out = hacourse("explain", "scenarios/three-hosts-capacity.yaml", "--vm", "big1")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("big1 at 30:00: Up on pacific")
+    assert "atlantic: removed by the Memory filter (needs 16 GiB" in out.stdout
+
+
+def test_cli_explain_host_at_a_time_and_from_a_log(tmp_path):
+    log = hacourse("run", "scenarios/spm-storage-down.yaml", "--json").stdout
+    (tmp_path / "run.jsonl").write_text(log)
+    out = hacourse("explain", str(tmp_path / "run.jsonl"), "--host", "pacific", "--at", "150")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("pacific at 2:30: Up")
+    assert "SPM election waits for the SPM lease" in out.stdout and "chose pacific" not in out.stdout
+
+
+def test_cli_explain_unknown_names_get_a_message_not_a_traceback():
+    out = hacourse("explain", "scenarios/three-hosts-capacity.yaml", "--vm", "big2")
+    assert out.returncode == 2
+    assert "no VM 'big2' in this run; VMs: app1, app2, big1" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_panel_explains_a_picked_vm():
+    lesson = Lesson(load_scenario(SCENARIOS / "three-hosts-capacity.yaml"), seed=0)
+    tabs = PortalTabs(lambda: lesson.sim)
+    lesson.step(300)
+    tabs.refresh()
+    html = tabs.explain(vm="big1")
+    assert 'class="hacourse-why"' in html and "Why? big1 at 5:00: Up on pacific" in html
+    assert "needs 16 GiB" in html
+    tabs.select_host("pacific")
+    assert tabs.subject.value == "host:pacific" and "Engine queued 5 migrations off pacific" in tabs.why.value
