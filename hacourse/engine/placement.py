@@ -93,13 +93,15 @@ def decide(sim: Simulation, vm: Vm, purpose: str, exclude: Host | None = None) -
     filtered, weights = [], []
     if len(sim.hosts) <= EXPLAINED_HOSTS:
         for h in hosts:
-            free = round(h.free_memory_gb(), 3)
+            free_gb = h.free_memory_gb()
+            free = round(free_gb, 3)
             if exclude is not None and h is exclude:
                 filtered.append((h.name, "Source", "the host the VM leaves"))
             elif h.status != HostStatus.UP:
                 filtered.append((h.name, "Status", f"{h.status}, not Up"))
             elif free < need:
-                used, pending = round(sum(h.vms.values()), 3), round(h.pending_memory_gb, 3)
+                used_gb = sum(h.vms.values())
+                used, pending = round(used_gb, 3), round(h.spec.memory_gb - used_gb - free_gb, 3)
                 detail = (f"needs {need:g} GiB, {free:g} GiB free "
                           f"({h.spec.memory_gb:g} - {used:g} used - {pending:g} pending)")
                 filtered.append((h.name, "Memory", detail))
