@@ -138,7 +138,7 @@ class Spm:
             elif h.spec.spm_priority <= -1:
                 excluded.append((h.name, "SPM priority -1 (never)"))
             else:
-                excluded.append((h.name, f"cannot reach the storage domain {sim.domain_name}"))
+                excluded.append((h.name, f"cannot reach the storage domain {sim.domain.name}"))
         owner = self.lease_owner or ""
         free_at = max(self.lease_free_at, sim.env.now) if not owner else 0.0
         ranked = tuple((h.name, h.spec.spm_priority) for h in candidates[:EXPLAINED_HOSTS])
