@@ -326,7 +326,7 @@ class SpmElectionDecided(Decision):
 
     `candidates` holds `(host, spm_priority)` of the eligible hosts, in the engine's order;
     `excluded` holds `(host, reason)`; sanlock's SPM lease is held by `lease_owner` (a host that
-    still renews it) or may be taken from `lease_free_at` (14 x io_timeout after the old owner's
+    still renews it) or may be taken from `lease_free_at` (sanlock's host_dead_seconds after the old owner's
     last renewal); `chosen` is "" when this try elected nobody (the engine tries again later)."""
 
     chosen: str

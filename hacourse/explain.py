@@ -68,7 +68,7 @@ def _election(r: ev.SpmElectionDecided) -> Step:
         why.append(f"SPM lease held by {r.lease_owner}: nobody can take it while sanlock there renews it")
     elif r.lease_free_at > r.t:
         why.append(f"SPM lease free only at {audit.clock(r.lease_free_at)} "
-                   "(14 x io_timeout after the old owner's last renewal)")
+                   "(sanlock's host_dead_seconds after the old owner's last renewal)")
     if r.chosen:
         what = f"SPM election chose {r.chosen} (highest SPM priority among the candidates)"
     elif not r.candidates:
