@@ -20,52 +20,16 @@ one line what the log showed, so a failed check reads as an explanation, not a d
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-
 from hacourse import events as ev
 from hacourse.actions import fault_label
 from hacourse.analysis.audit import clock, events_table
 from hacourse.model import Scenario
-from hacourse.scenario.checker import did_you_mean
-from hacourse.scenario.errors import SCHEMA, SEMANTIC, Problem, ScenarioError
-from hacourse.status import HostStatus, VmStatus
-
-PREDICATES: Mapping[str, Mapping[str, str]] = {
-    "host": {
-        "becomes": "the host turns STATUS at some point (with `between`/`after`: within that window)",
-        "never_becomes": "the host is never STATUS",
-        "ends": "the host is STATUS when the run ends",
-        "always": "the host is STATUS from start to end",
-    },
-    "vm": {
-        "becomes": "the VM turns STATUS at some point (with `on`: on that host; `between`/`after`: in time)",
-        "never_becomes": "the VM is never STATUS",
-        "ends": "the VM is STATUS when the run ends (with `on`: on that host)",
-        "paused": "true: the VM pauses at some point; false: it never pauses",
-        "starts_migrating_before": "the engine starts migrating the VM before the VM named here",
-    },
-    "spm": {
-        "always": "true: the host holds the SPM role from start to end",
-        "elected": "true: the host is elected SPM during the run (`between`/`after`: in time); false: never",
-        "ends": "true: the host holds the SPM role when the run ends; false: it does not",
-    },
-}
-"""What an expectation about a host, a VM or the SPM may say; one predicate per entry."""
-
-EVENT_KEYS = ("event", "never")
-"""`{event: KIND, field: value...}`: a record of that kind with those fields appears;
-`{never: KIND, ...}`: none does."""
-
-WINDOW_KEYS = ("between", "after")
-COMMON_KEYS = ("why",)  # the instructor's reason, shown beside a failure
-_WINDOWED = {("host", "becomes"), ("vm", "becomes"), ("spm", "elected")}
-_STATUSES = {"host": tuple(s.value for s in HostStatus), "vm": tuple(s.value for s in VmStatus)}
+from hacourse.scenario.expect import EVENT_KEYS, PREDICATES, record_fields, written
 
 
 @dataclass(frozen=True)
@@ -313,192 +277,55 @@ def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool
 
 # ---- reading the entries -------------------------------------------------------------------
 
-def _found(value: object) -> str:
-    return f"'{value}'" if isinstance(value, str) else written(value)
-
-
-def written(entry: object) -> str:
-    """An entry in YAML flow style, the way it reads in a scenario file."""
-    text = yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=10_000).strip()
-    return text.removesuffix("\n...").replace("'on':", "on:")
-
-
-class _Reader:
-    """Checks the entries of one scenario's `expect:` and builds the expectations."""
-
-    def __init__(self, scenario: Scenario, positions: Mapping[tuple, tuple[int, int]]) -> None:
-        self.scenario = scenario
-        self.positions = positions
-        self.problems: list[Problem] = []
-        self.hosts = [h.name for h in scenario.hosts]
-        self.vms = [v.name for v in scenario.vms]
-
-    def report(self, i: int, key: str | None, message: str, kind: str = SCHEMA) -> None:
-        line, column = self.positions.get((i, key), self.positions.get((i, None), (None, None)))
-        path = f"expect[{i}]" + (f".{key}" if key else "")
-        self.problems.append(Problem(self.scenario.source, line, column, path, message, kind))
-
-    def name(self, i: int, key: str, value: object, allowed: list[str], what: str) -> bool:
-        if value in allowed:
-            return True
-        self.report(i, key, f"unknown {what} {_found(value)}; allowed: {', '.join(allowed) or '(none)'}"
-                    f"{did_you_mean(value, allowed)}", SEMANTIC)
-        return False
-
-    def read(self, i: int, entry: Mapping) -> Expectation | None:
-        # YAML 1.1, which the loader follows, reads a bare `on:` key as true: here it is `on`.
-        entry = {("on" if k is True else k): v for k, v in entry.items()}
-        keys = [str(k) for k in entry]
-        why = entry.get("why", "")
-        if "why" in entry and not isinstance(why, str):
-            self.report(i, "why", f"expected text, found {_found(why)}")
-        if any(k in entry for k in EVENT_KEYS):
-            judge = self._event(i, entry)
-        else:
-            subjects = [k for k in keys if k in PREDICATES]
-            if len(subjects) != 1:
-                found = f"found {', '.join(subjects)}" if subjects else f"found keys {', '.join(keys) or 'none'}"
-                self.report(i, None, "an expectation is about one thing: start it with host, vm or spm (a "
-                            f"name), or event or never (a record kind); {found}")
-                return None
-            judge = self._subject(i, subjects[0], entry)
-        if judge is None:
-            return None
-        said = written({k: v for k, v in entry.items() if k != "why"})
-        return Expectation(i, said, judge, why if isinstance(why, str) else "")
-
-    def _subject(self, i: int, subject: str, entry: Mapping) -> Judge | None:
-        predicates = PREDICATES[subject]
-        allowed = [subject, *predicates, *WINDOW_KEYS, *(("on",) if subject == "vm" else ()), *COMMON_KEYS]
-        ok = True
-        for key in entry:
-            if key not in allowed:
-                ok = self._bad(i, key, f"unknown key {_found(key)} in a {subject} expectation; allowed: "
-                               f"{', '.join(allowed)}{did_you_mean(key, allowed)}")
-        names = self.vms if subject == "vm" else self.hosts
-        name = entry[subject]
-        ok &= self.name(i, subject, name, names, "VM" if subject == "vm" else "host")
-        said = [k for k in entry if k in predicates]
-        if len(said) != 1:
-            ok = self._bad(i, None, f"a {subject} expectation says exactly one of: {', '.join(predicates)}; "
-                           f"found {', '.join(said) if said else 'none'}")
-        predicate = said[0] if len(said) == 1 else None
-        value = entry.get(predicate)
-        ok &= predicate is None or self._value(i, subject, predicate, value, name)
-        on = entry.get("on")
-        if on is not None and predicate not in ("becomes", "ends", None):
-            ok = self._bad(i, "on", f"'on' goes with becomes or ends, not with {predicate}")
-        elif on is not None:
-            ok &= self.name(i, "on", on, self.hosts, "host")
-        windowed = (subject, predicate) in _WINDOWED and value is not False or predicate == "paused" and value
-        window = self._window(i, entry, windowed=bool(windowed) or predicate is None)
-        if window is None or not ok:
-            return None
-        if subject == "spm":
-            return {"always": lambda: _spm_always(name), "ends": lambda: _spm_ends(name, value),
-                    "elected": lambda: _spm_elected(name, value, window)}[predicate]()
-        if predicate == "paused":
-            return _becomes("vm", name, "Paused", None, window) if value else _never_becomes("vm", name, "Paused")
-        if predicate == "starts_migrating_before":
-            return _migrates_before(name, value)
-        if predicate == "becomes":
-            return _becomes(subject, name, value, on, window)
-        if predicate == "never_becomes":
-            return _never_becomes(subject, name, value)
-        if predicate == "ends":
-            return _ends(subject, name, value, on)
-        return _always(name, value)
-
-    def _value(self, i: int, subject: str, predicate: str, value: object, name: object) -> bool:
-        """Whether the predicate's value is one it allows; reports it when not."""
-        if subject == "spm" and predicate == "always" and value is not True:
-            return self._bad(i, predicate, f"expected true, found {_found(value)}; to say a host never holds "
-                             "the role, write elected: false")
-        if subject == "spm" or predicate == "paused":
-            return isinstance(value, bool) or self._bad(i, predicate, f"expected true or false, found {_found(value)}")
-        if predicate == "starts_migrating_before":
-            if value == name:
-                return self._bad(i, predicate, "a VM cannot start migrating before itself; name another VM")
-            return self.name(i, predicate, value, self.vms, "VM")
-        if subject in _STATUSES:
-            return self.name(i, predicate, value, list(_STATUSES[subject]), f"{subject} status")
-        return True
-
-    def _event(self, i: int, entry: Mapping) -> Judge | None:
-        said = [k for k in EVENT_KEYS if k in entry]
-        if len(said) != 1:
-            self.report(i, None, "an event expectation has event (a record appears) or never (none does), not both")
-            return None
-        key = said[0]
+def _judge(entry: Mapping) -> Judge:
+    """The judge of one entry that the loader has checked (`hacourse.scenario.expect`)."""
+    if any(k in entry for k in EVENT_KEYS):
+        key = next(k for k in EVENT_KEYS if k in entry)
         kind = entry[key]
-        ok = self.name(i, key, kind, sorted(ev.KINDS), "record kind")
-        record_fields = [f.name for f in dataclasses.fields(ev.KINDS[kind])][1:] if ok else []
-        allowed = [key, *record_fields, *WINDOW_KEYS, *COMMON_KEYS]
-        for k in entry if ok else ():
-            if k not in allowed:
-                ok = self._bad(i, k, f"{kind} has no field {_found(k)}; allowed: {', '.join(allowed)}"
-                               f"{did_you_mean(k, allowed)}")
-        window = self._window(i, entry, windowed=True)
-        if window is None or not ok:
-            return None
-        fields = {k: v for k, v in entry.items() if k in record_fields}
-        return _event(kind, fields, window, wanted=key == "event")
-
-    def _window(self, i: int, entry: Mapping, windowed: bool) -> Window | None:
-        given = [k for k in WINDOW_KEYS if k in entry]
-        ok = not given or windowed or self._bad(
-            i, given[0], f"'{given[0]}' goes with becomes, paused: true, spm elected: true, event or never")
-        lo = hi = fault = None
-        if "between" in entry:
-            span = entry["between"]
-            if (not isinstance(span, list) or len(span) != 2
-                    or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
-                    or not 0 <= span[0] <= span[1]):
-                ok = self._bad(i, "between", "expected [lo, hi], two numbers of seconds with 0 <= lo <= hi, "
-                               f"found {_found(span)}")
-            else:
-                lo, hi = float(span[0]), float(span[1])
-        if "after" in entry:
-            after = entry["after"]
-            count = len(self.scenario.faults)
-            fault = after.get("fault") if isinstance(after, dict) and list(after) == ["fault"] else None
-            if not isinstance(fault, int) or isinstance(fault, bool) or not 0 <= fault < count:
-                allowed = f"0 to {count - 1} (its index in faults)" if count else "none: the scenario has no faults"
-                ok = self._bad(i, "after", f"expected {{fault: N}}, N from {allowed}; found {_found(after)}")
-        return Window(lo, hi, fault) if ok else None
-
-    def _bad(self, i: int, key: str | None, message: str) -> bool:
-        """Report a problem; False, so that `ok = self._bad(...)` reads as what it does."""
-        self.report(i, key, message)
-        return False
+        fields = {k: v for k, v in entry.items() if k in record_fields(kind)}
+        return _event(kind, fields, _window_of(entry), wanted=key == "event")
+    subject = next(k for k in PREDICATES if k in entry)
+    name = entry[subject]
+    predicate = next(k for k in entry if k in PREDICATES[subject])
+    value, on, window = entry[predicate], entry.get("on"), _window_of(entry)
+    if subject == "spm":
+        return {"always": lambda: _spm_always(name), "ends": lambda: _spm_ends(name, value),
+                "elected": lambda: _spm_elected(name, value, window)}[predicate]()
+    if predicate == "paused":
+        return _becomes("vm", name, "Paused", None, window) if value else _never_becomes("vm", name, "Paused")
+    if predicate == "starts_migrating_before":
+        return _migrates_before(name, value)
+    if predicate == "becomes":
+        return _becomes(subject, name, value, on, window)
+    if predicate == "never_becomes":
+        return _never_becomes(subject, name, value)
+    if predicate == "ends":
+        return _ends(subject, name, value, on)
+    return _always(name, value)
 
 
-def _positions(text: str) -> dict[tuple, tuple[int, int]]:
-    """Line and column of each `expect:` entry and of its keys' values, for messages."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    spots: dict[tuple, tuple[int, int]] = {}
-    for key, value in getattr(root, "value", ()) if isinstance(root, yaml.MappingNode) else ():
-        if getattr(key, "value", None) == "expect" and isinstance(value, yaml.SequenceNode):
-            for i, item in enumerate(value.value):
-                spots[(i, None)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-                for k, v in item.value if isinstance(item, yaml.MappingNode) else ():
-                    spots[(i, str(k.value))] = (v.start_mark.line + 1, v.start_mark.column + 1)
-    return spots
+def _window_of(entry: Mapping) -> Window:
+    lo, hi = (float(x) for x in entry["between"]) if "between" in entry else (None, None)
+    return Window(lo, hi, entry["after"]["fault"] if "after" in entry else None)
 
 
 def parse_expectations(scenario: Scenario, text: str | None = None) -> list[Expectation]:
-    """The scenario's `expect:` entries, checked; raises ScenarioError listing every problem.
+    """The scenario's `expect:` entries as judges; raises ScenarioError listing every problem.
 
-    With the file's `text`, problems name their line and column.
+    A scenario from the loader or from `vary` has its entries checked already; one built or
+    changed otherwise is checked here as a file is, and with the file's `text` the problems
+    name their line and column.
     """
-    reader = _Reader(scenario, _positions(text) if text else {})
-    found = [reader.read(i, entry) for i, entry in enumerate(scenario.expect)]
-    if reader.problems:
-        raise ScenarioError(reader.problems)
-    return [e for e in found if e is not None]
+    from hacourse.scenario.loader import check_data, parse_scenario
+    from hacourse.scenario.vary import to_data
+
+    checked = parse_scenario(text, scenario.source) if text else check_data(to_data(scenario), scenario.source)
+    return _expectations(checked)
+
+
+def _expectations(scenario: Scenario) -> list[Expectation]:
+    return [Expectation(i, written({k: v for k, v in entry.items() if k != "why"}), _judge(entry),
+                        entry.get("why", "")) for i, entry in enumerate(scenario.expect)]
 
 
 def evaluate(log: Sequence[ev.Record], scenario: Scenario,
@@ -515,4 +342,4 @@ def load_expectations(path: str | Path) -> tuple[Scenario, list[Expectation]]:
     from hacourse.scenario import load_scenario
 
     scenario = load_scenario(path)
-    return scenario, parse_expectations(scenario, Path(path).read_text(encoding="utf-8"))
+    return scenario, _expectations(scenario)

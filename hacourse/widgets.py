@@ -82,7 +82,7 @@ class Lesson:
 
     def __init__(self, scenario: Scenario, seed: int | None = None, *, scripted_faults: bool = True,
                  tick_ms: int = 700) -> None:
-        self.scenario = scenario if scripted_faults else vary(scenario, {"faults": []})
+        self.scenario = scenario if scripted_faults else vary(scenario, {"faults": [], "expect": []})
         self.seed = seed
         self.sim = Simulation(self.scenario, seed)
         self._syncing = False

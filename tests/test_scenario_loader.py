@@ -89,7 +89,7 @@ def test_optional_keys_reach_the_model():
                         "resume_behavior: kill, lease: true}")
     text = text.replace("cluster: {resilience_policy: migrate}", "cluster: {resilience_policy: migrate_ha_only, "
                         "fencing_policy: {skip_if_sd_active: true, hosts_with_broken_connectivity_threshold: 75}}")
-    text += "description: ''\nseed: 7\nexpect:\n  - {before: [db1, web1]}\n"
+    text += "description: ''\nseed: 7\nexpect:\n  - {vm: db1, starts_migrating_before: web1}\n"
     scenario = parse_scenario(text)
     assert scenario.config()["NicDHCPDelayGraceInMS"] == 90
     assert scenario.config()["max_incoming_migrations"] is None
@@ -99,7 +99,7 @@ def test_optional_keys_reach_the_model():
     assert scenario.cluster.fencing_policy == FencingPolicy(skip_if_sd_active=True,
                                                             hosts_with_broken_connectivity_threshold=75)
     assert scenario.seed == 7
-    assert scenario.expect == ({"before": ["db1", "web1"]},)
+    assert scenario.expect == ({"vm": "db1", "starts_migrating_before": "web1"},)
 
 
 def test_a_fault_may_name_the_network_instead_of_the_nic():

@@ -43,7 +43,7 @@ def test_the_plain_data_reads_back_as_the_same_scenario(scenario):
 
 def test_settings_by_path_by_index_and_by_name(scenario):
     changed = vary(scenario, {"engine_config.NicDHCPDelayGraceInMS": 30, "vms.db1.memory_gb": 8,
-                              "hosts[0].nics.em1": "ovirtmgmt", "faults": []})
+                              "hosts[0].nics.em1": "ovirtmgmt", "faults": [], "expect": []})
     assert changed.config()["NicDHCPDelayGraceInMS"] == 30
     assert changed.vms[0].name == "db1" and changed.vms[0].memory_gb == 8.0
     assert changed.faults == ()
@@ -56,8 +56,14 @@ def test_a_model_object_is_a_valid_value(scenario):
     assert vary(scenario, {"faults[0]": power}).faults[0] == power
 
 
+def test_expectations_about_a_removed_fault_are_refused(scenario):
+    """The shipped entries time things from fault 0: without faults they could never be tested."""
+    assert "expect[0].after: expected {fault: N}, N from none: the scenario has no faults; found {fault: 0}" in (
+        refusal(scenario, {"faults": []}))
+
+
 def test_a_varied_scenario_runs(scenario):
-    quiet = vary(scenario, {"faults": []})
+    quiet = vary(scenario, {"faults": [], "expect": []})
     assert not any(r.event == "FaultInjected" for r in simulate(quiet, seed=0))
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from hacourse import model
 from hacourse.profiles import DEFAULT_PROFILE, PROFILES
 from hacourse.scenario.engine_config import EngineConfig
+from hacourse.scenario.expect import Expectation
 from hacourse.scenario.faults import FaultRecord
 from hacourse.scenario.fields import (
-    AnyMapping,
     Boolean,
     Choice,
     Either,
@@ -112,6 +112,6 @@ SCENARIO = Record("a scenario", model.Scenario, {
     "hosts": Field(ListOf(HOST, min_items=1, what="hosts"), "the cluster's hosts", required=True),
     "vms": Field(ListOf(VM, what="VMs"), "the VMs and where they run at t=0", default=()),
     "faults": Field(ListOf(FAULT, what="faults"), "failures and admin actions, at times"),
-    "expect": Field(ListOf(AnyMapping(), what="expected outcomes"),
-                    "expected outcomes, checked by `hacourse check`"),
+    "expect": Field(ListOf(Expectation(), what="expected outcomes"),
+                    "expected outcomes, checked by `hacourse check`: see \"Expected outcomes\""),
 })

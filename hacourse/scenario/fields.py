@@ -297,22 +297,6 @@ class MapOf(Kind):
         return f"a mapping of {least}{self.what} to {self.value.describe()}"
 
 
-class AnyMapping(Kind):
-    """A mapping kept as written (instructors' `expect:` entries, read by `hacourse check`)."""
-
-    def _check(self, node: Node, path: Path, checker: Checker) -> Any:
-        if not isinstance(node, MappingNode):
-            return self.mismatch(node, path, checker)
-        checker.pairs(node, path)
-        return checker.construct(node, path)
-
-    def json_schema(self) -> dict:
-        return {"type": "object"}
-
-    def describe(self) -> str:
-        return "a mapping"
-
-
 NO_DEFAULT = object()
 
 

@@ -14,6 +14,7 @@ from hacourse import model
 from hacourse.actions import TARGETS
 from hacourse.scenario.checker import Checker, Path, allowed_list, did_you_mean
 from hacourse.scenario.errors import SEMANTIC
+from hacourse.scenario.expect import EVENT_KEYS, NAMED_FIELDS, PREDICATES
 
 
 def check_references(data: dict, checker: Checker) -> None:
@@ -29,6 +30,7 @@ def check_references(data: dict, checker: Checker) -> None:
     _check_spm(data.get("spm"), hosts, checker)
     _check_vms(data, hosts, checker)
     _check_faults(data, {"hosts": hosts, "vms": vms, "storage_domains": domains}, checker)
+    _check_expectations(data, {"host": hosts, "VM": vms, "storage domain": domains, "network": networks}, checker)
 
 
 def _items(data: dict, section: str) -> Iterable[tuple[int, dict]]:
@@ -41,7 +43,9 @@ def _report(checker: Checker, path: Path, message: str) -> None:
 
 class Known(dict[str, tuple[int, dict]]):
     """A section's items by name, with their index; `judged` is False when a reference to the
-    section cannot be judged (the section is missing or an item's name has a problem)."""
+    section cannot be judged (the section is missing or has a problem as a whole, or an item's
+    name cannot be read). An item with a problem elsewhere still has its name: references to it,
+    and to its neighbours, are judged in the same pass."""
 
     judged: bool = True
 
@@ -50,9 +54,8 @@ def _unique(data: dict, section: str, checker: Checker) -> Known:
     """The section's items by name; a repeated name is a problem at its second use."""
     known = Known()
     known.judged = section in data and (section,) not in checker.broken
-    for i in range(len(data.get(section) or ())):
-        if (section, i) in checker.broken or (section, i, "name") in checker.broken:
-            known.judged = False
+    if any(item is None or item.get("name") is None for item in data.get(section) or ()):
+        known.judged = False
     for i, item in _items(data, section):
         name = item.get("name")
         if name in known:
@@ -154,3 +157,31 @@ def _check_fault_nic(fault: dict, hosts: Known, path: Path, checker: Checker) ->
     names = list(nics) + list(dict.fromkeys(nics.values()))
     _report(checker, path, f"host '{host}' has no NIC or network '{nic}'; allowed: NICs {', '.join(nics)}, "
             f"networks {', '.join(dict.fromkeys(nics.values()))}{did_you_mean(nic, names)}")
+
+
+def _check_expectations(data: dict, known: dict[str, Known], checker: Checker) -> None:
+    """Each `expect:` entry names hosts, VMs, NICs, networks and storage domains of the scenario:
+    an entry about something that does not exist could never be tested."""
+    hosts = known["host"]
+    for i, entry in _items(data, "expect"):
+        path = ("expect", i)
+        subject = next((s for s in PREDICATES if s in entry), None)
+        if subject is not None and not any(k in entry for k in EVENT_KEYS):
+            _reference(entry[subject], known["VM" if subject == "vm" else "host"], "VM" if subject == "vm"
+                       else "host", path + (subject,), checker)
+            _reference(entry.get("on"), hosts, "host", path + ("on",), checker)
+            if subject == "vm":
+                _reference(entry.get("starts_migrating_before"), known["VM"], "VM",
+                           path + ("starts_migrating_before",), checker)
+            continue
+        for key, what in NAMED_FIELDS.items():
+            if key == "nic" or key not in entry:
+                continue
+            _reference(entry[key], known[what], what, path + (key,), checker)
+        if "nic" in entry and hosts.judged:
+            host = hosts.get(entry.get("host"))
+            nics = (host[1].get("nics") or {}) if host else {n: None for _, h in hosts.values() for n in h.get("nics") or {}}
+            if entry["nic"] not in nics:
+                whose = f"host '{entry['host']}' has no NIC" if host else "no host has a NIC"
+                _report(checker, path + ("nic",), f"{whose} '{entry['nic']}'; allowed: {allowed_list(list(nics))}"
+                        f"{did_you_mean(entry['nic'], nics)}")
