@@ -251,7 +251,12 @@ def _new(path: str | None, from_name: str | None, listing: bool) -> int:
     from hacourse.scenario import ScenarioError, write_starter
 
     if listing:
-        print(_gallery())
+        from hacourse.gallery import listing as gallery
+        from hacourse.scenario.starter import shipped_scenarios
+
+        print(gallery())
+        folder = next(iter(shipped_scenarios().values())).parent
+        print(f"copy one with: hacourse new FILE --from NAME  (they live in {folder})")
         return 0
     if path is None:
         print("hacourse new: name the file to write (or --list to see the shipped scenarios)", file=sys.stderr)
@@ -266,23 +271,6 @@ def _new(path: str | None, from_name: str | None, listing: bool) -> int:
         return EXIT_BAD_INPUT
     print(f"wrote {path}; check it with: hacourse validate {path}")
     return 0
-
-
-def _gallery() -> str:
-    """The shipped scenarios, one line each: the name to pass to --from, and what the run shows."""
-    import yaml
-
-    from hacourse.scenario.starter import shipped_scenarios
-
-    shipped = shipped_scenarios()
-    width = max(map(len, shipped), default=0)
-    lines = []
-    for name, file in shipped.items():
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        lines.append(f"{name:<{width}}  {data.get('name', '')}")
-    lines.append(f"copy one with: hacourse new FILE --from NAME  (they live in {file.parent})" if shipped else
-                 "no shipped scenarios found")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
