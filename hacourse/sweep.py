@@ -25,7 +25,9 @@ from pathlib import Path
 from hacourse import events as ev
 from hacourse.engine import simulate
 from hacourse.model import Scenario
-from hacourse.scenario import load_scenario, vary
+from hacourse.scenario import ScenarioError, load_scenario, vary
+from hacourse.scenario.checker import did_you_mean
+from hacourse.scenario.errors import SCHEMA, Problem
 from hacourse.status import HostStatus, VmStatus
 
 RUNNING = (VmStatus.UP.value, VmStatus.MIGRATING_FROM.value)
@@ -59,7 +61,8 @@ def sweep(
     """Run every combination of the grid's values with every seed; one row per run, in grid order.
 
     `scenario` is a Scenario, a scenario file, or a function that builds a Scenario: grid keys
-    that name its parameters (`hosts`, say) are passed to it, the other keys are dotted paths.
+    that name its parameters (`hosts`, say) are passed to it, the other keys are settings
+    (`setting_path`: a dotted path, or an engine-config key alone); rows keep the keys as given.
     Every combination is built before the first run, so a bad setting is refused at once.
     `progress(done, total)` is called as runs finish, in whatever order they finish.
     """
@@ -67,10 +70,13 @@ def sweep(
     if isinstance(scenario, str | Path):
         scenario = load_scenario(scenario)
     names = list(grid)
+    if isinstance(scenario, Scenario):
+        _check_each_value(scenario, grid)
     tasks = []
     for values in itertools.product(*(grid[name] for name in names)):
         settings = dict(zip(names, values))
-        built = vary(_base(scenario, settings), _overrides(scenario, settings))
+        base = _base(scenario, settings)
+        built = vary(base, {setting_path(k, base): v for k, v in _overrides(scenario, settings).items()})
         tasks += [(built, seed, settings) for seed in seeds]
     if executor is None:
         with ProcessPoolExecutor() as pool:
@@ -146,6 +152,33 @@ def _base(scenario: ScenarioSource, settings: Mapping[str, object]) -> Scenario:
         return scenario
     wanted = _parameters(scenario)
     return scenario(**{k: v for k, v in settings.items() if k in wanted})
+
+
+def _check_each_value(scenario: Scenario, grid: Mapping[str, Sequence[object]]) -> None:
+    """Every value of every setting on its own, so that all the bad ones are named at once."""
+    problems = []
+    for key, values in grid.items():
+        for value in values:
+            try:
+                vary(scenario, {setting_path(key, scenario): value})
+            except ScenarioError as error:
+                problems += [p for p in error.problems if p not in problems]
+    if problems:
+        raise ScenarioError(problems)
+
+
+def setting_path(key: str, scenario: Scenario) -> str:
+    """A setting as `vary` spells it: an engine-config key of the scenario's profile may be given
+    alone (`NicDHCPDelayGraceInMS`); anything else is a path already (`cluster.resilience_policy`)."""
+    top = [name for name in Scenario.__dataclass_fields__ if name != "source"]
+    if "." in key or "[" in key or key in top:
+        return key
+    if key in scenario.config():
+        return f"engine_config.{key}"
+    raise ScenarioError([Problem(scenario.source, None, None, key, (
+        f"not an engine-config key of {scenario.engine_profile} nor a key of the scenario"
+        f"{did_you_mean(key, [*scenario.config(), *top])}; a nested setting is a path such as "
+        "cluster.resilience_policy or faults[0].at"), SCHEMA)])
 
 
 def _overrides(scenario: ScenarioSource, settings: Mapping[str, object]) -> dict[str, object]:

@@ -4,8 +4,8 @@
 
 Each `--set KEY=V1,V2,...` is one axis of the grid; its values are read as YAML (`60`, `true`,
 `migrate`, `{enabled: false}`), so they arrive typed as the scenario file would type them. KEY is
-a setting as `hacourse.sweep` spells it (`cluster.resilience_policy`, `faults[0].at`), or an
-engine-config key alone (`NicDHCPDelayGraceInMS`). Every combination is built and checked before
+a setting as `hacourse.sweep.setting_path` reads it: a path (`cluster.resilience_policy`,
+`faults[0].at`, `vms.db1.memory_gb`) or an engine-config key alone (`NicDHCPDelayGraceInMS`). Every combination is built and checked before
 the first run: an impossible value is refused with the loader's message, naming the setting.
 """
 
@@ -24,7 +24,6 @@ from typing import TextIO
 import yaml
 
 from hacourse.model import Scenario
-from hacourse.scenario.checker import did_you_mean
 from hacourse.sweep import OUTCOMES, InProcess, sweep
 
 SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "vms_paused", "vms_down_at_end", "hosts_fenced")
@@ -48,18 +47,6 @@ def parse_setting(text: str, scenario: Scenario) -> tuple[str, list[object]]:
         raise SettingError(f"--set {key}: the values {values!r} do not read as a YAML list ({mark}); "
                            "quote a value that holds a comma") from None
     return key, parsed
-
-
-def setting_path(key: str, scenario: Scenario) -> str:
-    """The dotted path of a setting: an engine-config key of the scenario's profile may be given alone."""
-    if "." in key or "[" in key or key in Scenario.__dataclass_fields__:
-        return key
-    if key in scenario.config():
-        return f"engine_config.{key}"
-    allowed = [*scenario.config(), *Scenario.__dataclass_fields__]
-    raise SettingError(f"--set {key}: not an engine-config key of {scenario.engine_profile} nor a field of the "
-                       f"scenario{did_you_mean(key, allowed)}; a nested setting is a path such as "
-                       "cluster.resilience_policy or faults[0].at")
 
 
 class ProgressBar:
@@ -189,17 +176,11 @@ def run_sweep(path: str, settings: Sequence[str], seeds: Sequence[int] | None, c
             check_parquet()
         with ExitStack() as stack:
             executor = executor_for(workers, dask, stack)
-            paths = {setting_path(key, scenario): key for key in columns}
-            grid = {path: columns[key] for path, key in paths.items()}
-            rows = sweep(scenario, grid, seeds=seeds or [scenario.seed], executor=executor,
+            rows = sweep(scenario, columns, seeds=seeds or [scenario.seed], executor=executor,
                          progress=None if quiet else ProgressBar(err))
     except (ScenarioError, SettingError) as error:
         print(error, file=err)
         return 2
-    except ValueError as error:  # a setting path that names no field of the scenario
-        print(f"{path}: {error}", file=err)
-        return 2
-    rows = [{paths.get(k, k): v for k, v in row.items()} for row in rows]  # columns as the user wrote the keys
     keys = list(columns)
     if csv_out:
         write_csv(rows, csv_out)

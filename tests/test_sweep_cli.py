@@ -90,6 +90,9 @@ def test_parquet_holds_the_same_rows(tmp_path):
     ("clustr.resilience_policy=migrate", "did you mean 'cluster'?"),
     ("NicDHCPDelayGraceInMS", "expected KEY=VALUE[,VALUE...]"),
     ("NicDHCPDelayGraceInMS=[30", "do not read as a YAML list"),
+    ("NicDHCPDelayGraceInMS=30,'60s'", "engine_config.NicDHCPDelayGraceInMS"),
+    ("vms.db1.memory_gb=4,100", "memory"),
+    ("faults[0].at=30,5000", "faults[0].at"),
 ])
 def test_a_setting_that_cannot_be_read_is_refused_before_any_run(setting, words, tmp_path):
     done = hacourse(SEED, "--set", setting, "-o", tmp_path / "x.csv", "--workers", "1")
