@@ -25,6 +25,8 @@ long run. The panel is a list of sections (`Lesson.sections`, `add_section`), so
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ipywidgets as widgets
 
 from hacourse.actions import ACTIONS, TARGETS, ActionKind
@@ -76,12 +78,18 @@ def _pressed_words(released: str, undo: str) -> str:
 class Lesson:
     """A control panel over one `Simulation` of `scenario`; display it as a cell's last expression.
 
-    With `scripted_faults=False` the scenario's own `faults:` are dropped and the student
-    injects them with the buttons, at the simulated time of their choice.
+    `scenario` is a Scenario, a scenario file (`Lesson("my-lab.yaml")`) or a shipped scenario's
+    name (`Lesson("pacific-mgmt-down")`). With `scripted_faults=False` the scenario's own
+    `faults:` are dropped and the student injects them with the buttons, at the simulated time
+    of their choice.
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, *, scripted_faults: bool = True,
+    def __init__(self, scenario: Scenario | str | Path, seed: int | None = None, *, scripted_faults: bool = True,
                  tick_ms: int = 700) -> None:
+        if not isinstance(scenario, Scenario):
+            from hacourse.gallery import find_scenario
+
+            scenario = find_scenario(scenario)
         self.scenario = scenario if scripted_faults else vary(scenario, {"faults": [], "expect": []})
         self.seed = seed
         self.sim = Simulation(self.scenario, seed)

@@ -97,3 +97,16 @@ def test_a_voila_link_opens_the_scenario_it_names(tmp_path, start_server):
     assert "(scenario: my-lab.yaml)" in page("scenario=my-lab.yaml")
     wrong = page("scenario=pacific-mgmt-dwn")
     assert "did you mean &#39;pacific-mgmt-down&#39;?" in wrong and "Traceback" not in wrong
+
+
+def test_the_lesson_panel_takes_a_file_or_a_shipped_name_as_well_as_a_scenario(tmp_path, monkeypatch):
+    from hacourse.widgets import Lesson
+
+    mine = tmp_path / "my-lab.yaml"
+    mine.write_text(SEED.read_text().replace("name: Storage network down on a non-SPM host", "name: My lab"))
+    monkeypatch.chdir(tmp_path)
+    assert Lesson("my-lab.yaml").scenario == load_scenario("my-lab.yaml")
+    assert Lesson(mine).scenario.name == "My lab"
+    assert Lesson("pacific-power-loss").scenario.name == "Power loss on a host"
+    with pytest.raises(ScenarioError, match="did you mean 'pacific-power-loss'"):
+        Lesson("pacific-power-los")
