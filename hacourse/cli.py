@@ -74,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--at", type=float, default=None, help="the simulated second to explain (default: the end)")
     explain.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
 
+    exercise = sub.add_parser("exercise", help="make a graded exercise (instructor and student notebooks) from a "
+                                                "scenario; its expect: entries are the grader")
+    exercise.add_argument("scenario", help="a scenario YAML file with expect: entries (and, optionally, "
+                                           "NAME.exercise.yaml beside it)")
+    exercise.add_argument("-o", "--out", required=True, metavar="DIR", help="the folder to write the bundles to")
+    exercise.add_argument("--variants", type=int, default=0, metavar="N",
+                          help="also N student bundles that differ in the seed (and --vary), in DIR/variants/")
+    exercise.add_argument("--seeds", default=None, help="the variants' seeds (default: the scenario's seed, +1, ...)")
+    exercise.add_argument("--vary", default=None, metavar="KEY=V1,V2|KEY=LO..HI",
+                          help="a setting that differs between variants: values in turn, or N values from LO to HI")
+    exercise.add_argument("--force", action="store_true", help="replace what DIR holds")
+    exercise.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
 
@@ -98,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "exercise":
+            return _exercise(args)
     except BrokenPipeError:
         return 0
     return EXIT_BAD_INPUT
@@ -245,6 +260,45 @@ def _sweep(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     return run_sweep(args.scenario, args.settings, seeds, args.csv, args.parquet, args.plot, args.y,
                      args.workers, args.dask, args.quiet)
+
+
+def _exercise(args: argparse.Namespace) -> int:
+    import yaml
+
+    from hacourse.check import parse_seeds
+    from hacourse.exercise_book import ExerciseError, make_exercise, spread
+    from hacourse.scenario import ScenarioError
+
+    try:
+        seeds = parse_seeds(args.seeds) if args.seeds else None
+        vary = None
+        if args.vary:
+            key, equals, values = args.vary.partition("=")
+            if not equals or not key.strip() or not values.strip():
+                raise ExerciseError(f"--vary {args.vary!r}: expected KEY=V1,V2,... or KEY=LO..HI")
+            if ".." in values and "," not in values:
+                vary = (key.strip(), spread(values, max(args.variants, 1)))
+            else:
+                vary = (key.strip(), yaml.safe_load(f"[{values}]"))
+        if (seeds or vary) and args.variants < 1:
+            raise ExerciseError("--seeds and --vary choose what the variants differ in: give --variants N too")
+        built = make_exercise(args.scenario, args.out, args.variants, seeds, vary, args.force)
+    except (ValueError, ScenarioError, yaml.YAMLError) as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for warning in built.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{built.kind} exercise, {built.items} graded cells, {built.points} points:")
+        print(f"  {built.out / 'instructor'}   the solutions: the nbgrader source, or your answer key")
+        print(f"  {built.out / 'student'}      hand this folder out: the notebook and the scenario it reads")
+        if built.variants:
+            print(f"  {built.out / 'variants'}     {len(built.variants)} student folders, one per student; "
+                  f"which is which: {built.out / 'variants.csv'}")
+            name = Path(args.scenario).stem
+            print("  with nbgrader, grade each student on the scenario they were given: in nbgrader_config.py,\n"
+                  f"    c.Autograde.exclude_overwriting = {{ASSIGNMENT: [{name + '.yaml'!r}]}}")
+    return 0
 
 
 def _new(path: str | None, from_name: str | None, listing: bool) -> int:

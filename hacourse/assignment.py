@@ -1,0 +1,268 @@
+"""Exercises made from any scenario: its own `expect:` entries are the grader.
+
+`hacourse exercise lab.yaml -o out/` writes the notebooks (`hacourse.exercise_book`); this module
+is what their cells call in the student's kernel. It reads the scenario file that travels with
+the notebook, so each student's copy grades against that student's variant (another seed, another
+value of a setting), and the answers are read off the run at grading time: nothing to look up in
+the bundle.
+
+Two kinds of exercise, chosen by the optional `lab.exercise.yaml` beside the scenario:
+
+- **Predict** (no `tune:`): each `expect:` entry becomes a question about the run: *when* (an
+  entry with a `between:` window: the answer is within half the window's width of what the run
+  shows), *how does it end* (`ends:`), *which first* (`starts_migrating_before:`), or true or
+  false (the rest). The student's scenario file has no `expect:`: the questions replace it.
+- **Tune** (`tune: {KEY: value}`, the solution): the student chooses those settings; every
+  `expect:` entry is one graded check of the run with them. The settings go through the loader,
+  so an impossible value gets the loader's message, naming the setting.
+
+`questions:` in the same file adds questions with fixed answers; nbgrader keeps those answers in
+hidden tests, so the student's copy never holds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from hacourse import events as ev
+from hacourse.engine import simulate
+from hacourse.exercises import Feedback
+from hacourse.expectations import Verdict, evaluate, parse_expectations, written
+from hacourse.model import Scenario
+from hacourse.scenario import ScenarioError, load_scenario, to_data, vary
+from hacourse.scenario.checker import did_you_mean
+from hacourse.scenario.errors import FILE, SCHEMA, Problem
+
+SPEC_SUFFIX = ".exercise.yaml"
+SPEC_KEYS = ("title", "intro", "tune", "questions")
+QUESTION_KEYS = ("ask", "answer", "points")
+TIMED = {("host", "becomes"), ("vm", "becomes"), ("spm", "elected")}
+NEITHER = "neither"
+
+
+# ---- the exercise file beside the scenario --------------------------------------------------
+
+@dataclass(frozen=True)
+class Question:
+    """A question with a fixed answer, written by the instructor."""
+
+    ask: str
+    answer: object
+    points: int = 1
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    title: str = ""
+    intro: str = ""
+    tune: Mapping[str, object] | None = None  # the settings the student chooses, with the solution's values
+    questions: tuple[Question, ...] = ()
+
+
+def spec_path(scenario_file: str | Path) -> Path:
+    path = Path(scenario_file)
+    return path.with_name(path.stem + SPEC_SUFFIX)
+
+
+def load_spec(scenario_file: str | Path) -> ExerciseSpec:
+    """`lab.exercise.yaml` beside `lab.yaml`, checked; none is an exercise of the predict kind."""
+    path = spec_path(scenario_file)
+    if not path.is_file():
+        return ExerciseSpec()
+    source = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ScenarioError([Problem(source, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
+                                     "", f"not valid YAML: {getattr(error, 'problem', error)}", FILE)]) from None
+    problems = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(Problem(source, None, None, field, message, SCHEMA))
+
+    if not isinstance(data, dict):
+        bad("", "expected a mapping with " + ", ".join(SPEC_KEYS))
+        raise ScenarioError(problems)
+    for key in data:
+        if key not in SPEC_KEYS:
+            bad(str(key), f"unknown key; allowed: {', '.join(SPEC_KEYS)}{did_you_mean(key, SPEC_KEYS)}")
+    for key in ("title", "intro"):
+        if not isinstance(data.get(key, ""), str):
+            bad(key, "expected text")
+    tune = data.get("tune")
+    if tune is not None and (not isinstance(tune, dict) or not tune):
+        bad("tune", "expected the settings the student chooses, with the solution's values: "
+                    "{NicDHCPDelayGraceInMS: 180}")
+    questions = []
+    for i, q in enumerate(data.get("questions") or []):
+        if not isinstance(q, dict) or "ask" not in q or "answer" not in q:
+            bad(f"questions[{i}]", "expected {ask: TEXT, answer: VALUE, points: N}")
+            continue
+        for key in q:
+            if key not in QUESTION_KEYS:
+                bad(f"questions[{i}].{key}", f"unknown key; allowed: {', '.join(QUESTION_KEYS)}"
+                                             f"{did_you_mean(key, QUESTION_KEYS)}")
+        points = q.get("points", 1)
+        if not isinstance(points, int) or isinstance(points, bool) or points < 1:
+            bad(f"questions[{i}].points", f"expected a whole number of points, 1 or more; found {points!r}")
+        questions.append(Question(str(q["ask"]), q["answer"], points if isinstance(points, int) else 1))
+    if problems:
+        raise ScenarioError(problems)
+    return ExerciseSpec(data.get("title", ""), data.get("intro", ""), tune, tuple(questions))
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+def varied(scenario: Scenario, settings: Mapping[str, object], source: str | None = None) -> Scenario:
+    """The scenario with each setting (an engine-config key alone, or a path of
+    `hacourse.scenario.vary`) in place, through the loader's checks: an impossible value raises
+    ScenarioError with the loader's message, naming the setting."""
+    from hacourse.sweep import setting_path
+
+    return vary(scenario, {setting_path(key, scenario): value for key, value in settings.items()}, source=source)
+
+
+def scenario_text(scenario: Scenario, header: str = "", keep_expect: bool = True) -> str:
+    """A scenario as a file, keys in the definition's order, with a comment on top."""
+    data = to_data(scenario)
+    if not keep_expect:
+        data.pop("expect", None)
+    body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100, allow_unicode=True)
+    return "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + body
+
+
+# ---- in the student's kernel ------------------------------------------------------------------
+
+class Lab:
+    """The exercise's scenario, read from the file beside the notebook, and its graders."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.scenario = load_scenario(self.path)
+        self._runs: dict[str, list[ev.Record]] = {}
+
+    def variant(self, settings: Mapping[str, object] | None = None) -> Scenario:
+        """The scenario with the student's settings, through the loader: an impossible value
+        raises ScenarioError with the loader's message, naming the setting."""
+        if not settings:
+            return self.scenario
+        return varied(self.scenario, settings, source=f"{self.path.name} with {written(dict(settings))}")
+
+    def run(self, settings: Mapping[str, object] | None = None) -> list[ev.Record]:
+        """The event log of the scenario (with `settings`), at the scenario's seed; runs once per settings."""
+        key = written(dict(settings or {}))
+        if key not in self._runs:
+            self._runs[key] = simulate(self.variant(settings))
+        return self._runs[key]
+
+    def story(self, settings: Mapping[str, object] | None = None, only: Sequence[str] = ()) -> str:
+        from hacourse.exercises import story
+
+        return story(self.variant(settings), seed=self.scenario.seed, only=only)
+
+    def overview(self) -> str:
+        """What the student needs before predicting: hosts, VMs, faults, the engine era, the seed."""
+        s = self.scenario
+        lines = [f"{s.name}  ({s.engine_profile}, {s.duration:g} s simulated, seed {s.seed})"]
+        for host in s.hosts:
+            nics = ", ".join(f"{nic}: {net}" for nic, net in host.nics.items())
+            spm = "  (SPM)" if host.name == s.spm else ""
+            lines.append(f"host {host.name:10} {host.memory_gb:g} GiB, spm_priority {host.spm_priority}, "
+                         f"power management: {host.power_management}, NICs {nics}{spm}")
+        for vm in s.vms:
+            lines.append(f"vm   {vm.name:10} on {vm.host}, {vm.memory_gb:g} GiB, HA: {vm.ha}, priority "
+                         f"{vm.priority}, writes: {vm.writes}")
+        for i, f in enumerate(s.faults):
+            target = f" {f.nic}" if f.nic else ""
+            lines.append(f"fault {i}: at {f.at:g} s, {f.action}{target} on {f.host}")
+        return "\n".join(lines)
+
+    # -- graders --
+
+    def judge(self, entry: Mapping, settings: Mapping[str, object] | None = None) -> Verdict:
+        """One `expect:`-style entry judged on the run (with `settings`)."""
+        # expect entries are checked by parse_expectations, not by the loader: one entry, checked here
+        checked = replace(self.variant(settings), expect=(dict(entry),))
+        expectation = parse_expectations(checked)[0]
+        return evaluate(self.run(settings), checked, [expectation])[0]
+
+    def check(self, settings: Mapping[str, object], entry: Mapping) -> Feedback:
+        """Tune: does this expectation hold in the run with the student's settings?"""
+        if not isinstance(settings, Mapping):
+            return Feedback(False, "format", "write the settings as a dict, e.g. {'NicDHCPDelayGraceInMS': 90}")
+        try:
+            verdict = self.judge(entry, settings)
+        except ScenarioError as error:
+            problems = "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in error.problems)
+            return Feedback(False, "invalid", f"those settings do not make a valid scenario: {problems}")
+        why = f" ({verdict.why})" if verdict.why and not verdict.passed else ""
+        return Feedback(verdict.passed, "correct" if verdict.passed else "expectation",
+                        f"{verdict.written}: {verdict.seen}{why}")
+
+    def when(self, answer: object, entry: Mapping, tolerance: float) -> Feedback:
+        """Predict: how many seconds after the entry's reference does it happen?"""
+        if isinstance(answer, bool) or not isinstance(answer, int | float):
+            return Feedback(False, "format", "answer with a number of seconds, e.g. 75")
+        verdict = self.judge({k: v for k, v in entry.items() if k not in ("between", "why")})
+        if verdict.measured is None:
+            return Feedback(False, "never", f"in this run it never happens: {verdict.seen}")
+        off = answer - verdict.measured
+        if abs(off) <= tolerance:
+            return Feedback(True, "correct", f"{verdict.seen}; your {answer:g} s is within {tolerance:g} s")
+        return Feedback(False, "early" if off < 0 else "late",
+                        f"{answer:g} s is {abs(off):g} s too {'early' if off < 0 else 'late'} (within {tolerance:g} s "
+                        "counts). Which timers run between the fault and this change, and when does the engine "
+                        "first notice?")
+
+    def ends(self, answer: object, subject: str, name: str) -> Feedback:
+        """Predict: the status a host or VM ends in (a VM's with its host: 'Up on atlantic')."""
+        status, host = final_state(self.run(), self.scenario, subject, name)
+        truth = f"{status} on {host}" if subject == "vm" else status
+        if not isinstance(answer, str):
+            return Feedback(False, "format", f"answer with text, e.g. '{truth if subject == 'host' else 'Up on hostA'}'")
+        said = answer.strip().split()
+        right = said[:1] == [status] and (subject != "vm" or said[-1:] == [host])
+        return Feedback(right, "correct" if right else "wrong", f"{name} ended {truth}" if right else
+                        f"'{answer}' is not how {name} ends; look at what happens to it after the fault")
+
+    def first(self, answer: object, vms: Sequence[str]) -> Feedback:
+        """Predict: which of two VMs the engine starts migrating first ('neither' when it migrates neither)."""
+        started = [r.vm for r in self.run() if isinstance(r, ev.MigrationStarted) and r.vm in vms]
+        truth = started[0] if started else NEITHER
+        if answer not in (*vms, NEITHER):
+            return Feedback(False, "format", f"answer with {', '.join(repr(v) for v in vms)} or {NEITHER!r}")
+        if answer == truth:
+            return Feedback(True, "correct", f"the engine starts migrating {truth} first" if started else
+                            f"the engine migrates neither {' nor '.join(vms)} in this run")
+        return Feedback(False, "wrong", f"{answer} is not it. What orders the migrations off a host, and which VMs "
+                        "can the engine migrate at all?")
+
+    def true_or_false(self, answer: object, entry: Mapping) -> Feedback:
+        """Predict: does this statement about the run hold?"""
+        if not isinstance(answer, bool):
+            return Feedback(False, "format", "answer True or False")
+        verdict = self.judge(entry)
+        right = answer == verdict.passed
+        return Feedback(right, "correct" if right else "wrong",
+                        verdict.seen if right else f"not {answer}: look at the run again")
+
+    def answer(self, answer: object, expected: object) -> Feedback:
+        """A question with a fixed answer (kept in nbgrader's hidden tests)."""
+        same = answer == expected or (isinstance(answer, str) and isinstance(expected, str)
+                                      and answer.strip().lower() == expected.strip().lower())
+        return Feedback(same, "correct" if same else "wrong", "that is the answer" if same else "not that one")
+
+
+def final_state(log: Sequence[ev.Record], scenario: Scenario, subject: str, name: str) -> tuple[str, str | None]:
+    """The status a host or VM ends the run in, and (for a VM) its host."""
+    kind, field = (ev.HostStatusChanged, "host") if subject == "host" else (ev.VmStatusChanged, "vm")
+    changes = [r for r in log if isinstance(r, kind) and getattr(r, field) == name]
+    if changes:
+        return changes[-1].new, getattr(changes[-1], "host", None) if subject == "vm" else None
+    vm = next((v for v in scenario.vms if v.name == name), None)
+    return "Up", vm.host if vm and subject == "vm" else None
