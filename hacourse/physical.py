@@ -5,19 +5,24 @@ is what is so. Its rules are pure functions of a few booleans, so the engine's h
 SimPy signals) and the log readers (the invariants, the analysis, the views) apply the same ones.
 `PhysicalState` folds an event log in order and answers the same questions at the time it reached.
 
-Where a qemu process runs is not a record of the log: the engine keeps it on its `Host`, and the
-invariants infer it from what the engine reports (`hacourse.invariants.vms`).
+Where a qemu process runs is not a record of the log: the engine keeps it on its `Host`, and
+`QemuProcesses` infers it from what the engine reports, for the readers.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from hacourse import events as ev
+from hacourse import rules
 from hacourse.model import Scenario
+from hacourse.status import HostStatus, VmStatus
 
 MANAGEMENT, STORAGE, MIGRATION = "management", "storage", "migration"
 TOL = 1e-3  # records carry t rounded to the millisecond: times closer than this are one instant
+CUT_OFF = frozenset({HostStatus.CONNECTING, HostStatus.NON_RESPONSIVE, HostStatus.REBOOT})
+"""The host statuses in which the engine cannot hear the host's VDSM."""
 
 
 def role_nic(nics: Mapping[str, str], roles: Mapping[str, str], role: str) -> str | None:
@@ -41,6 +46,12 @@ def answers_engine(powered: bool, management_nic_up: bool | None, vdsm_up: bool)
     """The engine's polls get an answer: the host is powered, its management link is up and VDSM
     runs (sanlock or soft fencing may have killed it; it takes a while to start again)."""
     return link_up(powered, management_nic_up) and vdsm_up
+
+
+def dies_without_storage(resume_behavior: str, lease: bool) -> bool:
+    """A VM on a host that lost storage is killed there: by VDSM (resume behaviour `kill`, after
+    `vm_kill_paused_timeout`) or by sanlock (its VM lease cannot be renewed)."""
+    return resume_behavior == "kill" or lease
 
 
 def migration_role(roles: Iterable[str]) -> str:
@@ -126,3 +137,49 @@ class PhysicalState:
         """When the host's lease renewals stopped (None: renewing now). The last renewal was at most
         one renewal period (`sanlock.renewal_s`) before."""
         return None if self.renewing(host, t) else self.renewed_until.get(host, 0.0)
+
+
+class QemuProcesses:
+    """Where each VM's qemu process runs, inferred from a log that records no process.
+
+    A process starts where a VM leaves Down or waits for launch, moves with a finished migration,
+    dies with its host's power, and ends where the VM goes Down, except a Down the engine shows
+    for a powered host it cannot hear (`CUT_OFF`): that is the engine's belief and the process may
+    still run, unless the host lost storage and the VM dies of it there (`dies_without_storage`).
+    `apply` each record before `physical` applies it.
+    """
+
+    def __init__(self, scenario: Scenario, physical: PhysicalState) -> None:
+        config = scenario.config()
+        self.physical = physical
+        self.dies_without_storage = {v.name: dies_without_storage(rules.resume_behavior(v, config), v.lease)
+                                     for v in scenario.vms}
+        self.unheard: set[str] = set()  # hosts the engine shows in a CUT_OFF status
+        self.hosts: dict[str, set[str]] = defaultdict(set)  # VM -> the hosts its process runs on
+
+    def apply(self, r: ev.Record) -> None:
+        if isinstance(r, ev.HostStatusChanged):
+            if r.new in CUT_OFF:
+                self.unheard.add(r.host)
+            else:
+                self.unheard.discard(r.host)
+        elif isinstance(r, ev.VmStatusChanged):
+            if r.old == VmStatus.DOWN or r.new == VmStatus.WAIT_FOR_LAUNCH:
+                self.hosts[r.vm].add(r.host)
+            elif r.new == VmStatus.DOWN and not self._only_believed(r.vm, r.host):
+                self.hosts[r.vm].discard(r.host)
+        elif isinstance(r, ev.MigrationFinished):
+            self.hosts[r.vm].discard(r.source)
+            self.hosts[r.vm].add(r.destination)
+        elif isinstance(r, ev.HostPoweredOff):
+            for vm in self.on_host(r.host):
+                self.hosts[vm].discard(r.host)
+
+    def on_host(self, host: str) -> list[str]:
+        """The VMs whose process runs on `host`."""
+        return [vm for vm, hosts in self.hosts.items() if host in hosts]
+
+    def _only_believed(self, vm: str, host: str) -> bool:
+        """A Down the engine shows for `vm` on `host` is its belief, not VDSM's report."""
+        return (host in self.unheard and self.physical.is_powered(host)
+                and (self.physical.reaches_storage(host) or not self.dies_without_storage[vm]))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hacourse import Simulation, load_scenario, simulate
+from hacourse import events as ev
 from hacourse import physical as ph
 from tests.seed import SEED
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +64,21 @@ def test_the_fold_of_the_log_agrees_with_the_engine_hosts_through_a_power_cycle(
             assert state.reaches_storage(name) == host.reaches_storage
             assert state.management_up(name) == host.link_up(ph.MANAGEMENT)
             assert state.answers_engine(name, vdsm_up=host.vdsm.value) == host.answers_engine
+
+
+def test_after_a_power_loss_each_vm_runs_once_where_the_engine_shows_it():
+    """The processes read off the log: none survives on the host that lost power; the HA VMs run
+    again on one host, the one the engine shows."""
+    scenario = load_scenario(SCENARIOS / "pacific-power-loss.yaml")
+    log = simulate(scenario, seed=0)
+    state = ph.PhysicalState(scenario)
+    processes = ph.QemuProcesses(scenario, state)
+    shown: dict[str, str] = {}
+    for r in log:
+        processes.apply(r)
+        state.apply(r)
+        if isinstance(r, ev.VmStatusChanged):
+            shown[r.vm] = r.host if r.new != "Down" else ""
+    assert processes.on_host("pacific") == []
+    ha = [vm.name for vm in scenario.vms if vm.ha]
+    assert ha and all(processes.hosts[vm] == {shown[vm]} != {""} for vm in ha)

@@ -5,8 +5,9 @@ them all. They replay the log record by record and never look inside the engine,
 the CLI's `--check`, an exercise, a widget's half-finished run or a hand-written log alike.
 
 The log mixes two kinds of facts, and the rules keep them apart:
-- physical truth: power (`HostPoweredOff/On`), links (`NicDown/NicUp`), and where a VM's qemu
-  process lives; whether a host reaches storage is `hacourse.physical`'s rule, the engine's own;
+- physical truth: power (`HostPoweredOff/On`), links (`NicDown/NicUp`), whether a host reaches
+  storage and where a VM's qemu process lives, as `hacourse.physical` reads them off the log with
+  the engine's own rules;
 - the engine's view: host and VM statuses, the SPM role, fencing and restart decisions.
 A promise is broken when the engine's view acts on something it could not know, or when the
 physical truth shows the outcome the engine exists to prevent (a VM running twice).

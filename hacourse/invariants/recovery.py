@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import rules, sanlock
-from hacourse.invariants.world import CUT_OFF, Violation, World, instants
+from hacourse.invariants.world import Violation, World, instants
 from hacourse.model import Scenario
-from hacourse.physical import TOL
+from hacourse.physical import CUT_OFF, TOL
 from hacourse.status import FenceMethod, RestartResult
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V

@@ -3,14 +3,13 @@ a resume only with storage back."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import rules
-from hacourse.invariants.world import CUT_OFF, RUNNING, Violation, World, ended_there, instants
+from hacourse.invariants.world import RUNNING, Violation, World, instants
 from hacourse.model import Scenario
-from hacourse.physical import TOL
+from hacourse.physical import TOL, QemuProcesses
 from hacourse.status import VmStatus as V
 
 
@@ -25,27 +24,16 @@ def check_single_owner(log: Sequence[ev.Record], scenario: Scenario, until: floa
     it (resume behaviour `kill`) or sanlock does (a VM lease)."""
     out: list[Violation] = []
     world = World(scenario)
-    procs: dict[str, set[str]] = defaultdict(set)
+    processes = QemuProcesses(scenario, world.physical)
+    procs = processes.hosts
     reported: set[str] = set()
     for t, group in instants(log):
-        handovers = []
+        handovers = [r for r in group if isinstance(r, ev.MigrationFinished)]
         touched = {r.vm for r in group if isinstance(r, ev.VmStatusChanged | ev.MigrationFinished)}
         for r in group:
-            if isinstance(r, ev.VmStatusChanged):
-                if r.old == V.DOWN or r.new == V.WAIT_FOR_LAUNCH:
-                    procs[r.vm].add(r.host)
-                elif r.new == V.DOWN and not (world.host_status[r.host] in CUT_OFF and world.physical.powered[r.host]
-                                              and not ended_there(scenario, world, r.vm, r.host)):
-                    procs[r.vm].discard(r.host)
-            elif isinstance(r, ev.MigrationFinished):
-                procs[r.vm].discard(r.source)
-                procs[r.vm].add(r.destination)
-                handovers.append(r)
-            elif isinstance(r, ev.HostPoweredOff):
-                for vm, hosts in procs.items():
-                    if r.host in hosts:
-                        hosts.discard(r.host)
-                        touched.add(vm)
+            if isinstance(r, ev.HostPoweredOff):
+                touched.update(processes.on_host(r.host))
+            processes.apply(r)
             world.apply(r)
         for r in handovers:
             if world.vm_host[r.vm] != r.destination or r.vm not in procs or procs[r.vm] != {r.destination}:

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from hacourse import events as ev
-from hacourse import rules
 from hacourse.model import Scenario
-from hacourse.physical import PhysicalState
+from hacourse.physical import CUT_OFF, PhysicalState
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
 
 RUNNING = frozenset({V.UP, V.MIGRATING_FROM})  # the guest executes and its writes would be acknowledged
-CUT_OFF = frozenset({H.CONNECTING, H.NON_RESPONSIVE, H.REBOOT})  # the engine cannot hear the host
 
 
 @dataclass(frozen=True)
@@ -95,9 +93,3 @@ def instants(log: Sequence[ev.Record]) -> Iterator[tuple[float, list[ev.Record]]
         yield t, list(group)
 
 
-def ended_there(scenario: Scenario, world: World, vm: str, host: str) -> bool:
-    """Whether a VM on a host that lost storage is killed there: by VDSM (resume behaviour
-    `kill`, after `vm_kill_paused_timeout`) or by sanlock (its VM lease cannot be renewed)."""
-    spec = world.specs[vm]
-    behavior = rules.resume_behavior(spec, scenario.config())
-    return not world.physical.reaches_storage(host) and (behavior == "kill" or spec.lease)
