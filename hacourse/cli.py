@@ -196,18 +196,9 @@ def _timeline_text(log: list, scenario) -> str:
 
 def _validate(paths: list[str]) -> int:
     """Every problem of every file, the `expect:` entries included, without running anything."""
-    from hacourse.expectations import load_expectations
-    from hacourse.scenario import ScenarioError, validate_files
+    from hacourse.scenario import validate_files
 
-    problems = []
-    for path in paths:
-        found = validate_files([path])
-        if not found:
-            try:
-                load_expectations(path)
-            except ScenarioError as err:
-                found = list(err.problems)
-        problems += found
+    problems = validate_files(paths)
     for problem in problems:
         print(problem, file=sys.stderr)
     files = len(paths)

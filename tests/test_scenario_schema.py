@@ -35,16 +35,7 @@ def schema_errors(text: str) -> list[str] | None:
         data = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError, TypeError):
         return None
-    return [e.message for e in VALIDATOR.iter_errors(_on_as_text(data))]
-
-
-def _on_as_text(data: object) -> object:
-    """An `expect:` entry's `on:` key as an editor reads it (YAML 1.2: text), not as true (1.1)."""
-    if isinstance(data, dict):
-        return {("on" if key is True else key): _on_as_text(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_on_as_text(item) for item in data]
-    return data
+    return [e.message for e in VALIDATOR.iter_errors(data)]
 
 
 def loader_kinds(text: str) -> set[str]:

@@ -129,6 +129,20 @@ class Checker:
             return value
         return self._construct(node, path)
 
+    def plain_value(self, node: ScalarNode) -> object:
+        """`construct` for a scalar of a plain tag, without reporting: INVALID when it is not one."""
+        if node.tag == _STR:
+            return node.value
+        key = (node.tag, node.value)
+        value = self._scalars.get(key, INVALID)
+        if value is INVALID and node.tag in _PLAIN_TAGS:
+            try:
+                value = self._scalars[key] = self._constructor.construct_object(node, deep=True)
+            except (ConstructorError, ValueError, TypeError):
+                self._constructor.recursive_objects.clear()  # what a failed construction leaves behind
+                return INVALID
+        return value
+
     def _construct(self, node: Node, path: Path) -> object:
         try:
             return self._constructor.construct_object(node, deep=True)
@@ -226,17 +240,10 @@ def compose(text: str, checker: Checker) -> Node | None:
     try:
         return yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        lines = text.splitlines()
-        if mark and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
-            context += "; this line has a tab: YAML indents with spaces only"
-        checker.problems.append(
-            Problem(checker.source, line, column, "", f"YAML syntax error: {what}{context}", SYNTAX)
-        )
+        from hacourse.scenario.syntax import explain
+
+        line, column, message = explain(exc, text)
+        checker.problems.append(Problem(checker.source, line, column, "", message, SYNTAX))
     except yaml.YAMLError as exc:
         checker.problems.append(Problem(checker.source, None, None, "", f"YAML error: {exc}", SYNTAX))
     return None

@@ -144,21 +144,44 @@ class Expectation(Kind):
                                                     else "the host's name", "type": "string"}}
             for predicate, doc in predicates.items():
                 properties[predicate] = {"description": doc, **_value_schema(subject, predicate)}
+            form = {"type": "object", "properties": {**properties, **window}, "required": [subject],
+                    "oneOf": [{"required": [p]} for p in predicates], "additionalProperties": False}
             if subject == "vm":
                 properties["on"] = {"description": KEY_DOCS["on"], "type": "string"}
-            forms.append({"type": "object", "properties": {**properties, **window}, "required": [subject],
-                          "oneOf": [{"required": [p]} for p in predicates], "additionalProperties": False})
-        for key in EVENT_KEYS:
-            doc = "a record of this kind appears" if key == "event" else "no record of this kind appears"
-            forms.append({"type": "object", "properties": {key: {"description": doc, "enum": sorted(ev.KINDS)},
-                                                           **window},
-                          "required": [key], "not": {"required": [k for k in EVENT_KEYS if k != key]},
-                          "additionalProperties": {"description": "a field of the record and the value it "
-                                                   "must have", "type": ["string", "number", "boolean"]}})
+                # A YAML 1.1 reader (PyYAML) sees the key `on` as true; an editor (YAML 1.2) as text.
+                del form["additionalProperties"]
+                form["propertyNames"] = {"enum": [*form["properties"], True]}
+            forms.append(form)
+        kinds = {"event": {"description": "a record of this kind appears", "enum": sorted(ev.KINDS)},
+                 "never": {"description": "no record of this kind appears", "enum": sorted(ev.KINDS)}}
+        forms.append({"type": "object", "properties": {**kinds, **window},
+                      "oneOf": [{"required": [key]} for key in EVENT_KEYS],
+                      "additionalProperties": {"description": "a field of the record and the value it must have",
+                                               "type": ["string", "number", "boolean"]},
+                      "allOf": [_fields_schema(kind) for kind in sorted(ev.KINDS)]})
         return {"anyOf": forms}
 
     def describe(self) -> str:
         return "an expected outcome (a mapping; see \"Expected outcomes\")"
+
+
+def _fields_schema(kind: str) -> dict:
+    """When an entry names record kind `kind`: the keys it may have, and the allowed values of
+    the fields whose values come from a fixed vocabulary."""
+    fields = record_fields(kind)
+    then: dict[str, Any] = {"propertyNames": {"enum": [*EVENT_KEYS, *fields, *WINDOW_KEYS, *COMMON_KEYS]}}
+    named = {field: vocabulary for field in fields if (vocabulary := field_vocabulary(kind, field))}
+    if named:
+        then["properties"] = {field: {"enum": list(values)} for field, (_, values) in named.items()}
+    names = {"anyOf": [{"properties": {key: {"const": kind}}, "required": [key]} for key in EVENT_KEYS]}
+    return {"if": names, "then": then}
+
+
+def field_vocabulary(kind: str, field: str) -> tuple[str, tuple[str, ...]] | None:
+    """What a record field's value may be, when it comes from a fixed list: (what, names)."""
+    if field == "action" and kind == "FaultInjected":
+        return "action", tuple(ACTIONS)
+    return FIXED_FIELDS.get(field) or _status_field(kind, field)
 
 
 def _value_schema(subject: str, predicate: str) -> dict:
@@ -246,9 +269,7 @@ def _event(e: _Entry) -> None:
             e.bad(k, f"{kind} has no field {found_value(k)}; allowed: {', '.join(allowed)}"
                   f"{did_you_mean(k, allowed)}")
         elif k in fields:
-            vocabulary = FIXED_FIELDS.get(k) or _status_field(kind, k)
-            if k == "action" and kind == "FaultInjected":
-                vocabulary = ("action", tuple(ACTIONS))
+            vocabulary = field_vocabulary(kind, k)
             if vocabulary is not None:
                 e.name(k, value, vocabulary[1], vocabulary[0])
     _window(e, windowed=True)

@@ -20,6 +20,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from hacourse.scenario.checker import INVALID, Checker, Path, did_you_mean, found, yaml_tag
 from hacourse.scenario.errors import SYNTAX
 
+_STR = "tag:yaml.org,2002:str"
+
 _KNOWN_TAGS = frozenset(tag for tag in SafeConstructor.yaml_constructors if tag is not None)
 
 
@@ -35,6 +37,11 @@ class Kind:
 
     def _check(self, node: Node, path: Path, checker: Checker) -> Any:
         raise NotImplementedError
+
+    def quick(self, node: Node, checker: Checker) -> Any:
+        """The value of a node that is plainly right (a scalar of a plain tag that this kind
+        accepts), found without reporting; INVALID sends it through `check`, which reports."""
+        return INVALID
 
     def json_schema(self) -> dict:
         raise NotImplementedError
@@ -68,18 +75,35 @@ class _Scalar(Kind):
             return INVALID
         return self.accept(value, node, path, checker)
 
+    def quick(self, node: Node, checker: Checker) -> Any:
+        if type(node) is not ScalarNode:
+            return INVALID
+        value = checker.plain_value(node)
+        return INVALID if value is INVALID else self.convert(value)
+
     def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        converted = self.convert(value)
+        return self.refuse(value, node, path, checker) if converted is INVALID else converted
+
+    def convert(self, value: object) -> Any:
+        """The value as the model stores it, or INVALID when this kind does not allow it."""
         raise NotImplementedError
+
+    def refuse(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+        return self.mismatch(node, path, checker)
 
 
 class Text(_Scalar):
     def __init__(self, min_length: int = 1) -> None:
         self.min_length = min_length
 
-    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
-        if isinstance(value, str) and len(value) >= self.min_length:
-            return value
-        return self.mismatch(node, path, checker)
+    def convert(self, value: object) -> Any:
+        return value if isinstance(value, str) and len(value) >= self.min_length else INVALID
+
+    def quick(self, node: Node, checker: Checker) -> Any:
+        if type(node) is ScalarNode and node.tag == _STR and len(node.value) >= self.min_length:
+            return node.value
+        return INVALID
 
     def json_schema(self) -> dict:
         return {"type": "string", "minLength": self.min_length} if self.min_length else {"type": "string"}
@@ -89,8 +113,8 @@ class Text(_Scalar):
 
 
 class Boolean(_Scalar):
-    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
-        return value if isinstance(value, bool) else self.mismatch(node, path, checker)
+    def convert(self, value: object) -> Any:
+        return value if isinstance(value, bool) else INVALID
 
     def json_schema(self) -> dict:
         return {"type": "boolean"}
@@ -108,19 +132,19 @@ class Number(_Scalar):
     above: float | None = None  # exclusive minimum
     integer: bool = False
 
-    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
+    def convert(self, value: object) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            return self.mismatch(node, path, checker)
+            return INVALID
         if self.integer:
             if isinstance(value, float) and not value.is_integer():
-                return self.mismatch(node, path, checker)
+                return INVALID
             value = int(value)
         if (
             (self.minimum is not None and value < self.minimum)
             or (self.maximum is not None and value > self.maximum)
             or (self.above is not None and value <= self.above)
         ):
-            return self.mismatch(node, path, checker)
+            return INVALID
         return value
 
     def build(self, value: Any) -> Any:
@@ -159,9 +183,12 @@ class Choice(_Scalar):
         self.values = tuple(values)
         self.means = means
 
-    def accept(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
-        if value in self.values:
+    def convert(self, value: object) -> Any:
+        if isinstance(value, str) and value in self.values:
             return self.means[value] if self.means else value
+        return INVALID
+
+    def refuse(self, value: object, node: Node, path: Path, checker: Checker) -> Any:
         if not isinstance(value, str):
             return self.mismatch(node, path, checker)
         checker.report(
@@ -182,6 +209,13 @@ class Either(Kind):
 
     def __init__(self, *kinds: Kind) -> None:
         self.kinds = kinds
+
+    def quick(self, node: Node, checker: Checker) -> Any:
+        for kind in self.kinds:
+            value = kind.quick(node, checker)
+            if value is not INVALID:
+                return value
+        return INVALID
 
     def _check(self, node: Node, path: Path, checker: Checker) -> Any:
         for kind in self.kinds:
@@ -208,6 +242,11 @@ class Nullable(Kind):
 
     def __init__(self, kind: Kind) -> None:
         self.kind = kind
+
+    def quick(self, node: Node, checker: Checker) -> Any:
+        if type(node) is ScalarNode and node.tag == "tag:yaml.org,2002:null":
+            return None
+        return self.kind.quick(node, checker)
 
     def _check(self, node: Node, path: Path, checker: Checker) -> Any:
         if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
@@ -324,6 +363,23 @@ class Record(Kind):
     def _check(self, node: Node, path: Path, checker: Checker) -> Any:
         if not isinstance(node, MappingNode):
             return self.mismatch(node, path, checker)
+        fields = self.fields
+        mark = len(checker.problems)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:  # the common case, fast: plain keys, each once
+            key = key_node.value
+            field = fields.get(key) if key_node.tag == _STR else None
+            if field is None or key in result or type(key_node) is not ScalarNode:
+                del checker.problems[mark:]  # anything else: the careful reading below, from the start
+                return self._check_pairs(node, path, checker)
+            value = field.kind.quick(value_node, checker)
+            if value is INVALID:
+                value = field.kind.check(value_node, path + (key,), checker)
+            result[key] = value
+        given = set(result)
+        return self._finish({k: v for k, v in result.items() if v is not INVALID}, given, node, path, checker)
+
+    def _check_pairs(self, node: MappingNode, path: Path, checker: Checker) -> Any:
         result: dict[str, Any] = {}
         given: set[str] = set()
         fields = self.fields
@@ -331,6 +387,12 @@ class Record(Kind):
             given.add(key)
             field = fields.get(key)
             if field is None:
+                meant, colon, value = key.partition(":")
+                if colon and meant in fields and value:  # `{memory_gb:8}` is one key to YAML
+                    given.add(meant)
+                    checker.report(key_node, path, f"unknown key '{key}': a space is missing after the colon; "
+                                   f"write `{meant}: {value}`")
+                    continue
                 checker.report(
                     key_node, path, f"unknown key '{key}'; allowed: {', '.join(self.fields)}"
                     f"{did_you_mean(key, self.fields)}"
@@ -339,9 +401,14 @@ class Record(Kind):
             value = field.kind.check(value_node, path + (key,), checker)
             if value is not INVALID:
                 result[key] = value
-        for name, field in fields.items():
-            if field.required and name not in given:
-                checker.report(node, path, f"missing required key '{name}' ({field.doc})")
+        return self._finish(result, given, node, path, checker)
+
+    def _finish(self, result: dict, given: set[str], node: Node, path: Path, checker: Checker) -> Any:
+        fields = self.fields
+        if len(given) < len(fields):
+            for name, field in fields.items():
+                if field.required and name not in given:
+                    checker.report(node, path, f"missing required key '{name}' ({field.doc})")
         for rule in self.rules:
             rule.check(result, given, node, path, checker)
         return result
