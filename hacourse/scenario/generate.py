@@ -1,5 +1,6 @@
 """Generated artefacts of the scenario definition: the JSON Schema that ships in the package
-and the key tables and the table of fault kinds and admin actions of docs/scenario-format.md. Regenerate both after changing the definition:
+and the key tables, the table of fault kinds and admin actions and the table of `expect:` entries
+of docs/scenario-format.md. Regenerate both after changing the definition:
 
     python -m hacourse.scenario
 
@@ -13,15 +14,18 @@ import re
 from pathlib import Path
 
 from hacourse.actions import ACTIONS
+from hacourse.events import KINDS
 from hacourse.profiles import PROFILES
 from hacourse.scenario.definition import SCENARIO
 from hacourse.scenario.engine_config import EngineConfig
+from hacourse.scenario.expect import FIXED_FIELDS, KEY_DOCS, NAMED_FIELDS, PREDICATES, STATUSES
 from hacourse.scenario.fields import NO_DEFAULT, ListOf, Nullable, Record
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "scenario.schema.json"
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
 BEGIN, END = "<!-- BEGIN generated key tables -->", "<!-- END generated key tables -->"
 ACTIONS_BEGIN, ACTIONS_END = "<!-- BEGIN generated actions table -->", "<!-- END generated actions table -->"
+EXPECT_BEGIN, EXPECT_END = "<!-- BEGIN generated expect table -->", "<!-- END generated expect table -->"
 
 
 def json_schema() -> dict:
@@ -91,9 +95,44 @@ def actions_table() -> str:
     return "\n".join(out) + "\n"
 
 
+def expect_table() -> str:
+    """A Markdown table of what an `expect:` entry may say (`hacourse/scenario/expect.py`)."""
+    out = ["| the entry is about | it says one of | and may add |", "|---|---|---|"]
+    windows = "`between`, `after`"
+    for subject, predicates in PREDICATES.items():
+        said = "<br>".join(f"`{name}: {_expect_value(subject, name)}`: {doc}" for name, doc in predicates.items())
+        extra = (f"`on: HOST` (with becomes, ends), {windows}" if subject == "vm" else windows) + ", `why`"
+        about = "`spm: HOST` (a host and the SPM role)" if subject == "spm" else (
+            f"`{subject}: NAME`; STATUS is one of {', '.join(STATUSES[subject])}")
+        out.append(f"| {about} | {said} | {extra} |")
+    out.append(f"| `event: KIND` | the record kind appears in the log, with the fields given (`host: pacific`) | "
+               f"any field of KIND, {windows}, `why` |")
+    out.append(f"| `never: KIND` | no record of that kind (with those fields) appears | any field of KIND, {windows}, "
+               "`why` |")
+    out += ["", "| key | meaning |", "|---|---|"]
+    out += [f"| `{key}` | {doc} |" for key, doc in KEY_DOCS.items()]
+    out += ["", "| record field | allowed |", "|---|---|"]
+    out += [f"| `{field}` | a {what} of the scenario |" for field, what in NAMED_FIELDS.items()]
+    out += [f"| `{field}` | {what}: {', '.join(values)} |" for field, (what, values) in FIXED_FIELDS.items()]
+    out.append("| `old`, `new` | a host status (Host... records) or a VM status (Vm... records) |")
+    out += ["", "Record kinds: " + ", ".join(f"`{kind}`" for kind in sorted(KINDS)) + "."]
+    return "\n".join(out) + "\n"
+
+
+def _expect_value(subject: str, predicate: str) -> str:
+    if subject == "spm":
+        return "true" if predicate == "always" else "true/false"
+    if predicate == "paused":
+        return "true/false"
+    if predicate == "starts_migrating_before":
+        return "VM"
+    return "STATUS"
+
+
 def docs_with_tables(docs: str) -> str:
     """The docs text with its generated blocks replaced by the current tables."""
-    for begin, end, table in ((ACTIONS_BEGIN, ACTIONS_END, actions_table), (BEGIN, END, reference_tables)):
+    for begin, end, table in ((ACTIONS_BEGIN, ACTIONS_END, actions_table), (EXPECT_BEGIN, EXPECT_END, expect_table),
+                              (BEGIN, END, reference_tables)):
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
         if not pattern.search(docs):
             raise ValueError(f"docs have no {begin} ... {end} block")
