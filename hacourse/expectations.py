@@ -28,6 +28,7 @@ from typing import NamedTuple
 from hacourse import events as ev
 from hacourse.actions import fault_label
 from hacourse.analysis.audit import clock, events_table
+from hacourse.analysis.intervals import end_of, spm_holder
 from hacourse.model import Scenario
 from hacourse.scenario.expect import EVENT_KEYS, PREDICATES, record_fields, written
 
@@ -244,14 +245,8 @@ def _spm_elected(host: str, wanted: bool, window: Window) -> Judge:
 
 def _spm_ends(host: str, wanted: bool) -> Judge:
     def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
-        holders: set[str] = set()
-        for r in log:
-            if isinstance(r, ev.SpmStarted):
-                holders.add(r.host)
-            elif isinstance(r, ev.SpmStopped):
-                holders.discard(r.host)
-        who = ", ".join(sorted(holders)) or "no host"
-        return (host in holders) == wanted, f"at the end the SPM was {who}"
+        holder = spm_holder(log, end_of(log), scenario)
+        return (host == holder) == wanted, f"at the end the SPM was {holder or 'no host'}"
     return judge
 
 
