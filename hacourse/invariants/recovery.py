@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import rules, sanlock
-from hacourse.invariants.world import Violation, World, instants
+from hacourse.invariants.world import Violation, World, instants, overdue
 from hacourse.model import Scenario
 from hacourse.physical import CUT_OFF, TOL
 from hacourse.status import FenceMethod, RestartResult
@@ -135,7 +135,7 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
     def judge(now: float, strict: bool) -> None:
         for vm, since in sorted(owed.items()):
             due = None if since is None else since + restart_bound_s(config, failed[vm])
-            if due is not None and (due < now - TOL or (not strict and due <= now + TOL)):
+            if due is not None and overdue(due, now, strict):
                 out.append(Violation(due, "ha-restart-bound", f"HA VM {vm} is still {world.vm_status[vm]}: a "
                                      f"healthy host has had room for it since {since:g} s"))
                 del owed[vm]

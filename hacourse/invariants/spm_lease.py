@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import sanlock
-from hacourse.invariants.world import Violation, World, instants
+from hacourse.invariants.world import Violation, World, instants, overdue
 from hacourse.model import Scenario
 from hacourse.physical import TOL
 
@@ -28,8 +28,7 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
 
     def overstay(now: float, strict: bool) -> None:
         since = world.physical.no_storage_since.get(holder) if holder else None
-        if since is not None and (holder, since) not in reported and (
-                since + give_up < now - TOL if strict else since + give_up <= now + TOL):
+        if since is not None and (holder, since) not in reported and overdue(since + give_up, now, strict):
             reported.add((holder, since))
             out.append(Violation(since + give_up, "spm-storage", f"{holder} still holds the SPM role "
                                  f"{give_up:g} s after it lost storage at {since:g} s"))

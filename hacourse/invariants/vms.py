@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import rules
-from hacourse.invariants.world import RUNNING, Violation, World, instants
+from hacourse.invariants.world import RUNNING, Violation, World, instants, overdue
 from hacourse.model import Scenario
-from hacourse.physical import TOL, QemuProcesses
+from hacourse.physical import QemuProcesses
 from hacourse.status import VmStatus as V
 
 
@@ -78,7 +78,7 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
                     or (vm, host, since) in reported):
                 continue
             due = max(since + eio, arrived[vm], heard) + poll
-            if due < now - TOL or (not strict and due <= now + TOL):
+            if overdue(due, now, strict):
                 reported.add((vm, host, since))
                 out.append(Violation(due, "writes-pause", f"VM {vm} writes and is {world.vm_status[vm]} on "
                                      f"{host}, which lost storage at {since:g} s; its writes failed at "

@@ -14,7 +14,7 @@ from itertools import groupby
 
 from hacourse import events as ev
 from hacourse.model import Scenario
-from hacourse.physical import CUT_OFF, PhysicalState
+from hacourse.physical import CUT_OFF, TOL, PhysicalState
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
 
@@ -85,6 +85,13 @@ class World:
     def free_gb(self, host: str) -> float:
         """Memory left on a host: its VMs that are not Down and the migrations heading to it count."""
         return self.capacity[host] - self.used_gb[host]
+
+
+def overdue(due: float, now: float, strict: bool) -> bool:
+    """Whether a deadline has passed at `now`. Judged before the records logged at `now` apply
+    (`strict`), a deadline at `now` is not missed yet (those records may meet it); judged after
+    them, or at the end of the run, it is."""
+    return due < now - TOL if strict else due <= now + TOL
 
 
 def instants(log: Sequence[ev.Record]) -> Iterator[tuple[float, list[ev.Record]]]:
