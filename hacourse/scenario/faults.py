@@ -55,6 +55,19 @@ def _keys() -> list[str]:
     return [key for key in actions.TARGETS if any(key in k.takes for k in actions.ACTIONS.values())]
 
 
+class ActionChoice(Choice):
+    """The `action` of a `faults:` entry: one of the table's kinds. In the JSON Schema each kind
+    is a `const` with its own description, which editors show while completing the name."""
+
+    def __init__(self) -> None:
+        super().__init__(tuple(actions.ACTIONS))
+
+    def json_schema(self) -> dict:
+        return {"oneOf": [{"const": kind.name, "description": f"{kind.side}: {kind.doc} (takes "
+                           f"{', '.join([*kind.targets, *(f'{key} (optional)' for key in kind.optional)])})"}
+                          for kind in actions.ACTIONS.values()]}
+
+
 class FaultRecord(Record):
     """A `faults:` entry: a `model.Fault`, with keys and rules read from the actions table."""
 
@@ -80,7 +93,7 @@ def _fields() -> dict[str, Field]:
     every = len(actions.ACTIONS)
     fields = {
         "at": Field(Number(minimum=0), "seconds of simulated time, from 0 to the duration", required=True),
-        "action": Field(Choice(tuple(actions.ACTIONS)), "the failure or admin action; what each does: "
+        "action": Field(ActionChoice(), "the failure or admin action; what each does: "
                         "docs/scenario-format.md, \"Faults and admin actions\"", required=True),
     }
     for key in _keys():
