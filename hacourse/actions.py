@@ -17,8 +17,8 @@ The scenario loader, the JSON Schema, the docs, the reference checks, the engine
 widgets read this table, so adding a kind is one `register(...)` here plus the actor method it
 calls (docs/architecture.md, "How to add a fault kind or an admin action").
 
-This module sits beside `hacourse.model`: it imports no engine, view or widget module. Its
-callables receive the running `Simulation` and call its actors.
+This module sits beside `hacourse.model` and reads `hacourse.events`; it imports no engine,
+view or widget module. Its callables receive the running `Simulation` and call its actors.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from hacourse.events import FaultInjected
+
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
-    from hacourse.events import FaultInjected
     from hacourse.model import Fault, Scenario
 
 
@@ -63,6 +64,15 @@ RECORD_TARGET = ("nic", "storage_domain", "vm")
 most one of them); `host` and `to` have fields of their own."""
 
 
+Wording = str | Callable[[Mapping[str, str]], str]
+"""A sentence formatted with a fault's targets (`"ifdown {nic} on {host}"`), or a function of
+them, for wording that depends on an optional target (`to`)."""
+
+
+def _worded(wording: Wording, targets: Mapping[str, str]) -> str:
+    return wording(targets) if callable(wording) else wording.format_map(targets)
+
+
 @dataclass(frozen=True)
 class Control:
     """A kind's control in the lesson panel: one per combination of its targets in the scenario
@@ -90,8 +100,8 @@ class ActionKind:
     targets: tuple[str, ...]  # required target keys
     apply: Callable[[Simulation, Fault], None]
     doc: str  # what happens, one sentence, for the schema and the docs
-    said: str  # the Events tab's sentence, formatted with the targets
-    label: str  # the timeline's fault label, formatted with the targets
+    said: Wording  # the Events tab's sentence
+    label: Wording  # the timeline's fault label
     optional: tuple[str, ...] = ()  # target keys it may take
     control: Control | None = None
 
@@ -118,7 +128,7 @@ class ActionKind:
 
     def targets_of(self, record: FaultInjected | Fault) -> dict[str, str]:
         """The targets a record or a fault names, by key (a record's `target` under its key)."""
-        if hasattr(record, "target"):
+        if isinstance(record, FaultInjected):
             key = next((k for k in self.takes if k in RECORD_TARGET), None)
             values = {"host": record.host, key: record.target, "to": getattr(record, "to", None)}
         else:
@@ -127,11 +137,11 @@ class ActionKind:
 
     def says(self, record: FaultInjected) -> str:
         """The Events tab's sentence for a record of this kind."""
-        return self.said.format(**_blank(self.targets_of(record)))
+        return _worded(self.said, self.targets_of(record))
 
     def labelled(self, record: FaultInjected | Fault) -> str:
         """The short label of a record or fault of this kind (timeline, expectation messages)."""
-        return self.label.format(**_blank(self.targets_of(record)))
+        return _worded(self.label, self.targets_of(record))
 
     def problems(self, given: Mapping[str, object]) -> list[tuple[str | None, str]]:
         """What is wrong with the targets given to this kind: (the key at fault, message) pairs,
@@ -144,17 +154,6 @@ class ActionKind:
                 users = ", ".join(k.name for k in ACTIONS.values() if key in k.takes)
                 found.append((key, f"action '{self.name}' takes no '{key}'; '{key}' goes with action: {users}"))
         return found
-
-
-class _Blank(dict):
-    """Format values where a missing optional target reads as nothing."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def _blank(values: Mapping[str, str]) -> _Blank:
-    return _Blank(values)
 
 
 ACTIONS: dict[str, ActionKind] = {}

@@ -16,6 +16,7 @@ import yaml
 from hacourse import Simulation, parse_scenario, simulate
 from hacourse import actions as act
 from hacourse.analysis.audit import events_table
+from hacourse.events import FaultInjected, from_jsonl, to_jsonl
 from hacourse.scenario import ScenarioError, json_schema
 from hacourse.scenario.generate import DOCS_PATH, docs_with_tables
 from tests.seed import SEED
@@ -163,3 +164,20 @@ def test_a_kind_cannot_be_registered_twice_nor_take_an_unknown_target():
         act.register(act.ACTIONS["ifdown"])
     with pytest.raises(ValueError, match="unknown target 'switch'; allowed: host, nic, storage_domain, vm, to"):
         act.ActionKind("x", act.Side.FAULT, ("switch",), _never_runs, doc="", said="", label="")
+
+
+def test_an_optional_target_is_worded_by_a_function_and_logged_only_when_given():
+    def said(targets) -> str:
+        return f"Admin nudged host {targets['host']}" + (f" towards {targets['to']}." if "to" in targets else ".")
+
+    kind = act.register(act.ActionKind("nudge", act.Side.ADMIN, ("host",), _never_runs, optional=("to",),
+                                       doc="nudges a host", said=said, label="nudge {host}"))
+    try:
+        bare, aimed = FaultInjected(1.0, "nudge", "pacific", None), FaultInjected(2.0, "nudge", "pacific", None, "x")
+        assert [act.event_text(bare), act.event_text(aimed)] == [
+            "Admin nudged host pacific.", "Admin nudged host pacific towards x."]
+        assert kind.labelled(aimed) == "nudge pacific"
+        assert '"to"' not in to_jsonl([bare]) and '"to":"x"' in to_jsonl([aimed])
+        assert from_jsonl(to_jsonl([bare, aimed])) == [bare, aimed]
+    finally:
+        act.unregister(kind.name)
