@@ -283,14 +283,15 @@ class Lesson:
         """The controls of the table's kinds (`hacourse.actions`), one row per thing they act on
         (each host, then each storage domain or VM): a toggle for a pair such as ifdown/ifup,
         a button for a kind without an undo."""
-        rows: dict[str, list[widgets.Widget]] = {}
+        rows: dict[tuple[str, str], list[widgets.Widget]] = {}  # (target key, name) -> its controls
         for kind in ACTIONS.values():
             if kind.control is None:
                 continue
             for targets in action_controls(kind, self.scenario):
-                rows.setdefault(targets[kind.targets[0]], []).append(self._fault_control(kind, targets, layout))
+                row = (kind.targets[0], targets[kind.targets[0]])
+                rows.setdefault(row, []).append(self._fault_control(kind, targets, layout))
         return [widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width="90px")), *controls])
-                for name, controls in rows.items()]
+                for (_, name), controls in rows.items()]
 
     def _fault_control(self, kind: ActionKind, words: dict[str, str], layout: widgets.Layout) -> widgets.Widget:
         control = kind.control
