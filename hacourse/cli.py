@@ -310,9 +310,13 @@ def _new(path: str | None, from_name: str | None, listing: bool) -> int:
         print(f"{path}: already exists; choose another name or delete it first", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # a course's folder: courses/week3/lab.yaml
         write_starter(path, from_name=from_name)
     except ScenarioError as err:
         print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:
+        print(f"{path}: cannot write it: {err.strerror or err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"wrote {path}; check it with: hacourse validate {path}")
     return 0

@@ -119,12 +119,25 @@ NBGRADER_VERSION = "0.9.6"
 NBGRADER_EXTRAS = ("Mako", "RapidFuzz", "SQLAlchemy", "alembic")
 
 
+@dataclass(frozen=True)
+class Nbgrader:
+    """nbgrader, installed for this test session: `nbgrader(*args, cwd=...)` runs it and fails the
+    test with its output when it exits non-zero; `env` lets a shell script call it by name."""
+
+    env: dict[str, str]
+
+    def __call__(self, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=self.env, capture_output=True,
+                              text=True, timeout=900, check=False)
+        assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done
+
+
 @pytest.fixture(scope="session")
-def nbgrader(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., subprocess.CompletedProcess]:
+def nbgrader(tmp_path_factory: pytest.TempPathFactory) -> Nbgrader:
     """The real nbgrader, installed for this test session only: `pip install --target` into a
-    temporary folder that only the nbgrader subprocesses see (PYTHONPATH), so its Jupyter
-    extensions never load in the servers of the browser tests. Returns `run(*args, cwd=...)`,
-    which fails the test with nbgrader's output when nbgrader exits non-zero."""
+    temporary folder that only the nbgrader processes see (PATH, PYTHONPATH), so its Jupyter
+    extensions never load in the servers of the browser tests."""
     target = tmp_path_factory.mktemp("nbgrader")
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                               "--no-deps", "--target", str(target), f"nbgrader=={NBGRADER_VERSION}",
@@ -132,14 +145,8 @@ def nbgrader(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., subproce
     if install.returncode != 0:
         pytest.fail(f"could not install nbgrader {NBGRADER_VERSION} for the test:\n{install.stderr[-3000:]}")
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ,  # nbgrader runs `alembic`, a script of the folder, to make its database
-           "PATH": os.pathsep.join([str(target / "bin"), os.environ.get("PATH", "")]),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(target), str(root), os.environ.get("PYTHONPATH")]))}
-
-    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=900, check=False)
-        assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        return done
-
-    return run
+    # nbgrader runs `alembic`, a script of the folder, to make its database; `hacourse` is this venv's
+    path = [str(target / "bin"), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    return Nbgrader({**os.environ, "PATH": os.pathsep.join(path),
+                     "PYTHONPATH": os.pathsep.join(filter(None, [str(target), str(root),
+                                                                 os.environ.get("PYTHONPATH")]))})
