@@ -42,5 +42,10 @@ class Epoch:
         self._n += 1
         return self._n
 
+    @property
+    def token(self) -> int:
+        """The epoch now, for a timer that only a later `advance` makes stale."""
+        return self._n
+
     def current(self, token: int) -> bool:
         return token == self._n

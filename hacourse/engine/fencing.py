@@ -51,8 +51,8 @@ class Fencing:
         if reason:
             sim.record(FencingSkipped, host=host.name, reason=reason)
             return
-        # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a live host.
-        if host.power.value and host.link_up("management"):
+        # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a booted host.
+        if host.os_up and host.link_up("management"):
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT,
                        result="vdsm-tool service-restart vdsmd over SSH")
             host.restart_vdsm()
@@ -65,7 +65,8 @@ class Fencing:
             yield env.timeout(config["ssh_connect_timeout_s"])  # the SSH connection times out
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
-            why = "host is powered off" if not host.power.value else "no SSH connection over the management network"
+            why = ("host is powered off" if not host.power.value else "host is still booting: no SSH" if not host.os_up
+                   else "no SSH connection over the management network")
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT, result=f"failed: {why}")
         checks = [("power management", "configured" if host.spec.power_management else "none",
                    "pass" if host.spec.power_management else "skip")]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from hacourse import physical, rules
+from hacourse.engine.clock import Epoch
 from hacourse.engine.migration import EndLostMigrationLink, EndLostPower
 from hacourse.engine.network import Nic, Signal
 from hacourse.events import HostPoweredOff, HostPoweredOn, HostStatusChanged
@@ -49,6 +50,8 @@ class Host:
         self.status_changed = sim.env.event()
         self.before_connecting = S.UP  # the status it left for Connecting, where a recovery returns
         self.vdsm_restarted = False  # VDSM came back from a restart: the engine re-initializes the host
+        self.power_cycles = Epoch()  # advanced at each power loss: a VDSM start pending from before is stale
+        self.os_up = True  # the OS has booted: sshd and systemd run, VDSM can start
 
     @cached_property
     def outgoing(self) -> simpy.Resource:
@@ -117,6 +120,8 @@ class Host:
     def power_off(self, reason: str) -> None:
         if not self.power.set(False):
             return
+        self.power_cycles.advance()  # a VDSM start still pending from before is stale
+        self.os_up = False
         self.vdsm.set(False)
         for vm in self.sim.vms_on(self.name):
             vm.crash()
@@ -128,14 +133,15 @@ class Host:
         if not self.power.set(True):
             return
         self.sim.record(HostPoweredOn, host=self.name, reason=reason)
-        self.sim.env.process(self._boot())
+        self.sim.env.process(self._boot(self.power_cycles.token))
 
-    def _boot(self):
+    def _boot(self, cycle: int):
         for nic in self.nics.values():
             nic.set_up(True)
         self.physically_changed()
         yield self.sim.env.timeout(self.sim.config["host_boot_s"])
-        if self.power.value:
+        if self.power_cycles.current(cycle):
+            self.os_up = True
             self.vdsm.set(True)
             self.physically_changed()
 
@@ -155,11 +161,11 @@ class Host:
         self.vdsm.set(False)
         self.vdsm_restarted = True
         self.physically_changed()
-        self.sim.env.process(self._vdsm_starts())
+        self.sim.env.process(self._vdsm_starts(self.power_cycles.token))
 
-    def _vdsm_starts(self):
+    def _vdsm_starts(self, cycle: int):
         yield self.sim.env.timeout(self.sim.config["vdsm_restart_s"])
-        if self.power.value:
+        if self.power_cycles.current(cycle) and self.os_up:  # while the OS boots, the boot starts VDSM
             self.vdsm.set(True)
             self.physically_changed()
 
