@@ -68,22 +68,37 @@ def spec_path(scenario_file: str | Path) -> Path:
     return path.with_name(path.stem + SPEC_SUFFIX)
 
 
+def is_spec(path: str | Path) -> bool:
+    """Whether a file is an exercise file (`lab.exercise.yaml`), not a scenario."""
+    return str(path).endswith(SPEC_SUFFIX)
+
+
 def load_spec(scenario_file: str | Path) -> ExerciseSpec:
     """`lab.exercise.yaml` beside `lab.yaml`, checked; none is an exercise of the predict kind."""
     path = spec_path(scenario_file)
-    if not path.is_file():
-        return ExerciseSpec()
+    return read_spec(path) if path.is_file() else ExerciseSpec()
+
+
+def read_spec(path: str | Path) -> ExerciseSpec:
+    """An exercise file, checked; raises ScenarioError naming every problem with its line and column."""
     source = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = Path(path).read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) or {}
+    except OSError as error:
+        raise ScenarioError([Problem(source, None, None, "", f"cannot read the file: {error.strerror or error}",
+                                     FILE)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ScenarioError([Problem(source, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
                                      "", f"not valid YAML: {getattr(error, 'problem', error)}", FILE)]) from None
+    marks = _marks(root)
     problems = []
 
     def bad(field: str, message: str) -> None:
-        problems.append(Problem(source, None, None, field, message, SCHEMA))
+        line, column = marks.get(field, marks.get(field.rsplit(".", 1)[0], (None, None)))
+        problems.append(Problem(source, line, column, field, message, SCHEMA))
 
     if not isinstance(data, dict):
         bad("", "expected a mapping with " + ", ".join(SPEC_KEYS))
@@ -93,13 +108,17 @@ def load_spec(scenario_file: str | Path) -> ExerciseSpec:
             bad(str(key), f"unknown key; allowed: {', '.join(SPEC_KEYS)}{did_you_mean(key, SPEC_KEYS)}")
     for key in ("title", "intro"):
         if not isinstance(data.get(key, ""), str):
-            bad(key, "expected text")
+            bad(key, f"expected text, found {data[key]!r}")
     tune = data.get("tune")
     if tune is not None and (not isinstance(tune, dict) or not tune):
         bad("tune", "expected the settings the student chooses, with the solution's values: "
-                    "{NicDHCPDelayGraceInMS: 180}")
+                    f"{{NicDHCPDelayGraceInMS: 180}}; found {tune!r}")
     questions = []
-    for i, q in enumerate(data.get("questions") or []):
+    given = data.get("questions") or []
+    if not isinstance(given, list):
+        bad("questions", "expected a list of {ask: TEXT, answer: VALUE, points: N}")
+        given = []
+    for i, q in enumerate(given):
         if not isinstance(q, dict) or "ask" not in q or "answer" not in q:
             bad(f"questions[{i}]", "expected {ask: TEXT, answer: VALUE, points: N}")
             continue
@@ -112,8 +131,26 @@ def load_spec(scenario_file: str | Path) -> ExerciseSpec:
             bad(f"questions[{i}].points", f"expected a whole number of points, 1 or more; found {points!r}")
         questions.append(Question(str(q["ask"]), q["answer"], points if isinstance(points, int) else 1))
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     return ExerciseSpec(data.get("title", ""), data.get("intro", ""), tune, tuple(questions))
+
+
+def _marks(root: yaml.Node | None) -> dict[str, tuple[int, int]]:
+    """Line and column of each key's value and of each question and its keys, for messages."""
+    marks: dict[str, tuple[int, int]] = {}
+
+    def at(node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            marks[str(key.value)] = at(key if str(key.value) not in SPEC_KEYS else value)
+            if key.value == "questions" and isinstance(value, yaml.SequenceNode):
+                for i, item in enumerate(value.value):
+                    marks[f"questions[{i}]"] = at(item)
+                    for k, v in item.value if isinstance(item, yaml.MappingNode) else ():
+                        marks[f"questions[{i}].{k.value}"] = at(k if str(k.value) not in QUESTION_KEYS else v)
+    return marks
 
 
 # ---- settings ---------------------------------------------------------------------------------

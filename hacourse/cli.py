@@ -196,9 +196,15 @@ def _timeline_text(log: list, scenario) -> str:
 
 def _validate(paths: list[str]) -> int:
     """Every problem of every file, the `expect:` entries included, without running anything."""
-    from hacourse.scenario import validate_files
+    from hacourse.assignment import is_spec, read_spec
+    from hacourse.scenario import ScenarioError, validate_files
 
-    problems = validate_files(paths)
+    problems = validate_files([p for p in paths if not is_spec(p)])
+    for spec in filter(is_spec, paths):  # lab.exercise.yaml: checked as what it is, not as a scenario
+        try:
+            read_spec(spec)
+        except ScenarioError as err:
+            problems += err.problems
     for problem in problems:
         print(problem, file=sys.stderr)
     files = len(paths)
@@ -210,9 +216,10 @@ def _validate(paths: list[str]) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from hacourse.assignment import is_spec
     from hacourse.check import check_files, parse_seeds
 
-    scenarios, golden = list(args.scenarios), args.golden
+    scenarios, golden = [p for p in args.scenarios if not is_spec(p)], args.golden  # `course/*.yaml` holds both
     if isinstance(golden, str) and Path(golden).suffix in SCENARIO_SUFFIXES:
         scenarios.insert(0, golden)  # `--golden lab.yaml`: the flag alone, then a scenario
         golden = True

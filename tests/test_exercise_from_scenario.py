@@ -208,3 +208,21 @@ def test_nbgrader_autogrades_an_exercise_made_from_a_scenario_variant_by_variant
     assert scores["honest"] == (full, full)
     assert scores["copied"][0] < full  # with a grace 120 s longer, Pacific turns NonOperational later
     assert own["q1-answer"] != answers(teacher)["q1-answer"]
+
+
+def test_a_mistyped_exercise_file_gets_every_problem_with_its_line_and_validate_reads_it_as_one(tmp_path):
+    (tmp_path / "lab.yaml").write_text(SEED.read_text())
+    (tmp_path / "lab.exercise.yaml").write_text(
+        "title: Grace\ntune: 5\nquestons: []\nquestions:\n  - {ask: Which key, answer: X, pionts: 2}\n")
+    out = hacourse("validate", tmp_path / "lab.yaml", tmp_path / "lab.exercise.yaml")
+    assert out.returncode == 2
+    spec = tmp_path / "lab.exercise.yaml"
+    assert out.stderr.splitlines()[:3] == [
+        (f"{spec}:2:7: tune: expected the settings the student chooses, with the solution's values: "
+         "{NicDHCPDelayGraceInMS: 180}; found 5"),
+        f"{spec}:3:1: questons: unknown key; allowed: title, intro, tune, questions (did you mean 'questions'?)",
+        f"{spec}:5:33: questions[0].pionts: unknown key; allowed: ask, answer, points (did you mean 'points'?)"]
+    made = hacourse("exercise", tmp_path / "lab.yaml", "-o", tmp_path / "out")
+    assert made.returncode == 2 and "did you mean 'points'?" in made.stderr
+    checked = hacourse("check", "-q", tmp_path / "lab.yaml", spec)  # a course folder's *.yaml holds both
+    assert checked.returncode == 0, checked.stdout + checked.stderr
