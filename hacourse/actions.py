@@ -273,3 +273,62 @@ register(ActionKind(
         "and VDSM answers after `host_boot_s`",
     said="Admin ran 'power_on' on host {host}.", label="power_on on {host}",
 ))
+
+
+# --- the administrator's actions (hacourse.engine.admin: the engine's checks; a refusal is logged) ---
+
+def _in_maintenance(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return sim.hosts[targets["host"]].status in ("PreparingForMaintenance", "Maintenance")
+
+
+register(ActionKind(
+    "maintenance", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.maintenance(fault.host),
+    doc="the admin moves the host to maintenance: PreparingForMaintenance, the SPM role handed over, every "
+        "VM migrated off by priority through the scheduler, Maintenance once no VM is left (refused, with "
+        "the engine's reason, where the engine refuses it)",
+    said="Admin asked to move host {host} to maintenance.", label="maintenance {host}",
+    control=Control("maintenance {host}", "Moves {host} to maintenance now (its VMs migrate away); "
+                    "press again to activate it.", icon="wrench", undo="activate", pressed=_in_maintenance),
+))
+register(ActionKind(
+    "activate", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.activate(fault.host),
+    doc="the admin activates the host: Unassigned, then Initializing at the next poll, then Up, or Non "
+        "Operational if a required network or the storage is still missing",
+    said="Admin asked to activate host {host}.", label="activate {host}",
+))
+register(ActionKind(
+    "confirm_rebooted", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.confirm_rebooted(fault.host),
+    doc="the admin's \"Confirm 'Host has been Rebooted'\" for a host without power management: its VMs "
+        "are set Down, HA VMs restarted elsewhere, the SPM role released",
+    said="Admin confirmed that host {host} has been rebooted.", label="confirm rebooted {host}",
+    control=Control("confirm {host} rebooted", "Confirm 'Host has been Rebooted' for {host}: the engine then "
+                    "takes its VMs as Down and restarts the highly available ones.", icon="check"),
+))
+register(ActionKind(
+    "migrate", Side.ADMIN, ("vm",), lambda sim, fault: sim.admin.migrate(fault.vm, fault.to),
+    optional=("to",),
+    doc="the admin migrates the VM, to `to` or to the host the scheduler chooses (its filters and weights "
+        "apply either way)",
+    said="Admin asked to migrate VM {vm}.", label="migrate {vm}",
+    control=Control("migrate {vm}", "Migrates {vm} now to the host the scheduler chooses.", icon="exchange"),
+))
+register(ActionKind(
+    "select_spm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.select_spm(fault.host),
+    doc="the admin's 'Select as SPM' (ForceSelectSPM, oVirt 3.5 and later; refused on rhev-3.3): the "
+        "current SPM stops and the election tries this host first",
+    said="Admin asked to select host {host} as SPM.", label="select {host} as SPM",
+    control=Control("select {host} as SPM", "Select as SPM: the engine stops the current SPM and elects "
+                    "{host} (oVirt 3.5 and later).", icon="star"),
+))
+register(ActionKind(
+    "reboot", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.reboot(fault.host),
+    doc="`reboot` in the host's shell: the OS goes down at once, its VMs' processes with it, and boots "
+        "again (`host_boot_s`); the engine finds out by its own timers",
+    said="Admin ran 'reboot' on host {host}.", label="reboot {host}",
+))
+register(ActionKind(
+    "restart_vdsm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.restart_vdsm(fault.host),
+    doc="`service vdsmd restart` (`systemctl restart vdsmd` on 4.x) in the host's shell: VDSM stops and "
+        "starts again after `vdsm_restart_s`; the VMs keep running",
+    said="Admin restarted vdsmd on host {host}.", label="restart vdsmd on {host}",
+))

@@ -270,6 +270,19 @@ def is_initial(record: Record) -> bool:
 
 
 @dataclass(frozen=True)
+class ActionRefused(Record):
+    """The engine's validation (canDoAction) rejected an admin action: nothing changed.
+
+    `code` is the engine's message name (`VDS_CANNOT_MAINTENANCE_VDS_IS_IN_MAINTENANCE`), what
+    tests and checks compare; `reason` says it in words, as the portal's error dialog would."""
+
+    action: str
+    target: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Decision(Record):
     """A decision the engine took and why: what `hacourse explain` reads; not shown in the Events tab.
 

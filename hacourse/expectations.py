@@ -265,7 +265,8 @@ def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool
         first = hits[0]
         offset = f", {first.t - start:g} s after {origin}" if window.fault is not None else ""
         count = f" ({len(hits)} in all)" if len(hits) > 1 else ""
-        return Seen(wanted, f"{shown} at {_at(first.t)}{offset}: {events_table([first])[0].message}{count}",
+        said = events_table([first])  # a decision record is not in the Events tab: its kind says it
+        return Seen(wanted, f"{shown} at {_at(first.t)}{offset}: {said[0].message if said else first.event}{count}",
                     after)
     return judge
 

@@ -68,6 +68,9 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "migrate_paused_vms": "none",  # 3.2-3.4 reject any Paused VM (MIGRATE_PAUSED_VM_IS_UNSUPPORTED)
     "migrate_multiple_vms_all_or_nothing": False,  # 4.4+ MigrateMultipleVms validation
     "default_resume_behavior": "auto_resume",  # before 4.2 every VM behaved as AUTO_RESUME
+    "force_select_spm": False,  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came with oVirt 3.5
+    # --- maintenance ---
+    "HostPreparingForMaintenanceIdleTime": 300,  # s a host may prepare idle before another try; [CFG]
 }
 
 OVIRT_45: dict[str, float | int | bool | None] = {
@@ -93,6 +96,7 @@ OVIRT_45: dict[str, float | int | bool | None] = {
     "migrate_paused_vms": "not_eio",  # 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
     "migrate_multiple_vms_all_or_nothing": True,  # MigrateMultipleVmsCommand.validate, 4.4+
     "default_resume_behavior": "auto_resume",  # VmBase default; HA VMs with a lease are forced to kill
+    "force_select_spm": True,  # [E] ForceSelectSPMCommand: SpmStopOnIrs, the chosen host tried first
 }
 
 PROFILES: Mapping[str, Mapping[str, float | int | bool | None | str]] = MappingProxyType(

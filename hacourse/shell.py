@@ -258,14 +258,16 @@ class HostShell:
     def _commands(self) -> dict[str, Callable[[list[str]], str]]:
         commands = {
             "ifconfig": self._ifconfig, "ip": self._ip, "ifdown": self._ifdown, "ifup": self._ifup,
-            "brctl": self._brctl, "hostname": lambda _: self.host,
-            "whoami": lambda _: "root", "help": self._help, "cat": self._cat,
+            "brctl": self._brctl, "service": self._service, "hostname": lambda _: self.host,
+            "whoami": lambda _: "root", "help": self._help, "cat": self._cat, "reboot": self._reboot,
         }
+        if self.os.network_manager:
+            commands["systemctl"] = self._systemctl
         return commands
 
     def _help(self, _args: list[str]) -> str:
         return ("This simulated host understands: ifconfig [-a] [NAME], ip link, ip addr, brctl show,\n"
-                "ifdown NAME, ifup NAME, hostname, cat /etc/redhat-release.")
+                f"ifdown NAME, ifup NAME, {self.os.restart_vdsm}, reboot, hostname, cat /etc/redhat-release.")
 
     def _cat(self, args: list[str]) -> str:
         if args == ["/etc/redhat-release"]:
@@ -329,6 +331,45 @@ class HostShell:
             return (f"Connection successfully activated (D-Bus active path: {path})" if up
                     else f"Connection '{args[0]}' successfully deactivated (D-Bus active path: {path})")
         return ""
+
+    def _restart_vdsm(self) -> str:
+        self.sim.inject("restart_vdsm", self.host)
+        self._changed()
+        if self.os.network_manager:
+            return ""
+        return ("Shutting down vdsm daemon: \n"
+                "vdsm watchdog stop                                         [  OK  ]\n"
+                "vdsm: Running run_final_hooks                              [  OK  ]\n"
+                "vdsm stop                                                  [  OK  ]\n"
+                "Starting up vdsm daemon: \n"
+                "vdsm start                                                 [  OK  ]")
+
+    def _service(self, args: list[str]) -> str:
+        if len(args) < 2:
+            return "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]"
+        name, action = args[0], args[1]
+        if name != "vdsmd":
+            return f"{name}: unrecognized service"
+        if self.os.network_manager:  # RHEL 8: the SysV wrapper hands over to systemd
+            redirect = f"Redirecting to /bin/systemctl {action} vdsmd.service"
+            return redirect + ("\n" + self._restart_vdsm() if action == "restart" else "")
+        if action != "restart":
+            return "Only 'service vdsmd restart' is simulated here."
+        return self._restart_vdsm()
+
+    def _systemctl(self, args: list[str]) -> str:
+        if args[:2] in (["restart", "vdsmd"], ["restart", "vdsmd.service"]):
+            return self._restart_vdsm()
+        if len(args) >= 2 and args[1].removesuffix(".service") != "vdsmd":
+            return f"Failed to {args[0]} {args[1]}: Unit {args[1]} not found."
+        return "Only 'systemctl restart vdsmd' is simulated here."
+
+    def _reboot(self, _args: list[str]) -> str:
+        self.sim.inject("reboot", self.host)
+        self._changed()
+        return (f"\nBroadcast message from root@{self.host}\n\n"
+                "The system is going down for reboot NOW!\n"
+                f"Connection to {self.host} closed by remote host.")
 
     def _changed(self) -> None:
         if self.on_change is not None:

@@ -20,6 +20,9 @@ class HostStatus(StrEnum):
     INITIALIZING = "Initializing"
     REBOOT = "Reboot"
     DOWN = "Down"
+    PREPARING_FOR_MAINTENANCE = "PreparingForMaintenance"  # the admin's maintenance: VMs leaving
+    MAINTENANCE = "Maintenance"  # no VMs, not monitored for failures, no SPM, no scheduling
+    UNASSIGNED = "Unassigned"  # ActivateVds: until the next poll initializes the host
 
 
 class VmStatus(StrEnum):
@@ -62,6 +65,7 @@ class FenceMethod(StrEnum):
 
     SSH_SOFT = "ssh-soft-fencing"  # SshSoftFencingCommand: VDSM restarted over SSH
     POWER_MANAGEMENT = "power-management"  # RestartVds through a proxy's fence agent
+    MANUAL = "manual"  # FenceVdsManualy: the admin confirmed 'Host has been Rebooted'
     SELF = "self"  # sanlock killed VDSM on the SPM when its lease renewal failed
 
 

@@ -80,6 +80,7 @@ _SAID: dict[type[ev.Record], tuple[str, str]] = {
     ev.FencingSkipped: (WARNING, "Fencing of host {host} skipped: {reason}."),
     ev.HostPoweredOff: (WARNING, "Host {host} powered off ({reason})."),
     ev.HostPoweredOn: (NORMAL, "Host {host} powered on ({reason})."),
+    ev.ActionRefused: (ERROR, "{reason} ({code})"),
 }
 """Severity and sentence of the records whose wording is their fields in a template, after the
 engine's audit log where it has one (VDS_*, VM_MIGRATION_*, ...)."""

@@ -23,15 +23,21 @@ if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
 
 ALLOWED_MOVES: dict[S, frozenset[S]] = {
-    S.UP: frozenset({S.NON_OPERATIONAL, S.CONNECTING, S.REBOOT}),
-    S.CONNECTING: frozenset({S.UP, S.NON_RESPONSIVE, S.NON_OPERATIONAL, S.INITIALIZING, S.REBOOT}),
-    S.NON_RESPONSIVE: frozenset({S.REBOOT, S.INITIALIZING, S.CONNECTING}),
-    S.NON_OPERATIONAL: frozenset({S.UP, S.CONNECTING, S.INITIALIZING, S.REBOOT}),
+    S.UP: frozenset({S.NON_OPERATIONAL, S.CONNECTING, S.REBOOT, S.PREPARING_FOR_MAINTENANCE}),
+    S.CONNECTING: frozenset({S.UP, S.NON_RESPONSIVE, S.NON_OPERATIONAL, S.INITIALIZING, S.REBOOT,
+                             S.MAINTENANCE, S.PREPARING_FOR_MAINTENANCE}),
+    S.NON_RESPONSIVE: frozenset({S.REBOOT, S.INITIALIZING, S.CONNECTING, S.MAINTENANCE}),
+    S.NON_OPERATIONAL: frozenset({S.UP, S.CONNECTING, S.INITIALIZING, S.REBOOT, S.PREPARING_FOR_MAINTENANCE,
+                                  S.UNASSIGNED}),
     S.INITIALIZING: frozenset({S.UP, S.NON_OPERATIONAL, S.CONNECTING}),
     S.REBOOT: frozenset({S.INITIALIZING, S.NON_RESPONSIVE}),
     S.DOWN: frozenset({S.INITIALIZING}),
+    S.PREPARING_FOR_MAINTENANCE: frozenset({S.MAINTENANCE, S.UNASSIGNED, S.CONNECTING, S.NON_RESPONSIVE}),
+    S.MAINTENANCE: frozenset({S.UNASSIGNED}),
+    S.UNASSIGNED: frozenset({S.INITIALIZING, S.NON_RESPONSIVE}),
 }
-"""The engine's host status moves that the model uses ([E] VDSStatus, VdsManager)."""
+"""The engine's host status moves that the model uses ([E] VDSStatus, VdsManager, MaintenanceVds,
+ActivateVds: activation goes through Unassigned, then InitVdsOnUp)."""
 
 
 class Host:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hacourse.engine.clock import next_tick
-from hacourse.status import HostStatus, VmStatus
+from hacourse.events import HostFenced
+from hacourse.status import FenceMethod, HostStatus, VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
@@ -98,6 +99,17 @@ class HostLifecycle:
                 vm.set_status(VmStatus.UNKNOWN, "host is NonResponsive")
                 sim.ha.restart_unknown_with_lease(vm, host.name)
         sim.fencing.treat(host, last_seen)
+
+    def manually_fenced(self, host: Host) -> None:
+        """FenceVdsManualy ("Confirm 'Host has been Rebooted'"): on the admin's word, as after a fence
+        that confirmed the host off: its VMs Down, HA ones queued for restart, the SPM role released."""
+        sim = self.sim
+        sim.record(HostFenced, host=host.name, method=FenceMethod.MANUAL)
+        if sim.spm.holder == host.name:
+            sim.spm.host_gone(host, sim.storage[host.name].lost_at or sim.env.now,
+                              "the admin confirmed the SPM host has been rebooted")
+        for vm in sim.vms_on(host.name):
+            vm.known_down("the admin confirmed the host has been rebooted: VM is down")
 
     def confirmed_down(self, host: Host) -> None:
         """A fence confirmed the host is off: its VMs are Down, HA ones queued for restart."""

@@ -113,10 +113,11 @@ class Migrations:
         self.sim = sim
         self.ties = sim.rng("ties")
 
-    def evacuate(self, host: Host, reason: str) -> None:
-        """SetNonOperationalVdsCommand: migrate by the cluster's resilience policy, by VM priority."""
+    def evacuate(self, host: Host, reason: str, policy: str | None = None) -> None:
+        """SetNonOperationalVdsCommand: migrate by the cluster's resilience policy, by VM priority.
+        MaintenanceVds (`policy="maintenance"`) migrates every VM, whatever the resilience policy."""
         sim = self.sim
-        policy = sim.scenario.cluster.resilience_policy
+        policy = policy or sim.scenario.cluster.resilience_policy
         if policy == "do_not_migrate":
             if sim.vms_on(host.name):
                 sim.record(EvacuationPlanned, host=host.name, reason=reason, policy=policy)
@@ -168,6 +169,11 @@ class Migrations:
             sim.record(MigrationFailed, vm=vm.name, source=source.name, destination="",
                        reason="no host passed the scheduling filters (Memory: not enough free memory)")
             return
+        self.start(vm, source, dest, reason)
+
+    def start(self, vm: Vm, source: Host, dest: Host, reason: str) -> None:
+        """The engine sends the migrate command to the scheduler's `dest`: its memory is reserved there."""
+        sim = self.sim
         dest.reserve(vm.spec.memory_gb)
         sim.record(MigrationStarted, vm=vm.name, source=source.name, destination=dest.name, reason=reason)
         if vm.status == VmStatus.UP:

@@ -81,8 +81,8 @@ class HostMonitor:
         poll = sim.config["VdsRefreshRate"]
         last_ok = first_fail - poll  # the last poll that answered; the host may be back before this starts
         yield env.timeout(first_fail - env.now)
-        if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE):
-            return
+        if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE, S.MAINTENANCE, S.UNASSIGNED):
+            return  # a host in maintenance is not treated for failures; an activated one at its next poll
         host.connecting("engine cannot reach VDSM (network exception)")
         attempts_needed = sim.config["VDSAttemptsToResetCount"] + 1
         grace_end = last_ok + self.time_to_fence(host)
@@ -105,6 +105,9 @@ class HostMonitor:
             sim.lifecycle.initialize(host, "VDSM restarted and is recovering")
         elif host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
             host.set_status(S.NON_OPERATIONAL, "VDSM answers again; the host is still NonOperational")
+            sim.lifecycle.learn_vm_states(host)
+        elif host.status == S.CONNECTING and host.before_connecting == S.PREPARING_FOR_MAINTENANCE:
+            host.set_status(S.PREPARING_FOR_MAINTENANCE, "VDSM answers again; still preparing for maintenance")
             sim.lifecycle.learn_vm_states(host)
         elif host.status == S.CONNECTING:
             host.set_status(S.UP, "VDSM answers again")

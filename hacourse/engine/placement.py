@@ -80,18 +80,24 @@ EXPLAINED_HOSTS = 50
 """Clusters up to this size get every host's verdict in `PlacementDecided`; bigger ones only the chosen host."""
 
 
-def decide(sim: Simulation, vm: Vm, purpose: str, exclude: Host | None = None) -> Host | None:
+def decide(sim: Simulation, vm: Vm, purpose: str, exclude: Host | None = None,
+           only: Host | None = None) -> Host | None:
     """The scheduler's answer for `vm`, recorded with its reasons (`PlacementDecided`).
 
     The answer is the index's (`FreeMemoryIndex.best`); the reasons are a scan of the hosts,
     which small clusters can afford: each filtered host with the filter that removed it, and the
-    free memory (the weight) of the hosts that passed, best first.
+    free memory (the weight) of the hosts that passed, best first. With `only` (the admin's
+    migration to a chosen host, MigrateVmToServer) that host is the one candidate.
     """
     need = vm.spec.memory_gb
-    chosen = sim.placement.best(need, exclude=exclude)
-    hosts = sim.hosts.values()
+    hosts = list(sim.hosts.values()) if only is None else [only]
+    if only is None:
+        chosen = sim.placement.best(need, exclude=exclude)
+    else:
+        fits = only is not exclude and only.status == HostStatus.UP and only.free_memory_gb() >= need
+        chosen = only if fits else None
     filtered, weights = [], []
-    if len(sim.hosts) <= EXPLAINED_HOSTS:
+    if len(hosts) <= EXPLAINED_HOSTS:
         for h in hosts:
             free_gb = h.free_memory_gb()
             free = round(free_gb, 3)
@@ -99,7 +105,7 @@ def decide(sim: Simulation, vm: Vm, purpose: str, exclude: Host | None = None) -
                 filtered.append((h.name, "Source", "the host the VM leaves"))
             elif h.status != HostStatus.UP:
                 filtered.append((h.name, "Status", f"{h.status}, not Up"))
-            elif free < need:
+            elif free_gb < need:
                 used_gb = sum(h.vms.values())
                 used, pending = round(used_gb, 3), round(h.spec.memory_gb - used_gb - free_gb, 3)
                 detail = (f"needs {need:g} GiB, {free:g} GiB free "
@@ -110,7 +116,7 @@ def decide(sim: Simulation, vm: Vm, purpose: str, exclude: Host | None = None) -
         weights.sort(key=lambda w: (-w[1], sim.host_order[w[0]]))
     elif chosen is not None:
         weights.append((chosen.name, round(chosen.free_memory_gb(), 3)))
-    unlisted = len(sim.hosts) - len(filtered) - len(weights)
+    unlisted = len(hosts) - len(filtered) - len(weights)
     sim.record(PlacementDecided, vm=vm.name, purpose=purpose, memory_gb=need,
                chosen=chosen.name if chosen else "", filtered=tuple(filtered), weights=tuple(weights),
                unlisted=unlisted)

@@ -13,6 +13,7 @@ import simpy
 
 from hacourse import physical
 from hacourse.actions import ACTIONS, TARGETS, kind_of, names
+from hacourse.engine.admin import Admin
 from hacourse.engine.collector import collector_paused
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
@@ -61,6 +62,7 @@ class Simulation:
         self.spm = Spm(self, scenario.spm)
         self.fencing = Fencing(self)
         self.ha = HaRestarter(self)
+        self.admin = Admin(self)
         self._initial_records()
         for fault in sorted(scenario.faults, key=lambda f: f.at):
             self.env.process(self._scheduled(fault))

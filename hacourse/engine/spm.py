@@ -31,6 +31,7 @@ class Spm:
         self.lease_free_at = 0.0  # when another host may acquire the SPM lease
         self.electing = False
         self.watching: set[str] = set()
+        self.preferred: str | None = None  # ForceSelectSPM: tried first at the next election
 
     @property
     def renewal_s(self) -> float:
@@ -68,13 +69,20 @@ class Spm:
         finally:
             self.watching.discard(host.name)
 
-    def host_gone(self, host: Host, stopped_renewing_at: float) -> None:
+    def host_gone(self, host: Host, stopped_renewing_at: float, reason: str = "SPM host fenced") -> None:
         """A fence confirmed the SPM host off; its lease is free `host_dead_s` after its last renewal."""
         if self.lease_owner == host.name:
             last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
             self.lease_owner = None
             self.lease_free_at = max(self.lease_free_at, last_renewal + sanlock.host_dead_s(self.sim.config))
-        self.stop(host.name, "SPM host fenced")
+        self.stop(host.name, reason)
+        self.start_election()
+
+    def prefer(self, host: str) -> None:
+        """ForceSelectSPM: SpmStop on the current SPM; the election tries `host` first."""
+        self.preferred = host
+        if self.holder is not None:
+            self.stop(self.holder, f"ForceSelectSPM: the admin selected {host} as SPM")
         self.start_election()
 
     def stop(self, host: str, reason: str) -> None:
@@ -108,11 +116,14 @@ class Spm:
                     candidates.sort(key=lambda h: h.name)
                     sim.rng("ties").shuffle(candidates)  # priority DESC, then RANDOM() ([E] vds_sp.sql)
                     candidates.sort(key=lambda h: -h.spec.spm_priority)
+                    forced, self.preferred = self.preferred, None
+                    candidates.sort(key=lambda h: h.name != forced)  # ForceSelectSPM's host goes first
                     self._decided(candidates, candidates[0].name, last)
                     self.holder = self.lease_owner = candidates[0].name
-                    sim.record(SpmStarted, host=self.holder,
-                               reason=f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
-                                      "among Up hosts that reach storage")
+                    reason = ("elected: selected as SPM by the admin (ForceSelectSPM)" if forced == self.holder
+                              else f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
+                                   "among Up hosts that reach storage")
+                    sim.record(SpmStarted, host=self.holder, reason=reason)
                     return
                 candidates.sort(key=lambda h: (-h.spec.spm_priority, h.name))
                 last = self._decided(candidates, "", last)

@@ -73,7 +73,7 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
 def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scenario,
                                        until: float) -> list[Violation]:
     """A VM is started again (WaitForLaunch) only once its last run is known to be over: a power
-    fence of its host, or a Down that the engine heard from a host it can reach, or an expired VM
+    or manual fence of its host, or a Down that the engine heard from a host it can reach, or an expired VM
     lease (4.1+): its host has not reached storage for `sanlock.dead_no_sooner_than_s`."""
     out: list[Violation] = []
     leased = {v.name for v in scenario.vms if v.lease}
@@ -82,7 +82,7 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
     fenced: set[str] = set()
     confirmed: set[str] = set()
     for r in log:
-        if isinstance(r, ev.HostFenced) and r.method == FenceMethod.POWER_MANAGEMENT:
+        if isinstance(r, ev.HostFenced) and r.method in (FenceMethod.POWER_MANAGEMENT, FenceMethod.MANUAL):
             fenced |= world.vms_on[r.host]
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.DOWN:
             stopped = world.physical.lease_stopped(r.host, r.t)
