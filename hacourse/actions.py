@@ -309,7 +309,8 @@ register(ActionKind(
     optional=("to",),
     doc="the admin migrates the VM, to `to` or to the host the scheduler chooses (its filters and weights "
         "apply either way)",
-    said="Admin asked to migrate VM {vm}.", label="migrate {vm}",
+    said=lambda t: f"Admin asked to migrate VM {t['vm']}" + (f" to host {t['to']}." if "to" in t else "."),
+    label=lambda t: f"migrate {t['vm']}" + (f" to {t['to']}" if "to" in t else ""),
     control=Control("migrate {vm}", "Migrates {vm} now to the host the scheduler chooses.", icon="exchange"),
 ))
 register(ActionKind(
