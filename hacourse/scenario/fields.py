@@ -10,6 +10,7 @@ is allowed ("an integer from -1 to 10"), for messages and for docs/scenario-form
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -339,6 +340,11 @@ class MapOf(Kind):
 NO_DEFAULT = object()
 
 
+@functools.cache
+def _model_fields(cls: type) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
 @dataclasses.dataclass
 class Field:
     """One key of a record: its kind, whether it must be given, and why it exists."""
@@ -418,11 +424,13 @@ class Record(Kind):
         field = self.fields[name]
         if field.default is not NO_DEFAULT:
             return field.default
-        for model_field in dataclasses.fields(self.cls):
-            if model_field.name == name and model_field.default is not dataclasses.MISSING:
-                return model_field.default
-            if model_field.name == name and model_field.default_factory is not dataclasses.MISSING:
-                return model_field.default_factory()
+        model_field = _model_fields(self.cls).get(name)
+        if model_field is None:
+            return NO_DEFAULT
+        if model_field.default is not dataclasses.MISSING:
+            return model_field.default
+        if model_field.default_factory is not dataclasses.MISSING:
+            return model_field.default_factory()
         return NO_DEFAULT
 
     def build(self, value: Any, **extra: Any) -> Any:

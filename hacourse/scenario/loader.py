@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
-from yaml.representer import SafeRepresenter
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from hacourse import model
 from hacourse.profiles import PROFILES
@@ -27,11 +27,17 @@ def load_scenario(path: str | Path) -> model.Scenario:
 def parse_scenario(text: str, source: str = "<string>") -> model.Scenario:
     """Validate scenario text and build the Scenario; raises ScenarioError listing every problem."""
     with _collector_paused():
-        checker = Checker(source)
-        data = _check(text, checker)
-        if checker.problems:
-            raise ScenarioError(sorted(checker.problems, key=_position))
-        return SCENARIO.build(data, source=source)
+        return _build(text, source)
+
+
+def _build(text: str, source: str) -> model.Scenario:
+    """The work of `parse_scenario`; its nodes and checked values die with this call, inside
+    the collector's pause, so the collector never walks them."""
+    checker = Checker(source)
+    data = _check(text, checker)
+    if checker.problems:
+        raise ScenarioError(sorted(checker.problems, key=_position))
+    return SCENARIO.build(data, source=source)
 
 
 def check_data(data: object, source: str, keep_source: str | None = None) -> model.Scenario:
@@ -44,10 +50,15 @@ def check_data(data: object, source: str, keep_source: str | None = None) -> mod
     if checker.problems:
         raise ScenarioError(checker.problems)
     with _collector_paused():
-        data = _check_root(_REPRESENTER.represent_data(data), checker)
-        if checker.problems:
-            raise ScenarioError(sorted(checker.problems, key=_position))
-        return SCENARIO.build(data, source=keep_source or source)
+        return _build_data(data, checker, keep_source or source)
+
+
+def _build_data(data: object, checker: Checker, source: str) -> model.Scenario:
+    checked = _check_root(_as_node(data), checker)
+    checker.root = None  # the nodes die here, inside the collector's pause
+    if checker.problems:
+        raise ScenarioError(sorted(checker.problems, key=_position))
+    return SCENARIO.build(checked, source=source)
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
@@ -125,18 +136,26 @@ def _not_plain(value: object, path: FieldPath) -> Iterable[tuple[FieldPath, obje
         yield path, value
 
 
-class _Representer(SafeRepresenter):
-    """Plain data to YAML nodes (without positions), keys in the order given."""
-
-    def __init__(self) -> None:
-        super().__init__(sort_keys=False)
-
-    def represent_data(self, data: object) -> Node:
-        self.represented_objects, self.object_keeper, self.alias_key = {}, [], None
-        return super().represent_data(data)
+_TAG = "tag:yaml.org,2002:"
 
 
-_REPRESENTER = _Representer()
+def _as_node(value: object) -> Node:
+    """Plain data as the node a file with that data would give (without a position), so that
+    `vary` goes through the very checks a file does. `_not_plain` has refused anything else."""
+    if isinstance(value, dict):
+        return MappingNode(_TAG + "map", [(ScalarNode(_TAG + "str", str(k)), _as_node(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return SequenceNode(_TAG + "seq", [_as_node(v) for v in value])
+    if value is None:
+        return ScalarNode(_TAG + "null", "null")
+    if isinstance(value, bool):
+        return ScalarNode(_TAG + "bool", "true" if value else "false")
+    if isinstance(value, int):
+        return ScalarNode(_TAG + "int", str(value))
+    if isinstance(value, float):
+        text = ".nan" if math.isnan(value) else (("-" if value < 0 else "") + ".inf") if math.isinf(value) else repr(value)
+        return ScalarNode(_TAG + "float", text)
+    return ScalarNode(_TAG + "str", str(value))
 
 
 def _profile(root: object) -> str | None:
