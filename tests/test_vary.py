@@ -120,9 +120,9 @@ def test_a_path_that_leads_nowhere_says_where_it_stops(scenario):
 
 
 def test_an_incomplete_entry_lists_what_it_misses(scenario):
-    message = refusal(scenario, {"faults": [{"at": 1}]})
+    message = refusal(scenario, {"faults": [{"at": 1, "host": "pacific"}], "duration": -1})
     assert "faults[0]: missing required key 'action'" in message
-    assert "faults[0]: missing required key 'host'" in message
+    assert "duration: expected a number > 0, found the integer -1" in message
 
 
 def test_a_value_no_file_could_hold_is_refused(scenario):
