@@ -93,6 +93,7 @@ class Lesson:
         self.scenario = scenario if scripted_faults else vary(scenario, {"faults": [], "expect": []})
         self.seed = seed
         self.sim = Simulation(self.scenario, seed)
+        self.listeners: list = []  # callables run after each redraw: sections that show the log too
         self._syncing = False
         self._words: dict[int, tuple[str, str]] = {}  # a toggle's words: released, pressed (what a click runs)
         self._views()
@@ -221,6 +222,8 @@ class Lesson:
         self._draw_timeline()
         self.topology.value = self._topology.render(log, now)
         self._show_events()
+        for listener in self.listeners:
+            listener()
 
     def show_window(self, start: float, end: float) -> None:
         """Show [start, end] of the run on the timeline (what the window slider does); stops following."""

@@ -158,3 +158,14 @@ class PortalTabs:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def add_admin_tools(lesson, host: str | None = None) -> tuple[ShellConsole, PortalTabs]:
+    """Give a `Lesson` the admin's two tools as sections: a shell on `host` (the first host if None)
+    and the portal's tabs, redrawn with the rest of the panel after each step or command."""
+    tabs = PortalTabs(lambda: lesson.sim)
+    console = ShellConsole(lambda: lesson.sim, on_change=lesson.refresh, host=host)
+    lesson.listeners.append(tabs.refresh)
+    lesson.add_section(console.widget)
+    lesson.add_section(tabs.widget)
+    return console, tabs
