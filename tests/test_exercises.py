@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 from hacourse import exercises, simulate
 from hacourse.analysis.intervals import migration_spans
 from tests.seed import ROOT
+from tests.test_notebooks import twin_of
 
 EXERCISES = ROOT / "notebooks" / "exercises"
 NOTEBOOKS = sorted(EXERCISES.glob("*.ipynb"))
@@ -140,7 +141,7 @@ def test_the_migration_feedback_quotes_this_runs_order_and_its_ties():
 def test_there_are_at_least_four_exercise_notebooks_each_paired_with_its_py_file():
     assert len(NOTEBOOKS) >= 4
     for path in NOTEBOOKS:
-        paired, text = jupytext.read(path), jupytext.read(path.with_suffix(".py"))
+        paired, text = jupytext.read(path), jupytext.read(twin_of(path))
         assert [(c.cell_type, c.source, c.metadata) for c in paired.cells] == \
                [(c.cell_type, c.source, c.metadata) for c in text.cells], f"{path.name} and its .py differ"
 

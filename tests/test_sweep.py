@@ -137,7 +137,7 @@ def test_the_figure_has_a_line_per_policy_and_crosses_for_runs_that_never_recove
     assert (b.label, b.means) == ("b", (300.0, 100.0))
     ax = draw_sweep(rows, "bw", "ha_recovery_s", hue="policy")
     labels = ax.get_legend_handles_labels()[1]
-    assert labels == ["policy = a", "no number (1 runs), policy = a", "policy = b"]
+    assert labels == ["policy: a", "no number (1 runs), policy: a", "policy: b"]
     assert [list(line.get_xdata()) for line in ax.get_lines()] == [[32], [16, 32]]
 
 
@@ -145,5 +145,15 @@ def test_categorical_settings_get_one_tick_each():
     rows = [{"skip": flag, "seed": s, "vms_down_at_end": n} for flag, s, n in
             [(False, 0, 3), (False, 1, 5), (True, 0, 0), (True, 1, 0)]]
     ax = draw_sweep(rows, "skip", "vms_down_at_end")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["False", "True"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
     assert list(ax.get_lines()[0].get_ydata()) == [4.0, 0.0]
+
+
+def test_axes_and_legends_are_named_for_people_not_config_keys():
+    key = "engine_config.migration_max_bandwidth"
+    rows = [{key: bw, "engine_profile": era, "seed": 0, "ha_vm_down_s": 10.0 / bw}
+            for bw in (16, 32) for era in ("rhev-3.3", "ovirt-4.5")]
+    ax = draw_sweep(rows, key, "ha_vm_down_s", hue="engine_profile")
+    assert ax.get_xlabel() == "migration bandwidth per VM (MiB/s)"
+    assert ax.get_ylabel() == "HA VM-seconds not running"
+    assert ax.get_legend_handles_labels()[1] == ["engine era: rhev-3.3", "engine era: ovirt-4.5"]

@@ -20,6 +20,35 @@ from hacourse.views import palette
 Row = Mapping[str, object]
 LINE_COLORS = ("#1e88e5", "#ef6c00", "#2e9d48", "#8e24aa", "#5d4037", "#00838f")
 
+LABELS: dict[str, str] = {
+    "engine_profile": "engine era",
+    "engine_config.migration_max_bandwidth": "migration bandwidth per VM (MiB/s)",
+    "cluster.fencing_policy.skip_if_connectivity_broken": "skip fencing while many hosts are unreachable",
+    "cluster.fencing_policy.hosts_with_broken_connectivity_threshold": "unreachable hosts before fencing stops (%)",
+    "management_down": "hosts that lose the management network",
+    "seed": "seed",
+    "ha_recovery_s": "until every HA VM runs again (s)",
+    "ha_vm_down_s": "HA VM-seconds not running",
+    "vms_paused": "VMs paused",
+    "vms_down_at_end": "VMs Down at the end",
+    "ha_vms_down_at_end": "HA VMs Down at the end",
+    "migrations": "migrations started",
+    "migrations_failed": "migrations failed",
+    "hosts_non_operational": "hosts Non Operational",
+    "hosts_non_responsive": "hosts Non Responsive",
+    "hosts_fenced": "hosts fenced",
+}
+"""Sweep columns in a student's words (figure axes, legends, table headers); the key stays in tooltips."""
+
+
+def label_of(column: str) -> str:
+    """A column's words: from `LABELS`, else its last dotted part with spaces for underscores."""
+    return LABELS.get(column, column.rsplit(".", 1)[-1].replace("_", " "))
+
+
+def _value_words(value: object) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
 
 @dataclass(frozen=True)
 class SweepLine:
@@ -63,7 +92,7 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
     top = blended_transform_factory(ax.transData, ax.transAxes)
     for i, line in enumerate(lines):
         color = LINE_COLORS[i % len(LINE_COLORS)]
-        label = f"{hue} = {line.label}" if hue else None
+        label = f"{label_of(hue)}: {_value_words(_hue_value(rows, hue, line.label))}" if hue else None
         known = sorted((where(v), m) for v, m in zip(line.xs, line.means) if m is not None)
         if known:
             ax.plot(*zip(*known), color=color, marker="o", label=label)
@@ -75,10 +104,15 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
                        marker="x", color=palette.FAULT_COLOR, s=40, clip_on=False,
                        label=f"no number ({len(line.missing)} runs)" + (f", {label}" if label else ""))
     if not numeric:
-        ax.set_xticks(range(len(every_x)), [str(v) for v in every_x])
-    ax.set_xlabel(x)
-    ax.set_ylabel(ylabel or y)
+        ax.set_xticks(range(len(every_x)), [_value_words(v) for v in every_x])
+    ax.set_xlabel(label_of(x))
+    ax.set_ylabel(ylabel or label_of(y))
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
     return ax
+
+
+def _hue_value(rows: Sequence[Row], hue: str, label: str) -> object:
+    """The hue's value whose string is `label` (a line keeps only the string)."""
+    return next((row[hue] for row in rows if str(row[hue]) == label), label)

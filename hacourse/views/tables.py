@@ -84,19 +84,25 @@ def _cell(value: object) -> str:
 
 
 def table_html(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None,
-               times: Sequence[str] = ()) -> str:
-    """Rows of dicts as an HTML table; the `times` columns (seconds) are shown as m:ss."""
+               times: Sequence[str] = (), labels: Mapping[str, str] | None = None) -> str:
+    """Rows of dicts as an HTML table; the `times` columns (seconds) are shown as m:ss.
+
+    `labels` gives a column's header words (the column's key stays as the header's tooltip). A
+    table wider than the page scrolls sideways instead of being cut off.
+    """
     if not rows:
         return "<p><i>(no rows)</i></p>"
     columns = list(columns or rows[0].keys())
-    head = "".join(f'<th style="{_CELL}">{escape(c)}</th>' for c in columns)
+    labels = labels or {}
+    head = "".join(f'<th style="{_CELL}" title="{escape(c)}">{escape(labels.get(c, c))}</th>' for c in columns)
     body = "".join(
         "<tr>" + "".join(
             f'<td style="{_CELL}">{clock(row[c]) if c in times and isinstance(row.get(c), (int, float)) else _cell(row.get(c))}</td>'
             for c in columns) + "</tr>"
         for row in rows
     )
-    return f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<div style="overflow-x:auto;max-width:100%"><table style="{_TABLE}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def details_html(summary: str, body_html: str) -> str:

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: notebooks///ipynb,notebooks/text///py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -23,7 +23,8 @@
 # start a second copy of a VM that might still run. This lesson shows how the engine gets out of that
 # corner: a grace, **Non Responsive**, **fencing** (restart VDSM over SSH, then power-cycle the host
 # through its power management), and only then the restart of the **highly available** VMs elsewhere.
-#
+
+# %% [markdown] tags=["lab-only"]
 # Run the cells from the top (*Run → Run All Cells* works too).
 
 # %%
@@ -93,7 +94,7 @@ lesson
 # %% [markdown]
 # ## 4 · What you are watching, and which setting decides it
 #
-# **Connecting (brown).** The engine polls VDSM every `VdsRefreshRate` = 3 s. At the first poll that
+# **Connecting (pale salmon).** The engine polls VDSM every `VdsRefreshRate` = 3 s. At the first poll that
 # fails the host turns Connecting: the engine is in its grace, hoping the host comes back.
 #
 # **Non Responsive (red), after a grace that depends on the host.** The grace ends
@@ -107,7 +108,7 @@ lesson
 # fencing*: restart VDSM over SSH (`vdsm-tool service-restart vdsmd`), since a hung VDSM is the cheapest
 # fault to cure. SSH travels over the management network, so here its connection times out (the model
 # gives it `ssh_connect_timeout_s` = 10 s, an assumption: the sources give no figure). Next comes *power
-# fencing* through Atlantic, the proxy: the fence agent's **stop** (Pacific shows **Reboot**, purple, after
+# fencing* through Atlantic, the proxy: the fence agent's **stop** (Pacific shows **Reboot**, magenta, after
 # those seconds of Non Responsive), then the
 # engine polls the agent until it confirms the power is off, every `FenceStopStatusDelayBetweenRetriesInSec`
 # = **60 s** in this era. Only that confirmation (⚑ *fenced (power-management)* on Pacific's lane) proves
@@ -116,7 +117,7 @@ lesson
 #
 # **HA VMs restart on Atlantic; the others stay Down.** The engine's HA runner, every
 # `AutoStartVmsRunnerIntervalInSeconds` = **60 s** in RHEV 3.3, starts each HA VM that is Down after a
-# failure on an Up host with room (↻ on the VM's lane): **WaitForLaunch** (light green), then Up. A VM that
+# failure on an Up host with room (↻ on the VM's lane): **WaitForLaunch** (pale blue), then Up. A VM that
 # is not highly available stays Down until someone starts it: nothing restarts it automatically.
 #
 # **Notice what fencing cost.** With only the management network down, Pacific's VMs were running fine
@@ -124,10 +125,10 @@ lesson
 # run again. `web1` is the price.
 #
 # **Pacific comes back whole.** `ifdown` is not persistent: the reboot brings `em1` up again (the toggle
-# pops out by itself), VDSM answers after the boot (`host_boot_s` = 120 s, an assumption), and Pacific
+# pops out by itself, and the line under the buttons says why), VDSM answers after the boot (`host_boot_s` = 120 s, an assumption), and Pacific
 # goes through Initializing to Up, empty.
 
-# %% [markdown]
+# %% [markdown] tags=["lab-only"]
 # ## 5 · The procedure, in code
 #
 # A second panel driven by its own controls: `ifdown ovirtmgmt on pacific` at 1:00, then five minutes.
@@ -135,7 +136,7 @@ lesson
 # each HA VM's lane Unknown, Down once the fence agent's stop went out, the ↻ of its restart, WaitForLaunch
 # and Up again; `web1`'s lane must end Down. And the toggle must have popped out with the reboot.
 
-# %%
+# %% tags=["lab-only"]
 replay = Lesson(scenario, seed=0, scripted_faults=False)
 replay.control("+1 min").click()
 replay.control("ifdown ovirtmgmt on pacific").value = True
@@ -143,7 +144,7 @@ for _ in range(5):
     replay.control("+1 min").click()
 replay
 
-# %%
+# %% tags=["lab-only"]
 shown = drawn_spans(replay.timeline_axes)
 pacific = [s for s in shown if s.lane == "host:pacific"]
 assert [s.status for s in pacific][1:4] == ["Connecting", "NonResponsive", "Reboot"]
@@ -169,7 +170,7 @@ print(f"At {audit.clock(replay.now)} the figure shows Pacific Connecting, Non Re
 log = simulate(scenario, seed=0)
 draw_timeline(log, scenario);
 
-# %%
+# %% jupyter={"source_hidden": true}
 fault = intervals.injected_faults(log)[0]
 treated = episodes.fence_episode(log, "pacific")
 vms = episodes.vm_recovery(log, scenario, "pacific")
@@ -188,7 +189,7 @@ HTML(details_html(
     f"{config['DelayResetPerVmInSeconds'] * 40:g} s longer, and "
     f"{config['DelayResetForSpmInSeconds']} s longer again on the SPM.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 HTML(details_html(
     "Answer 2 · the VMs",
     table_html([{"VM": v.vm, "HA": v.ha, "Unknown at": v.unknown, "Down at": v.down, "restarted at": v.restarted,
@@ -203,7 +204,7 @@ HTML(details_html(
       "Non Responsive could have run each twice, two copies writing to one disk: that is why the engine "
       "waits for the fence.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 back = [r for r in log if r.t >= treated.fenced and getattr(r, "host", None) == "pacific"
         and r.event in ("HostPoweredOn", "NicUp", "HostStatusChanged")]
 HTML(details_html(
@@ -223,7 +224,7 @@ no_pm = load_scenario("../scenarios/pacific-power-loss-no-pm.yaml")
 no_pm_log = simulate(no_pm, seed=0)
 draw_timeline(no_pm_log, no_pm);
 
-# %%
+# %% jupyter={"source_hidden": true}
 stuck = episodes.fence_episode(no_pm_log, "pacific")
 power_on = intervals.injected_faults(no_pm_log)[1]
 HTML(details_html(
@@ -254,7 +255,7 @@ pair = load_scenario("../scenarios/two-hosts-fencing-policy.yaml")
 pair_log = simulate(pair, seed=0)
 draw_timeline(pair_log, pair, until=pair.duration);  # to the end of the run: nothing more happens
 
-# %%
+# %% jupyter={"source_hidden": true}
 policy = pair.cluster.fencing_policy
 skipped = episodes.fence_episode(pair_log, "pacific")
 higher = vary(pair, {"cluster.fencing_policy.hosts_with_broken_connectivity_threshold": 75})

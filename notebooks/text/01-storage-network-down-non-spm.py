@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: notebooks///ipynb,notebooks/text///py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -25,7 +25,8 @@
 # You will do the same on a simulated data center whose timers and limits are those of the real
 # engine of that era (the `rhev-3.3` profile), watch what happens second by second, and learn which
 # configuration key decides each step.
-#
+
+# %% [markdown] tags=["lab-only"]
 # Run the cells from the top (*Run → Run All Cells* works too).
 
 # %%
@@ -76,12 +77,17 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 # The panel runs the data center from simulated time 0:00; nothing breaks until you break it.
 #
 # - **`ifdown storage on pacific`** runs the guide's command on Pacific at the current simulated time
-#   (the `storage` bridge and its NIC `p1p1` go down together). Press it again to run `ifup`.
+#   (the `storage` bridge and its NIC `p1p1` go down together). Pressed, it turns red and reads
+#   **`ifup storage on pacific`**: a button always names what your next click runs.
 #   The other toggles do the same for the other networks and hosts; **power off** pulls the plug.
+#   The line under the buttons says what is in effect, and warns when the engine changes something
+#   without your click.
 # - **+15 s**, **+1 min**, **+5 min** advance the clock; ▶ plays it (the slider sets how far each
 #   tick goes); **reset** starts again.
 # - Below: the **timeline** (one lane per host, one per VM, the SPM on top), the **data center** as
-#   it is now, and the **Events** tab as the administration portal shows it, newest first.
+#   it is now, and the **Events** tab as the administration portal shows it, newest first (the latest
+#   warnings and errors also pinned on top; **show** filters by severity). The **time window** slider
+#   moves and zooms the timeline; *follow the clock* brings it back to now.
 #
 # Suggested run: press **+1 min**, then **`ifdown storage on pacific`**, then **+15 s** a few times,
 # watching Pacific's lane and the Events tab; then **+1 min** until every VM is on Atlantic.
@@ -93,7 +99,7 @@ display(lesson)
 # %% [markdown]
 # ## 4 · What you are watching, and which setting decides it
 #
-# **The NIC goes down (red strip under Pacific's lane).** The kernel drops `p1p1`; Pacific's iSCSI
+# **The NIC goes down (dark strip along the bottom of Pacific's lane).** The kernel drops `p1p1`; Pacific's iSCSI
 # session fails. Nothing changes in the administration portal yet.
 #
 # **The engine notices, but only at its next statistics refresh (▼).** The engine polls each host every
@@ -130,14 +136,14 @@ display(lesson)
 # engine's next auto-recovery run (`AutoRecoverySchedule`, every 5 minutes), through Initializing to Up;
 # the VMs stay on Atlantic.
 
-# %% [markdown]
+# %% [markdown] tags=["lab-only"]
 # ## 5 · The guide's procedure, in code
 #
 # The same steps with the panel's own controls, on a second panel (yours above is untouched):
 # `ifdown` at 1:00, then four minutes. The check below reads the figure, not the engine: Pacific's lane
 # must show Non Operational, and the VM lanes the migrations.
 
-# %%
+# %% tags=["lab-only"]
 replay = Lesson(scenario, seed=0, scripted_faults=False)
 replay.control("+1 min").click()
 replay.control("ifdown storage on pacific").value = True
@@ -145,7 +151,7 @@ for _ in range(4):
     replay.control("+1 min").click()
 display(replay)
 
-# %%
+# %% tags=["lab-only"]
 shown = drawn_spans(replay.timeline_axes)
 assert any(s.lane == "host:pacific" and s.status == "NonOperational" for s in shown)
 moved = sorted({s.lane.removeprefix("vm:") for s in shown if s.status == "migrating (copying memory)"})
@@ -160,7 +166,7 @@ print(f"At {audit.clock(replay.now)} the figure shows Pacific Non Operational an
 log = simulate(scenario, seed=0)
 draw_timeline(log, scenario);
 
-# %%
+# %% jupyter={"source_hidden": true}
 order = episodes.migration_order(log, scenario)
 HTML(details_html(
     "Answer 1 · the order (click to open)",
@@ -171,7 +177,7 @@ HTML(details_html(
       "</code>), the rest wait for a slot (<i>queued_s</i>, seconds). The order follows the <b>priority</b> "
       "field, not the HA flag: an HA VM left at Low priority would leave last.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 rule = episodes.nic_rule(log, "pacific")
 HTML(details_html(
     "Answer 2 · the timing",
@@ -183,7 +189,7 @@ HTML(details_html(
     "decides when the storage fails without a required NIC going down (the array or a switch); here it "
     "fires when Pacific is already Non Operational, and does nothing.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 paused = episodes.pauses(log, scenario)
 HTML(details_html(
     "Answer 3 · the writers",

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: notebooks///ipynb,notebooks/text///py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -23,7 +23,8 @@
 # data center that stores its SPM lease with **sanlock**, as every iSCSI data domain of that era did:
 # nobody power-cycles Atlantic; sanlock kills VDSM on it, the engine turns it Non Operational, its VMs
 # migrate as in lesson 1, and another host becomes SPM, but only after a wait that you will measure.
-#
+
+# %% [markdown] tags=["lab-only"]
 # Run the cells from the top (*Run → Run All Cells* works too).
 
 # %%
@@ -126,14 +127,14 @@ lesson
 # back at the next auto-recovery (`AutoRecoverySchedule`, every 5 min), but the SPM stays where it is:
 # the engine moves the role only when its holder fails, never back to a "preferred" host on its own.
 
-# %% [markdown]
+# %% [markdown] tags=["lab-only"]
 # ## 5 · The procedure, in code
 #
 # A second panel driven by its own controls: `ifdown storage on atlantic` at 1:00, then four minutes. The
 # check reads the figure: Atlantic's lane must show Non Operational and the ⚑ of its self-fencing, and the
 # SPM lane a stretch without SPM followed by the SPM on Pacific, its SPM spans never overlapping.
 
-# %%
+# %% tags=["lab-only"]
 replay = Lesson(scenario, seed=0, scripted_faults=False)
 replay.control("+1 min").click()
 replay.control("ifdown storage on atlantic").value = True
@@ -141,7 +142,7 @@ for _ in range(4):
     replay.control("+1 min").click()
 replay
 
-# %%
+# %% tags=["lab-only"]
 shown = drawn_spans(replay.timeline_axes)
 assert any(s.lane == "host:atlantic" and s.status == "NonOperational" for s in shown)
 assert "fenced (self)" in [m.kind for m in drawn_marks(replay.timeline_axes) if m.lane == "host:atlantic"]
@@ -161,7 +162,7 @@ print(f"At {audit.clock(replay.now)} the figure shows Atlantic Non Operational, 
 log = simulate(scenario, seed=0)
 draw_timeline(log, scenario);
 
-# %%
+# %% jupyter={"source_hidden": true}
 handover = episodes.spm_handover(log, scenario)
 fault = intervals.injected_faults(log)[0]
 io = config["io_timeout"]
@@ -181,7 +182,7 @@ HTML(details_html(
     f"</ul><p>The data center had no SPM for {handover.without_spm_s:g} s. Running VMs did not notice: only "
     "changes to the storage's structure (new disks, snapshots, extending thin disks) wait for an SPM.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 HTML(details_html(
     "Answer 2 · why not Indian",
     table_html([{"host": h.name, "SPM priority": h.spm_priority,
@@ -192,7 +193,7 @@ HTML(details_html(
       "Indian's -1 means <i>never</i>, whatever else happens: had Pacific failed too, the data center would "
       "have stayed without an SPM. Free memory plays no part in the choice.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 spans = intervals.spm_intervals(log, scenario, until=scenario.duration)
 assert all(a.end <= b.start for a, b in pairwise(spans))  # never two SPMs at once
 HTML(details_html(
@@ -205,7 +206,7 @@ HTML(details_html(
       f"while another host may acquire the lease only after 14 × <code>io_timeout</code> ({14 * io:g} s). "
       "Between the two there is always a gap, so the SPM spans above never overlap.</p>"))
 
-# %%
+# %% jupyter={"source_hidden": true}
 atlantic = intervals.host_intervals(log, scenario)["atlantic"]
 HTML(details_html(
     "Answer 4 · Atlantic and its VMs",

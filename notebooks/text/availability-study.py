@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: notebooks///ipynb,notebooks/text///py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -31,7 +31,7 @@ from IPython.display import HTML
 from hacourse import load_scenario, parse_scenario
 from hacourse.generate import generate_scenario
 from hacourse.sweep import OUTCOMES, sweep
-from hacourse.views.sweep import draw_sweep
+from hacourse.views.sweep import LABELS, draw_sweep, label_of
 from hacourse.views.tables import table_html
 
 # %% [markdown]
@@ -46,13 +46,13 @@ BANDWIDTH = "engine_config.migration_max_bandwidth"
 rows = sweep(load_scenario("../scenarios/pacific-storage-down.yaml"),
              {"engine_profile": ["rhev-3.3", "ovirt-4.5"], BANDWIDTH: [16, 24, 32, 48, 64, 96]},
              seeds=range(5))
-HTML(table_html(rows[:6]))
+HTML(table_html(rows[:6], labels=LABELS))
 
 # %% [markdown]
 # What the outcome columns count:
 
 # %%
-HTML(table_html([{"column": name, "meaning": meaning} for name, meaning in OUTCOMES.items()]))
+HTML(table_html([{"column": label_of(name), "key": name, "meaning": meaning} for name, meaning in OUTCOMES.items()]))
 
 # %% [markdown]
 # `ha_vm_down_s` adds up, over the highly available VMs, the seconds each was not running as the
@@ -105,7 +105,7 @@ draw_sweep(partition, "management_down", "vms_down_at_end", hue=SKIP,
 # %%
 HTML(table_html([r for r in partition if r["management_down"] == 30 and r["seed"] == 0],
                 ["management_down", SKIP, "hosts_fenced", "vms_down_at_end", "ha_vms_down_at_end",
-                 "ha_vm_down_s"]))
+                 "ha_vm_down_s"], labels=LABELS))
 
 # %% [markdown]
 # ## 3 · Bigger sweeps on a Dask cluster
