@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs hacourse into .venv, runs the seed scenario on the command line, then opens lesson 1.
+# Installs hacourse into .venv, runs the seed scenario on the command line, then serves lesson 1.
 #   bash scripts/lesson.sh        # JupyterLab, lesson 1 open
 #   bash scripts/lesson.sh app    # the lesson as an app: Voila, code hidden
 # Extra arguments after the mode go to jupyter lab / voila (e.g. --port=8890).
+#
+# What it prints: numbered steps with the seconds since the start, the event log of the seed
+# scenario, and last of all the URL to open, once the server answers. The server's own log goes to
+# .venv/jupyter.log; Ctrl-C stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
@@ -11,17 +15,74 @@ mode="lab"
 if [ "${1:-}" = "app" ] || [ "${1:-}" = "lab" ]; then mode="$1"; shift; fi
 lesson="notebooks/01-storage-network-down-non-spm.ipynb"
 
+say "1/4 installing hacourse and Jupyter into .venv (the first run takes about a minute)"
 if [ "$mode" = "app" ]; then ensure_venv . voila; else ensure_venv .; fi
 
-say "hacourse run scenarios/pacific-storage-down.yaml"
+say "2/4 hacourse run scenarios/pacific-storage-down.yaml (the run of lesson 1, as the CLI tells it)"
 .venv/bin/hacourse run scenarios/pacific-storage-down.yaml
 
+port="${HACOURSE_PORT:-8888}"
+for arg in "$@"; do
+    case "$arg" in --port=*|--ServerApp.port=*) port="${arg#*=}" ;; esac
+done
+port="$(.venv/bin/python - "$port" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+for candidate in range(port, port + 50):  # the first free port from the wanted one, as Jupyter does
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        print(candidate)
+        break
+PY
+)"
+token="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
+log=.venv/jupyter.log
 root_flag=()
 if [ "$(id -u)" = 0 ]; then root_flag=(--allow-root); fi
 if [ "$mode" = "app" ]; then
-    say "serving $lesson with Voila (Ctrl-C to stop)"
-    exec .venv/bin/voila "$lesson" "$@"
+    say "3/4 starting Voila (its log: $log)"
+    # From the repository root, so Voila reads voila.json (it hides the JupyterLab-only cells).
+    .venv/bin/voila "$lesson" --no-browser --port="$port" --Voila.ip=127.0.0.1 "$@" >"$log" 2>&1 &
+    ready="http://127.0.0.1:$port/voila/static/"
+    url="http://127.0.0.1:$port/"
+else
+    say "3/4 starting JupyterLab (its log: $log)"
+    .venv/bin/jupyter lab "${root_flag[@]}" --no-browser --ServerApp.port="$port" \
+        --IdentityProvider.token="$token" --LabApp.default_url="/lab/tree/$lesson" "$@" >"$log" 2>&1 &
+    ready="http://127.0.0.1:$port/api/status?token=$token"
+    url="http://localhost:$port/lab/tree/$lesson?token=$token"
 fi
-say "opening $lesson in JupyterLab (Ctrl-C to stop)"
-# default_url: the URL that jupyter prints (and opens, where there is a browser) is lesson 1 itself.
-exec .venv/bin/jupyter lab "${root_flag[@]}" --LabApp.default_url="/lab/tree/$lesson" "$@"
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; exit 0' INT TERM
+
+if ! .venv/bin/python - "$ready" "$server" <<'PY'
+import os, sys, time, urllib.request
+ready, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(ready, timeout=2):
+            sys.exit(0)
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)  # still running?
+    except OSError:
+        sys.exit(1)
+    time.sleep(0.2)
+sys.exit(1)
+PY
+then
+    say "the server did not start; the end of its log ($log):"
+    tail -n 30 "$log" >&2
+    kill "$server" 2>/dev/null || true
+    exit 1
+fi
+say "4/4 ready. Open this in your browser (Ctrl-C here stops the server):"
+echo
+echo "    $url"
+echo
+wait "$server"

@@ -201,11 +201,12 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def served_dir(tmp_path: Path) -> Path:
-    """A copy of the lessons (notebooks/ and scenarios/), so nothing the browser saves lands in git."""
+    """A copy of the lessons (notebooks/, scenarios/, voila.json), so nothing the browser saves lands in git."""
     root = tmp_path / "course"
     for folder in ("notebooks", "scenarios"):
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(REPO / "voila.json", root / "voila.json")
     return root
 
 
@@ -270,9 +271,8 @@ def voila(
                 "--show_tracebacks=True",
             ]
 
-        app = start_server(
-            argv, cwd=notebook.parent, ready="/voila/static/", env=_jupyter_env(tmp_path), name="voila"
-        )
+        root = notebook.parent.parent  # the course's root, where voila.json drops the JupyterLab-only cells
+        app = start_server(argv, cwd=root, ready="/voila/static/", env=_jupyter_env(tmp_path), name="voila")
         return VoilaPage(page, app.url, app.token, request.node.name)
 
     return serve
