@@ -22,8 +22,9 @@ say "2/4 hacourse run scenarios/pacific-storage-down.yaml (the run of lesson 1, 
 .venv/bin/hacourse run scenarios/pacific-storage-down.yaml
 
 port="${HACOURSE_PORT:-8888}"
+extra=()  # the arguments for the server, but the port: the script picks it (the first free from --port)
 for arg in "$@"; do
-    case "$arg" in --port=*|--ServerApp.port=*) port="${arg#*=}" ;; esac
+    case "$arg" in --port=*|--ServerApp.port=*|--Voila.port=*) port="${arg#*=}" ;; *) extra+=("$arg") ;; esac
 done
 port="$(.venv/bin/python - "$port" <<'PY'
 import socket, sys
@@ -45,13 +46,13 @@ if [ "$(id -u)" = 0 ]; then root_flag=(--allow-root); fi
 if [ "$mode" = "app" ]; then
     say "3/4 starting Voila (its log: $log)"
     # From the repository root, so Voila reads voila.json (it hides the JupyterLab-only cells).
-    .venv/bin/voila "$lesson" --no-browser --port="$port" --Voila.ip=127.0.0.1 "$@" >"$log" 2>&1 &
+    .venv/bin/voila "$lesson" --no-browser --port="$port" --Voila.ip=127.0.0.1 ${extra[@]+"${extra[@]}"} >"$log" 2>&1 &
     ready="http://127.0.0.1:$port/voila/static/"
     url="http://127.0.0.1:$port/"
 else
     say "3/4 starting JupyterLab (its log: $log)"
-    .venv/bin/jupyter lab "${root_flag[@]}" --no-browser --ServerApp.port="$port" \
-        --IdentityProvider.token="$token" --LabApp.default_url="/lab/tree/$lesson" "$@" >"$log" 2>&1 &
+    .venv/bin/jupyter lab ${root_flag[@]+"${root_flag[@]}"} --no-browser --ServerApp.port="$port" \
+        --IdentityProvider.token="$token" --LabApp.default_url="/lab/tree/$lesson" ${extra[@]+"${extra[@]}"} >"$log" 2>&1 &
     ready="http://127.0.0.1:$port/api/status?token=$token"
     url="http://localhost:$port/lab/tree/$lesson?token=$token"
 fi
@@ -59,13 +60,15 @@ server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; exit 0' INT TERM
 
 if ! .venv/bin/python - "$ready" "$server" <<'PY'
-import os, sys, time, urllib.request
+import os, sys, time, urllib.error, urllib.request
 ready, pid = sys.argv[1], int(sys.argv[2])
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline:
     try:
         with urllib.request.urlopen(ready, timeout=2):
             sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)  # it answers (Voila's static folder has no index)
     except OSError:
         pass
     try:

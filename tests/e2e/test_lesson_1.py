@@ -67,7 +67,7 @@ def _drive_the_fault(app, record_timing: Callable[[str, float], None], in_lab: b
     app.assert_no_errors()
     line = clock.inner_text()
     assert "pacific NonOperational" in line and "MigratingFrom" in line, line
-    events = panel.locator("table").first.inner_text()
+    events = panel.locator(".hacourse-events table").first.inner_text()
     assert "Host pacific moved from Up to NonOperational state (NETWORK_INTERFACE_IS_DOWN" in events
     assert "Migration started (VM: db1, Source: pacific, Destination: atlantic" in events
     pacific = _lanes(panel, "host:pacific")
