@@ -36,6 +36,7 @@ from hacourse.engine import Simulation
 from hacourse.model import Scenario
 from hacourse.scenario import vary
 from hacourse.views import events_html, timeline_text_html
+from hacourse.views.legend import legend_html
 from hacourse.views.live import LiveTimeline, LiveTopology
 from hacourse.views.notes import panel_notes_html
 from hacourse.views.tables import SEVERITY_FILTERS
@@ -128,7 +129,8 @@ class Lesson:
         self.follow = widgets.Checkbox(value=True, description="follow the clock", indent=False,
                                        layout=widgets.Layout(width="auto"))
         self.follow.observe(self._on_follow, "value")
-        self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1100px"))
+        self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
+        self.legend = widgets.HTML(layout=widgets.Layout(min_width="250px", width="250px"))
         self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
         self.topology = widgets.Image(format="png", layout=widgets.Layout(width="48%", max_width="620px"))
         self.severity = widgets.ToggleButtons(options=list(SEVERITY_FILTERS), value="all", description="show",
@@ -137,7 +139,9 @@ class Lesson:
         self.events = widgets.HTML()
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
         self.sections: list[widgets.Widget] = [
-            self.clock, clock_row, *rows, self.notes, widgets.HBox([self.window, self.follow]), self.timeline,
+            self.clock, clock_row, *rows, self.notes, widgets.HBox([self.window, self.follow]),
+            widgets.HBox([widgets.Box([self.timeline], layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
+                          self.legend]),
             self.timeline_text,
             widgets.HBox([self.topology, widgets.VBox([self.severity, self.events],
                                                       layout=widgets.Layout(width="52%"))]),
@@ -243,6 +247,7 @@ class Lesson:
         else:
             start, end = self.window.value
         self.timeline.value = self._timeline.render(log, now, end, start)
+        self.legend.value = legend_html(self._timeline.legend_keys)
         self.timeline_text.value = (timeline_text_html(log, self.scenario, now)
                                     + figure_words_html(self._timeline.drawn()))
 

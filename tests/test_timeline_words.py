@@ -8,12 +8,13 @@ Boxes are the drawn extents of the words and marks (`label_boxes`), so a word th
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hacourse import load_scenario, simulate
-from hacourse.views import drawn_marks, drawn_spans
 from hacourse.views.labels import label_boxes, overlapping
-from hacourse.views.timeline import FAULT, NOW, legend_entries, legend_words, timeline_figure
+from hacourse.views.timeline import drawn_keys, legend_entries, legend_words, timeline_figure
 from hacourse.widgets import Lesson
 
 SCENARIOS = "scenarios/{}.yaml"
@@ -40,29 +41,29 @@ MOMENTS = {
 }
 
 
-def _what_shows(ax) -> set[str]:
-    """The legend keys of what the figure draws, read off its artists (not from the legend)."""
-    keys = {s.status for s in drawn_spans(ax) if s.end > s.start}
-    keys |= {m.kind for m in drawn_marks(ax)}
-    gids = {line.get_gid() for line in ax.lines}
-    keys |= {key for key, gid in ((FAULT, "fault"), (NOW, "now")) if gid in gids}
-    keys |= {"grace" for gid in gids if (gid or "").endswith("|grace")}
-    return keys
-
-
 @pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
 def test_no_two_words_of_the_live_timeline_overlap(moment):
     lesson = _drive(*MOMENTS[moment])
-    boxes = label_boxes(lesson.timeline_axes)
+    boxes = label_boxes(lesson.timeline_axes, measure=True)  # matplotlib's extents of what was drawn
     assert boxes, "the timeline shows no words at all"
     assert not overlapping(boxes), overlapping(boxes)
 
 
 @pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
+def test_the_boxes_the_placing_used_hold_what_matplotlib_draws(moment):
+    lesson = _drive(*MOMENTS[moment])
+    placed = label_boxes(lesson.timeline_axes)
+    drawn = label_boxes(lesson.timeline_axes, measure=True)
+    for (_, text, p), (_, _, d) in zip(placed, drawn):
+        assert p.x0 <= d.x0 + 1 and p.x1 >= d.x1 - 1 and p.y0 <= d.y0 + 1 and p.y1 >= d.y1 - 1, (text, p, d)
+
+
+@pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
 def test_the_legend_lists_exactly_what_the_timeline_draws(moment):
     lesson = _drive(*MOMENTS[moment])
-    ax = lesson.timeline_axes
-    assert legend_entries(ax) == legend_words(_what_shows(ax))
+    shown = re.findall(r'<span class="hacourse-legend-words">([^<]*)</span>', lesson.legend.value)
+    assert shown == legend_words(drawn_keys(lesson.timeline_axes))  # read off the figure's artists
+    assert shown and "current time" in shown
 
 
 def test_at_the_click_now_and_the_fault_are_both_written_apart():
@@ -74,16 +75,16 @@ def test_at_the_click_now_and_the_fault_are_both_written_apart():
 
 def test_a_legend_names_no_state_that_never_occurs():
     lesson = _drive("pacific-storage-down", "pacific", "storage", 0)
-    assert "NonResponsive" not in legend_entries(lesson.timeline_axes)
-    assert "Paused" not in legend_entries(lesson.timeline_axes)
+    assert "NonResponsive" not in lesson.legend.value and "Paused" not in lesson.legend.value
+    assert 'data-key="fault"' in lesson.legend.value
 
 
 def test_a_finished_run_has_no_overlapping_words_either():
     scenario = load_scenario(SCENARIOS.format("spm-storage-down"))
     fig = timeline_figure(simulate(scenario, seed=0), scenario)
-    boxes = label_boxes(fig.axes[0])
+    boxes = label_boxes(fig.axes[0], measure=True)
     assert boxes and not overlapping(boxes)
-    assert legend_entries(fig.axes[0]) == legend_words(_what_shows(fig.axes[0]))
+    assert legend_entries(fig.axes[0]) == legend_words(drawn_keys(fig.axes[0]))
 
 
 def test_a_time_window_shows_only_its_stretch_and_its_legend():

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 PAD_PX = 2.0  # what two boxes must keep between them
+_METRICS: dict[tuple, tuple[float, float, float]] = {}  # (text, font, dpi) -> width, height, descent in pixels
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,33 @@ class Placer:
         return not any(box.overlaps(t, PAD_PX) for t in self.taken)
 
     def box_of(self, text: Text) -> Box:
-        e = text.get_window_extent(self.renderer)
-        return Box(e.x0, e.y0, e.x1, e.y1)
+        """The text's extent as matplotlib lays it out (one line, no rotation), from cached metrics.
+
+        `Text.get_window_extent` lays the text out anew each call (a millisecond); the live view
+        places dozens of words a click. tests/test_timeline_words.py checks the result against
+        `get_window_extent` itself (`label_boxes(ax, measure=True)`).
+        """
+        props = text.get_fontproperties()
+        key = (text.get_text(), hash(props), self.ax.figure.dpi)
+        metrics = _METRICS.get(key)
+        if metrics is None:
+            w, h, d = self.renderer.get_text_width_height_descent(text.get_text(), props, ismath=False)
+            _, lp_h, lp_d = self.renderer.get_text_width_height_descent("lp", props, ismath=False)
+            metrics = _METRICS[key] = (w, max(h, lp_h), max(d, lp_d))
+        w, h, d = metrics
+        x, y = text.get_transform().transform(text.get_unitless_position())
+        x0 = x - {"left": 0.0, "center": w / 2, "right": w}[text.get_horizontalalignment()]
+        y0 = {"bottom": y, "center": y - h / 2, "top": y - h, "baseline": y - (h - d),
+              "center_baseline": y - (h - d) / 2}[text.get_verticalalignment()]
+        pad = 0.0
+        patch = text.get_bbox_patch()
+        if patch is not None:  # a box around the words: its pad (in font sizes) and a pixel for its edge
+            pad = patch.get_boxstyle().pad * text.get_fontsize() * self.ax.figure.dpi / 72 + 1
+        box = Box(x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad)
+        return box
+
+    def _remember(self, artist, box: Box) -> None:
+        artist.placed_box = box  # what `label_boxes` reports without measuring again
 
     def place(self, text: Text, candidates: Iterable[dict], within: Box | None = None) -> Text | None:
         """Try `text` at each candidate (keyword arguments of `Text.set`); keep the first free one.
@@ -66,22 +92,30 @@ class Placer:
             box = self.box_of(text)
             if self.free(box, within):
                 self.take(box)
+                self._remember(text, box)
                 return text
         text.remove()
         return None
 
 
-def label_boxes(ax: Axes) -> list[tuple[str, str, Box]]:
-    """(kind, text, box) of every placed label and mark of a drawn timeline, as drawn last."""
+def label_boxes(ax: Axes, *, measure: bool = False) -> list[tuple[str, str, Box]]:
+    """(kind, text, box) of every placed label and mark of a drawn timeline, as drawn last.
+
+    The boxes are those the placing used; with `measure`, matplotlib's own extents of the drawn
+    artists (slower: what a test compares them with).
+    """
     renderer = ax.figure.canvas.get_renderer()
     out = []
     for artist in (*ax.texts, *ax.lines):
         gid = artist.get_gid() or ""
         if not gid.startswith(("label|", "mark|")) or not artist.get_visible():
             continue
-        e = artist.get_window_extent(renderer)
+        box = None if measure else getattr(artist, "placed_box", None)
+        if box is None:
+            e = artist.get_window_extent(renderer)
+            box = Box(e.x0, e.y0, e.x1, e.y1)
         text = artist.get_text() if isinstance(artist, Text) else gid.split("|", 3)[3]
-        out.append((gid.split("|")[1] if gid.startswith("label|") else "mark", text, Box(e.x0, e.y0, e.x1, e.y1)))
+        out.append((gid.split("|")[1] if gid.startswith("label|") else "mark", text, box))
     return out
 
 

@@ -38,9 +38,11 @@ from hacourse.views.labels import label_boxes
 from hacourse.views.timeline import (
     draw_content,
     draw_frame,
+    drawn_keys,
     lane_positions,
-    legend_entries,
+    legend_words,
     place_axes,
+    set_window,
     timeline_lanes,
     timeline_size,
     timeline_span,
@@ -142,15 +144,16 @@ def _new_figure(dpi: float) -> Figure:
 class LiveTimeline:
     """The timeline of a run in progress, redrawn in place as the clock advances.
 
-    The legend lists what the figure shows at this moment, so it grows as things happen (and the
-    frame is drawn again when it does). `render` shows the window [`xmin`, `xmax`] of the run.
+    The legend lists what the figure shows at this moment, so it changes as things happen: the
+    page shows it beside the picture (`legend_keys`, `views.legend.legend_html`), so a change costs
+    no redraw of the frame. `render` shows the window [`xmin`, `xmax`] of the run.
     """
 
     def __init__(self, scenario: Scenario, dpi: float = 80) -> None:
         self.scenario = scenario
         self.fig = _new_figure(dpi)
         self._frame: tuple | None = None
-        self._legend: frozenset[str] = frozenset()
+        self.legend_keys: set[str] = set()  # what the last render drew, as legend keys (the page shows the legend)
         self._background = None
         self._content: list[Artist] = []
 
@@ -165,19 +168,17 @@ class LiveTimeline:
         xmax = max(xmin + 1.0, xmax)
         ys, headings = lane_positions(lanes)
         faults = intervals.injected_faults(log, end)
-        frame = (tuple(lane.label for lane in lanes), xmin, xmax, self._legend)
-        if frame != self._frame:
-            self._draw_frame(lanes, ys, headings, xmin, xmax, frame)
+        frame = (tuple(lane.label for lane in lanes), xmin, xmax)
         for artist in self._content:
             artist.remove()
-        self._content, used = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now,
-                                           xmin=xmin)
-        if used != self._legend:  # the legend says what shows, no more and no less
-            self._legend = frozenset(used)
-            frame = (*frame[:3], self._legend)
-            self._draw_frame(lanes, ys, headings, xmin, xmax, frame)
-            self._content, _ = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults, now=now,
-                                            xmin=xmin)
+        self._content = []
+        if frame != self._frame:
+            if self._frame is not None and frame[0] == self._frame[0]:
+                self._move_window(xmin, xmax, frame)  # same lanes: only the time axis changes
+            else:
+                self._draw_frame(lanes, ys, headings, xmin, xmax, frame)
+        self._content, self.legend_keys = draw_content(self.ax, lanes, ys, t0, end, xmax, fault_records=faults,
+                                                       now=now, xmin=xmin)
         self.fig.canvas.restore_region(self._background)
         for artist in self._content:
             self.ax.draw_artist(artist)
@@ -186,22 +187,30 @@ class LiveTimeline:
     def drawn(self) -> dict:
         """What the last render shows, in words and boxes (pixels from the image's top left corner).
 
-        `labels`: every placed word and mark as (kind, text, [x0, y0, x1, y1]); `legend`: the
-        legend's entries. The lesson writes these into the page for browser tests.
+        `labels`: every placed word and mark as (kind, text, [x0, y0, x1, y1]); `shown`: the legend's
+        words for what the figure draws, read off its artists (`drawn_keys`). The lesson writes these
+        into the page, hidden, for browser tests to compare with the legend a student reads.
         """
         height = self.fig.canvas.get_width_height(physical=True)[1]
         return {
             "labels": [(kind, text, [round(b.x0, 1), round(height - b.y1, 1), round(b.x1, 1), round(height - b.y0, 1)])
                        for kind, text, b in label_boxes(self.ax)],
-            "legend": legend_entries(self.ax),
+            "shown": legend_words(drawn_keys(self.ax)),
         }
+
+    def _move_window(self, xmin: float, xmax: float, frame: tuple) -> None:
+        """The frame of another time window on the same lanes: new limits and ticks, the rest kept."""
+        set_window(self.ax, xmin, xmax)
+        self.fig.canvas.draw()
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._frame = frame
 
     def _draw_frame(self, lanes, ys, headings, xmin: float, xmax: float, frame: tuple) -> None:
         self.fig.clear()
-        self.fig.set_size_inches(timeline_size(len(lanes), len(self._legend)))
+        self.fig.set_size_inches(timeline_size(len(lanes), legend_beside=False))
         ax = self.fig.add_subplot()
-        place_axes(ax)
-        draw_frame(ax, lanes, ys, headings, xmin, xmax, title=self.scenario.name, legend=self._legend)
+        place_axes(ax, legend_beside=False)
+        draw_frame(ax, lanes, ys, headings, xmin, xmax, title=self.scenario.name, legend=())
         self.fig.canvas.draw()
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
         self._content = []

@@ -140,12 +140,13 @@ def figure_words_html(drawn: dict) -> str:
     """The timeline picture's words and their boxes, for a browser test to read off the page.
 
     `drawn` is `LiveTimeline.drawn()`: each placed word or mark with its box in the image's pixels
-    (x0, y0, x1, y1 from the top left), and the legend's entries. Hidden: a student reads the
-    picture and the list above; a test compares the boxes (no two overlap) and the legend.
+    (x0, y0, x1, y1 from the top left), and the legend's words for what the figure draws, read off
+    its artists. Hidden: a student reads the picture, its legend and the list above; a test
+    compares the boxes (no two overlap) and the legend with what is drawn.
     """
     words = "".join(
         f'<span class="hacourse-word" data-kind="{escape(kind)}" data-box="{",".join(f"{v:g}" for v in box)}">'
         f"{escape(text)}</span>" for kind, text, box in drawn["labels"])
-    legend = "".join(f'<span class="hacourse-legend-entry">{escape(entry)}</span>' for entry in drawn["legend"])
+    shown = "".join(f'<span class="hacourse-shown">{escape(entry)}</span>' for entry in drawn["shown"])
     return (f'<div class="hacourse-figure-words" hidden><div class="hacourse-words">{words}</div>'
-            f'<div class="hacourse-legend">{legend}</div></div>')
+            f'<div class="hacourse-drawn">{shown}</div></div>')

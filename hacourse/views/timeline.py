@@ -380,18 +380,36 @@ LANE_IN = 0.46
 LEGEND_ROW_IN = 0.24
 
 
-def timeline_size(n_lanes: int, n_legend: int = 0) -> tuple[float, float]:
-    """Figure size in inches for `n_lanes` lanes and a legend of `n_legend` entries beside them."""
+def timeline_size(n_lanes: int, n_legend: int = 0, *, legend_beside: bool = True) -> tuple[float, float]:
+    """Figure size in inches for `n_lanes` lanes and a legend of `n_legend` entries beside them.
+
+    Without `legend_beside` (a live view shows its legend in the page) the figure is narrower.
+    """
     lanes = LANE_IN * (n_lanes + 2 * GROUP_GAP)
     legend = LEGEND_ROW_IN * (n_legend + 1.5)
-    return 12.0, BOTTOM_IN + TOP_IN + max(lanes, legend)
+    return (12.0 if legend_beside else 12.0 - RIGHT_IN + LIVE_RIGHT_IN), BOTTOM_IN + TOP_IN + max(lanes, legend)
 
 
-def place_axes(ax: Axes) -> None:
+LIVE_RIGHT_IN = 0.35
+
+
+def place_axes(ax: Axes, *, legend_beside: bool = True) -> None:
     """Fixed margins (in inches) for lane labels on the left, the legend on the right, label rows on top."""
     width, height = ax.figure.get_size_inches()
-    ax.set_position((LEFT_IN / width, BOTTOM_IN / height, 1 - (LEFT_IN + RIGHT_IN) / width,
+    right = RIGHT_IN if legend_beside else LIVE_RIGHT_IN
+    ax.set_position((LEFT_IN / width, BOTTOM_IN / height, 1 - (LEFT_IN + right) / width,
                      1 - (BOTTOM_IN + TOP_IN) / height))
+
+
+def drawn_keys(ax: Axes) -> set[str]:
+    """The legend keys of what a drawn timeline shows, read off its artists (not from any legend)."""
+    keys = {s.status for s in drawn_spans(ax) if s.end > s.start}
+    keys |= {m.kind for m in drawn_marks(ax)}
+    gids = {line.get_gid() or "" for line in ax.lines}
+    keys |= {key for key, gid in ((FAULT, "fault"), (NOW, "now")) if gid in gids}
+    keys |= {GRACE for gid in gids if gid.endswith(f"|{GRACE}")}
+    keys |= {c.get_gid().split("|", 1)[1] for c in ax.collections if "|" in (c.get_gid() or "")}
+    return keys
 
 
 def mark_style(kind: str) -> MarkStyle:
@@ -507,6 +525,7 @@ def _draw_marks(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float, xma
         made.append(line)
         box = Box(centre - half, py - half, centre + half, py + half)
         placer.take(box)
+        line.placed_box = box
         right = box.x1
         used.add(m.kind)
         if m.note:  # right of the mark, or left of it, in the lane's lower half, or under the lane's name row
@@ -639,11 +658,11 @@ def draw_frame(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], headings: S
         ax.text(0.002, y, text, transform=left, ha="left", va="center", fontsize=HEADING_FONT, fontweight="bold",
                 color="#37474f")
     _set_limits(ax, ys, t0, xmax)
+    set_window(ax, t0, xmax)
     ax.yaxis.set_major_locator(FixedLocator(ys))
     ax.set_yticklabels([lane.label for lane in lanes], fontsize=LANE_FONT)
     ax.tick_params(axis="y", length=0)
     ax.tick_params(axis="x", labelsize=TICK_FONT)
-    ax.xaxis.set_major_locator(FixedLocator(_time_ticks(t0, xmax)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: audit.clock(x)))
     ax.set_xlabel("simulated time (minutes:seconds)", fontsize=TICK_FONT)
     ax.grid(axis="x", color="#eceff1", linewidth=0.8)
@@ -652,11 +671,26 @@ def draw_frame(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], headings: S
         ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, loc="left", fontsize=TITLE_FONT, pad=6 + TOP_ROWS * TOP_FONT * 1.45)
-    keys = sorted(legend, key=_legend_rank)
-    if keys:
-        ax.legend(handles=[legend_handle(key) for key in keys], loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize=LEGEND_FONT, frameon=False, title="legend (what this figure shows)",
-                  title_fontsize=LEGEND_FONT, alignment="left")
+    draw_legend(ax, legend)
+
+
+def draw_legend(ax: Axes, keys: Iterable[str]) -> Artist | None:
+    """The legend of these keys beside the axes, in the legend's order (None when there are none).
+
+    A live view draws it with the content, so a legend that grows costs no redraw of the frame.
+    """
+    keys = sorted(keys, key=_legend_rank)
+    if not keys:
+        return None
+    return ax.legend(handles=[legend_handle(key) for key in keys], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                     fontsize=LEGEND_FONT, frameon=False, title="legend (what this figure shows)",
+                     title_fontsize=LEGEND_FONT, alignment="left")
+
+
+def set_window(ax: Axes, xmin: float, xmax: float) -> None:
+    """Show [xmin, xmax] of the timeline: the limits and the time axis's ticks."""
+    ax.set_xlim(xmin, xmax)
+    ax.xaxis.set_major_locator(FixedLocator(_time_ticks(xmin, xmax)))
 
 
 def legend_entries(ax: Axes) -> list[str]:
@@ -665,9 +699,14 @@ def legend_entries(ax: Axes) -> list[str]:
     return [t.get_text() for t in legend.get_texts()] if legend is not None else []
 
 
+def legend_order(keys: Iterable[str]) -> list[str]:
+    """The keys in the legend's order."""
+    return sorted(keys, key=_legend_rank)
+
+
 def legend_words(keys: Iterable[str]) -> list[str]:
     """The legend's words for these keys, in the legend's order."""
-    return [legend_handle(key).get_label() for key in sorted(keys, key=_legend_rank)]
+    return [legend_handle(key).get_label() for key in legend_order(keys)]
 
 
 def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
