@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from hacourse import events as ev
+from hacourse.actions import fault_label
 from hacourse.engine import simulate
 from hacourse.exercises import Feedback
 from hacourse.expectations import Verdict, evaluate, parse_expectations, written
@@ -215,8 +216,7 @@ class Lab:
             lines.append(f"vm   {vm.name:10} on {vm.host}, {vm.memory_gb:g} GiB, HA: {vm.ha}, priority "
                          f"{vm.priority}, writes: {vm.writes}")
         for i, f in enumerate(s.faults):
-            target = f" {f.nic}" if f.nic else ""
-            lines.append(f"fault {i}: at {f.at:g} s, {f.action}{target} on {f.host}")
+            lines.append(f"fault {i}: at {f.at:g} s, {fault_label(f)}")
         return "\n".join(lines)
 
     # -- graders --
