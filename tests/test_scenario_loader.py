@@ -264,3 +264,32 @@ def test_no_text_makes_the_loader_crash(data):
         parse_scenario(text)
     except ScenarioError as error:
         assert error.problems and all(isinstance(p, Problem) for p in error.problems)
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message"), [
+    ("duration: 1800", "duration:1800", 3, "`duration:1800` needs a space after the colon: write `duration: 1800`"),
+    (("  - {name: atlantic, spm_priority: 5, memory_gb: 64, power_management: true,\n"
+     "     nics: {em1: ovirtmgmt, p1p1: storage}}"),
+     "  - name:atlantic\n    memory_gb: 64\n    nics: {em1: ovirtmgmt, p1p1: storage}", 10,
+     "`name:atlantic` needs a space after the colon: write `name: atlantic`"),
+    ("name: Storage network down on a non-SPM host", "name: Lab: storage down", 1,
+     "a value that contains ': ' must be quoted: write `name: 'Lab: storage down'`"),
+    ("spm: atlantic ", "spm: atlantic\n  seed: 3 ", 9,
+     "`seed` is indented more than `spm` on line 8, so YAML reads it as part of spm's value"),
+])
+def test_yaml_slips_are_named_on_their_line_with_what_to_write(old, new, line, message):
+    assert old in ISSUE_2_SHAPE
+    [problem] = problems_of(ISSUE_2_SHAPE.replace(old, new))
+    assert problem.line == line and message in problem.message, problem
+
+
+def test_a_host_entry_with_a_problem_still_answers_for_its_name():
+    """One pass: the host's misspelt key, and a misspelt reference elsewhere, both at once."""
+    text = ISSUE_2_SHAPE.replace("spm_priority: 5, memory_gb: 64, power_management: true,\n     nics: {em1: ovirtmgmt, "
+                                 "p1p1: storage}}\n  - {name: pac", "spm_priority: 5, memroy_gb: 64, power_management: "
+                                 "true,\n     nics: {em1: ovirtmgmt, p1p1: storage}}\n  - {name: pac", 1)
+    text = text.replace("spm: atlantic", "spm: atlantc")
+    said = [(p.path, p.message.split(";")[0]) for p in problems_of(text)]
+    assert said == [("spm", "unknown host 'atlantc'"),
+                    ("hosts[0]", "missing required key 'memory_gb' (the host's RAM in GiB"),
+                    ("hosts[0]", "unknown key 'memroy_gb'")]

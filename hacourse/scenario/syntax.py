@@ -10,6 +10,7 @@ import re
 import yaml
 
 _KEY_WITHOUT_SPACE = re.compile(r"^(\s*(?:-\s+)?)([^\s:#'\"{}\[\],][^\s:{}\[\],]*):([^\s:/].*?)\s*(?:#.*)?$")
+_VALUE_WITH_COLON = re.compile(r"^(\s*(?:-\s+)?)([^\s:#'\"{}\[\],][^:#]*?):\s+([^'\"{\[].*?:\s.*?)\s*$")
 _KEY = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"{}\[\],-][^:#]*?):(?:\s|$)")
 
 
@@ -88,10 +89,17 @@ def _indented_too_far(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int,
     key = _key(line)
     if key is None:
         return None
+    if above is not None and (joined := _KEY_WITHOUT_SPACE.match(lines[above])) and _key(lines[above]) is None:
+        lead, name, value = joined.groups()  # `- name:atlantic` runs on into the next line
+        return (above + 1, len(lead) + len(name) + 1, (f"YAML syntax error: `{name}:{value}` needs a space after "
+                f"the colon: write `{name}: {value}`"))
     if above is None or _indent(line) <= _indent(lines[above]) or _key(lines[above]) is None:
-        if line.count(": ") >= 2:  # `description: note: more` on one line
-            return (index + 1, exc.problem_mark.column + 1, ("YAML syntax error: a value that contains ': ' "
-                    "must be quoted: write it in '...'"))
+        written = _VALUE_WITH_COLON.match(line)
+        if written:  # `description: note: more` on one line
+            lead, name, value = written.groups()
+            quoted = value.replace("'", "''")
+            return (index + 1, len(lead) + len(name) + 3, (f"YAML syntax error: a value that contains ': ' must be "
+                    f"quoted: write `{name}: '{quoted}'`"))
         return None
     parent = _key(lines[above])
     return (index + 1, _indent(line) + 1, (f"YAML syntax error: `{key}` is indented more than `{parent}` on line "
