@@ -355,3 +355,10 @@ def test_the_severity_filter_hides_what_is_less_severe(log):
     assert 'class="event event-normal"' not in errors_only and 'class="event event-warning"' not in errors_only
     assert 'class="event event-error"' in errors_only
     assert 'class="event event-normal"' in events_html(rows)
+
+
+def test_a_burst_of_warnings_does_not_unpin_the_error(log):
+    t = next(r.t for r in audit.events_table(log) if "paused due to storage I/O" in r.message)
+    rows = audit.events_table(log, until=t)  # pauses (Warnings) came after Pacific's Error
+    pinned = events_html(rows, pinned=3).split('<div class="hacourse-events"', 1)[0]
+    assert "moved from Up to NonOperational" in pinned

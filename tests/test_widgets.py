@@ -114,7 +114,7 @@ def test_the_time_window_moves_and_zooms_the_timeline(lesson):
 def test_the_events_filter_and_the_pinned_errors(lesson):
     lesson.control("ifdown storage on pacific").value = True
     lesson.step(180)
-    assert "Latest warnings and errors" in lesson.events.value
+    assert "Latest errors and warnings" in lesson.events.value
     lesson.severity.value = "errors"
     assert 'class="event event-normal"' not in lesson.events.value
     assert 'class="event event-error"' in lesson.events.value

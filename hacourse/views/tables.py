@@ -61,11 +61,12 @@ def events_html(rows: Sequence[EventRow], limit: int | None = None, height_px: i
     head = "".join(f'<th style="{_CELL}">{h}</th>' for h in ("Severity", "Time", "Message"))
     top = ""
     if pinned:
-        alarms = [r for r in rows if _rank(r.severity) >= _rank(WARNING)][:pinned]
+        alarms = sorted((r for r in rows if _rank(r.severity) >= _rank(WARNING)),
+                        key=lambda r: (-_rank(r.severity), -r.t))[:pinned]
         if alarms:
             top = (f'<div class="hacourse-events-pinned" style="border-left:3px solid #c62828;padding-left:4px;'
-                   f'margin:2px 0 6px 0"><div style="font-size:12px;font-family:sans-serif"><b>Latest warnings '
-                   f'and errors</b></div><table style="{_TABLE}"><tbody>{_event_rows(alarms)}</tbody></table></div>')
+                   f'margin:2px 0 6px 0"><div style="font-size:12px;font-family:sans-serif"><b>Latest errors '
+                   f'and warnings</b></div><table style="{_TABLE}"><tbody>{_event_rows(alarms)}</tbody></table></div>')
     body = _event_rows(shown) or f'<tr><td style="{_CELL}" colspan="3"><i>No events yet.</i></td></tr>'
     more = "" if limit is None or len(rows) <= limit else f"<div><i>{len(rows) - limit} older events not shown</i></div>"
     scroll = f"max-height:{height_px}px;overflow-y:auto;" if height_px else ""

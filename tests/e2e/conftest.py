@@ -125,6 +125,14 @@ class LabPage(JupyterPage):
             select_kernel.get_by_role("button", name="Select").click()
             self.wait_for(kernel_idle, "the kernel to start", timeout_s=90)
 
+    def browse(self, folder: str) -> list[str]:
+        """The names the file browser lists in `folder`."""
+        self.page.goto(f"{self.base_url}/lab/tree/{folder}?token={self.token}")
+        listed = self.page.locator(".jp-DirListing-content .jp-DirListing-itemText")
+        self.wait_for(listed, f"the file browser on {folder}", timeout_s=90)
+        self.page.wait_for_timeout(500)  # the listing fills in at once; a moment for the last rows
+        return listed.all_inner_texts()
+
     def run_all(self) -> None:
         self.page.get_by_text("Run", exact=True).click()
         self.page.get_by_text("Run All Cells", exact=True).click()
@@ -162,9 +170,13 @@ def record_timing(request: pytest.FixtureRequest) -> Callable[[str, float], None
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    from lesson_panel import LATENCIES  # the click-to-picture medians the lesson tests measured
+
     if _timings:
         OUTPUT.mkdir(parents=True, exist_ok=True)
         TIMINGS.write_text("\n".join(_timings) + "\n")
+    if LATENCIES:
+        (OUTPUT / "click-latency.txt").write_text("\n".join(LATENCIES) + "\n")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
