@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,12 @@ def test_after_a_power_loss_each_vm_runs_once_where_the_engine_shows_it():
     assert processes.on_host("pacific") == []
     ha = [vm.name for vm in scenario.vms if vm.ha]
     assert ha and all(processes.hosts[vm] == {shown[vm]} != {""} for vm in ha)
+
+
+def test_the_physical_rules_import_nothing_above_the_model():
+    """The engine and the log readers both import physical.py, so it may not import either."""
+    tree = ast.parse(Path(ph.__file__).read_text())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    ours = {name.removeprefix("hacourse.").split(".")[0] for name in imported if name.startswith("hacourse.")}
+    assert ours <= {"events", "model", "rules", "status"}, ours
