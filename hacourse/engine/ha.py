@@ -123,15 +123,15 @@ class HaRestarter:
             return
         self._forget(vm.name)
         sim.record(HaRestartAttempted, vm=vm.name, host=host.name, result=RestartResult.STARTED)
-        vm.launched(host.name, "highly available VM restarted by the engine")
-        sim.env.process(self._boot(vm, host.name))
+        launch = vm.launched(host.name, "highly available VM restarted by the engine")
+        sim.env.process(self._boot(vm, launch))
 
     def _forget(self, name: str) -> None:
         self.queue.pop(name, None)
         self.retry_at.pop(name, None)
 
-    def _boot(self, vm: Vm, host: str):
+    def _boot(self, vm: Vm, launch: int):
         yield self.sim.env.timeout(VM_BOOT_S)
-        if vm.status == VmStatus.WAIT_FOR_LAUNCH and vm.host == host:
+        if vm.launches.current(launch) and vm.status == VmStatus.WAIT_FOR_LAUNCH:
             vm.set_status(VmStatus.UP, "powered up after HA restart")
-            vm.arrived(self.sim.hosts[host])
+            vm.arrived(self.sim.hosts[vm.host])

@@ -47,6 +47,7 @@ class Vm:
         self.paused_at = 0.0
         self.pauses = Epoch()  # advanced at each pause on EIO: a kill timer of an earlier pause is stale
         self.launched_at = 0.0
+        self.launches = Epoch()  # advanced at each RunVm: the boot timer of an earlier launch is stale
         self.crashed = False  # its host lost power: nothing runs, whatever the engine still shows
         self.resume_behavior = rules.resume_behavior(spec, sim.config)
 
@@ -156,10 +157,11 @@ class Vm:
         self.set_status(S.DOWN, reason)
         self.sim.ha.enqueue(self)
 
-    def launched(self, host: str, reason: str) -> None:
-        """RunVm on `host`: WaitForLaunch until the guest boots."""
+    def launched(self, host: str, reason: str) -> int:
+        """RunVm on `host`: WaitForLaunch until the guest boots. Returns the launch's token."""
         self.launched_at = self.sim.env.now
         self.set_status(S.WAIT_FOR_LAUNCH, reason, host=host)
+        return self.launches.advance()
 
     # --- live migration --------------------------------------------------------------------------
 
