@@ -132,7 +132,7 @@ class Lesson:
         self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
         self.legend = widgets.HTML(layout=widgets.Layout(min_width="250px", width="250px"))
         self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
-        self.topology = widgets.Image(format="png", layout=widgets.Layout(width="48%", max_width="620px"))
+        self.topology = widgets.Image(format="png", layout=widgets.Layout(flex="1 1 560px", max_width="960px"))
         self.severity = widgets.ToggleButtons(options=list(SEVERITY_FILTERS), value="all", description="show",
                                               style={"button_width": "auto"})
         self.severity.observe(self._capture(lambda _: self._show_events()), "value")
@@ -143,8 +143,9 @@ class Lesson:
             widgets.HBox([widgets.Box([self.timeline], layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
                           self.legend]),
             self.timeline_text,
-            widgets.HBox([self.topology, widgets.VBox([self.severity, self.events],
-                                                      layout=widgets.Layout(width="52%"))]),
+            widgets.HBox([self.topology, widgets.VBox([self.severity, self.events],  # side by side, or wrapped
+                                                      layout=widgets.Layout(flex="1 1 420px"))],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.errors,
         ]
         self.widget = widgets.VBox(self.sections)
@@ -298,7 +299,9 @@ class Lesson:
             for targets in action_controls(kind, self.scenario):
                 row = (kind.targets[0], targets[kind.targets[0]])
                 rows.setdefault(row, []).append(self._fault_control(kind, targets, layout))
-        return [widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width="90px")), *controls])
+        wrap = widgets.Layout(flex_flow="row wrap")  # buttons wrap rather than cut their words short
+        return [widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width="90px")), *controls],
+                             layout=wrap)
                 for (_, name), controls in rows.items()]
 
     def _fault_control(self, kind: ActionKind, words: dict[str, str], layout: widgets.Layout) -> widgets.Widget:
