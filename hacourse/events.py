@@ -167,6 +167,17 @@ class SpmStopped(Record):
 
 
 @dataclass(frozen=True)
+class DataCenterStatusChanged(Record):
+    """The storage pool's status as the engine shows it on the data center: Up with a working SPM,
+    NonResponsive while the SPM is lost or sought, NotOperational when its SPM cannot be fenced."""
+
+    data_center: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SpmLeaseExpired(Record):
     """sanlock on the host failed to renew its lease for id_renewal_fail_seconds."""
 

@@ -18,8 +18,6 @@ FIDELITY = Path(__file__).resolve().parent / "fidelity"
 FILES = sorted(FIDELITY.glob("*.yaml"))
 SEEDS = range(10)
 PENDING: dict[str, str] = {
-    "spm-power-loss-long-grace.yaml": "correction 1/2: SPM elected on a free lease; sanlock 'kills' on a host that is off",
-    "spm-power-loss-no-pm.yaml": "correction 1: without a fence the SPM role still moves",
     "eio-writer-stays-paused-4x.yaml": "correction 4: 4.x still migrates a writer paused and continues it",
     "all-hosts-lose-storage.yaml": "correction 5/6: hosts blamed for a domain every host lost",
 }

@@ -103,6 +103,10 @@ def _describe(r: ev.Record) -> tuple[str, str]:
     if isinstance(r, ev.StorageDomainTimerStarted):
         return WARNING, (f"Storage domain {r.domain} in problem: the engine acts at {clock(r.fires_at)} "
                          f"unless it recovers (StorageDomainFailureTimeoutInMinutes).")
+    if isinstance(r, ev.DataCenterStatusChanged):
+        if r.new == "Up":
+            return NORMAL, f"Data Center {r.data_center} is Up again ({r.reason})."
+        return ERROR, f"Invalid status on Data Center {r.data_center}. Setting status to {r.new} ({r.reason})."
     if isinstance(r, ev.MigrationFailed):
         return ERROR, (f"Migration failed (VM: {r.vm}, Source: {r.source}, "
                        f"Destination: {r.destination or 'none chosen'}): {r.reason}.")

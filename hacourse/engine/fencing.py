@@ -45,11 +45,18 @@ class Fencing:
                         outcome="skip fencing" if reason else "SSH soft fencing")
         return reason
 
+    def _skip(self, host: Host, reason: str) -> None:
+        """No fence: if the host is the SPM, the data center cannot get a new one
+        ([E] VdsNotRespondingTreatmentCommand.setStoragePoolNonOperational)."""
+        self.sim.record(FencingSkipped, host=host.name, reason=reason)
+        if self.sim.spm.holder == host.name:
+            self.sim.spm.set_dc_status("NotOperational", f"the SPM {host.name} cannot be fenced")
+
     def _treat(self, host: Host, last_seen: float):
         sim, env, config = self.sim, self.sim.env, self.sim.config
         reason = self.skip_reason(host)
         if reason:
-            sim.record(FencingSkipped, host=host.name, reason=reason)
+            self._skip(host, reason=reason)
             return
         # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a booted host.
         if host.os_up and host.link_up("management"):
@@ -73,7 +80,7 @@ class Fencing:
         if not host.spec.power_management:
             sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
                        outcome="wait for the admin to confirm 'host has been rebooted'")
-            sim.record(FencingSkipped, host=host.name,
+            self._skip(host,
                        reason=f"{SkipCause.NO_POWER_MANAGEMENT}: the engine cannot prove the host is down; its VMs "
                               "stay Unknown until an admin confirms 'host has been rebooted'")
             return
@@ -90,7 +97,7 @@ class Fencing:
             if live:
                 sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
                            outcome="skip fencing")
-                sim.record(FencingSkipped, host=host.name,
+                self._skip(host,
                            reason=f"{SkipCause.SD_ACTIVE}: the host renewed its storage lease within "
                                   f"{sanlock.RENEWAL_FAIL} x io_timeout")
                 return
@@ -101,7 +108,7 @@ class Fencing:
         sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
                    outcome=f"power management restart through {proxy.name}" if proxy else "skip fencing")
         if proxy is None:
-            sim.record(FencingSkipped, host=host.name, reason=SkipCause.NO_PROXY)
+            self._skip(host, reason=SkipCause.NO_PROXY)
             return
         # Step 2: power-management restart through the proxy: stop, confirm off, start.
         host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")

@@ -105,7 +105,7 @@ class HostLifecycle:
         that confirmed the host off: its VMs Down, HA ones queued for restart, the SPM role released."""
         sim = self.sim
         sim.record(HostFenced, host=host.name, method=FenceMethod.MANUAL)
-        if sim.spm.holder == host.name:
+        if host.name in (sim.spm.holder, sim.spm.previous):
             sim.spm.host_gone(host, sim.storage[host.name].lost_at or sim.env.now,
                               "the admin confirmed the SPM host has been rebooted")
         for vm in sim.vms_on(host.name):
@@ -114,7 +114,7 @@ class HostLifecycle:
     def confirmed_down(self, host: Host) -> None:
         """A fence confirmed the host is off: its VMs are Down, HA ones queued for restart."""
         sim = self.sim
-        if sim.spm.holder == host.name:
+        if host.name in (sim.spm.holder, sim.spm.previous):
             sim.spm.host_gone(host, sim.storage[host.name].lost_at or sim.env.now)
         for vm in sim.vms_on(host.name):
             vm.known_down("host fenced: VM is down")

@@ -64,9 +64,11 @@ class HostMonitor:
             first_fail = next_tick(self.sim.env.now, poll)  # a poll at this very instant already fails
             self.unreachable_since[host.name] = first_fail - poll
             self.sim.env.process(self._lost_contact(host, first_fail))
+            self.sim.spm.contact_changed(host)
         elif host.answers_engine and host.name in self.unreachable_since:
             del self.unreachable_since[host.name]
             self.sim.env.process(self._contact_back(host))
+            self.sim.spm.contact_changed(host)
 
     def time_to_fence(self, host: Host) -> float:
         """`TimeoutToResetVdsInSeconds + DelayResetForSpmInSeconds*isSPM + DelayResetPerVmInSeconds*nVMs`."""

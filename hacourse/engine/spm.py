@@ -5,6 +5,12 @@ SpmStopped report) and sanlock's (`lease_owner`, who holds the SPM resource on s
 sanlock renews the host's lease every `renewal_s`; after `renewal_fail_s` without a renewal it
 kills the processes holding leases (VDSM on the SPM), and only after `host_dead_s` may another
 host take the lease (`hacourse.sanlock`). So the old SPM always stops before a new one starts.
+
+The engine also waits for proof ([E3.3.0] IrsBrokerCommand.handleSpmStatusResult, [E]
+IrsProxyImpl): while the master domain names a previous SPM (`previous`), selection stops if that
+host is NonResponsive, and goes on only once SpmStop to it succeeded (the engine can talk to it)
+or a fence confirmed it off (FenceVdsManualy clears the SPM id). A free lease alone is not proof:
+without power management the role is never handed over.
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ from typing import TYPE_CHECKING
 from hacourse import sanlock
 from hacourse.engine.clock import last_tick, next_tick
 from hacourse.engine.placement import EXPLAINED_HOSTS
-from hacourse.events import HostFenced, SpmElectionDecided, SpmLeaseExpired, SpmStarted, SpmStopped
+from hacourse.events import (
+    DataCenterStatusChanged,
+    HostFenced,
+    SpmElectionDecided,
+    SpmLeaseExpired,
+    SpmStarted,
+    SpmStopped,
+)
 from hacourse.status import FenceMethod, HostStatus
 
 if TYPE_CHECKING:
@@ -28,10 +41,34 @@ class Spm:
         self.sim = sim
         self.holder = holder
         self.lease_owner = holder
+        self.previous = holder  # the SPM the master domain's metadata names, until released or fenced
         self.lease_free_at = 0.0  # when another host may acquire the SPM lease
         self.electing = False
         self.watching: set[str] = set()
         self.preferred: str | None = None  # ForceSelectSPM: tried first at the next election
+        self.dc_status = "Up" if holder else "NonResponsive"  # the data center's (storage pool's) status
+
+    def set_dc_status(self, new: str, reason: str) -> None:
+        """The data center shows what the engine knows of its SPM ([E] StoragePoolStatus)."""
+        if new != self.dc_status:
+            old, self.dc_status = self.dc_status, new
+            self.sim.record(DataCenterStatusChanged, data_center="Default", old=old, new=new, reason=reason)
+
+    def contact_changed(self, host: Host) -> None:
+        """The engine lost or regained the SPM host: its next SpmStatus poll tells the data center."""
+        if host.name == self.holder:
+            self.sim.env.process(self._spm_status_poll(host))
+
+    def _spm_status_poll(self, host: Host):
+        env = self.sim.env
+        period = self.sim.config["StoragePoolRefreshTimeInSeconds"]
+        yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+        if self.holder != host.name or self.dc_status == "NotOperational":
+            return
+        if host.answers_engine:
+            self.set_dc_status("Up", f"SpmStatus on {host.name} answers again")
+        else:
+            self.set_dc_status("NonResponsive", f"SpmStatus on the SPM {host.name} failed")
 
     @property
     def renewal_s(self) -> float:
@@ -47,34 +84,45 @@ class Spm:
             self.sim.env.process(self._lease_renewal_fails(host))
 
     def _lease_renewal_fails(self, host: Host):
-        """sanlock's recovery: renewals fail; at `renewal_fail_s` it kills VDSM, which restarts."""
+        """sanlock's recovery: renewals fail; at `renewal_fail_s` it kills VDSM, which restarts.
+
+        A host without power runs nothing: no sanlock to give up, no VDSM to kill. Its lease simply
+        stops being renewed, and is dead `host_dead_s` after the last renewal; the engine, which
+        cannot tell, still calls it SPM until a fence confirms it off."""
         sim, env = self.sim, self.sim.env
         try:
             last_renewal = last_tick(env.now, self.renewal_s, self.renewal_phase(host.name))
             expire_at = last_renewal + sanlock.renewal_fail_s(sim.config)
-            while True:
+            while host.power.value:
                 yield env.timeout(max(0.0, expire_at - env.now)) | host.power.changed() | host.nics_changed()
                 if host.reaches_storage or self.lease_owner != host.name:
                     return
-                if env.now >= expire_at - 1e-9:
-                    break
-            sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain.name)
-            self.lease_owner = None
-            self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
-            self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)")
-            if host.power.value:
-                sim.record(HostFenced, host=host.name, method=FenceMethod.SELF)
-                host.restart_vdsm()
-            self.start_election()
+                if env.now >= expire_at - 1e-9 and host.power.value:
+                    sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain.name)
+                    self.lease_owner = None
+                    self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
+                    self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)",
+                              spm_stop=False)
+                    sim.record(HostFenced, host=host.name, method=FenceMethod.SELF)
+                    host.restart_vdsm()
+                    self.start_election()
+                    return
+            if self.lease_owner == host.name:  # powered off: renewals just stop
+                self.lease_owner = None
+                self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
         finally:
             self.watching.discard(host.name)
 
     def host_gone(self, host: Host, stopped_renewing_at: float, reason: str = "SPM host fenced") -> None:
-        """A fence confirmed the SPM host off; its lease is free `host_dead_s` after its last renewal."""
+        """A fence confirmed the host off (RestartVds -> FenceVdsManualy, or the admin's 'host has been
+        rebooted'): if it was or had been SPM, the SPM id is cleared on storage and selection may go
+        on; its lease is free `host_dead_s` after its last renewal."""
         if self.lease_owner == host.name:
             last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
             self.lease_owner = None
             self.lease_free_at = max(self.lease_free_at, last_renewal + sanlock.host_dead_s(self.sim.config))
+        if self.previous == host.name:
+            self.previous = None
         self.stop(host.name, reason)
         self.start_election()
 
@@ -85,16 +133,28 @@ class Spm:
             self.stop(self.holder, f"ForceSelectSPM: the admin selected {host} as SPM")
         self.start_election()
 
-    def stop(self, host: str, reason: str) -> None:
+    def stop(self, host: str, reason: str, spm_stop: bool = True) -> None:
         """The engine stops using `host` as SPM (SpmStop). It frees the lease only if storage is reachable."""
         if self.holder != host:
             return
         self.holder = None
         self.sim.record(SpmStopped, host=host, reason=reason)
-        if self.lease_owner == host and self.sim.hosts[host].reaches_storage:
+        self.set_dc_status("NonResponsive", "no SPM: searching for a new one")
+        if spm_stop:  # not when sanlock has just killed its VDSM: nothing there to stop
+            self._spm_stop(self.sim.hosts[host])
+        self.start_election()
+
+    def _spm_stop(self, host: Host) -> bool:
+        """SpmStop to the previous SPM: it succeeds if the engine can talk to its VDSM, which then
+        releases the lease if it still holds it and reaches storage."""
+        if not host.answers_engine:
+            return False
+        if self.lease_owner == host.name and host.reaches_storage:
             self.lease_owner = None
             self.lease_free_at = self.sim.env.now
-        self.start_election()
+        if self.previous == host.name:
+            self.previous = None
+        return True
 
     def start_election(self) -> None:
         if not self.electing and self.holder is None:
@@ -109,6 +169,16 @@ class Spm:
             yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
             last = None
             while self.holder is None:
+                previous = self.sim.hosts[self.previous] if self.previous else None
+                if previous is not None and (previous.status == HostStatus.NON_RESPONSIVE
+                                             or not self._spm_stop(previous)):
+                    why = ("the last SPM is NonResponsive: stopping spm selection until it is fenced"
+                           if previous.status == HostStatus.NON_RESPONSIVE
+                           else "SpmStop to the last SPM failed: stopping spm selection")
+                    last = self._decided([], "", last, stopped_by=(previous.name, why))
+                    yield previous.status_changed | previous.reachability_changed()
+                    yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+                    continue
                 candidates = [h for h in sim.hosts.values() if h.status == HostStatus.UP
                               and h.spec.spm_priority > -1 and h.reaches_storage]
                 free = self.lease_owner is None and env.now >= self.lease_free_at
@@ -119,11 +189,12 @@ class Spm:
                     forced, self.preferred = self.preferred, None
                     candidates.sort(key=lambda h: h.name != forced)  # ForceSelectSPM's host goes first
                     self._decided(candidates, candidates[0].name, last)
-                    self.holder = self.lease_owner = candidates[0].name
+                    self.holder = self.lease_owner = self.previous = candidates[0].name
                     reason = ("elected: selected as SPM by the admin (ForceSelectSPM)" if forced == self.holder
                               else f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
                                    "among Up hosts that reach storage")
                     sim.record(SpmStarted, host=self.holder, reason=reason)
+                    self.set_dc_status("Up", f"SPM started on {self.holder}")
                     return
                 candidates.sort(key=lambda h: (-h.spec.spm_priority, h.name))
                 last = self._decided(candidates, "", last)
@@ -136,12 +207,13 @@ class Spm:
         finally:
             self.electing = False
 
-    def _decided(self, candidates: list[Host], chosen: str, last: tuple | None) -> tuple:
+    def _decided(self, candidates: list[Host], chosen: str, last: tuple | None,
+                 stopped_by: tuple[str, str] | None = None) -> tuple:
         """Record this try's reasons (`SpmElectionDecided`) unless they are those of the previous try."""
         sim = self.sim
         eligible = {h.name for h in candidates}
-        excluded = []
-        for h in sim.hosts.values():
+        excluded = [stopped_by] if stopped_by else []
+        for h in sim.hosts.values() if stopped_by is None else ():  # a stopped selection looks at no host
             if h.name in eligible or len(excluded) >= EXPLAINED_HOSTS:
                 continue
             if h.status != HostStatus.UP:
