@@ -149,6 +149,17 @@ class StorageDomainTimerCancelled(Record):
 
 
 @dataclass(frozen=True)
+class StorageDomainStatusChanged(Record):
+    """The domain's status in the data center: Active, Unknown while the pool has no working SPM,
+    Inactive when every Up host reported it in problem (the engine blames the domain)."""
+
+    domain: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class StorageDomainTimerExpired(Record):
     domain: str
     action: str

@@ -19,7 +19,6 @@ FILES = sorted(FIDELITY.glob("*.yaml"))
 SEEDS = range(10)
 PENDING: dict[str, str] = {
     "eio-writer-stays-paused-4x.yaml": "correction 4: 4.x still migrates a writer paused and continues it",
-    "all-hosts-lose-storage.yaml": "correction 5/6: hosts blamed for a domain every host lost",
 }
 
 

@@ -103,6 +103,11 @@ def _describe(r: ev.Record) -> tuple[str, str]:
     if isinstance(r, ev.StorageDomainTimerStarted):
         return WARNING, (f"Storage domain {r.domain} in problem: the engine acts at {clock(r.fires_at)} "
                          f"unless it recovers (StorageDomainFailureTimeoutInMinutes).")
+    if isinstance(r, ev.StorageDomainStatusChanged):
+        if r.new == "Inactive":
+            return ERROR, (f"Storage Domain {r.domain} was deactivated by system because it is not visible "
+                           f"by any of the hosts ({r.reason}).")
+        return (NORMAL if r.new == "Active" else WARNING), f"Storage Domain {r.domain} is {r.new} ({r.reason})."
     if isinstance(r, ev.DataCenterStatusChanged):
         if r.new == "Up":
             return NORMAL, f"Data Center {r.data_center} is Up again ({r.reason})."

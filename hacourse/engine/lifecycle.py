@@ -68,22 +68,30 @@ class HostLifecycle:
         yield self.sim.env.timeout(self.sim.config["VdsRefreshRate"])
         if host.status != HostStatus.INITIALIZING:
             return
-        down = self.required_nics_down(host)
-        if host.reaches_storage and not down:
+        master = self.sim.domain.status
+        if host.reaches_storage:
             host.set_status(HostStatus.UP, "InitVdsOnUp: storage pool connected")
-            self.activated(host)
+        elif master != "Active":
+            # [E3.3.0] InitVdsOnUpCommand.runConnectHostToPoolEvent: "not failing the operation"
+            host.set_status(HostStatus.UP, f"InitVdsOnUp: could not connect to the storage pool, but the master "
+                                           f"domain is {master}: not failing the host")
+        else:
+            self.learn_vm_states(host)  # VDSM answers, whatever InitVdsOnUp decides
+            self.set_non_operational(host, "STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool")
             return
-        self.learn_vm_states(host)  # VDSM answers, whatever InitVdsOnUp decides
-        reason = ("STORAGE_DOMAIN_UNREACHABLE: cannot connect to the storage pool" if not host.reaches_storage
-                  else f"NETWORK_INTERFACE_IS_DOWN: {down[0].name} ({down[0].network})")
-        self.set_non_operational(host, reason)
+        self.activated(host)
 
     def activated(self, host: Host) -> None:
         """The host is Up again: the engine learns its VMs' states, elects an SPM, retries HA VMs."""
+        sim = self.sim
         self.learn_vm_states(host)
-        if self.sim.spm.holder is None:
-            self.sim.spm.start_election()
-        self.sim.ha.wake()
+        if not host.reaches_storage:
+            sim.env.process(sim.storage[host.name].report_not_connected())
+        for nic in self.required_nics_down(host):
+            sim.monitor.nic_changed(host, nic)  # checkVdsInterfaces runs again now that it is Up
+        if sim.spm.holder is None:
+            sim.spm.start_election()
+        sim.ha.wake()
 
     def learn_vm_states(self, host: Host) -> None:
         for vm in self.sim.vms_on(host.name):

@@ -35,24 +35,34 @@ class HostMonitor:
             self.sim.env.process(self._nic_grace(host, nic))
 
     def _nic_grace(self, host: Host, nic: Nic):
+        """checkVdsInterfaces runs at each statistics refresh of an **Up** host: the first that sees the
+        NIC down notes the time (kept while the host is not Up), the first at least the grace later acts
+        ([E3.3.0] VdsUpdateRunTimeInfo.checkVdsInterfaces, `hostDownTimes`)."""
         sim, env = self.sim, self.sim.env
         try:
             grace = sim.config["NicDHCPDelayGraceInMS"]  # seconds despite the name
             phase = sim.stats_phase(host.name)
-            first_seen = next_tick(env.now, sim.stats_period, phase)
             came_up = nic.carrier.becomes(True)
-            yield env.timeout(first_seen - env.now) | came_up
-            if nic.up or not host.answers_engine:
-                return
-            sim.record(HostNicProblemDetected, host=host.name, nic=nic.name, network=nic.network,
-                       grace_s=grace)
-            act_at = next_tick(first_seen + grace, sim.stats_period, phase)
-            yield env.timeout(act_at - env.now) | came_up
-            if nic.up:
-                sim.record(HostNicProblemCleared, host=host.name, nic=nic.name, network=nic.network)
-                return
-            if host.status == S.UP and host.answers_engine:
+            first_seen = None
+            check = next_tick(env.now, sim.stats_period, phase)
+            while not nic.up:
+                yield env.timeout(check - env.now) | came_up
+                if nic.up:
+                    break
+                if host.status != S.UP or not host.answers_engine:
+                    yield host.status_changed | came_up  # the check runs again once the host is Up
+                    check = next_tick(env.now, sim.stats_period, phase)
+                    continue
+                if first_seen is None:
+                    first_seen = env.now
+                    sim.record(HostNicProblemDetected, host=host.name, nic=nic.name, network=nic.network,
+                               grace_s=grace)
+                    check = next_tick(first_seen + grace, sim.stats_period, phase)
+                    continue
                 sim.lifecycle.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
+                return
+            if first_seen is not None:
+                sim.record(HostNicProblemCleared, host=host.name, nic=nic.name, network=nic.network)
         finally:
             self.watching_nic.discard((host.name, nic.name))
 

@@ -53,6 +53,7 @@ class Spm:
         if new != self.dc_status:
             old, self.dc_status = self.dc_status, new
             self.sim.record(DataCenterStatusChanged, data_center="Default", old=old, new=new, reason=reason)
+            self.sim.domain.pool_changed(new)
 
     def contact_changed(self, host: Host) -> None:
         """The engine lost or regained the SPM host: its next SpmStatus poll tells the data center."""

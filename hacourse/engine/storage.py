@@ -21,6 +21,7 @@ from hacourse.events import (
     StorageConnectionLost,
     StorageConnectionRestored,
     StorageDomainReportedProblematic,
+    StorageDomainStatusChanged,
     StorageDomainTimerCancelled,
     StorageDomainTimerExpired,
     StorageDomainTimerStarted,
@@ -42,11 +43,31 @@ class StorageDomain:
         self.sim = sim
         self.name = name
         self.available = Signal(sim.env, True)
+        self.status = "Active"  # its status in the data center: Active, Unknown, Inactive
         self.timer = DomainProblemTimer(sim, self)
         self.paths = {name: HostStorage(sim, host, self) for name, host in sim.hosts.items()}
 
     def reached_by(self, host: Host) -> bool:
         return self.available.value and host.storage_link_up
+
+    def set_status(self, new: str, reason: str) -> None:
+        if new != self.status:
+            old, self.status = self.status, new
+            self.sim.record(StorageDomainStatusChanged, domain=self.name, old=old, new=new, reason=reason)
+
+    def pool_changed(self, pool: str) -> None:
+        """SetStoragePoolStatusCommand: a pool without a working SPM shows its Active domains Unknown;
+        a new SPM reports them Active again ([E3.3.0] bll/storage/SetStoragePoolStatusCommand)."""
+        if pool == "Up" and self.status != "Active":
+            self.set_status("Active", "the SPM reports it active")
+        elif pool != "Up" and self.status == "Active":
+            self.set_status("Unknown", "the data center has no working SPM")
+
+    def host_sees_it(self, host: str) -> None:
+        """A host reports the Inactive domain healthy: the engine moves it back to Active
+        ([E3.3.0] IrsBrokerCommand.UpdateVdsDomainsData)."""
+        if self.status == "Inactive":
+            self.set_status("Active", f"{host} reports it healthy again")
 
     def set_available(self, available: bool) -> None:
         """The array fails or comes back, for every host at once."""
@@ -132,6 +153,21 @@ class HostStorage:
                    last_check_s=round(env.now - last_ok, 3))
         self.domain.timer.host_reports_problem(self.host.name)
 
+    def report_not_connected(self):
+        """A host that came Up without the storage pool (InitVdsOnUp let it, the master domain being
+        Unknown or Inactive) does not report the domain at all: at its next statistics refresh the
+        engine counts it in problem ([E3.3.0] IrsBrokerCommand.UpdateVdsDomainsData)."""
+        sim, env = self.sim, self.sim.env
+        seen = next_tick(env.now, sim.stats_period, sim.stats_phase(self.host.name))
+        yield env.timeout(seen - env.now)
+        if self.connected or self.reported_problematic or self.host.status != HostStatus.UP:
+            return
+        self.reported_problematic = True
+        since = self.lost_at if self.lost_at is not None else env.now
+        sim.record(StorageDomainReportedProblematic, host=self.host.name, domain=self.domain.name,
+                   last_check_s=round(env.now - since, 3))
+        self.domain.timer.host_reports_problem(self.host.name)
+
     def _domain_valid_again(self):
         """VDSM's next domain check succeeds: the domain flips INVALID -> VALID on this host."""
         sim, env = self.sim, self.sim.env
@@ -141,6 +177,7 @@ class HostStorage:
             return
         for vm in sim.vms_on(self.host.name):  # VDSM contEIOVms
             vm.storage_valid_again()
+        self.domain.host_sees_it(self.host.name)
         if self.reported_problematic:
             seen = next_tick(env.now, sim.stats_period, sim.stats_phase(self.host.name))
             yield env.timeout(seen - env.now)
@@ -195,4 +232,7 @@ class DomainProblemTimer:
                 sim.lifecycle.set_non_operational(h, "STORAGE_DOMAIN_UNREACHABLE")
         else:
             sim.record(StorageDomainTimerExpired, domain=self.domain.name,
-                       action="every Up host reports it: the domain would be deactivated (not modelled)")
+                       action="every Up host reports it in problem: the domain is blamed, not the hosts")
+            self.domain.set_status("Inactive", "every Up host reported it in problem")
+            sim.spm.set_dc_status("NonResponsive", "its master domain is Inactive and no other data domain "
+                                  "can take the master role")
