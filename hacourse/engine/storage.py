@@ -144,7 +144,7 @@ class HostStorage:
         sim, env = self.sim, self.sim.env
         last_ok = last_tick(env.now, sim.config["sd_health_check_delay"], self.monitor_phase)
         stale_at = last_ok + sim.config["MaxStorageVdsTimeoutCheckSec"] + 1e-6
-        seen_at = next_tick(stale_at, sim.stats_period, sim.stats_phase(self.host.name))
+        seen_at = next_tick(max(stale_at, env.now), sim.stats_period, sim.stats_phase(self.host.name))
         yield env.timeout(seen_at - env.now)
         if not self.session.current(session) or not self.host.answers_engine:
             return
