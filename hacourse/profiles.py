@@ -22,7 +22,6 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "TimeoutToResetVdsInSeconds": 60,  # base of the grace before NonResponsive; [CFG]
     "DelayResetForSpmInSeconds": 20,  # extra grace for the SPM; [CFG]
     "DelayResetPerVmInSeconds": 0.5,  # extra grace per running VM; [CFG]
-    "VdsRecoveryTimeoutInMinutes": 3,  # Initializing longer than this -> NonOperational; [CFG]
     "AutoRecoverySchedule": 300,  # cron 0 0/5 * * * ? as a period in s; AutoRecoveryManager
     "StoragePoolRefreshTimeInSeconds": 10,  # SpmStatus poll; [CFG]
     # --- VDSM (host agent) ---
@@ -46,21 +45,12 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "node.conn[0].timeo.noop_out_timeout": 5,  # s; RHEL 6 open-iscsi
     "no_path_retry_queue_s": 0,  # multipath 'no_path_retry fail' in 3.x; [V4.16] multipath.py
     # --- fencing ---
-    "FenceStopStatusRetries": 3,  # 3.x original 3 x 60 s; [CFG] add line
-    "FenceStopStatusDelayBetweenRetriesInSec": 60,  # [CFG] add line
-    "FenceStartStatusRetries": 3,  # [CFG] add line
-    "FenceStartStatusDelayBetweenRetriesInSec": 60,  # [CFG] add line
     "HostStorageLeaseAliveCheckingInterval": 90,  # s; only with skip_if_sd_active; [CFG]
-    "ServerRebootTimeout": 300,  # s network errors ignored after a PM restart (3.x); [CFG]
     "vdsm_restart_s": 10,  # s for systemd to restart VDSM (Restart=always): an assumption
     "ssh_connect_timeout_s": 10,  # s until SSH soft fencing gives up on a silent host: an assumption
     "host_boot_s": 120,  # s from power on to VDSM answering: an assumption, not an oVirt constant
-    # --- HA restart ---
-    "AutoStartVmsRunnerIntervalInSeconds": 60,  # 3.3.1 ConfigValues; 1 s from 3.4
-    "RetryToRunAutoStartVmShortIntervalInSeconds": 30,  # [CFG]
-    "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 1,  # 3.3.1: single attempt
-    "RetryToRunAutoStartVmLongIntervalInSeconds": None,  # no long retries before 4.4
-    "MaxTimeAutoStartBlockedOnPriority": 0,  # no priority ordering of HA restarts before 4.4
+    # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
+    # runner (rules.ha_runner_interval_s); the runner and its retries are 4.x keys ---
     "vm_leases": False,  # VM storage leases arrived in 4.1; a lease: true VM is an ordinary HA VM here
     "NumberVdsRefreshesBeforeTryToStartUnknownVms": 10,  # polls; [CFG], used with VM leases
     "NumberVdsRefreshesBeforeRetryToStartUnknownVms": 100,  # polls (+1); [CFG]
@@ -83,12 +73,10 @@ OVIRT_45: dict[str, float | int | bool | None] = {
     "node.conn[0].timeo.noop_out_interval": 10,  # s; current open-iscsi
     "node.conn[0].timeo.noop_out_timeout": 15,  # s; current open-iscsi
     "no_path_retry_queue_s": 80,  # no_path_retry 16 x polling_interval 5; [V] mpathconf.py
-    "FenceStopStatusRetries": 18,  # [CFG] update line
-    "FenceStopStatusDelayBetweenRetriesInSec": 10,  # [CFG] update line
-    "FenceStartStatusRetries": 18,  # [CFG] update line
-    "FenceStartStatusDelayBetweenRetriesInSec": 10,  # [CFG] update line
-    "ServerRebootTimeout": 600,  # [CFG]
-    "AutoStartVmsRunnerIntervalInSeconds": 1,  # [CFG]
+    "ServerRebootTimeout": 600,  # s Reboot after a PM start, VDSM probed meanwhile; [E] VdsCommand.sleepOnReboot
+    "ServerRebootSleepTime": 30,  # s between those probes; [CFG]
+    "AutoStartVmsRunnerIntervalInSeconds": 1,  # [CFG]; HaAutoStartVmsRunner
+    "RetryToRunAutoStartVmShortIntervalInSeconds": 30,  # [CFG]
     "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 10,  # [CFG]
     "RetryToRunAutoStartVmLongIntervalInSeconds": 1800,  # [CFG], 4.4+
     "MaxTimeAutoStartBlockedOnPriority": 600,  # s; HaAutoStartVmsRunner, 4.4+

@@ -13,6 +13,44 @@ from hacourse.model import Host, Vm
 from hacourse.status import HostStatus
 
 VM_BOOT_S = 10.0  # WaitForLaunch to Up after a (re)start; an assumption, not an oVirt constant
+FENCE_FIRST_STATUS_CHECK_S = 5.0  # SLEEP_BEFORE_FIRST_ATTEMPT 5000 ms; [E3.3.0] FenceVdsBaseCommand.waitForStatus
+"""The fence agent's first status check after a stop or start. An agent (IPMI) reports the new
+power state at once, so the model's fence is confirmed at that first check; the engine's
+further tries (`FenceStop/StartStatusRetries` x `...DelayBetweenRetriesInSec`, 18 x 10 s) only
+matter for an agent that fails, which the model does not have."""
+
+
+def ha_runner_interval_s(config: Mapping[str, Any]) -> float | None:
+    """The 4.x `HaAutoStartVmsRunner` period. None in 3.3: the fence flow (`RestartVdsVms`) and the
+    VM-down event (`runFailedAutoStartVM`) run RunVm at once, and a failed RunVm is not retried
+    ([E3.3.1] VdsEventListener, AutoStartVmsRunner)."""
+    return config.get("AutoStartVmsRunnerIntervalInSeconds")
+
+
+def restart_short_tries(config: Mapping[str, Any]) -> int:
+    """RunVm tries before the long retry interval (3.3: one)."""
+    return int(config.get("NumOfTriesToRunFailedAutoStartVmInShortIntervals", 1))
+
+
+def restart_short_retry_s(config: Mapping[str, Any]) -> float:
+    return config.get("RetryToRunAutoStartVmShortIntervalInSeconds", 0)
+
+
+def restart_long_retry_s(config: Mapping[str, Any]) -> float | None:
+    """The 4.4+ retry period after the short tries (None: give up)."""
+    return config.get("RetryToRunAutoStartVmLongIntervalInSeconds")
+
+
+def restart_priority_block_s(config: Mapping[str, Any]) -> float:
+    """4.4+: how long a VM waits for a higher-priority one still launching (0: no ordering)."""
+    return float(config.get("MaxTimeAutoStartBlockedOnPriority") or 0)
+
+
+def server_reboot_timeout_s(config: Mapping[str, Any]) -> float | None:
+    """4.x `sleepOnReboot` after a power-management start: network errors are ignored and VDSM is
+    probed every `ServerRebootSleepTime` for up to `ServerRebootTimeout`, the host staying Reboot.
+    None in 3.3: StartVds sets the host NonResponsive while it boots ([E3.3.0] StartVdsCommand)."""
+    return config.get("ServerRebootTimeout")
 
 
 def eio_after_s(config: Mapping[str, Any]) -> float:

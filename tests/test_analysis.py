@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from hacourse import Simulation, load_scenario, simulate
+from hacourse import Simulation, load_scenario, rules, simulate
 from hacourse import events as ev
 from hacourse.analysis import audit, episodes, facts, intervals
 from tests.seed import SEED, variant
@@ -246,14 +246,14 @@ def test_pacific_without_its_management_network_is_fenced_and_its_ha_vms_restart
     assert f.connecting == 60.0 and f.non_responsive > f.connecting + config["TimeoutToResetVdsInSeconds"] - 3
     assert f.soft_fencing.startswith("failed") and f.skipped is None
     assert f.stop_sent == f.non_responsive + config["ssh_connect_timeout_s"]  # SSH gave up first
-    assert (f.method, f.fenced - f.stop_sent) == ("power-management", config["FenceStopStatusDelayBetweenRetriesInSec"])
+    assert (f.method, f.fenced - f.stop_sent) == ("power-management", rules.FENCE_FIRST_STATUS_CHECK_S)
     assert f.up_again > f.fenced
     rows = {v.vm: v for v in episodes.vm_recovery(log, mgmt, "pacific")}
     assert set(rows) == {vm.name for vm in mgmt.vms if vm.host == "pacific"}
     for v in rows.values():
         assert (v.unknown, v.down) == (f.non_responsive, f.fenced)
         if v.ha:
-            assert v.on == "atlantic" and f.fenced < v.restarted < v.up
+            assert v.on == "atlantic" and f.fenced == v.restarted < v.up  # 3.3: RunVm in the fence flow
         else:
             assert (v.restarted, v.up, v.on) == (None, None, None)
     assert intervals.final_vm_status(log, mgmt)["web1"] == "Down"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hacourse import load_scenario, simulate
+from hacourse import load_scenario, rules, simulate
 from hacourse.profiles import PROFILES
 from tests.seed import ROOT, of, variant
 
@@ -107,7 +107,7 @@ def test_soft_fencing_cannot_reach_a_host_without_management_network_so_power_ma
     assert soft.result.startswith("failed")
     fenced = first(log, "HostFenced", host="pacific")
     assert fenced.method == "power-management"
-    assert fenced.t - soft.t == RHEV["FenceStopStatusDelayBetweenRetriesInSec"]
+    assert fenced.t - soft.t == rules.FENCE_FIRST_STATUS_CHECK_S  # the agent's first status check says "off"
 
 
 def test_ha_vms_restart_elsewhere_only_after_the_fence_and_non_ha_vms_stay_down():
@@ -127,7 +127,7 @@ def test_the_fence_restart_brings_the_host_back_with_its_nic_up():
     fenced = first(log, "HostFenced", host="pacific")
     assert first(log, "NicUp", host="pacific", nic="em1").t >= fenced.t
     path = [r.new for r in of(log, "HostStatusChanged", host="pacific")]
-    assert path[-3:] == ["Reboot", "Initializing", "Up"]
+    assert path[-4:] == ["Reboot", "NonResponsive", "Initializing", "Up"]  # 3.3 StartVds: NonResponsive
 
 
 def test_without_power_management_the_host_stays_non_responsive_and_ha_vms_wait():
@@ -242,10 +242,12 @@ def test_ovirt_4_5_restarts_ha_vms_within_seconds_of_the_fence_highest_priority_
     assert first(log, "HaRestartAttempted", vm="mail1", result="started").t >= db1_up.t
 
 
-def test_rhev_3_3_restarts_ha_vms_at_its_one_minute_runner_without_priority_blocking():
+def test_rhev_3_3_restarts_ha_vms_as_soon_as_the_fence_confirms_the_stop():
+    """3.3's fence flow runs RunVm itself (RestartVdsVms): no runner to wait for, no priority blocking."""
     log = run("pacific-mgmt-down")
+    fenced = first(log, "HostFenced", host="pacific")
     started = of(log, "HaRestartAttempted", result="started")
-    assert len({r.t for r in started}) == 1 and started[0].t % RHEV["AutoStartVmsRunnerIntervalInSeconds"] == 0
+    assert {r.vm for r in started} == {"db1", "mail1"} and {r.t for r in started} == {fenced.t}
 
 
 # --- VM leases (4.1+): HA restart without fencing, never twice ---------------------------------

@@ -13,6 +13,7 @@ import pytest
 from hacourse import Simulation, load_scenario, simulate
 from hacourse import events as ev
 from hacourse.invariants import check_all
+from hacourse.invariants.recovery import restart_bound_s
 from tests.seed import SEED, variant
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
@@ -73,7 +74,7 @@ def test_a_vm_restarted_while_its_unfenced_host_still_runs_it_runs_twice(scenari
         host(120, "pacific", "Connecting", "NonResponsive"),
         vm(120, "mail1", "pacific", "Up", "Unknown"),
         vm(150, "mail1", "pacific", "Unknown", "Down"),  # no fence: Pacific still has power
-        vm(180, "mail1", "atlantic", "Down", "WaitForLaunch"),
+        vm(150, "mail1", "atlantic", "Down", "WaitForLaunch"),
     ]
     assert rules(check_all(log, scenario)) == {"single-owner", "restart-confirmed"}
 
@@ -85,7 +86,7 @@ def test_a_vm_restarted_after_a_power_fence_runs_once(scenario, start):
         vm(120, "mail1", "pacific", "Up", "Unknown"),
         *fence(120),
         vm(180, "mail1", "pacific", "Unknown", "Down"),
-        vm(240, "mail1", "atlantic", "Down", "WaitForLaunch"),
+        vm(180, "mail1", "atlantic", "Down", "WaitForLaunch"),  # 3.3: the fence flow runs RunVm at once
     ]
     assert check_all(log, scenario) == []
 
@@ -205,8 +206,7 @@ def test_a_power_blip_does_not_renew_the_storage_lease(start):
 
 
 def test_an_ha_vm_is_back_within_the_bound_once_a_healthy_host_has_room(scenario, start):
-    c = scenario.config()
-    bound = c["AutoStartVmsRunnerIntervalInSeconds"] + c["RetryToRunAutoStartVmShortIntervalInSeconds"] + 10
+    bound = restart_bound_s(scenario.config(), 0)  # 3.3: RunVm at once, then the boot
     down = start + [host(60, "pacific", "Up", "Connecting"),
                     host(120, "pacific", "Connecting", "NonResponsive"),
                     vm(120, "db1", "pacific", "Up", "Unknown"), *fence(120),
@@ -214,14 +214,14 @@ def test_an_ha_vm_is_back_within_the_bound_once_a_healthy_host_has_room(scenario
     assert check_all(down, scenario, until=180 + bound - 1) == []
     late = check_all(down, scenario, until=180 + bound + 1)
     assert [(v.t, v.rule) for v in late] == [(180 + bound, "ha-restart-bound")]
-    back = down + [vm(240, "db1", "atlantic", "Down", "WaitForLaunch"),
-                   vm(250, "db1", "atlantic", "WaitForLaunch", "Up")]
+    back = down + [vm(180, "db1", "atlantic", "Down", "WaitForLaunch"),
+                   vm(180 + bound, "db1", "atlantic", "WaitForLaunch", "Up")]
     assert check_all(back, scenario, until=600) == []
 
 
 def test_the_engine_may_not_claim_there_is_no_room_when_there_is(scenario, start):
     log = start + [vm(100, "db1", "pacific", "Up", "Down"),
-                   ev.HaRestartAttempted(120, "db1", "", "no host with enough free memory; giving up")]
+                   ev.HaRestartAttempted(100, "db1", "", "no host with enough free memory; giving up")]
     found = check_all(log, scenario)
     assert rules(found) == {"ha-restart-bound"} and "atlantic had" in found[0].message
 

@@ -24,16 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "regressions").glob("*.yaml")) \
     + sorted((ROOT / "tests" / "knobs").glob("*.yaml"))
 
-_FENCE_STATUS = "a fence agent reports the new power state at its first check (5 s): the retries never come into play"
-NOT_ACTING_YET: dict[tuple[str, str], str] = {
-    **{(p, "VdsRecoveryTimeoutInMinutes"): "VDSM never stays 'recovering' in the model" for p in PROFILES},
-    **{(p, k): _FENCE_STATUS for p in PROFILES for k in (
-        "FenceStopStatusRetries", "FenceStartStatusRetries", "FenceStartStatusDelayBetweenRetriesInSec")},
-    **{(p, "ServerRebootTimeout"): "the fence flow never waits for the reboot (correction 3)" for p in PROFILES},
-    **{(p, "MaxStorageVdsTimeoutCheckSec"): "below sd_health_check_delay the run crashes (negative delay in "
-       "engine/storage.py _report_problem)" for p in PROFILES},
-    ("rhev-3.3", "RetryToRunAutoStartVmShortIntervalInSeconds"): "3.3.1 makes one attempt: no short retries",
-}
+NOT_ACTING_YET: dict[tuple[str, str], str] = {}
 """(profile, key) -> why it changes nothing today; strict xfail, so a fix is noticed."""
 
 
@@ -47,7 +38,7 @@ def other_values(key: str, value: object) -> list[object]:
     if value is None or value == 0:
         return [1, 60, 1800]
     if isinstance(value, int):
-        return [v for v in (value * 2, value // 2, value * 10, 1) if v != value]
+        return [v for v in (value * 2, max(1, value // 2), value * 10, 1) if v != value]
     return [value * 2, value / 2, value * 10, 1]
 
 

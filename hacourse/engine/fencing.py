@@ -110,10 +110,43 @@ class Fencing:
         if proxy is None:
             self._skip(host, reason=SkipCause.NO_PROXY)
             return
-        # Step 2: power-management restart through the proxy: stop, confirm off, start.
+        # Step 2: RestartVds through the proxy ([E3.3.0] RestartVdsCommand): StopVds (the host shows
+        # Reboot), the agent confirms "off" at its first status check, RestartVdsVms and
+        # FenceVdsManualy (VMs Down, HA VMs restarted, the SPM role freed), then StartVds.
         host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
         host.power_off("fence agent: stop")
-        yield env.timeout(config["FenceStopStatusDelayBetweenRetriesInSec"])
+        yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)
         sim.record(HostFenced, host=host.name, method=FenceMethod.POWER_MANAGEMENT)
         sim.lifecycle.confirmed_down(host)
+        reboot_timeout = rules.server_reboot_timeout_s(config)
+        if reboot_timeout is None:  # 3.3 StartVdsCommand.setStatus: NonResponsive while it boots
+            host.set_status(HostStatus.NON_RESPONSIVE, "power management start: the host boots")
         host.power_on("fence agent: start")
+        if reboot_timeout is not None:
+            yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)  # the agent confirms "on"
+            yield from self._sleep_on_reboot(host, reboot_timeout)
+
+    def _sleep_on_reboot(self, host: Host, timeout: float):
+        """4.x ([E] VdsCommand.sleepOnReboot): the host stays Reboot, its network errors ignored, while
+        VDSM is probed every `ServerRebootSleepTime`; once it answers, or after `ServerRebootTimeout`
+        whatever happens, the host is set NonResponsive and the host monitor takes over. A host that
+        does not come back (its management link is down) stays NonResponsive, never Reboot."""
+        sim, env = self.sim, self.sim.env
+        probe = float(sim.config["ServerRebootSleepTime"])
+        start = env.now
+        answered = False
+        while env.now + probe <= start + timeout + 1e-9:
+            yield env.timeout(probe)
+            if host.status != HostStatus.REBOOT:
+                return
+            if host.answers_engine:
+                answered = True
+                break
+        if not answered:
+            yield env.timeout(max(0.0, start + timeout - env.now))
+            if host.status != HostStatus.REBOOT:
+                return
+        host.set_status(HostStatus.NON_RESPONSIVE, "reboot finished: VDSM answers" if host.answers_engine
+                        else f"no answer within ServerRebootTimeout ({timeout:g} s) after the restart")
+        if host.answers_engine:
+            sim.monitor.contact_back(host)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse import sanlock
+from hacourse import rules, sanlock
 from hacourse.engine.clock import next_tick
 from hacourse.engine.placement import decide
 from hacourse.events import HaRestartAttempted
@@ -27,10 +27,13 @@ class HaRestarter:
         self.poked = sim.env.event()  # a new VM or a host coming Up cuts the runner's long sleep short
 
     def enqueue(self, vm: Vm) -> None:
+        """An HA VM went Down unexpectedly. 3.3 runs RunVm at once, once; 4.x queues it for the runner."""
         if vm.spec.ha and vm.name not in self.queue:
             self.queue[vm.name] = 0
             self.retry_at[vm.name] = self.sim.env.now
-            if not self.running:
+            if rules.ha_runner_interval_s(self.sim.config) is None:
+                self._try_run(vm)
+            elif not self.running:
                 self.running = True
                 self.sim.env.process(self._runner())
             self._poke()
@@ -75,7 +78,7 @@ class HaRestarter:
 
     def _runner(self):
         sim, env, config = self.sim, self.sim.env, self.sim.config
-        interval = config["AutoStartVmsRunnerIntervalInSeconds"]
+        interval = rules.ha_runner_interval_s(config)
         try:
             while self.queue:
                 yield env.timeout(next_tick(env.now + 1e-6, interval) - env.now)
@@ -92,7 +95,7 @@ class HaRestarter:
 
     def _blocked(self, name: str) -> bool:
         """4.4+: a VM waits while a higher-priority one is still launching (MaxTimeAutoStartBlockedOnPriority)."""
-        limit = self.sim.config["MaxTimeAutoStartBlockedOnPriority"]
+        limit = rules.restart_priority_block_s(self.sim.config)
         if not limit:
             return False
         me = self.sim.vms[name]
@@ -105,9 +108,9 @@ class HaRestarter:
         self.queue[vm.name] += 1
         if host is None:
             tries = self.queue[vm.name]
-            allowed = config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"]
+            allowed = rules.restart_short_tries(config)
             if tries >= allowed:
-                long_retry = config.get("RetryToRunAutoStartVmLongIntervalInSeconds")
+                long_retry = rules.restart_long_retry_s(config)
                 result = f"{RestartResult.NO_ROOM}; " + (
                     f"next try in {long_retry} s" if long_retry else "giving up (no more tries)")
                 sim.record(HaRestartAttempted, vm=vm.name, host="", result=result)
@@ -116,7 +119,7 @@ class HaRestarter:
                 else:
                     self._forget(vm.name)
             else:
-                retry = config["RetryToRunAutoStartVmShortIntervalInSeconds"]
+                retry = rules.restart_short_retry_s(config)
                 sim.record(HaRestartAttempted, vm=vm.name, host="",
                            result=f"{RestartResult.NO_ROOM}; retry in {retry} s")
                 self.retry_at[vm.name] = sim.env.now + retry

@@ -124,5 +124,9 @@ class HostMonitor:
         elif host.status == S.CONNECTING:
             host.set_status(S.UP, "VDSM answers again")
             sim.lifecycle.activated(host)
-        elif host.status in (S.NON_RESPONSIVE, S.REBOOT):
+        elif host.status == S.NON_RESPONSIVE:  # in Reboot the fence flow probes VDSM itself
             sim.lifecycle.initialize(host, "VDSM answers; host initializing")
+
+    def contact_back(self, host: Host) -> None:
+        """The fence flow hands a rebooted host that answers back to the monitor: next poll."""
+        self.sim.env.process(self._contact_back(host))

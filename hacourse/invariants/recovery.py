@@ -104,10 +104,10 @@ def restart_bound_s(config: dict, failed_tries: int) -> float:
     (`AutoStartVmsRunnerIntervalInSeconds`), a pending retry wait
     (`RetryToRunAutoStartVmShortIntervalInSeconds` while short tries remain,
     `RetryToRunAutoStartVmLongIntervalInSeconds` after), and the boot to Up (`VM_BOOT_S`)."""
-    short_tries = int(config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"])
-    wait = (config["RetryToRunAutoStartVmShortIntervalInSeconds"] if failed_tries < short_tries
-            else config["RetryToRunAutoStartVmLongIntervalInSeconds"] or 0)
-    return float(config["AutoStartVmsRunnerIntervalInSeconds"] + wait + rules.VM_BOOT_S)
+    short_tries = rules.restart_short_tries(config)
+    wait = (rules.restart_short_retry_s(config) if failed_tries < short_tries
+            else rules.restart_long_retry_s(config) or 0)
+    return float((rules.ha_runner_interval_s(config) or 0) + wait + rules.VM_BOOT_S)
 
 
 def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
@@ -119,9 +119,9 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
     VM lease still held, are not counted)."""
     out: list[Violation] = []
     config = scenario.config()
-    short_tries = int(config["NumOfTriesToRunFailedAutoStartVmInShortIntervals"])
-    gives_up = not config["RetryToRunAutoStartVmLongIntervalInSeconds"]
-    block = float(config["MaxTimeAutoStartBlockedOnPriority"] or 0)
+    short_tries = rules.restart_short_tries(config)
+    gives_up = not rules.restart_long_retry_s(config)
+    block = rules.restart_priority_block_s(config)
     ha = {v.name: v for v in scenario.vms if v.ha}
     world = World(scenario)
     owed: dict[str, float | None] = {}  # Down HA VM -> since when a healthy host has had room for it
