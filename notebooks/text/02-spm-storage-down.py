@@ -102,11 +102,14 @@ lesson
 # *self-fencing* (⚑ *fenced (self)*, as in the Events tab): the host fences its own agent;
 # no power is cut, and the VMs (QEMU processes) keep running. systemd restarts VDSM within seconds.
 #
-# **The engine sees Connecting, then Initializing, then Non Operational.** While VDSM restarts the
+# **The engine sees Connecting, Initializing, Up, then Non Operational.** While VDSM restarts the
 # engine's polls fail (Connecting, as in lesson 3, but far shorter than the grace before Non
 # Responsive). The new VDSM reports Initializing; the engine then tries to connect it to the storage
-# pool (`InitVdsOnUp`), which fails: **Non Operational, `STORAGE_DOMAIN_UNREACHABLE`**. Atlantic still
-# answers the engine, so it is Non Operational, not Non Responsive, and nothing power-cycles it.
+# pool (`InitVdsOnUp`), which fails. But the data center has no SPM now, so its master domain shows
+# **Unknown**, and for that case the engine's code says "not failing the operation": Atlantic comes back
+# **Up**, without storage. At its next statistics refresh the NIC rule sees `p1p1` down for longer than
+# its grace: **Non Operational, `NETWORK_INTERFACE_IS_DOWN`**. Atlantic still answers the engine, so it is
+# Non Operational, not Non Responsive, and nothing power-cycles it.
 #
 # **The VMs migrate, as in lesson 1.** A Non Operational host's VMs leave by priority, here to Pacific,
 # the Up host with the most free memory. The writers pause on EIO and continue on Pacific.
@@ -237,9 +240,10 @@ HTML(table_html([race(seed) for seed in range(8)],
 # %% [markdown]
 # When the NIC rule wins (`NETWORK_INTERFACE_IS_DOWN`), Atlantic leaves Up before sanlock gives up, and the
 # engine stops the SPM at that moment (`ResetIrs`); VDSM is still killed a few seconds later, and Atlantic
-# goes through Connecting and Initializing to Non Operational once more, now for
-# `STORAGE_DOMAIN_UNREACHABLE`. When sanlock wins, the kill comes first. Either way the new SPM waits for
-# the lease: the election time depends only on Atlantic's last renewal, never on which rule was first.
+# goes through Connecting and Initializing back to Up (the master domain is Unknown), until the NIC rule,
+# which starts counting afresh, acts again a grace later. When sanlock wins, the kill comes first. Either
+# way the new SPM waits until the engine can talk to Atlantic again (its SpmStop must succeed) and for the
+# lease: the election time depends only on Atlantic's last renewal, never on which rule was first.
 
 # %% [markdown]
 # > **What the model simplifies**

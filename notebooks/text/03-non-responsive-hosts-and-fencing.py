@@ -110,15 +110,16 @@ lesson
 # gives it `ssh_connect_timeout_s` = 10 s, an assumption: the sources give no figure). Next comes *power
 # fencing* through Atlantic, the proxy: the fence agent's **stop** (Pacific shows **Reboot**, magenta, after
 # those seconds of Non Responsive), then the
-# engine polls the agent until it confirms the power is off, every `FenceStopStatusDelayBetweenRetriesInSec`
-# = **60 s** in this era. Only that confirmation (⚑ *fenced (power-management)* on Pacific's lane) proves
-# that none of Pacific's VMs can still run: they all turn **Down**, then the agent's **start** boots Pacific
-# again.
+# engine asks the agent for the power status, first **5 s** after the stop (`SLEEP_BEFORE_FIRST_ATTEMPT`),
+# then every `FenceStopStatusDelayBetweenRetriesInSec` = 10 s up to 18 times; an agent reports "off" at
+# once, so the first check confirms it. Only that confirmation (⚑ *fenced (power-management)* on Pacific's
+# lane) proves that none of Pacific's VMs can still run: they all turn **Down**, then the agent's **start**
+# boots Pacific again (RHEV 3.3 shows it Non Responsive while it boots).
 #
-# **HA VMs restart on Atlantic; the others stay Down.** The engine's HA runner, every
-# `AutoStartVmsRunnerIntervalInSeconds` = **60 s** in RHEV 3.3, starts each HA VM that is Down after a
-# failure on an Up host with room (↻ on the VM's lane): **WaitForLaunch** (pale blue), then Up. A VM that
-# is not highly available stays Down until someone starts it: nothing restarts it automatically.
+# **HA VMs restart on Atlantic at once; the others stay Down.** In RHEV 3.3 the fence flow itself starts
+# each HA VM as soon as the stop is confirmed (`RestartVdsVms`), on an Up host with room (↻ on the VM's
+# lane): **WaitForLaunch** (pale blue), then Up. A VM that is not highly available stays Down until
+# someone starts it: nothing restarts it automatically.
 #
 # **Notice what fencing cost.** With only the management network down, Pacific's VMs were running fine
 # the whole time. The engine could not know that; fencing killed them so that the HA ones could safely
@@ -133,8 +134,8 @@ lesson
 #
 # A second panel driven by its own controls: `ifdown ovirtmgmt on pacific` at 1:00, then five minutes.
 # The check reads the figure: Pacific's lane must show Connecting, then Reboot, and the ⚑ of the fence;
-# each HA VM's lane Unknown, Down once the fence agent's stop went out, the ↻ of its restart, WaitForLaunch
-# and Up again; `web1`'s lane must end Down. And the toggle must have popped out with the reboot.
+# each HA VM's lane Unknown, then (Down and restarted in the same instant) the ↻ of its restart,
+# WaitForLaunch and Up again, after the fence agent's stop went out; `web1`'s lane must end Down. And the toggle must have popped out with the reboot.
 
 # %% tags=["lab-only"]
 replay = Lesson(scenario, seed=0, scripted_faults=False)
@@ -153,13 +154,13 @@ marks = drawn_marks(replay.timeline_axes)
 assert [m.kind for m in marks if m.lane == "host:pacific"] == ["fenced (power-management)"]
 for vm in (vm for vm in scenario.vms if vm.host == "pacific"):
     lane = [s for s in shown if s.lane == f"vm:{vm.name}"]
-    expected = ["Up", "Unknown", "Down", "WaitForLaunch", "Up"] if vm.ha else ["Up", "Unknown", "Down"]
+    expected = ["Up", "Unknown", "WaitForLaunch", "Up"] if vm.ha else ["Up", "Unknown", "Down"]
     assert [s.status for s in lane] == expected, (vm.name, [s.status for s in lane])
-    assert next(s for s in lane if s.status == "Down").start >= reboot.start
+    assert lane[2].start >= reboot.start
     assert [m.kind for m in marks if m.lane == f"vm:{vm.name}"] == (["HA restart"] if vm.ha else [])
 assert replay.control("ifdown ovirtmgmt on pacific").value is False
 print(f"At {audit.clock(replay.now)} the figure shows Pacific Connecting, Non Responsive, then Reboot from {audit.clock(reboot.start)} "
-      "and fenced; the HA VMs Down, restarted, WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
+      "and fenced; the HA VMs restarted at once, WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
 
 # %% [markdown]
 # ## 6 · The answers
@@ -197,10 +198,9 @@ HTML(details_html(
                times=["Unknown at", "Down at", "restarted at", "Up again at"])
     + f"<p>Soft fencing: <i>{treated.soft_fencing}</i>. The fence agent's stop went out through Atlantic at "
       f"{audit.clock(treated.stop_sent)}; the agent confirmed Pacific off at {audit.clock(treated.fenced)} "
-      f"(<code>FenceStopStatusDelayBetweenRetriesInSec</code> = {config['FenceStopStatusDelayBetweenRetriesInSec']} s "
-      "later): only then are its VMs known to be Down. The HA runner (every "
-      f"<code>AutoStartVmsRunnerIntervalInSeconds</code> = {config['AutoStartVmsRunnerIntervalInSeconds']} s) "
-      "restarted the HA ones on Atlantic; the others stay Down. Restarting them while Pacific was only "
+      f"({treated.fenced - treated.stop_sent:g} s later, the agent's first status check): only then are its "
+      "VMs known to be Down. In the same instant the fence flow restarted the HA ones on Atlantic; the "
+      "others stay Down. Restarting them while Pacific was only "
       "Non Responsive could have run each twice, two copies writing to one disk: that is why the engine "
       "waits for the fence.</p>"))
 
@@ -232,7 +232,7 @@ HTML(details_html(
     f"<p>Soft fencing: <i>{stuck.soft_fencing}</i>. Then: <i>{stuck.skipped}</i>. Pacific stays Non Responsive "
     f"from {audit.clock(stuck.non_responsive)} and its VMs Unknown, HA ones included, for "
     f"{power_on.t - stuck.non_responsive:g} s, until the admin powers it on at {audit.clock(power_on.t)}. Once "
-    "VDSM answers and reports that the VMs are not running, they turn Down and the HA runner restarts the HA "
+    "VDSM answers and reports that the VMs are not running, they turn Down and the engine restarts the HA "
     "ones:</p>"
     + table_html([{"VM": v.vm, "HA": v.ha, "Down at": v.down, "restarted at": v.restarted, "Up again at": v.up,
                    "on": v.on} for v in episodes.vm_recovery(no_pm_log, no_pm, "pacific")],
@@ -338,14 +338,18 @@ HTML(table_html(facts.compare_runs(fast)))
 HTML(table_html(facts.compare_runs(both_eras(scenario))))
 
 # %% [markdown]
-# - **Fencing confirms sooner.** The engine polls the fence agent's status every
-#   `FenceStopStatusDelayBetweenRetriesInSec` = **10 s** (up to 18 times) in 4.5, every 60 s (3 times) in 3.3.
-# - **HA restarts start sooner, in priority order.** The HA runner wakes every
-#   `AutoStartVmsRunnerIntervalInSeconds` = **1 s** (60 s in 3.3.1). Since 4.4 it restarts by VM priority, and a
+# - **Fencing confirms as fast in both.** The first status check comes 5 s after the stop, then every
+#   10 s up to 18 times: 3.3 already had these values.
+# - **HA restarts go through a runner, in priority order.** 3.3's fence flow starts every HA VM at once, and
+#   a VM that finds no room is not tried again. 4.x queues them for a runner that wakes every
+#   `AutoStartVmsRunnerIntervalInSeconds` = **1 s**. Since 4.4 it restarts by VM priority, and a
 #   lower-priority VM waits while a higher one is still starting, for at most
 #   `MaxTimeAutoStartBlockedOnPriority` = 600 s: here `mail1` (medium) starts once `db1` (high) is Up. A failed
 #   restart is retried `NumOfTriesToRunFailedAutoStartVmInShortIntervals` = 10 times every 30 s, then every
-#   30 minutes; 3.3.1 tried once.
+#   30 minutes.
+# - **The restarted host shows Reboot longer.** 4.x keeps it in Reboot and probes VDSM every
+#   `ServerRebootSleepTime` = 30 s (for at most `ServerRebootTimeout` = 600 s); 3.3 shows it Non Responsive
+#   while it boots.
 
 # %% [markdown]
 # ## 10 · Going further
@@ -397,9 +401,9 @@ HTML(table_html(rows, times=["db1 Unknown at", "declared Down at", "Up again at"
 # >   (`vdsConnectionTimeout` 20 s, the 30 s JSON-RPC heartbeat), so Connecting can come seconds later.
 # > - Soft fencing over SSH fails at once without the management network (a real SSH client waits for its
 # >   timeout); kdump detection and the fence agent's own failures are not modelled.
-# > - The fence agent confirms "off" at its first status poll, one `FenceStopStatusDelayBetweenRetriesInSec`
-# >   after the stop; the host boots in `host_boot_s` = 120 s and an HA VM powers up in 10 s: assumptions,
-# >   not oVirt constants.
+# > - The fence agent confirms "off" at its first status check, 5 s after the stop (an agent that fails is
+# >   not modelled); the host boots in `host_boot_s` = 120 s (an oVirt 3.3.1 host took about 10 minutes
+# >   after a power loss) and an HA VM powers up in 10 s: assumptions, not oVirt constants.
 # > - There is no *Confirm 'Host has been rebooted'* action; the admin can only switch the host on.
 # > - The fencing policy options exist in both profiles (the real ones appeared in 3.5), but only the 4.5
 # >   scenarios turn them on.
