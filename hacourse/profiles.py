@@ -57,6 +57,7 @@ RHEV_33: dict[str, float | int | bool | None] = {
     # --- behaviour switches that differ between eras (data, not branches) ---
     "migrate_paused_vms": "none",  # 3.2-3.4 reject any Paused VM (MIGRATE_PAUSED_VM_IS_UNSUPPORTED)
     "migrate_multiple_vms_all_or_nothing": False,  # 4.4+ MigrateMultipleVms validation
+    "eio_fails_migration": False,  # 3.3: a writer whose I/O fails migrates paused, continued on the destination (GUIDE)
     "default_resume_behavior": "auto_resume",  # before 4.2 every VM behaved as AUTO_RESUME
     "force_select_spm": False,  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came with oVirt 3.5
     # --- maintenance ---
@@ -83,6 +84,7 @@ OVIRT_45: dict[str, float | int | bool | None] = {
     "vm_leases": True,  # VdsManager.restartVmsWithLeaseIfNeeded, 4.1+
     "migrate_paused_vms": "not_eio",  # 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
     "migrate_multiple_vms_all_or_nothing": True,  # MigrateMultipleVmsCommand.validate, 4.4+
+    "eio_fails_migration": True,  # VDSM refuses an EIO-paused VM, QEMU's failed final flush fails it; vdsm 9101fa94e, 85ac19fab
     "default_resume_behavior": "auto_resume",  # VmBase default; HA VMs with a lease are forced to kill
     "force_select_spm": True,  # [E] ForceSelectSPMCommand: SpmStopOnIrs, the chosen host tried first
 }

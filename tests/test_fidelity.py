@@ -18,7 +18,6 @@ FIDELITY = Path(__file__).resolve().parent / "fidelity"
 FILES = sorted(FIDELITY.glob("*.yaml"))
 SEEDS = range(10)
 PENDING: dict[str, str] = {
-    "eio-writer-stays-paused-4x.yaml": "correction 4: 4.x still migrates a writer paused and continues it",
 }
 
 

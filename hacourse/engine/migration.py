@@ -191,6 +191,10 @@ class Migrations:
                 try:
                     if incoming is not None:
                         yield incoming
+                    if vm.pause_reason == PauseCode.EIO and sim.config["eio_fails_migration"]:
+                        self._fail(vm, source, dest, "VDSM refuses to migrate a VM paused on an I/O error "
+                                   "(it paused while it waited for a migration slot)")
+                        return
                     started = env.now
                     bw = sim.config["migration_max_bandwidth"]
                     sim.record(MigrationTransferStarted, vm=vm.name, source=source.name,
@@ -202,6 +206,10 @@ class Migrations:
                         return
                     yield env.timeout(plan.duration_s - plan.downtime_ms / 1000)
                     paused_at = yield from self._switch_over(vm, source)
+                    if paused_at is None:
+                        self._fail(vm, source, dest, "the final disk flush failed (EIO): migration failed, "
+                                   "the VM stays paused on the source")
+                        return
                     yield env.timeout(plan.downtime_ms / 1000)
                     self._finish(vm, source, dest, paused_at, started)
                 finally:
@@ -211,12 +219,14 @@ class Migrations:
             self._fail(vm, source, dest, str(stop.cause))
 
     def _switch_over(self, vm: Vm, source: Host):
-        """The guest stops on the source. Hanging writes must fail first: the VM is then migrated paused."""
+        """The guest stops on the source and QEMU flushes its disks. Hanging writes must fail first.
+        3.3 (the guide): the VM is then migrated paused and continued on the destination. 4.x: the
+        failed flush fails the migration (None); the VM stays paused on its host."""
         sim, env = self.sim, self.sim.env
         if vm.io_blocked:
             yield sim.storage[source.name].io_settled
         if vm.pause_reason is not None:
-            return vm.paused_at
+            return None if sim.config["eio_fails_migration"] else vm.paused_at
         return env.now
 
     def _finish(self, vm: Vm, source: Host, dest: Host, paused_at: float, started: float) -> None:

@@ -128,6 +128,12 @@ display(lesson)
 # only finish its migration once the write failed: it is moved *paused*, and **continued** on Atlantic,
 # where the storage is reachable; the kept request is retried there. This is the guide's
 # *"in rare cases, they will be paused, and then continued on the host they have been migrated to"*.
+# That is RHEV 3.3, the guide's era. **oVirt 4.x does not move such a VM**: QEMU flushes the disks when it
+# stops the guest for the switch-over and the failed flush fails the migration, and VDSM refuses to migrate
+# a VM paused on an I/O error (even one that paused while it waited for a slot). The writer stays Paused
+# on Pacific, and its resume behaviour decides: `auto_resume` continues it there when the storage returns,
+# `kill` destroys it (and the engine restarts it elsewhere if it is HA). Run the scenario with
+# `engine_profile: ovirt-4.5` to see it.
 #
 # **The SPM stays on Atlantic, and nothing is fenced.** Pacific still answers the engine over
 # ovirtmgmt, so it is Non Operational (reachable but unable to serve), not Non Responsive.
