@@ -3,6 +3,8 @@
 Every problem of a file is reported at once, each with its file, line and column, what was
 found and what is allowed (`ScenarioError.problems`). The format is defined once, in
 `definition.py`; the JSON Schema that editors use is generated from it (`generate.py`).
+`vary` changes a scenario from Python through the same checks (sweeps, the lesson panel and
+exercises use it).
 """
 
 from hacourse.scenario.errors import Problem, ScenarioError
