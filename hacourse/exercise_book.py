@@ -24,10 +24,21 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from hacourse.assignment import NEITHER, TIMED, ExerciseSpec, Lab, load_spec, scenario_text, varied
+from hacourse.assignment import (
+    NEITHER,
+    TIMED,
+    ExerciseSpec,
+    Lab,
+    final_state,
+    load_spec,
+    scenario_text,
+    varied,
+)
+from hacourse.check import reference
 from hacourse.expectations import load_expectations, written
 from hacourse.model import Scenario
 from hacourse.nbgrade import student_copy
+from hacourse.scenario.expect import PREDICATES
 
 SUBJECTS = ("host", "vm", "spm")
 
@@ -64,16 +75,8 @@ def entry_subject(entry: Mapping) -> tuple[str, str | None]:
     entry = {("on" if k is True else k): v for k, v in entry.items()}
     for subject in SUBJECTS:
         if subject in entry:
-            from hacourse.expectations import PREDICATES
-
             return subject, next((k for k in entry if k in PREDICATES[subject]), None)
     return ("event" if "event" in entry else "never"), None
-
-
-def reference_words(entry: Mapping, scenario: Scenario) -> str:
-    from hacourse.check import reference
-
-    return reference(entry, scenario)
 
 
 def sentence(entry: Mapping, scenario: Scenario) -> str:
@@ -101,7 +104,7 @@ def sentence(entry: Mapping, scenario: Scenario) -> str:
                 "paused": f"{name} {'pauses at some point' if value else 'never pauses'}",
                 "starts_migrating_before": f"the engine starts migrating {name} before {value}"}[predicate]
     if "after" in entry:
-        text += f", counting from {reference_words(entry, scenario)}"
+        text += f", counting from {reference(entry, scenario)}"
     if "between" in entry:
         lo, hi = entry["between"]
         text += f", {lo:g} to {hi:g} s after {'it' if 'after' in entry else 'the start'}"
@@ -135,12 +138,12 @@ def predict_items(scenario: Scenario, lab: Lab) -> list[Item]:
             tolerance = max((hi - lo) / 2, 1.0)
             asked = {k: v for k, v in entry.items() if k != "between"}
             verdict = lab.judge(asked)
-            items.append(Item(f"q{n}", f"**Question {n}.** How many seconds after {reference_words(entry, scenario)} "
+            items.append(Item(f"q{n}", f"**Question {n}.** How many seconds after {reference(entry, scenario)} "
                               f"does {_happening(entry)}? Within {tolerance:g} s counts.", answer,
                               round(verdict.measured, 1) if verdict.measured is not None else None,
                               f"feedback = lab.when({answer}, {asked!r}, tolerance={tolerance:g})"))
         elif predicate == "ends" and subject in ("host", "vm"):
-            status, host = lab_final(lab, subject, entry[subject])
+            status, host = final_state(lab.run(), lab.scenario, subject, entry[subject])
             shape = "'Up on atlantic': the status, then the host" if subject == "vm" else "'Up'"
             items.append(Item(f"q{n}", f"**Question {n}.** In which status does {entry[subject]} end the run"
                               f"{', and on which host' if subject == 'vm' else ''}? Answer like {shape}.", answer,
@@ -157,12 +160,6 @@ def predict_items(scenario: Scenario, lab: Lab) -> list[Item]:
             items.append(Item(f"q{n}", f"**Question {n}.** True or False: {sentence(entry, scenario)}.", answer,
                               verdict.passed, f"feedback = lab.true_or_false({answer}, {entry!r})"))
     return items
-
-
-def lab_final(lab: Lab, subject: str, name: str) -> tuple[str, str | None]:
-    from hacourse.assignment import final_state
-
-    return final_state(lab.run(), lab.scenario, subject, name)
 
 
 def tune_items(scenario: Scenario, spec: ExerciseSpec) -> list[Item]:
@@ -241,9 +238,6 @@ def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item
     cells.append(new_markdown_cell("**Afterwards:** the run itself, as the Events tab shows it.",
                                    metadata=_meta("afterwards")))
     cells.append(new_code_cell("print(lab.story(settings))" if spec.tune else "print(lab.story())"))
-    for item_cell in cells:  # code cells graded by their cell source, not by what they printed
-        if item_cell.cell_type == "code":
-            item_cell.outputs, item_cell.execution_count = [], None
     notebook = new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     return notebook
