@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from hacourse import simulate
 from hacourse.model import Fault
 from hacourse.scenario import ScenarioError, load_scenario, parse_scenario, to_data, vary
+from tests.strategies import load, scenario_data
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SOURCE = SCENARIOS / "pacific-storage-down.yaml"
@@ -135,3 +137,12 @@ def test_every_problem_at_once(scenario):
     with pytest.raises(ScenarioError) as raised:
         vary(scenario, {"duration": "1h", "cluster.resilience_policy": "none", "vms.db1.ha": "yes please"})
     assert {p.path for p in raised.value.problems} == {"duration", "cluster.resilience_policy", "vms[0].ha"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenario_data())
+def test_a_scenario_without_changes_reads_back_as_itself(data):
+    """`vary` works on the scenario's plain data: a random cluster with random faults survives
+    the trip to plain data and back through the loader's checks unchanged."""
+    scenario = load(data)
+    assert vary(scenario, {}) == scenario
