@@ -239,7 +239,24 @@ def _set_link(up: bool) -> Callable[[Simulation, Fault], None]:
 
 
 def _nic_down(sim: Simulation, targets: Mapping[str, str]) -> bool:
-    return not sim.hosts[targets["host"]].nic(targets["nic"]).up
+    return not sim.hosts[targets["host"]].nic(targets["nic"]).configured_up
+
+
+def _set_cable(ok: bool) -> Callable[[Simulation, Fault], None]:
+    def apply(sim: Simulation, fault: Fault) -> None:
+        host = sim.hosts[fault.host]
+        nic = host.nic(fault.nic)
+        if nic.set_cable(ok):
+            host.physically_changed(nic)
+    return apply
+
+
+def _cable_cut(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return not sim.hosts[targets["host"]].nic(targets["nic"]).cable
+
+
+def _array_down(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return not sim.domain.available.value
 
 
 def _powered_off(sim: Simulation, targets: Mapping[str, str]) -> bool:
@@ -272,6 +289,45 @@ register(ActionKind(
     doc="power returns: the host boots, every NIC comes up (an earlier `ifdown` does not survive a boot), "
         "and VDSM answers after `host_boot_s`",
     said="Admin ran 'power_on' on host {host}.", label="power_on on {host}",
+))
+
+
+register(ActionKind(
+    "link_down", Side.FAULT, ("host", "nic"), _set_cable(False),
+    doc="the NIC's cable is pulled or its switch port fails: the NIC loses carrier, and unlike `ifdown` a "
+        "reboot does not bring it back (a fenced host whose management link is down does not come back)",
+    said="The link of {nic} on host {host} went down (cable or switch port).", label="link down {nic} on {host}",
+    control=Control("cut the cable of {nic} on {host}", "Pulls the cable of {host}'s NIC {nic_name} ({nic}) now: "
+                    "a reboot does not fix it; press again to plug it back.", icon="unlink", undo="link_up",
+                    pressed=_cable_cut),
+))
+register(ActionKind(
+    "link_up", Side.FAULT, ("host", "nic"), _set_cable(True),
+    doc="the cable or switch port is repaired: the NIC has carrier again unless it was also `ifdown`ed",
+    said="The link of {nic} on host {host} is back.", label="link up {nic} on {host}",
+))
+register(ActionKind(
+    "storage_down", Side.FAULT, ("storage_domain",), lambda sim, fault: sim.domain.set_available(False),
+    doc="the storage array (or its switch) fails for every host at once: every host's I/O to the domain "
+        "hangs, then fails; the hosts' links stay up",
+    said="Fault: the storage array of domain {storage_domain} fails (storage_down).",
+    label="storage down {storage_domain}",
+    control=Control("storage {storage_domain} down", "The storage array of {storage_domain} fails now, for every "
+                    "host; press again to bring it back.", icon="database", undo="storage_up",
+                    pressed=_array_down),
+))
+register(ActionKind(
+    "storage_up", Side.FAULT, ("storage_domain",), lambda sim, fault: sim.domain.set_available(True),
+    doc="the storage array answers again",
+    said="Repair: the storage array of domain {storage_domain} is back (storage_up).", label="storage up {storage_domain}",
+))
+register(ActionKind(
+    "vm_crash", Side.FAULT, ("vm",), lambda sim, fault: sim.vms[fault.vm].qemu_died(),
+    doc="the VM's qemu process dies (what oVirt's own system test does to check HA): VDSM reports it Down "
+        "with an error; an HA VM is restarted, any other stays Down",
+    said="The qemu process of VM {vm} died.", label="qemu of {vm} dies",
+    control=Control("kill qemu of {vm}", "Kills the qemu process of VM {vm} now, as oVirt's system test does.",
+                    icon="bolt"),
 ))
 
 

@@ -88,6 +88,26 @@ class HostPoweredOn(Record):
 
 
 @dataclass(frozen=True)
+class StorageArrayFailed(Record):
+    """The storage array (or its switch) stops answering every host: a physical fact."""
+
+    domain: str
+
+
+@dataclass(frozen=True)
+class StorageArrayRecovered(Record):
+    domain: str
+
+
+@dataclass(frozen=True)
+class VmProcessDied(Record):
+    """The VM's qemu process died on its host: a physical fact; the engine hears it from VDSM."""
+
+    vm: str
+    host: str
+
+
+@dataclass(frozen=True)
 class HostNicProblemDetected(Record):
     """The engine's statistics refresh first saw a required network's NIC down: the grace starts."""
 

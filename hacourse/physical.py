@@ -81,6 +81,7 @@ class PhysicalState:
         self.booted_at: dict[str, float] = {h.name: 0.0 for h in hosts}
         self.renewed_until: dict[str, float] = {}
         self.no_storage_since: dict[str, float] = {}  # hosts that do not reach storage -> since when
+        self.array_up = True  # the storage array answers (storage_down / storage_up)
 
     @classmethod
     def at(cls, log: Iterable[ev.Record], t: float, scenario: Scenario | None = None) -> PhysicalState:
@@ -92,6 +93,9 @@ class PhysicalState:
         return state
 
     def apply(self, r: ev.Record) -> None:
+        if isinstance(r, ev.StorageArrayFailed | ev.StorageArrayRecovered):
+            self._array_changed(r.t, isinstance(r, ev.StorageArrayRecovered))
+            return
         if not isinstance(r, ev.NicDown | ev.NicUp | ev.HostPoweredOff | ev.HostPoweredOn):
             return
         if isinstance(r, ev.NicDown | ev.HostPoweredOff) and self.renewing(r.host, r.t):
@@ -107,6 +111,19 @@ class PhysicalState:
         else:
             self.no_storage_since.setdefault(r.host, r.t)
 
+    def _array_changed(self, t: float, up: bool) -> None:
+        """The storage array fails or returns for every host at once (`storage_down`/`storage_up`)."""
+        hosts = set(self.powered) | {h for h, _ in self.nic_up}
+        for host in hosts:
+            if not up and self.renewing(host, t):
+                self.renewed_until[host] = t
+        self.array_up = up
+        for host in hosts:
+            if self.reaches_storage(host):
+                self.no_storage_since.pop(host, None)
+            else:
+                self.no_storage_since.setdefault(host, t)
+
     def is_powered(self, host: str) -> bool:
         return self.powered.get(host, True)
 
@@ -114,7 +131,8 @@ class PhysicalState:
         return None if nic is None else self.nic_up.get((host, nic), True)
 
     def reaches_storage(self, host: str) -> bool:
-        return reaches_storage(self.is_powered(host), self._role_up(host, self.storage_nic.get(host)))
+        """Its storage link works and the array answers (the engine's `StorageDomain.reached_by`)."""
+        return self.array_up and reaches_storage(self.is_powered(host), self._role_up(host, self.storage_nic.get(host)))
 
     def management_up(self, host: str) -> bool:
         """The host's management link works (powered, its management NIC up); whether VDSM answers
@@ -174,6 +192,8 @@ class QemuProcesses:
         elif isinstance(r, ev.HostPoweredOff):
             for vm in self.on_host(r.host):
                 self.hosts[vm].discard(r.host)
+        elif isinstance(r, ev.VmProcessDied):
+            self.hosts[r.vm].discard(r.host)
 
     def on_host(self, host: str) -> list[str]:
         """The VMs whose process runs on `host`."""

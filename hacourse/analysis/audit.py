@@ -79,6 +79,9 @@ _SAID: dict[type[ev.Record], tuple[str, str]] = {
     ev.HostFenced: (ALERT, "Host {host} was fenced ({method})."),
     ev.FencingSkipped: (WARNING, "Fencing of host {host} skipped: {reason}."),
     ev.HostPoweredOff: (WARNING, "Host {host} powered off ({reason})."),
+    ev.StorageArrayFailed: (ERROR, "The storage array of domain {domain} stopped answering: no host reaches it."),
+    ev.StorageArrayRecovered: (NORMAL, "The storage array of domain {domain} answers again."),
+    ev.VmProcessDied: (ERROR, "The qemu process of VM {vm} died on host {host}."),
     ev.HostPoweredOn: (NORMAL, "Host {host} powered on ({reason})."),
     ev.ActionRefused: (ERROR, "{reason} ({code})"),
 }

@@ -53,6 +53,10 @@ class EndLostMigrationLink(EndLost):
     what = "its migration network"
 
 
+class EndLostQemu(EndLost):
+    what = "the VM's qemu process"
+
+
 @dataclass(frozen=True)
 class PreCopyPlan:
     """When the switch-over would happen, or why the migration gives up."""
@@ -245,6 +249,11 @@ class Migrations:
         sim.record(MigrationFailed, vm=vm.name, source=source.name, destination=dest.name, reason=reason)
         if vm.status == VmStatus.MIGRATING_FROM:
             vm.set_status(VmStatus.UP, "migration failed; still running on the source")
+
+    def qemu_died(self, vm: Vm) -> None:
+        """The migrating VM's qemu process died on the source: nothing is left to copy."""
+        if vm.migration is not None and vm.migration.is_alive and vm.host is not None:
+            vm.migration.interrupt(EndLostQemu(vm.host))
 
     def interrupt_all(self, host: Host, cause: EndLost) -> None:
         """A migration needs both ends: a host that loses power or its migration link stops them."""

@@ -55,12 +55,25 @@ class Nic:
         self.name = name
         self.network = network
         self.carrier = Signal(sim.env, True)
+        self.configured_up = True  # ifup/ifdown: the OS's setting, which a reboot restores to up
+        self.cable = True  # the cable or the switch port: a reboot does not bring it back
 
     @property
     def up(self) -> bool:
         return self.carrier.value
 
     def set_up(self, up: bool) -> bool:
+        """`ifup`/`ifdown`: the NIC has carrier only if its cable is also good."""
+        self.configured_up = up
+        return self._carrier()
+
+    def set_cable(self, ok: bool) -> bool:
+        """The cable is pulled or the switch port fails (`link_down`), or it is repaired."""
+        self.cable = ok
+        return self._carrier()
+
+    def _carrier(self) -> bool:
+        up = self.configured_up and self.cable
         if not self.carrier.set(up):
             return False
         self.sim.record(NicUp if up else NicDown, host=self.host, nic=self.name, network=self.network)

@@ -18,6 +18,8 @@ from hacourse import rules
 from hacourse.engine.clock import Epoch, last_tick, next_tick
 from hacourse.engine.network import Signal
 from hacourse.events import (
+    StorageArrayFailed,
+    StorageArrayRecovered,
     StorageConnectionLost,
     StorageConnectionRestored,
     StorageDomainReportedProblematic,
@@ -72,6 +74,7 @@ class StorageDomain:
     def set_available(self, available: bool) -> None:
         """The array fails or comes back, for every host at once."""
         if self.available.set(available):
+            self.sim.record(StorageArrayRecovered if available else StorageArrayFailed, domain=self.name)
             for host in self.sim.hosts.values():
                 host.physically_changed()
 

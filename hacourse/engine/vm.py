@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from hacourse import rules
 from hacourse.engine.clock import Epoch
-from hacourse.events import VmStatusChanged
+from hacourse.events import VmProcessDied, VmStatusChanged
 from hacourse.model import Vm as VmSpec
 from hacourse.status import PauseCode, Reason
 from hacourse.status import VmStatus as S
@@ -131,6 +131,19 @@ class Vm:
             self.io_blocked = True
             if path.io_failed:
                 self.io_error()
+
+    def qemu_died(self) -> None:
+        """Its qemu process dies (`vm_crash`): VDSM reports the VM Down with an error; the engine, if it
+        hears VDSM, sets it Down and restarts it if it is HA (3.3: VdsEventListener.runFailedAutoStartVM,
+        audit HA_VM_FAILED; 4.x: the HA runner), else it learns it when VDSM answers again."""
+        if self.host is None or self.crashed:
+            return
+        self.sim.migrations.qemu_died(self)
+        self.sim.record(VmProcessDied, vm=self.name, host=self.host)
+        self.crash()
+        if self.engine_hears:
+            self.crashed = False
+            self.known_down("VDSM reports the VM Down with an error: its qemu process died")
 
     def crash(self) -> None:
         """Its host lost power: qemu dies with it; the engine learns it later."""
