@@ -19,9 +19,10 @@ SHOWN = 3
 _BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;margin:2px 0;"
 
 
-def _asked(log: Sequence[ev.Record], until: float) -> set[tuple[float, str, str]]:
-    """(t, host, action) of every fault the student or the scenario injected."""
-    return {(r.t, r.host, r.action) for r in log if isinstance(r, ev.FaultInjected) and r.t <= until}
+def _asked(log: Sequence[ev.Record], until: float) -> set[tuple[float, str]]:
+    """(t, host) of every fault or action the student or the scenario injected (ifdown, link_down,
+    power_off, ...): what changes on that host at that instant was asked for."""
+    return {(r.t, r.host) for r in log if isinstance(r, ev.FaultInjected) and r.t <= until}
 
 
 def _why(log: Sequence[ev.Record], host: str, t: float) -> str:
@@ -39,15 +40,15 @@ def unasked_changes(log: Sequence[ev.Record], now: float) -> list[tuple[float, s
     for r in log:
         if r.t > now:
             break
-        if isinstance(r, ev.NicUp) and (r.t, r.host, "ifup") not in asked:
+        if isinstance(r, ev.NicUp) and (r.t, r.host) not in asked:
             why = _why(log, r.host, r.t)
             out.append((r.t, (f"{r.nic} ({r.network}) on {r.host} came up without a click: {why}. "
                              "Its toggle released itself.")))
-        elif isinstance(r, ev.NicDown) and (r.t, r.host, "ifdown") not in asked:
+        elif isinstance(r, ev.NicDown) and (r.t, r.host) not in asked:
             out.append((r.t, f"{r.nic} ({r.network}) on {r.host} went down without a click."))
-        elif isinstance(r, ev.HostPoweredOff) and (r.t, r.host, "power_off") not in asked:
+        elif isinstance(r, ev.HostPoweredOff) and (r.t, r.host) not in asked:
             out.append((r.t, f"The engine cut {r.host}'s power ({r.reason}): its power toggle shows it."))
-        elif isinstance(r, ev.HostPoweredOn) and (r.t, r.host, "power_on") not in asked:
+        elif isinstance(r, ev.HostPoweredOn) and (r.t, r.host) not in asked:
             out.append((r.t, f"{r.host}'s power came back on ({r.reason})."))
     return out[::-1]
 
@@ -61,6 +62,5 @@ def panel_notes_html(log: Sequence[ev.Record], now: float, down: Sequence[str]) 
     for t, words in unasked_changes(log, now)[:SHOWN]:
         lines.append(f'<li class="hacourse-note-engine">⚠ at {audit.clock(t)}: {escape(words)}</li>')
     if not lines:
-        lines.append('<li class="hacourse-note-state">Nothing is broken yet: every NIC is up, every host '
-                     "powered on.</li>")
+        lines.append('<li class="hacourse-note-state">No toggle is pressed: none of its faults is in effect.</li>')
     return f'<div class="hacourse-notes" style="{_BOX}"><ul style="margin:0;padding-left:18px">{"".join(lines)}</ul></div>'
