@@ -20,6 +20,7 @@ from html import escape
 
 import ipywidgets as widgets
 
+from hacourse import events as ev
 from hacourse.analysis import audit
 from hacourse.explain import explain_host, explain_vm, state_line
 from hacourse.shell import HostShell
@@ -28,6 +29,7 @@ from hacourse.views.explain import explain_html
 from hacourse.views.portal import hosts_tab, hosts_tab_html, vms_tab, vms_tab_html
 
 TRANSCRIPT_LINES = 400
+NO_EVENT = "(pick an event)"
 _TERMINAL = ("background:#1e1e1e;color:#e0e0e0;font-family:monospace;font-size:12px;padding:6px;"
              "margin:0;white-space:pre;overflow:auto;max-height:320px;")
 
@@ -117,10 +119,15 @@ class PortalTabs:
         subjects = [(f"host {h}", f"host:{h}") for h in sim.hosts] + [(f"VM {v}", f"vm:{v}") for v in sim.vms]
         self.subject = widgets.Dropdown(options=[("(pick a host or a VM)", "")] + subjects, value="",
                                         description="Why?", layout=widgets.Layout(width="300px"))
-        self.subject.observe(lambda _: self.errors.capture()(self.refresh)(), "value")
+        self.subject.observe(self._on_subject, "value")
+        self.event = widgets.Dropdown(options=[(NO_EVENT, -1)], value=-1, description="or an event:",
+                                      style={"description_width": "initial"}, layout=widgets.Layout(width="640px"))
+        self.event.observe(self._on_event, "value")
+        self._syncing = False
         self.why = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
         self.errors = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox([self.tree, self.tabs]), self.subject, self.why, self.errors])
+        self.widget = widgets.VBox([widgets.HBox([self.tree, self.tabs]), widgets.HBox([self.subject, self.event]),
+                                    self.why, self.errors])
         self.widget.add_class("hacourse-portal")
         self.refresh()
 
@@ -133,6 +140,11 @@ class PortalTabs:
         self.subject.value = f"vm:{vm}" if vm else f"host:{host}"
         return self.why.value
 
+    def explain_event(self, index: int) -> str:
+        """Pick the log's record `index` among the events: the chain that led to it, for its VM or host."""
+        self.event.value = index
+        return self.why.value
+
     def refresh(self) -> None:
         sim = self._get_sim()
         log, scenario, now = sim.log, sim.scenario, sim.now
@@ -140,6 +152,16 @@ class PortalTabs:
         self.hosts.value = hosts_tab_html(hosts_tab(log, scenario, now))
         self.vms.value = vms_tab_html(vms_tab(log, scenario, now, host), host)
         self.events.value = events_html(audit.events_table(log, until=now), limit=self.events_shown, height_px=320)
+        self._list_events(log, now)
+        if self.event.value >= 0:
+            record = log[self.event.value]
+            vm, host = getattr(record, "vm", None), getattr(record, "host", None) or None
+            headline = f"the event at {audit.clock(record.t)}: {audit.events_table([record])[0].message}"
+            upto = log[:self.event.value + 1]  # the chain up to this record, not what followed at its time
+            self.why.value = (explain_html(explain_vm(upto, vm, record.t), headline) if vm
+                              else explain_html(explain_host(upto, host, record.t), headline) if host
+                              else "")
+            return
         kind, _, name = self.subject.value.partition(":")
         if not name:
             self.why.value = ""
@@ -147,6 +169,48 @@ class PortalTabs:
             self.why.value = explain_html(explain_vm(log, name, now), state_line(log, scenario, now, vm=name))
         else:
             self.why.value = explain_html(explain_host(log, name, now), state_line(log, scenario, now, host=name))
+
+    def _list_events(self, log, now: float) -> None:
+        """The newest events, as the Events tab lists them, to pick one from (the choice is kept)."""
+        shown = [(i, r) for i, r in enumerate(log)
+                 if r.t <= now and not isinstance(r, ev.SimulationStarted | ev.Decision)][-self.events_shown:]
+        options = [(NO_EVENT, -1)] + [(f"{audit.clock(r.t)}  {audit.events_table([r])[0].message[:100]}", i)
+                                      for i, r in reversed(shown)]
+        keep = self.event.value if any(i == self.event.value for _, i in options) else -1
+        self._syncing = True
+        try:
+            self.event.options = options
+            self.event.value = keep
+        finally:
+            self._syncing = False
+
+    def _on_subject(self, change) -> None:
+        if self._syncing:
+            return
+
+        def pick() -> None:
+            if change["new"]:
+                self._syncing = True
+                try:
+                    self.event.value = -1
+                finally:
+                    self._syncing = False
+            self.refresh()
+        self.errors.capture()(pick)()
+
+    def _on_event(self, change) -> None:
+        if self._syncing:
+            return
+
+        def pick() -> None:
+            if change["new"] >= 0:
+                self._syncing = True
+                try:
+                    self.subject.value = ""
+                finally:
+                    self._syncing = False
+            self.refresh()
+        self.errors.capture()(pick)()
 
     def _on_select(self, change) -> None:
         def select() -> None:

@@ -131,3 +131,23 @@ def test_the_panel_explains_a_picked_vm():
     assert "needs 16 GiB" in html
     tabs.select_host("pacific")
     assert tabs.subject.value == "host:pacific" and "Engine queued 5 migrations off pacific" in tabs.why.value
+
+
+def test_the_panel_explains_a_picked_event_at_its_time():
+    lesson = Lesson(load_scenario(SCENARIOS / "pacific-storage-down.yaml"), seed=0)
+    tabs = PortalTabs(lambda: lesson.sim)
+    lesson.step(600)
+    tabs.refresh()
+    index = next(i for i, r in enumerate(lesson.log)
+                 if isinstance(r, ev.HostStatusChanged) and r.new == "NonOperational")
+    labels = [label for label, value in tabs.event.options if value == index]
+    assert labels and "Host pacific moved from Up to NonOperational" in labels[0]
+    html = tabs.explain_event(index)
+    assert "Why? the event at 2:06: Host pacific moved from Up to NonOperational" in html
+    assert "Engine saw p1p1 (storage) down on pacific" in html and "Engine queued" not in html  # up to that time
+    assert tabs.subject.value == ""
+    tabs.explain(vm="db1")
+    assert tabs.event.value == -1 and "Why? db1 at 10:00" in tabs.why.value
+    lesson.step(60)
+    tabs.refresh()
+    assert tabs.errors.outputs == ()
