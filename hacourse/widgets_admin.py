@@ -5,7 +5,7 @@ type a command, press Enter; the transcript keeps every command and its output. 
 is the Administration Portal's tree pane and its Hosts, Virtual Machines and Events tabs, drawn
 from the log; selecting a host in the tree narrows the Virtual Machines tab to its VMs. Under the
 tabs, "Why?" shows for a picked VM or host the chain of the engine's decisions and timers that
-led to its state (`hacourse.explain`).
+led to its state (`hacourse.explain`); picking an event shows the chain that led to it.
 
 Both take a callable that returns the live `Simulation` (a lesson's `reset` makes a new one) and
 keep no state the log does not have, apart from the shell's transcript. Callbacks run inside
