@@ -115,8 +115,9 @@ _DOMAIN_KINDS = (ev.StorageDomainTimerStarted, ev.StorageDomainTimerCancelled, e
 def _about_host(r: ev.Record, host: str) -> bool:
     if isinstance(r, _HOST_KINDS):
         return r.host == host
-    if isinstance(r, ev.SpmElectionDecided):
-        return host == r.chosen or any(h == host for h, _ in r.candidates) or any(h == host for h, _ in r.excluded)
+    if isinstance(r, ev.SpmElectionDecided):  # a selection that elects nobody holds every host back
+        return (not r.candidates or host == r.chosen or any(h == host for h, _ in r.candidates)
+                or any(h == host for h, _ in r.excluded))
     return False
 
 

@@ -61,7 +61,10 @@ def test_the_migration_queue_says_who_waits_for_a_slot():
 def test_an_spm_election_names_each_excluded_host_and_why():
     _, log = _run("spm-storage-down")
     elections = [r for r in log if isinstance(r, ev.SpmElectionDecided)]
-    waiting, chosen = elections[0], elections[-1]
+    stopped = elections[0]  # the last SPM did not answer SpmStop: selection stops until it does or is fenced
+    assert stopped.candidates == () and dict(stopped.excluded)["atlantic"].startswith("SpmStop to the last SPM")
+    waiting = next(r for r in elections if r.candidates)
+    chosen = elections[-1]
     assert waiting.chosen == "" and waiting.lease_free_at > waiting.t  # the old owner's lease is not free yet
     assert dict(waiting.excluded) == {"atlantic": "Connecting, not Up", "indian": "SPM priority -1 (never)"}
     assert chosen.chosen == "pacific" and dict(chosen.candidates) == {"pacific": 5}
@@ -69,6 +72,7 @@ def test_an_spm_election_names_each_excluded_host_and_why():
     text = explain_text(explain_host(log, "pacific"), "pacific")
     assert "atlantic: excluded, Connecting, not Up" in text and "indian: excluded, SPM priority -1 (never)" in text
     assert "SPM lease free only at" in text and "SPM election chose pacific" in text
+    assert "atlantic: excluded, SpmStop to the last SPM failed: stopping spm selection" in text
 
 
 def test_fencing_without_power_management_shows_the_check_that_stopped_it():
