@@ -149,7 +149,23 @@ def fault_lists(data: dict, max_faults: int = 8) -> st.SearchStrategy[list[dict]
                 out[key] = draw(st.sampled_from(names(key, out)))
         return out
 
-    return faults().map(lambda drawn: sorted(drawn, key=lambda f: f["at"]))
+    return faults().map(lambda drawn: truthful(sorted(drawn, key=lambda f: f["at"])))
+
+
+def truthful(faults: list[dict]) -> list[dict]:
+    """The admin confirms 'Host has been Rebooted' only for a host that is off: an admin who vouches
+    for a host that still runs its VMs makes them run twice, in the model as in oVirt."""
+    off: set[str] = set()
+    kept = []
+    for f in faults:
+        if f["action"] == "power_off":
+            off.add(f["host"])
+        elif f["action"] == "power_on":
+            off.discard(f["host"])
+        elif f["action"] == "confirm_rebooted" and f["host"] not in off:
+            continue
+        kept.append(f)
+    return kept
 
 
 @st.composite

@@ -13,6 +13,7 @@ import pytest
 from hacourse import Simulation, load_scenario, simulate
 from hacourse import events as ev
 from hacourse.invariants import check_all
+from hacourse.invariants.liveness import fence_bound_s, host_bounds_s
 from hacourse.invariants.recovery import restart_bound_s
 from tests.seed import SEED, variant
 
@@ -210,7 +211,8 @@ def test_an_ha_vm_is_back_within_the_bound_once_a_healthy_host_has_room(scenario
     down = start + [host(60, "pacific", "Up", "Connecting"),
                     host(120, "pacific", "Connecting", "NonResponsive"),
                     vm(120, "db1", "pacific", "Up", "Unknown"), *fence(120),
-                    vm(180, "db1", "pacific", "Unknown", "Down")]
+                    vm(180, "db1", "pacific", "Unknown", "Down"),
+                    host(180, "pacific", "Reboot", "NonResponsive")]  # 3.3 StartVds: it boots
     assert check_all(down, scenario, until=180 + bound - 1) == []
     late = check_all(down, scenario, until=180 + bound + 1)
     assert [(v.t, v.rule) for v in late] == [(180 + bound, "ha-restart-bound")]
@@ -249,3 +251,42 @@ def test_a_source_never_sends_more_migrations_than_vdsm_allows(scenario, start):
     names = ["db1", "mail1", "app1", "app2", "web1", "log1"][: limit + 1]
     log = start + [r for name in names for r in migration(60, name)]
     assert [v.rule for v in check_all(log, scenario)] == ["migration-slots"]
+
+
+# --- every transient state ends; the SPM moves only on proof (issue 12) ----------------------------
+
+
+def test_a_fenced_host_left_in_reboot_for_ever_breaks_liveness(scenario, start):
+    """The old model kept a fenced host whose management link stayed down in Reboot for ever."""
+    bound = host_bounds_s(scenario.config(), len(scenario.vms))["Reboot"]
+    log = start + [host(60, "pacific", "Up", "Connecting"), host(123, "pacific", "Connecting", "NonResponsive"),
+                   *fence(133)]
+    assert "liveness" not in rules(check_all(log, scenario, until=133 + bound - 1))
+    late = [v for v in check_all(log, scenario, until=133 + bound + 1) if v.rule == "liveness"]
+    assert [v.t for v in late] == [133 + bound] and "still Reboot" in late[0].message
+
+
+def test_a_host_connecting_past_its_grace_breaks_liveness(scenario, start):
+    bound = host_bounds_s(scenario.config(), len(scenario.vms))["Connecting"]
+    log = start + [host(60, "pacific", "Up", "Connecting")]
+    assert [v.rule for v in check_all(log, scenario, until=60 + bound + 1)] == ["liveness"]
+
+
+def test_a_non_responsive_host_whose_fencing_never_ends_breaks_liveness(scenario, start):
+    bound = fence_bound_s(scenario.config())
+    log = start + [host(60, "pacific", "Up", "Connecting"), host(123, "pacific", "Connecting", "NonResponsive")]
+    found = [v for v in check_all(log, scenario, until=123 + bound + 1) if v.rule == "liveness"]
+    assert len(found) == 1 and "fencing of pacific" in found[0].message
+    skipped = log + [ev.FencingSkipped(133, "pacific", "no power management")]
+    assert "liveness" not in rules(check_all(skipped, scenario, until=123 + bound + 1))
+
+
+def test_a_new_spm_while_the_old_one_is_non_responsive_and_unfenced_breaks_spm_proof(scenario, start):
+    """Atlantic, the SPM, is cut off; its lease is long dead; still no proof that it is down."""
+    log = start + [ev.HostPoweredOff(60, "atlantic", "power lost"), host(60, "atlantic", "Up", "Connecting"),
+                   host(143, "atlantic", "Connecting", "NonResponsive"),
+                   ev.SpmStopped(300, "atlantic", "test"), ev.SpmStarted(310, "pacific", "test")]
+    assert "spm-proof" in rules(check_all(log, scenario, until=310))
+    fenced = log[:-2] + [*fence(200, "atlantic"), ev.SpmStopped(300, "atlantic", "test"),
+                         ev.SpmStarted(310, "pacific", "test")]
+    assert "spm-proof" not in rules(check_all(fenced, scenario, until=310))

@@ -5,7 +5,7 @@ including -1, power management, both engine profiles, resilience and fencing pol
 schedules (ifdown/ifup of any NIC, power off/on, at random and often shared instants), writes
 them as scenario files, loads them through `parse_scenario`, runs them and checks every invariant.
 
-Profiles: `ci` (the default, a few hundred examples in all) and `long` (twenty times more):
+Profiles: `ci` (the default, about a thousand examples in all) and `long` (twenty times more):
     HACOURSE_HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py
 A failing example is shrunk and saved under test-output/failing-scenarios/; the failure message
 names the file, which reproduces it with `hacourse run FILE --check` (or, for faults injected
@@ -92,7 +92,7 @@ def assert_promises_kept(data: dict, run, saved: dict | None = None, how: str = 
         fail_with_file(saved or data, how + "\n".join(str(v) for v in violations))
 
 
-@budget(120)
+@budget(600)
 @given(scenario_data())
 def test_random_faults_in_random_clusters_break_no_promise(data):
     assert_promises_kept(data, lambda s: (simulate(s), s.duration))
@@ -105,7 +105,7 @@ def live_injections(draw: st.DrawFn) -> tuple[dict, list[dict]]:
     return data, draw(fault_lists(data, max_faults=8))
 
 
-@budget(60)
+@budget(300)
 @given(live_injections())
 def test_faults_injected_live_break_no_promise(drawn):
     """A widget's buttons: `Simulation.inject` between `run_until` calls, checked at every pause
@@ -155,7 +155,7 @@ def first(log: list, event: str, **match: object) -> float:
                 float("inf"))
 
 
-@budget(25)
+@budget(40)
 @given(one_storage_nic_down(), st.lists(st.sampled_from((0, 15, 30, 60, 120, 300)), min_size=2, max_size=2,
                                         unique=True).map(sorted))
 def test_a_longer_nic_grace_never_makes_a_host_non_operational_sooner(drawn, graces):
@@ -165,7 +165,7 @@ def test_a_longer_nic_grace_never_makes_a_host_non_operational_sooner(drawn, gra
     assert short <= long, f"NicDHCPDelayGraceInMS {graces}: NonOperational at {short} s and {long} s"
 
 
-@budget(25)
+@budget(40)
 @given(one_storage_nic_down(), st.lists(st.sampled_from((4, 16, 32, 62, 125, 1000)), min_size=2, max_size=2,
                                         unique=True).map(sorted))
 def test_a_higher_migration_bandwidth_never_makes_a_migration_end_later(drawn, bandwidths):
@@ -182,7 +182,7 @@ def test_a_higher_migration_bandwidth_never_makes_a_migration_end_later(drawn, b
     assert not later, f"migration_max_bandwidth {bandwidths}: VM -> (end at low, end at high): {later}"
 
 
-@budget(25)
+@budget(40)
 @given(one_storage_nic_down(), st.lists(st.sampled_from((5, 20, 60, 120, 300)), min_size=2, max_size=2,
                                         unique=True).map(sorted))
 def test_a_longer_iscsi_replacement_timeout_never_pauses_a_writing_vm_sooner(drawn, timeouts):

@@ -30,9 +30,9 @@ REBOOT_RESET_S = 10.0
 MAINTENANCE_FROM = frozenset({S.UP, S.NON_OPERATIONAL, S.NON_RESPONSIVE, S.CONNECTING,
                               S.PREPARING_FOR_MAINTENANCE})
 """Statuses MaintenanceVds accepts (the others are locked by fencing or initialization)."""
-CONFIRM_REBOOTED_FROM = frozenset({S.NON_RESPONSIVE, S.REBOOT, S.CONNECTING, S.NON_OPERATIONAL,
-                                   S.MAINTENANCE})
-"""FenceVdsManualyCommand.IsLegalStatus, the statuses the model has."""
+CONFIRM_REBOOTED_FROM = frozenset({S.NON_RESPONSIVE, S.REBOOT, S.NON_OPERATIONAL, S.MAINTENANCE})
+"""FenceVdsManualyCommand.IsLegalStatus, the statuses the model has; Connecting is refused for
+intermittent connectivity ([E3.3.0] bll/storage/FenceVdsManualyCommand.canDoAction)."""
 
 
 class Admin:
@@ -145,6 +145,10 @@ class Admin:
         """FenceVdsManualy: the admin vouches that the host is off or was rebooted: the engine sets
         its VMs Down, queues the HA ones for restart and releases the SPM role."""
         sim, host = self.sim, self.sim.hosts[name]
+        if host.status == S.CONNECTING:
+            return self.refuse("confirm_rebooted", name, "ACTION_TYPE_FAILED_VDS_INTERMITENT_CONNECTIVITY",
+                               f"Cannot confirm 'Host has been Rebooted' for Host {name}: its connectivity is "
+                               "intermittent (Connecting).")
         if host.status not in CONFIRM_REBOOTED_FROM:
             return self.refuse("confirm_rebooted", name, "ACTION_TYPE_FAILED_VDS_NOT_MATCH_VALID_STATUS",
                                f"Cannot confirm 'Host has been Rebooted' for Host {name}: it is {host.status}.")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from hacourse import events as ev
+from hacourse.invariants.liveness import check_liveness
 from hacourse.invariants.log_shape import check_well_formed
 from hacourse.invariants.recovery import (
     check_fencing,
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     check_fencing,
     check_restart_after_confirmed_down,
     check_ha_restart_bound,
+    check_liveness,
 )
 
 

@@ -88,8 +88,8 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
         judge(t, strict=True)
         for r in group:
             if isinstance(r, ev.VmStatusChanged) and r.vm in writers and (
-                    r.host != world.vm_host[r.vm] or r.old == V.DOWN):
-                arrived[r.vm] = t  # migrated or started here
+                    r.host != world.vm_host[r.vm] or r.old in (V.DOWN, V.WAIT_FOR_LAUNCH)):
+                arrived[r.vm] = t  # migrated, or started here: it writes once the guest runs (Up)
             world.apply(r)
         for host in {getattr(r, "host", "") for r in group} & heard_since.keys():
             if not world.hears(host):

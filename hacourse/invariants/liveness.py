@@ -1,0 +1,87 @@
+"""Every transient state ends: a host is not Connecting, Initializing or Reboot for ever, a VM not
+WaitForLaunch for ever, and a NonResponsive host's fencing comes to an outcome.
+
+Each bound is the reference's own timer plus a poll or two ([E3.3.0] VdsManager.handleNetworkException,
+InitVdsOnUpCommand, FenceVdsBaseCommand.waitForStatus, [E] VdsCommand.sleepOnReboot,
+VdsNotRespondingTreatmentCommand). A state still open when the run ends is judged at `until`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hacourse import events as ev
+from hacourse import rules
+from hacourse.invariants.world import Violation, overdue
+from hacourse.model import Scenario
+from hacourse.status import HostStatus as H
+from hacourse.status import VmStatus as V
+
+
+def host_bounds_s(config: Mapping[str, Any], n_vms: int) -> dict[str, float]:
+    """How long each transient host status may last, at most."""
+    poll = float(config["VdsRefreshRate"])
+    grace = (config["TimeoutToResetVdsInSeconds"] + config["DelayResetForSpmInSeconds"]
+             + config["DelayResetPerVmInSeconds"] * n_vms)
+    reboot = 2 * rules.FENCE_FIRST_STATUS_CHECK_S + float(config.get("ServerRebootTimeout") or 0)
+    reboot += float(config.get("ServerRebootSleepTime") or 0) + 2 * poll
+    # an admin's reboot from the shell stays Reboot until the OS has booted and VDSM answers
+    reboot = max(reboot, float(config["host_boot_s"]) + 30 + 2 * poll)
+    return {
+        H.CONNECTING: grace + (config["VDSAttemptsToResetCount"] + 2) * poll,
+        H.INITIALIZING: 2 * poll,
+        H.REBOOT: reboot,
+    }
+
+
+def fence_bound_s(config: Mapping[str, Any]) -> float:
+    """From NonResponsive to the treatment's outcome (a fence or a skip): soft fencing's wait, the
+    lease-alive check, the power fence's first status check."""
+    return (config["TimeoutToResetVdsInSeconds"] + config["ssh_connect_timeout_s"]
+            + config["HostStorageLeaseAliveCheckingInterval"] + rules.FENCE_FIRST_STATUS_CHECK_S
+            + 2 * config["VdsRefreshRate"])
+
+
+def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
+    """No transient status outlives its bound (`host_bounds_s`, `VM_BOOT_S` for WaitForLaunch), and
+    the fencing of a NonResponsive host reaches an outcome within `fence_bound_s`."""
+    config = scenario.config()
+    bounds = host_bounds_s(config, len(scenario.vms))
+    fence_bound = fence_bound_s(config)
+    boot = rules.VM_BOOT_S + config["VdsRefreshRate"]
+    out: list[Violation] = []
+    since: dict[tuple[str, str], float] = {}  # (subject, status) -> when it began
+    treated: dict[str, float] = {}  # NonResponsive hosts without a fencing outcome yet -> since
+
+    def judge(now: float, strict: bool) -> None:
+        for (subject, status), start in list(since.items()):
+            bound = boot if subject.startswith("vm:") else bounds[status]
+            if overdue(start + bound, now, strict):
+                out.append(Violation(start + bound, "liveness", f"{subject[subject.index(':') + 1:]} is still "
+                                     f"{status} {bound:g} s after it began at {start:g} s"))
+                del since[(subject, status)]
+        for host, start in list(treated.items()):
+            if overdue(start + fence_bound, now, strict):
+                out.append(Violation(start + fence_bound, "liveness", f"the fencing of {host}, NonResponsive "
+                                     f"since {start:g} s, reached no outcome within {fence_bound:g} s"))
+                del treated[host]
+
+    for r in log:
+        judge(r.t, strict=True)
+        if isinstance(r, ev.HostStatusChanged):
+            since.pop((f"host:{r.host}", r.old), None)
+            if r.new in bounds:
+                since[(f"host:{r.host}", r.new)] = r.t
+            if r.new == H.NON_RESPONSIVE and r.old != H.REBOOT:
+                treated[r.host] = r.t
+            elif r.new != H.NON_RESPONSIVE:
+                treated.pop(r.host, None)
+        elif isinstance(r, ev.HostFenced | ev.FencingSkipped):
+            treated.pop(r.host, None)
+        elif isinstance(r, ev.VmStatusChanged):
+            since.pop((f"vm:{r.vm}", r.old), None)
+            if r.new == V.WAIT_FOR_LAUNCH:
+                since[(f"vm:{r.vm}", r.new)] = r.t
+    judge(until, strict=False)
+    return out
