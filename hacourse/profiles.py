@@ -41,14 +41,14 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "io_timeout": 10,  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 14x; [SL]
     # --- iSCSI / multipath on the host (not set by VDSM; open-iscsi defaults of the era) ---
     "node.session.timeo.replacement_timeout": 120,  # s I/O is held after the session fails; open-iscsi
-    "node.conn[0].timeo.noop_out_interval": 5,  # s; RHEL 6 open-iscsi
-    "node.conn[0].timeo.noop_out_timeout": 5,  # s; RHEL 6 open-iscsi
+    "node.conn[0].timeo.noop_out_interval": 5,  # s; open-iscsi 5 + 5 since 2007, every era (etc/iscsid.conf)
+    "node.conn[0].timeo.noop_out_timeout": 5,  # s; open-iscsi iscsi_settings.h
     "no_path_retry_queue_s": 0,  # multipath 'no_path_retry fail' in 3.x; [V4.16] multipath.py
     # --- fencing ---
     "HostStorageLeaseAliveCheckingInterval": 90,  # s; only with skip_if_sd_active; [CFG]
-    "vdsm_restart_s": 10,  # s for systemd to restart VDSM (Restart=always): an assumption
+    "vdsm_restart_s": 10,  # s to restart VDSM (3.3: respawn --minlifetime 10; 4.x systemd Restart=always): an assumption
     "ssh_connect_timeout_s": 10,  # s until SSH soft fencing gives up on a silent host: an assumption
-    "host_boot_s": 120,  # s from power on to VDSM answering: an assumption, not an oVirt constant
+    "host_boot_s": 120,  # s power on -> VDSM answers: an ASSUMPTION (a 3.3.1 host took ~10 min after a power loss)
     # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
     # runner (rules.ha_runner_interval_s); the runner and its retries are 4.x keys ---
     "vm_leases": False,  # VM storage leases arrived in 4.1; a lease: true VM is an ordinary HA VM here
@@ -71,8 +71,6 @@ OVIRT_45: dict[str, float | int | bool | None] = {
     "migration_max_bandwidth": 62,  # AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
     "migration_convergence": "minimal_downtime",  # per-iteration stalling schedule; [E] ConvergenceSchedule
     "migration_initial_downtime": 100,  # ms, Minimal downtime policy; [CFG] MigrationPolicies
-    "node.conn[0].timeo.noop_out_interval": 10,  # s; current open-iscsi
-    "node.conn[0].timeo.noop_out_timeout": 15,  # s; current open-iscsi
     "no_path_retry_queue_s": 80,  # no_path_retry 16 x polling_interval 5; [V] mpathconf.py
     "ServerRebootTimeout": 600,  # s Reboot after a PM start, VDSM probed meanwhile; [E] VdsCommand.sleepOnReboot
     "ServerRebootSleepTime": 30,  # s between those probes; [CFG]

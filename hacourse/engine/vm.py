@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hacourse import rules
-from hacourse.engine.clock import Epoch
+from hacourse.engine.clock import Epoch, next_tick
 from hacourse.events import VmProcessDied, VmStatusChanged
 from hacourse.model import Vm as VmSpec
 from hacourse.status import PauseCode, Reason
@@ -106,22 +106,39 @@ class Vm:
             self.sim.env.process(self._kill_if_still_paused(pause))
 
     def _kill_if_still_paused(self, pause: int):
-        """VDSM destroys the VM; the engine knows only if it hears VDSM, else it learns it later."""
-        yield self.sim.env.timeout(self.sim.config["vm_kill_paused_timeout"])
+        """VDSM's periodic `_kill_long_paused_vms`, every `vm_kill_paused_timeout // 2` (40 s), destroys
+        a VM paused longer than `vm_kill_paused_timeout` (80 s): 80-120 s after the pause ([V]
+        virt/periodic.py). The engine knows only if it hears VDSM, else it learns it later."""
+        sim = self.sim
+        timeout = sim.config["vm_kill_paused_timeout"]
+        period = max(1, int(timeout) // 2)
+        phase = sim.phase(f"vdsm-periodic:{self.host}", period)
+        yield sim.env.timeout(next_tick(self.paused_at + timeout + 1e-6, period, phase) - sim.env.now)
         if self.pause_reason == PauseCode.EIO and self.pauses.current(pause) and self.migration is None:
-            self.pause_reason = None
-            if self.engine_hears:
-                self.set_status(S.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
-                self.sim.ha.enqueue(self)
-            else:
-                self.crashed = True
+            self._killed_while_paused()
+
+    def _killed_while_paused(self) -> None:
+        self.pause_reason = None
+        if self.engine_hears:
+            self.set_status(S.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
+            self.sim.ha.enqueue(self)
+        else:
+            self.crashed = True
 
     def storage_valid_again(self) -> None:
-        """VDSM contEIOVms: the domain is valid again; a VM paused on EIO follows its resume behaviour."""
-        if self.pause_reason == PauseCode.EIO and self.migration is None and self.resume_behavior == "auto_resume":
+        """VDSM contEIOVms: the domain is valid again; a VM paused on EIO follows its resume behaviour
+        (`maybe_resume`): auto_resume continues; kill is destroyed if paused longer than
+        `vm_kill_paused_timeout`, else continued; leave_paused waits for the admin."""
+        if self.pause_reason != PauseCode.EIO or self.migration is not None:
+            return
+        behavior = self.resume_behavior
+        if behavior == "kill" and self.sim.env.now - self.paused_at > self.sim.config["vm_kill_paused_timeout"]:
+            self._killed_while_paused()
+        elif behavior in ("auto_resume", "kill"):
             self.pause_reason = None
+            self.pauses.advance()  # a pending kill check is stale
             if self.engine_hears:
-                self.set_status(S.UP, "resumed: storage reachable again (auto_resume)")
+                self.set_status(S.UP, f"resumed: storage reachable again ({behavior})")
 
     def arrived(self, host: Host) -> None:
         """The VM landed or booted on a host whose storage fails meanwhile: its writes hang there too,

@@ -307,11 +307,14 @@ draw_timeline(*eras["ovirt-4.5"]);
 # %% [markdown]
 # - **Fewer, faster migrations.** 4.5's default migration policy, *Minimal downtime*, allows
 #   `max_outgoing_migrations` = **2** per host (and 2 incoming), against VDSM's 3 in 3.3; each gets
-#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. Yet the last VM arrives later
-#   here: `db1` and `app1` hold both slots until their hanging writes fail (next point).
+#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. Yet the others wait: `db1` and
+#   `app1` hold both slots until their hanging writes fail (next point).
+# - **Writers stay on Pacific.** When their writes fail, QEMU's final disk flush fails and so does their
+#   migration; VDSM also refuses a VM already paused on an I/O error. 3.3 moved them paused and continued
+#   them on Atlantic; 4.5 leaves them Paused on Pacific, where their resume behaviour decides.
 # - **Writes hang longer.** A 4.x host's multipath queues I/O for 80 s (`no_path_retry_queue_s`) after the
-#   iSCSI timeouts (NOP-out 10 + 15 s instead of 5 + 5, then `replacement_timeout` 120 s), so the writers
-#   pause later.
+#   iSCSI timeouts (NOP-out 5 + 5 s, then `replacement_timeout` 120 s, as in 3.3), so the writers pause
+#   later.
 # - **Another downtime schedule.** 3.3's VDSM raises the allowed switch-over downtime in time steps, from
 #   QEMU's 30 ms up to `migration_downtime` 500 ms over `migration_downtime_delay` 75 s per GiB; 4.5's
 #   policy starts at 100 ms and raises it per pre-copy iteration (150, 200, 300, 400, 500 ms). The VMs
