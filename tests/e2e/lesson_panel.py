@@ -10,6 +10,7 @@ Each click is timed from the click to the changed picture (`click`), into test-o
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,9 +53,20 @@ def words(panel: Locator) -> list[Word]:
     return out
 
 
+def _settled(read: Callable[[], object], ok: Callable[[object], bool], tries: int = 50) -> object:
+    """What `read` returns once `ok` holds (the panel's widgets update one message after another), or
+    the last reading after `tries` tenths of a second, for the assertion to report."""
+    for _ in range(tries):
+        value = read()
+        if ok(value):
+            return value
+        time.sleep(0.1)
+    return read()
+
+
 def assert_words_apart(panel: Locator, *expected: str) -> list[Word]:
     """No two words or marks of the picture overlap; each `expected` text is among them."""
-    shown = words(panel)
+    shown = _settled(lambda: words(panel), lambda ws: all(t in [w.text for w in ws] for t in expected))
     texts = [w.text for w in shown]
     for text in expected:
         assert text in texts, f"{text!r} is not written on the timeline; it shows {texts}"
@@ -65,8 +77,11 @@ def assert_words_apart(panel: Locator, *expected: str) -> list[Word]:
 
 def assert_legend_is_what_is_drawn(panel: Locator) -> list[str]:
     """The legend a student reads lists exactly what the picture draws (read off its artists)."""
-    legend = panel.locator(".hacourse-legend .hacourse-legend-words").all_text_contents()
-    drawn = panel.locator(".hacourse-figure-words .hacourse-shown").all_text_contents()
+    def read() -> tuple[list[str], list[str]]:
+        return (panel.locator(".hacourse-legend .hacourse-legend-words").all_text_contents(),
+                panel.locator(".hacourse-figure-words .hacourse-shown").all_text_contents())
+
+    legend, drawn = _settled(read, lambda pair: pair[0] == pair[1])
     assert legend, "the timeline has no legend"
     assert legend == drawn, f"the legend lists {legend}, the figure draws {drawn}"
     return legend

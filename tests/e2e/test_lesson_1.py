@@ -45,9 +45,11 @@ def _drive_the_fault(app, record_timing, in_lab: bool) -> None:
 
     drive.until("+15 s", lambda: "pacific NonOperational" in drive.clock(), MAX_STEPS, "Pacific Non Operational")
     drive.click("+1 min")
+    app.wait_for(panel.locator(".widget-html").first.filter(has_text="MigratingFrom"), "VMs migrating, on the clock line")
     app.assert_no_errors()
     line = drive.clock()
     assert "pacific NonOperational" in line and "MigratingFrom" in line, line
+    app.wait_for(panel.locator(".hacourse-events-pinned", has_text="to NonOperational"), "the pinned Error")
     pinned = panel.locator(".hacourse-events-pinned").inner_text()
     assert "Host pacific moved from Up to NonOperational state (NETWORK_INTERFACE_IS_DOWN" in pinned, pinned
     events = panel.locator(".hacourse-events table").first.inner_text()

@@ -67,6 +67,7 @@ def _fence_and_release(app, record_timing) -> None:
     app.wait_for(panel.get_by_role("button", name="ifup ovirtmgmt on pacific"), "the pressed toggle's next command")
     drive.until("+1 min", lambda: panel.get_by_role("button", name="ifdown ovirtmgmt on pacific").count() == 1, 8,
                 "the toggle released by the reboot")
+    app.wait_for(panel.locator(".hacourse-notes", has_text="came up without a click"), "the note saying why")
     note = panel.locator(".hacourse-notes").inner_text()
     assert "em1 (ovirtmgmt) on pacific came up without a click" in note, note
     assert "an ifdown does not survive a reboot" in note and "Its toggle released itself." in note, note
