@@ -115,8 +115,10 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
 
 
 NBGRADER_VERSION = "0.9.6"
-# nbgrader's own needs beyond what the test extras already install (pip install --dry-run nbgrader).
-NBGRADER_EXTRAS = ("Mako", "RapidFuzz", "SQLAlchemy", "alembic")
+# nbgrader's own needs beyond what the test extras already install (pip install --dry-run nbgrader);
+# setuptools too: nbgrader.utils imports setuptools.archive_util, and a venv made by uv (scripts/_venv.sh)
+# has no setuptools, unlike one made by `python -m venv`.
+NBGRADER_EXTRAS = ("Mako", "RapidFuzz", "SQLAlchemy", "alembic", "setuptools")
 
 
 @dataclass(frozen=True)
