@@ -18,7 +18,7 @@ def test_a_host_is_dead_the_watchdog_timeout_after_renewals_failed_whatever_the_
 
 def test_writes_fail_after_detection_replacement_timeout_and_multipath_queueing():
     assert rules.eio_after_s(PROFILES["rhev-3.3"]) == 5 + 5 + 120 + 0
-    assert rules.eio_after_s(PROFILES["ovirt-4.5"]) == 10 + 15 + 120 + 80
+    assert rules.eio_after_s(PROFILES["ovirt-4.5"]) == 5 + 5 + 120 + 80
 
 
 def test_an_ha_vm_with_a_lease_is_forced_to_kill_whatever_the_profile_default():
