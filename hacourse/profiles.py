@@ -38,7 +38,7 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "migration_max_time_per_gib_mem": 64,  # s per GiB -> abort; [V4.16] config.py.in
     "vm_kill_paused_timeout": 80,  # s, 8 x sanlock io_timeout, for resume_behavior kill; [V] virt/utils.py
     # --- sanlock (SPM lease) ---
-    "io_timeout": 10,  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 14x; [SL]
+    "io_timeout": 10,  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 8x + 60 s; [SL]
     # --- iSCSI / multipath on the host (not set by VDSM; open-iscsi defaults of the era) ---
     "node.session.timeo.replacement_timeout": 120,  # s I/O is held after the session fails; open-iscsi
     "node.conn[0].timeo.noop_out_interval": 5,  # s; open-iscsi 5 + 5 since 2007, every era (etc/iscsid.conf)

@@ -32,7 +32,7 @@ from itertools import pairwise
 
 from IPython.display import HTML
 
-from hacourse import load_scenario, simulate
+from hacourse import load_scenario, sanlock, simulate
 from hacourse.analysis import audit, episodes, intervals
 from hacourse.model import priority_label
 from hacourse.views import details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, table_html
@@ -118,7 +118,8 @@ lesson
 # `StoragePoolRefreshTimeInSeconds` = **10 s** and, once the role is vacant, tries to elect one: among the
 # **Up** hosts that reach the storage and whose `spm_priority` is not -1, the highest priority wins, ties
 # broken at random. But the new SPM must *acquire the lease* on storage, and sanlock grants it only once
-# the old owner's lease is dead: **14 × `io_timeout` = 140 s** after the old owner's last renewal.
+# the old owner's lease is dead: sanlock's `host_dead_seconds`, **8 × `io_timeout` + the watchdog's 60 s = 140 s**
+# after the old owner's last renewal.
 #
 # **Two rules race.** `storage` is a required network, so the NIC rule of lesson 1
 # (`NicDHCPDelayGraceInMS` = 60 s after the engine sees `p1p1` down) also runs. Depending on the phase of
@@ -179,7 +180,8 @@ HTML(details_html(
     "gave up and killed VDSM on Atlantic.</li>"
     f"<li>The engine stopped using Atlantic as SPM at {audit.clock(handover.stopped)} "
     f"(<i>{handover.stop_reason}</i>).</li>"
-    f"<li>The lease was free at {audit.clock(handover.lease_free)}, 14 × <code>io_timeout</code> = {14 * io:g} s "
+    f"<li>The lease was free at {audit.clock(handover.lease_free)}, 8 × <code>io_timeout</code> + the watchdog's 60 s = "
+    f"{sanlock.host_dead_s(config):g} s "
     "after the last renewal; the engine's next SpmStatus poll (every <code>StoragePoolRefreshTimeInSeconds</code> "
     f"= {config['StoragePoolRefreshTimeInSeconds']} s) elected {handover.new.capitalize()} at {audit.clock(handover.started)}.</li>"
     f"</ul><p>The data center had no SPM for {handover.without_spm_s:g} s. Running VMs did not notice: only "
@@ -206,7 +208,8 @@ HTML(details_html(
       "The engine cannot know whether VDSM on Atlantic has really stopped (it may be hung rather than dead), "
       "so the guarantee comes from sanlock and time alone: the old owner kills its lease holders by "
       f"8 × <code>io_timeout</code> ({8 * io:g} s, and a watchdog resets the whole host if they will not die), "
-      f"while another host may acquire the lease only after 14 × <code>io_timeout</code> ({14 * io:g} s). "
+      f"while another host may acquire the lease only after 8 × <code>io_timeout</code> + the watchdog's 60 s "
+      f"({sanlock.host_dead_s(config):g} s). "
       "Between the two there is always a gap, so the SPM spans above never overlap.</p>"))
 
 # %% jupyter={"source_hidden": true}
