@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests draw the same examples on every run unless the long search is asked for
+# (HACOURSE_HYPOTHESIS_PROFILE=long, tests/test_properties.py): a red CI is then a change of ours.
+hypothesis_settings.register_profile("hacourse-ci", derandomize=True)
+if os.environ.get("HACOURSE_HYPOTHESIS_PROFILE", "ci") == "ci":
+    hypothesis_settings.load_profile("hacourse-ci")
 
 READY_TIMEOUT_S = 90
 
