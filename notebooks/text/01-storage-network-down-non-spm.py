@@ -37,6 +37,7 @@ from hacourse.analysis import audit, episodes
 from hacourse.model import priority_label
 from hacourse.views import details_html, draw_timeline, draw_topology, drawn_spans, table_html
 from hacourse.widgets import Lesson
+from hacourse.widgets_admin import ShellConsole
 
 scenario = load_scenario("../scenarios/pacific-storage-down.yaml")
 
@@ -82,6 +83,9 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 #   The other toggles do the same for the other networks and hosts; **power off** pulls the plug.
 #   The line under the buttons says what is in effect, and warns when the engine changes something
 #   without your click.
+# - **Pacific's shell** (`ssh root@pacific`, under the Events tab) is the guide's own way: type
+#   `ifconfig` to find the storage network (the `storage` bridge over the NIC `p1p1`), then
+#   `ifdown storage` and `ifdown p1p1`. The shell and the toggle act on the same host: either is enough.
 # - **+15 s**, **+1 min**, **+5 min** advance the clock; ▶ plays it (the slider sets how far each
 #   tick goes); **reset** starts again.
 # - Below: the **timeline** (one lane per host, one per VM, the SPM on top), the **data center** as
@@ -89,11 +93,14 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 #   warnings and errors also pinned on top; **show** filters by severity). The **time window** slider
 #   moves and zooms the timeline; *follow the clock* brings it back to now.
 #
-# Suggested run: press **+1 min**, then **`ifdown storage on pacific`**, then **+15 s** a few times,
+# Suggested run: press **+1 min**, then in Pacific's shell `ifconfig`, `ifdown storage`, `ifdown p1p1`
+# (or press **`ifdown storage on pacific`**), then **+15 s** a few times,
 # watching Pacific's lane and the Events tab; then **+1 min** until every VM is on Atlantic.
 
 # %%
 lesson = Lesson(scenario, seed=0, scripted_faults=False)
+shell = ShellConsole(lambda: lesson.sim, on_change=lesson.refresh, host="pacific")
+lesson.add_section(shell.widget)
 display(lesson)
 
 # %% [markdown]

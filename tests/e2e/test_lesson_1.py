@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from lesson_panel import Driver, assert_legend_is_what_is_drawn, assert_words_apart, lanes
+from test_guides_lab import _type
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +114,24 @@ def test_in_voila_the_lesson_app_shows_the_same(served_dir: Path, voila, record_
         assert app.page.get_by_text(meant_for_lab).count() == 0, f"Voila shows {meant_for_lab!r}"
     assert app.page.get_by_role("button", name="+15 s").count() == 1, "a second panel besides the student's"
     _drive_the_fault(app, record_timing, in_lab=False)
+
+
+def test_in_voila_the_guides_way_ifconfig_then_ifdown_in_pacifics_shell(served_dir: Path, voila) -> None:
+    """The guide's admin finds the storage network with `ifconfig` and brings it down with
+    `ifdown storage` and `ifdown p1p1`, in Pacific's shell on the lesson's panel."""
+    app = voila(served_dir / LESSON)
+    app.open()
+    shell = app.page.locator(".hacourse-shell").first
+    app.wait_for(shell.locator("input[type='text']").first, "Pacific's shell on the panel", timeout_s=120)
+    screen = _type(app, shell, "ifconfig", "[root@pacific ~]# ifconfig")
+    assert "storage   Link encap:Ethernet" in screen and "p1p1      Link encap:Ethernet" in screen, screen
+    _type(app, shell, "ifdown storage", "[root@pacific ~]# ifdown storage")
+    _type(app, shell, "ifdown p1p1", "[root@pacific ~]# ifdown p1p1")
+    panel = app.page
+    app.wait_for(panel.get_by_text("Admin ran 'ifdown storage' on host pacific."), "the ifdown in the Events tab")
+    app.wait_for(panel.get_by_role("button", name="ifup storage on pacific"), "the toggle pressed by the shell's ifdown")
+    screen = _type(app, shell, "ifconfig", "[root@pacific ~]# ifconfig")
+    last = screen.rsplit("[root@pacific ~]# ifconfig", 1)[1]
+    assert "storage   Link encap" not in last and "p1p1      Link encap" not in last, last
+    app.screenshot("lesson1-voila-shell-ifdown")
+    app.assert_no_errors()
