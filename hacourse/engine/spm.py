@@ -64,7 +64,13 @@ class Spm:
         env = self.sim.env
         period = self.sim.config["StoragePoolRefreshTimeInSeconds"]
         yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
-        if self.holder != host.name or self.dc_status == "NotOperational":
+        if self.holder != host.name:
+            return
+        if host.answers_engine and self.lease_owner != host.name:
+            # SpmStatus: Free. The host lost power since it took the role and booted without its lease.
+            self.stop(host.name, f"SpmStatus on {host.name}: not SPM any more (it booted without its lease)")
+            return
+        if self.dc_status == "NotOperational":
             return
         if host.answers_engine:
             self.set_dc_status("Up", f"SpmStatus on {host.name} answers again")

@@ -22,7 +22,8 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
     previous holder's lease is free: at once if it stopped while reaching storage (it released the
     lease), otherwise not before `sanlock.dead_no_sooner_than_s` after it lost storage. A holder that
     cannot reach storage loses the role within `sanlock.renewal_fail_s` (sanlock kills VDSM when
-    renewal fails), unless it has no power: nothing runs there, and the engine cannot tell.
+    renewal fails), unless it has no power or lost it since it took the role: nothing ran there to
+    kill, the lease went with the power, and the engine learns it when SpmStatus answers Free.
     A new SPM needs proof that the last one is gone (spm-proof, [E] IrsProxyImpl): the engine
     talked to it after it stopped (SpmStop succeeded), or a power fence confirmed it off."""
     out: list[Violation] = []
@@ -37,9 +38,11 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
     fenced: set[str] = set()  # hosts a power fence confirmed off since the engine last lost them
     expired_at: dict[str, float] = {}  # when sanlock last gave up each host's lease (and killed VDSM)
     proof = True  # the last holder was released or confirmed down
+    cycled: set[str] = set()  # holders that lost power since they took the role: their lease went with it
 
     def overstay(now: float, strict: bool) -> None:
-        since = world.physical.no_storage_since.get(holder) if holder and world.physical.is_powered(holder) else None
+        since = (world.physical.no_storage_since.get(holder)
+                 if holder and world.physical.is_powered(holder) and holder not in cycled else None)
         if since is not None and (holder, since) not in reported and overdue(since + give_up, now, strict):
             reported.add((holder, since))
             out.append(Violation(since + give_up, "spm-storage", f"{holder} still holds the SPM role "
@@ -61,6 +64,9 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
                 if not world.physical.reaches_storage(r.host):
                     out.append(Violation(t, "spm-storage", f"{r.host} became SPM without reaching storage"))
                 holder = r.host
+                cycled.discard(r.host)
+            elif isinstance(r, ev.HostPoweredOff):
+                cycled.add(r.host)
             elif isinstance(r, ev.SpmStopped):
                 if holder != r.host:
                     out.append(Violation(t, "single-spm", f"{r.host} stopped being SPM but {holder} held it"))
