@@ -52,8 +52,10 @@ _VM_SEVERITY = {VmStatus.PAUSED: WARNING, VmStatus.UNKNOWN: WARNING, VmStatus.DO
 
 
 _SAID: dict[type[ev.Record], tuple[str, str]] = {
-    ev.NicDown: (WARNING, "Interface {nic} (network {network}) on host {host}, changed state to down."),
-    ev.NicUp: (NORMAL, "Interface {nic} (network {network}) on host {host}, changed state to up."),
+    # The link itself (ifdown, cable, switch port), not an engine audit event: the engine's "changed
+    # state to down" (HOST_INTERFACE_STATE_DOWN) exists only from 3.5, logged at a statistics refresh.
+    ev.NicDown: (WARNING, "The link of interface {nic} (network {network}) on host {host} went down."),
+    ev.NicUp: (NORMAL, "The link of interface {nic} (network {network}) on host {host} is back up."),
     ev.HostNicProblemDetected: (WARNING, ("Engine sees interface {nic} of required network {network} down on host "
                                          "{host}; grace of {grace_s:g} s (NicDHCPDelayGraceInMS) starts.")),
     ev.HostNicProblemCleared: (NORMAL, ("Interface {nic} of network {network} on host {host} is up again; "
