@@ -34,8 +34,7 @@ RHEV_33: dict[str, float | int | bool | None] = {
     "migration_downtime_delay": 75,  # s per GiB (min 2 GiB) for the whole ramp; [V4.16] config.py.in
     "migration_convergence": "legacy_ramp",  # VDSM's time-based downtime ramp; [V4.16] migration.py
     "migration_initial_downtime": 30,  # ms before the first ramp step: old QEMU max_downtime; [Q] migration.c
-    "migration_progress_timeout": 150,  # s without progress -> abort; [V4.16] config.py.in
-    "migration_max_time_per_gib_mem": 64,  # s per GiB -> abort; [V4.16] config.py.in
+    "migration_timeout": 300,  # s without progress -> abort, no overall limit; [V4.13] vm.py MigrationMonitorThread, config.py.in
     "vm_kill_paused_timeout": 80,  # s, 8 x sanlock io_timeout, for resume_behavior kill; [V] virt/utils.py
     # --- sanlock (SPM lease) ---
     "io_timeout": 10,  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 8x + 60 s; [SL]
@@ -65,7 +64,9 @@ RHEV_33: dict[str, float | int | bool | None] = {
 }
 
 OVIRT_45: dict[str, float | int | bool | None] = {
-    **RHEV_33,
+    **{k: v for k, v in RHEV_33.items() if k != "migration_timeout"},  # VDSM 4.16 replaced it:
+    "migration_progress_timeout": 150,  # s without progress -> abort; [V4.16] config.py.in
+    "migration_max_time_per_gib_mem": 64,  # s per GiB -> abort; [V4.16] config.py.in
     "max_outgoing_migrations": 2,  # Minimal downtime policy maxMigrations; [CFG] MigrationPolicies
     "max_incoming_migrations": 2,  # engine sends maxMigrations as incomingLimit too; [E] MigrateVmCommand
     "migration_max_bandwidth": 62,  # AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth

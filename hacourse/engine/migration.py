@@ -69,8 +69,11 @@ class PreCopyPlan:
 def plan_precopy(memory_gb: float, dirty_mib_s: float, config: dict) -> PreCopyPlan:
     bw = float(config["migration_max_bandwidth"])
     memory = memory_gb * 1024
-    max_time = config["migration_max_time_per_gib_mem"] * max(memory_gb, 1)
-    progress_timeout = config["migration_progress_timeout"]
+    if "migration_timeout" in config:  # VDSM 4.13: no progress for migration_timeout, no overall limit
+        max_time, progress_timeout, stuck = float("inf"), config["migration_timeout"], "migration_timeout"
+    else:  # VDSM 4.16+
+        max_time = config["migration_max_time_per_gib_mem"] * max(memory_gb, 1)
+        progress_timeout, stuck = config["migration_progress_timeout"], "migration_progress_timeout"
     elapsed, remaining, iteration = MIGRATION_SETUP_S, memory, 1
     best, best_at = remaining, elapsed
     while True:
@@ -89,7 +92,7 @@ def plan_precopy(memory_gb: float, dirty_mib_s: float, config: dict) -> PreCopyP
         if elapsed - MIGRATION_SETUP_S > max_time:
             return PreCopyPlan(elapsed, 0, "migration_max_time_per_gib_mem exceeded: migration aborted")
         if elapsed - best_at > progress_timeout:
-            return PreCopyPlan(elapsed, 0, "no progress for migration_progress_timeout: migration aborted")
+            return PreCopyPlan(elapsed, 0, f"no progress for {stuck}: migration aborted")
 
 
 def downtime_limit_ms(config: dict, memory_gb: float, elapsed: float, iteration: int) -> float | None:

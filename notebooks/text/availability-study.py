@@ -66,8 +66,11 @@ ax.set_yscale("symlog", linthresh=1)
 
 # %% [markdown]
 # Notice:
-# - At 16 MiB/s no migration converges in time: each exceeds `migration_max_time_per_gib_mem` and
-#   aborts (`migrations_failed`); `db1` stays paused on Pacific to the end of the run, in both eras.
+# - At 16 MiB/s under **ovirt-4.5** no migration converges in time: each exceeds
+#   `migration_max_time_per_gib_mem` and aborts (`migrations_failed`); `db1` stays paused on Pacific
+#   to the end of the run. VDSM 4.13 (**rhev-3.3**) has no such cap: it aborts only after
+#   `migration_timeout` (300 s) without progress, and its downtime ramp lets every migration switch
+#   over in the end, late.
 # - Under **rhev-3.3**, `db1`'s writes fail 130 s after the storage path (NOP-out detection plus
 #   `replacement_timeout`) while its memory is still being copied: it pauses on EIO and runs again
 #   only when the migration switches over on Atlantic. A faster network, a shorter pause.
