@@ -55,10 +55,13 @@ def test_a_faster_migration_network_brings_the_ha_vms_back_sooner(bandwidth_rows
     assert mean_recovery(64) < mean_recovery(32)
 
 
-def test_too_slow_a_migration_leaves_the_paused_ha_vm_paused(bandwidth_rows):
-    """At 16 MiB/s db1's pre-copy never converges: the migration aborts and db1 stays paused on EIO."""
+def test_a_slow_migration_under_rhev_33_switches_over_late_instead_of_aborting(bandwidth_rows):
+    """VDSM 4.13 has no overall cap (only migration_timeout without progress): at 16 MiB/s db1's
+    migration still switches over, later than at 32 MiB/s."""
     slow = [r for r in bandwidth_rows if r[BANDWIDTH] == 16]
-    assert all(r["ha_recovery_s"] is None and r["migrations_failed"] > 0 for r in slow)
+    fast = [r for r in bandwidth_rows if r[BANDWIDTH] == 32]
+    assert all(r["migrations_failed"] == 0 and r["ha_recovery_s"] is not None for r in slow)
+    assert min(r["ha_recovery_s"] for r in slow) > max(r["ha_recovery_s"] for r in fast)
 
 
 def test_every_executor_gives_the_same_rows(scenario, bandwidth_rows):
