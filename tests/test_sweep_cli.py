@@ -63,7 +63,13 @@ def test_a_longer_grace_keeps_the_ha_vms_down_longer(grace_sweep):
     summary = done.stdout.splitlines()
     assert summary[0].split()[:4] == [GRACE, "migration_max_bandwidth", "runs", "ha_recovery_s"]
     assert [line.split()[:3] for line in summary[1:]] == [[g, b, "3"] for g in ("30", "90") for b in ("16", "64")]
-    assert "(3 never)" in summary[1]  # 16 MiB/s is too slow for the paused HA VM ever to arrive
+    # rhev-3.3 aborts only after migration_timeout 300 s without progress (VDSM 4.13): at 16 MiB/s the
+    # paused HA VM still arrives, later than at 64 MiB/s
+    recovery: dict[tuple[str, str], list[float]] = {}
+    for row in read_csv(out / "rows.csv"):
+        recovery.setdefault((row[GRACE], row["migration_max_bandwidth"]), []).append(float(row["ha_recovery_s"]))
+    for grace in ("30", "90"):
+        assert max(recovery[grace, "64"]) < min(recovery[grace, "16"]), recovery
 
 
 def test_progress_goes_to_stderr_as_lines_when_not_a_terminal_and_quiet_silences_it(grace_sweep, tmp_path):
