@@ -55,7 +55,7 @@ def measure(what: str, path: Path) -> dict:
 
 
 def generate(hosts: int, vms: int, folder: Path) -> Path:
-    from hacourse.generate import generate_scenario
+    from hacourse.study.generate import generate_scenario
 
     path = folder / f"generated-{hosts}-{vms}.yaml"
     path.write_text(generate_scenario(hosts, vms, seed=1), encoding="utf-8")

@@ -57,7 +57,7 @@ def processed_events(sim) -> int:
 
 def child_load(hosts: int, vms: int, out: str) -> dict:
     from hacourse import parse_scenario
-    from hacourse.generate import generate_scenario
+    from hacourse.study.generate import generate_scenario
 
     text = generate_scenario(hosts, vms, seed=0)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -128,7 +128,7 @@ def child_widget(clicks: int) -> dict:
     import widget_step
 
     from hacourse import load_scenario
-    from hacourse.widgets import Lesson
+    from hacourse.panel.widgets import Lesson
 
     Lesson(load_scenario(SEED_SCENARIO), seed=0)  # warm up: imports, fonts, first figures
     samples = widget_step.measure(clicks)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hacourse import load_scenario
-from hacourse.widgets import Lesson
+from hacourse.panel.widgets import Lesson
 
 SEED = Path(__file__).resolve().parent.parent / "scenarios" / "pacific-storage-down.yaml"
 TARGET_MS = 100.0

@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["generate"]:
-        from hacourse.generate import main as generate_main
+        from hacourse.study.generate import main as generate_main
 
         return generate_main(argv[1:])
     args = _parser().parse_args(argv)
@@ -151,8 +151,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from hacourse import from_jsonl, load_scenario, simulate
+    from hacourse.analysis.explain import explain_host, explain_text, explain_vm, state_line
     from hacourse.analysis.intervals import end_of
-    from hacourse.explain import explain_host, explain_text, explain_vm, state_line
     from hacourse.scenario import ScenarioError
 
     path = Path(args.file)
@@ -196,7 +196,7 @@ def _timeline_text(log: list, scenario) -> str:
 
 def _validate(paths: list[str]) -> int:
     """Every problem of every file, the `expect:` entries included, without running anything."""
-    from hacourse.assignment import is_spec, read_spec
+    from hacourse.grading.assignment import is_spec, read_spec
     from hacourse.scenario import ScenarioError, validate_files
 
     problems = validate_files([p for p in paths if not is_spec(p)])
@@ -216,8 +216,8 @@ def _validate(paths: list[str]) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from hacourse.assignment import is_spec
-    from hacourse.check import check_files, parse_seeds
+    from hacourse.grading.assignment import is_spec
+    from hacourse.grading.check import check_files, parse_seeds
 
     scenarios, golden = [p for p in args.scenarios if not is_spec(p)], args.golden  # `course/*.yaml` holds both
     if isinstance(golden, str) and Path(golden).suffix in SCENARIO_SUFFIXES:
@@ -245,8 +245,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from hacourse.check import parse_seeds
-    from hacourse.sweep_cli import run_sweep
+    from hacourse.grading.check import parse_seeds
+    from hacourse.study.sweep_cli import run_sweep
 
     try:
         seeds = parse_seeds(args.seeds) if args.seeds else None
@@ -263,8 +263,8 @@ def _sweep(args: argparse.Namespace) -> int:
 def _exercise(args: argparse.Namespace) -> int:
     import yaml
 
-    from hacourse.check import parse_seeds
-    from hacourse.exercise_book import ExerciseError, make_exercise, spread
+    from hacourse.grading.check import parse_seeds
+    from hacourse.grading.exercise_book import ExerciseError, make_exercise, spread
     from hacourse.scenario import ScenarioError
 
     try:
@@ -303,7 +303,7 @@ def _new(path: str | None, from_name: str | None, listing: bool) -> int:
     from hacourse.scenario import ScenarioError, write_starter
 
     if listing:
-        from hacourse.gallery import listing as gallery
+        from hacourse.scenario.gallery import listing as gallery
         from hacourse.scenario.starter import shipped_scenarios
 
         print(gallery())

@@ -3,7 +3,7 @@
     python scripts/make_student_copies.py                      # notebooks/exercises/*.ipynb -> .../student/
     python scripts/make_student_copies.py --out release/ a.ipynb b.ipynb
 
-The rules are nbgrader's (`hacourse.nbgrade.student_copy`): solutions become stubs, hidden tests
+The rules are nbgrader's (`hacourse.grading.nbgrade.student_copy`): solutions become stubs, hidden tests
 go, outputs are cleared, the nbgrader metadata stays. Never edit a student copy by hand: change
 the instructor notebook and run this again. The shipped exercises need only hacourse itself (their
 scenarios and checks are in the package); an exercise made from your own scenario is made, with
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from hacourse.nbgrade import SolutionMarkerError, student_copy
+from hacourse.grading.nbgrade import SolutionMarkerError, student_copy
 
 EXERCISES = Path(__file__).resolve().parent.parent / "notebooks" / "exercises"
 

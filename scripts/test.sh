@@ -1,23 +1,47 @@
 #!/usr/bin/env bash
 # The one command that installs everything the tests need and runs them all:
 # unit, property, golden-log, notebook, Binder and browser (JupyterLab + Voila) tests.
-#   bash scripts/test.sh               # whole suite
+#   bash scripts/test.sh               # whole suite: the fast lane first, then the slow and browser tiers
+#   bash scripts/test.sh --fast        # the model's tests only (no slow, no browser marker): under a minute
 #   bash scripts/test.sh -k voila      # extra arguments go to pytest
 # Exits with pytest's status; "no tests collected" (pytest's 5) counts as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 
-ensure_venv '.[test]'
-ensure_chromium
+fast=0
+if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
 
-say "running pytest (screenshots and timings go to test-output/)"
-set +e
-.venv/bin/python -m pytest -ra "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
+ensure_venv '.[test]'
+
+run_pytest() {  # run_pytest ARGS...: pytest's own status
+    local status
+    set +e
+    .venv/bin/python -m pytest -ra "$@"
+    status=$?
+    set -e
+    return "$status"
+}
+
+no_tests() {  # "no tests collected" (pytest's 5) is a failure here
     echo "pytest collected no tests: that is a failure here" >&2
-    status=1
+    exit 1
+}
+
+if [ "$fast" = 1 ]; then
+    say "the fast lane: pytest -m 'not slow and not browser'"
+    status=0; run_pytest -m "not slow and not browser" -q "$@" || status=$?
+    if [ "$status" -eq 5 ]; then no_tests; fi
+    exit "$status"
 fi
-exit "$status"
+
+ensure_chromium
+mkdir -p test-output
+say "tier 1, the fast lane (a red model fails the run here, before the slow tiers)"
+first=0; run_pytest -m "not slow and not browser" --durations=15 "$@" || first=$?
+if [ "$first" -ne 0 ] && [ "$first" -ne 5 ]; then exit "$first"; fi
+say "tier 2, slow and browser tests (screenshots and timings go to test-output/)"
+second=0; run_pytest -m "slow or browser" --durations=25 "$@" || second=$?
+if [ "$first" -eq 5 ] && [ "$second" -eq 5 ]; then no_tests; fi
+if [ "$second" -eq 5 ]; then exit 0; fi
+exit "$second"

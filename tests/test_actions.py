@@ -18,7 +18,7 @@ from hacourse import actions as act
 from hacourse.analysis.audit import events_table
 from hacourse.events import FaultInjected, from_jsonl, to_jsonl
 from hacourse.scenario import ScenarioError, json_schema
-from hacourse.scenario.generate import DOCS_PATH, docs_with_tables
+from hacourse.scenario.schema import DOCS_PATH, docs_with_tables
 from tests.seed import SEED
 
 SWITCH = "storage_switch_down"
@@ -124,7 +124,7 @@ def test_the_new_kind_injected_live_does_what_the_file_does(switch_kind):
 
 
 def test_the_lesson_panel_offers_the_new_kind_and_shows_its_state(switch_kind):
-    from hacourse.widgets import Lesson
+    from hacourse.panel.widgets import Lesson
 
     lesson = Lesson(parse_scenario(_seed_with()), seed=0, scripted_faults=False)
     button = lesson.control("switch down iscsi-share")

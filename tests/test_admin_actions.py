@@ -11,7 +11,7 @@ from hacourse import events as ev
 from hacourse import load_scenario, simulate
 from hacourse.analysis import intervals
 from hacourse.engine import Simulation
-from hacourse.shell import HostShell
+from hacourse.panel.shell import HostShell
 from hacourse.status import HostStatus
 from tests.seed import ROOT, SEED
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from hacourse.check import parse_seeds, seed_ranges
+from hacourse.grading.check import parse_seeds, seed_ranges
 from hacourse.scenario.starter import shipped_scenarios
 from tests.seed import ROOT, SEED
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from hacourse import from_jsonl, load_scenario, parse_scenario, simulate, to_jsonl
-from hacourse.generate import generate_scenario
+from hacourse.study.generate import generate_scenario
 from tests.seed import SEED, of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ SEPARATOR = "=== next run ===\n"
 RUNS = f"""
 import sys
 from hacourse import load_scenario, parse_scenario, simulate, to_jsonl
-from hacourse.generate import generate_scenario
+from hacourse.study.generate import generate_scenario
 for path in sys.argv[1:]:
     for seed in (0, 7):
         sys.stdout.write(to_jsonl(simulate(load_scenario(path), seed=seed)) + {SEPARATOR!r})

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from hacourse.assignment import Lab
-from hacourse.exercise_book import make_exercise, predict_items
+from hacourse.grading.assignment import Lab
+from hacourse.grading.exercise_book import make_exercise, predict_items
 from hacourse.scenario import load_scenario
 from tests.seed import ROOT, SEED
 

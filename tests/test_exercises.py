@@ -14,7 +14,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from hacourse import exercises, simulate
+from hacourse import simulate
+from hacourse.grading import exercises
 from hacourse.analysis.intervals import migration_spans
 from tests.seed import ROOT
 from tests.test_notebooks import twin_of

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from hacourse import load_scenario, parse_scenario, simulate
-from hacourse.expectations import evaluate, load_expectations, parse_expectations
+from hacourse.grading.expectations import evaluate, load_expectations, parse_expectations
 from hacourse.scenario import ScenarioError
 from tests.seed import ROOT, SEED, of, variant
 

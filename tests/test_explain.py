@@ -9,9 +9,9 @@ import pytest
 
 from hacourse import events as ev
 from hacourse import load_scenario, simulate
-from hacourse.explain import explain_host, explain_text, explain_vm, state_line
-from hacourse.widgets import Lesson
-from hacourse.widgets_admin import PortalTabs
+from hacourse.analysis.explain import explain_host, explain_text, explain_vm, state_line
+from hacourse.panel.admin import PortalTabs
+from hacourse.panel.widgets import Lesson
 from tests.seed import ROOT
 
 SCENARIOS = ROOT / "scenarios"

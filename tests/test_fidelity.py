@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hacourse import simulate
-from hacourse.expectations import evaluate, load_expectations
+from hacourse.grading.expectations import evaluate, load_expectations
 
 FIDELITY = Path(__file__).resolve().parent / "fidelity"
 FILES = sorted(FIDELITY.glob("*.yaml"))

@@ -13,8 +13,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from hacourse.gallery import DEFAULT, find_scenario, listing, open_requested, requested
+from hacourse.panel.widgets import open_requested
 from hacourse.scenario import ScenarioError, load_scenario
+from hacourse.scenario.gallery import DEFAULT, find_scenario, listing, requested
 from hacourse.scenario.starter import shipped_scenarios
 from tests.seed import ROOT, SEED
 
@@ -100,7 +101,7 @@ def test_a_voila_link_opens_the_scenario_it_names(tmp_path, start_server):
 
 
 def test_the_lesson_panel_takes_a_file_or_a_shipped_name_as_well_as_a_scenario(tmp_path, monkeypatch):
-    from hacourse.widgets import Lesson
+    from hacourse.panel.widgets import Lesson
 
     mine = tmp_path / "my-lab.yaml"
     mine.write_text(SEED.read_text().replace("name: Storage network down on a non-SPM host", "name: My lab"))

@@ -8,7 +8,7 @@ import pytest
 
 from hacourse import parse_scenario, simulate
 from hacourse.cli import main as cli_main
-from hacourse.generate import generate_scenario, main
+from hacourse.study.generate import generate_scenario, main
 
 
 def test_a_generated_cluster_passes_the_loader_with_the_sizes_asked_for():

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from hacourse import load_scenario, simulate, to_jsonl
-from hacourse.check import check_files
-from hacourse.golden import first_difference, golden_path
+from hacourse.grading.check import check_files
+from hacourse.grading.golden import first_difference, golden_path
 from tests.seed import ROOT, SEED
 
 GOLDEN = ROOT / "tests" / "golden"

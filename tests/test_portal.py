@@ -6,9 +6,9 @@ import pytest
 
 from hacourse import load_scenario, simulate
 from hacourse.analysis import episodes, intervals
+from hacourse.panel.admin import PortalTabs, ShellConsole
+from hacourse.panel.widgets import Lesson
 from hacourse.views.portal import hosts_tab, vms_tab, vms_tab_html
-from hacourse.widgets import Lesson
-from hacourse.widgets_admin import PortalTabs, ShellConsole
 from tests.seed import SEED
 
 

@@ -213,7 +213,7 @@ class _Warnings(logging.Handler):
 
 def press(lesson, choice: int) -> str:
     """One student action: a NIC or power toggle flipped, a step button, a play tick, a speed or reset."""
-    from hacourse.widgets import SPEEDS
+    from hacourse.panel.widgets import SPEEDS
 
     controls = lesson.controls()
     extra = ("play tick", "speed")
@@ -236,7 +236,7 @@ def press(lesson, choice: int) -> str:
 @given(st.one_of(st.sampled_from(SCENARIO_FILES), clusters(max_hosts=3, max_vms=8)), st.booleans(),
        st.lists(st.integers(0, 10**6), min_size=5, max_size=25))
 def test_clicking_every_control_in_random_order_keeps_every_promise(source, scripted, choices):
-    from hacourse.widgets import Lesson
+    from hacourse.panel.widgets import Lesson
 
     scenario = load_scenario(source) if isinstance(source, Path) else load({**source, "faults": []})
     warnings = _Warnings()

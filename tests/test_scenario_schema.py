@@ -22,7 +22,7 @@ from hacourse.model import Fault
 from hacourse.scenario import ScenarioError, json_schema, parse_scenario, write_starter
 from hacourse.scenario.definition import SCENARIO
 from hacourse.scenario.fields import Record
-from hacourse.scenario.generate import DOCS_PATH, SCHEMA_PATH, docs_with_tables, schema_text
+from hacourse.scenario.schema import DOCS_PATH, SCHEMA_PATH, docs_with_tables, schema_text
 from hacourse.scenario.starter import shipped_scenarios
 from tests.test_scenario_loader import BROKEN, ISSUE_2_SHAPE, header
 

@@ -9,7 +9,7 @@ import pytest
 from hacourse import load_scenario
 from hacourse.analysis import intervals
 from hacourse.engine import Simulation
-from hacourse.shell import HostShell
+from hacourse.panel.shell import HostShell
 from tests.seed import SEED
 
 

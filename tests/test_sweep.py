@@ -9,9 +9,9 @@ import matplotlib
 import pytest
 
 from hacourse import load_scenario, parse_scenario, simulate
-from hacourse.generate import generate_scenario
 from hacourse.scenario import ScenarioError, vary
-from hacourse.sweep import OUTCOMES, outcomes, sweep
+from hacourse.study.generate import generate_scenario
+from hacourse.study.sweep import OUTCOMES, outcomes, sweep
 from hacourse.views.sweep import draw_sweep, sweep_lines
 
 matplotlib.use("Agg")

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from hacourse import load_scenario
-from hacourse.sweep import OUTCOMES, sweep
+from hacourse.study.sweep import OUTCOMES, sweep
 from tests.seed import ROOT, SEED
 
 GRACE = "NicDHCPDelayGraceInMS"

@@ -13,9 +13,9 @@ import re
 import pytest
 
 from hacourse import load_scenario, simulate
+from hacourse.panel.widgets import Lesson
 from hacourse.views.labels import label_boxes, overlapping
 from hacourse.views.timeline import drawn_keys, legend_entries, legend_words, timeline_figure
-from hacourse.widgets import Lesson
 
 SCENARIOS = "scenarios/{}.yaml"
 

@@ -11,9 +11,9 @@ from matplotlib.colors import to_rgba
 
 from hacourse import load_scenario, parse_scenario, simulate
 from hacourse.analysis import audit, episodes, intervals
-from hacourse.generate import generate_scenario
 from hacourse.model import Fault
 from hacourse.scenario import vary
+from hacourse.study.generate import generate_scenario
 from hacourse.views import (
     draw_timeline,
     draw_topology,

@@ -6,8 +6,8 @@ import pytest
 
 from hacourse import load_scenario
 from hacourse.analysis import intervals
+from hacourse.panel.widgets import Lesson
 from hacourse.views import drawn_spans
-from hacourse.widgets import Lesson
 from tests.seed import SEED
 
 

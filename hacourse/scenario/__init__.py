@@ -8,8 +8,8 @@ exercises use it).
 """
 
 from hacourse.scenario.errors import Problem, ScenarioError
-from hacourse.scenario.generate import json_schema
 from hacourse.scenario.loader import load_scenario, parse_scenario, validate_files
+from hacourse.scenario.schema import json_schema
 from hacourse.scenario.starter import write_starter
 from hacourse.scenario.vary import to_data, vary
 

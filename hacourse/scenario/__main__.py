@@ -2,7 +2,7 @@
 
 import sys
 
-from hacourse.scenario.generate import DOCS_PATH, SCHEMA_PATH, docs_with_tables, schema_text
+from hacourse.scenario.schema import DOCS_PATH, SCHEMA_PATH, docs_with_tables, schema_text
 
 
 def main() -> int:

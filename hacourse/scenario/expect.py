@@ -1,6 +1,6 @@
 """`expect:` entries, part of the scenario format: what an entry may say, checked by the loader
 in the same pass as the rest of the file, described in the JSON Schema and in
-docs/scenario-format.md. `hacourse.expectations` turns checked entries into judges of a run.
+docs/scenario-format.md. `hacourse.grading.expectations` turns checked entries into judges of a run.
 
 An entry is about one thing: a host, a VM or the SPM (by name), or a record kind of the event
 log (`event:` it appears, `never:` it does not), and says one thing of it. What it names must

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hacourse.scenario.checker import allowed_list, did_you_mean
 from hacourse.scenario.errors import FILE, Problem, ScenarioError
-from hacourse.scenario.generate import SCHEMA_PATH
+from hacourse.scenario.schema import SCHEMA_PATH
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 SHIPPED_DIRS = (

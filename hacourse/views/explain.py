@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from hacourse.analysis.audit import clock
-from hacourse.explain import Step
+from hacourse.analysis.explain import Step
 
 _STYLE = "font-family:sans-serif;font-size:12px;line-height:1.4;max-height:360px;overflow-y:auto;"
 _DECISIONS = ("PlacementDecided", "EvacuationPlanned", "SpmElectionDecided", "FenceChecksEvaluated",

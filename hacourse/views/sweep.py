@@ -1,6 +1,6 @@
 """A sweep's outcome against one setting: every run a dot, the mean over the seeds a line.
 
-`sweep_lines` turns the rows of `hacourse.sweep.sweep` into lines (one per value of `hue`),
+`sweep_lines` turns the rows of `hacourse.study.sweep.sweep` into lines (one per value of `hue`),
 `draw_sweep` draws them. A run whose outcome is None (every HA VM never came back) has no
 number to plot: it is drawn as a red cross at the top of the axes, and counted in the legend,
 so a setting that loses VMs stands out instead of vanishing from the mean.

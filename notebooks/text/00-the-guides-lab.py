@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -34,10 +34,10 @@ from IPython.display import HTML, display
 
 from hacourse import load_scenario
 from hacourse.analysis import intervals
+from hacourse.panel.admin import add_admin_tools
+from hacourse.panel.widgets import Lesson
 from hacourse.views import draw_topology, table_html
 from hacourse.views.portal import hosts_tab
-from hacourse.widgets import Lesson
-from hacourse.widgets_admin import add_admin_tools
 
 scenario = load_scenario("../scenarios/guides-lab.yaml")
 

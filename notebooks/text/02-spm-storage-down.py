@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -35,8 +35,8 @@ from IPython.display import HTML
 from hacourse import load_scenario, sanlock, simulate
 from hacourse.analysis import audit, episodes, intervals
 from hacourse.model import priority_label
+from hacourse.panel.widgets import Lesson
 from hacourse.views import details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, table_html
-from hacourse.widgets import Lesson
 
 scenario = load_scenario("../scenarios/spm-storage-down.yaml")
 config = scenario.config()

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -33,6 +33,7 @@ from IPython.display import HTML
 from hacourse import load_scenario, simulate
 from hacourse.analysis import audit, episodes, facts, intervals
 from hacourse.model import Fault, priority_label
+from hacourse.panel.widgets import Lesson
 from hacourse.scenario import vary
 from hacourse.views import (
     details_html,
@@ -43,7 +44,6 @@ from hacourse.views import (
     events_html,
     table_html,
 )
-from hacourse.widgets import Lesson
 
 scenario = load_scenario("../scenarios/pacific-mgmt-down.yaml")
 config = scenario.config()

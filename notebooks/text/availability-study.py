@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -29,8 +29,8 @@
 from IPython.display import HTML
 
 from hacourse import load_scenario, parse_scenario
-from hacourse.generate import generate_scenario
-from hacourse.sweep import OUTCOMES, sweep
+from hacourse.study.generate import generate_scenario
+from hacourse.study.sweep import OUTCOMES, sweep
 from hacourse.views.sweep import LABELS, draw_sweep, label_of
 from hacourse.views.tables import table_html
 

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -25,6 +25,6 @@
 # does the same.
 
 # %%
-from hacourse.gallery import open_requested
+from hacourse.panel.widgets import open_requested
 
 open_requested()

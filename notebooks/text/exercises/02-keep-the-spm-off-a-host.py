@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -26,7 +26,7 @@
 # when Atlantic fails. The priorities as shipped:
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-from hacourse import exercises
+from hacourse.grading import exercises
 
 for host in exercises.shipped(exercises.SPM_SCENARIO).hosts:
     print(f"{host.name:9} spm_priority: {host.spm_priority:2}   memory: {host.memory_gb:g} GiB")

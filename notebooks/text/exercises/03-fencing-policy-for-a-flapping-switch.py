@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,7 +23,7 @@
 # VMs and reaching its storage. The cluster runs oVirt 4.5 with the default fencing policy:
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-from hacourse import exercises
+from hacourse.grading import exercises
 
 flapping = exercises.fencing_scenario({"enabled": True})
 print(exercises.story(flapping, only=["FaultInjected", "HostFenced", "FencingSkipped", "VmStatusChanged"]))

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -21,7 +21,7 @@
 # returns, app1 runs again, but **report1 stays paused** to the end. The VMs and the run:
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-from hacourse import exercises
+from hacourse.grading import exercises
 
 scenario = exercises.shipped(exercises.PAUSED)
 print("cluster resilience_policy:", scenario.cluster.resilience_policy)

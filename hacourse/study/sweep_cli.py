@@ -4,7 +4,7 @@
 
 Each `--set KEY=V1,V2,...` is one axis of the grid; its values are read as YAML (`60`, `true`,
 `migrate`, `{enabled: false}`), so they arrive typed as the scenario file would type them. KEY is
-a setting as `hacourse.sweep.setting_path` reads it: a path (`cluster.resilience_policy`,
+a setting as `hacourse.study.sweep.setting_path` reads it: a path (`cluster.resilience_policy`,
 `faults[0].at`, `vms.db1.memory_gb`) or an engine-config key alone (`NicDHCPDelayGraceInMS`). Every combination is built and checked before
 the first run: an impossible value is refused with the loader's message, naming the setting.
 """
@@ -24,7 +24,7 @@ from typing import TextIO
 import yaml
 
 from hacourse.model import Scenario
-from hacourse.sweep import OUTCOMES, InProcess, sweep
+from hacourse.study.sweep import OUTCOMES, InProcess, sweep
 
 SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "vms_paused", "vms_down_at_end", "hosts_fenced")
 """The outcomes the terminal summary shows (the CSV has them all)."""

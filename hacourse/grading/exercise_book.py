@@ -4,7 +4,7 @@
     hacourse exercise lab.yaml -o out/ --variants 30        # + out/variants/01..30: seeds 0..29
     hacourse exercise lab.yaml -o out/ --variants 30 --vary NicDHCPDelayGraceInMS=60..180
 
-The scenario's `expect:` entries are the grader (`hacourse.assignment` says how each kind of
+The scenario's `expect:` entries are the grader (`hacourse.grading.assignment` says how each kind of
 entry becomes a question or a check); `lab.exercise.yaml` beside it may add a title, an intro, the
 settings the student tunes and questions with fixed answers. Each bundle is a folder the student
 runs as it is: the notebook and the scenario file it reads. Variants differ in the seed (the
@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from hacourse.assignment import (
+from hacourse.grading.assignment import (
     NEITHER,
     TIMED,
     ExerciseSpec,
@@ -34,10 +34,10 @@ from hacourse.assignment import (
     scenario_text,
     varied,
 )
-from hacourse.check import reference
-from hacourse.expectations import load_expectations, written
+from hacourse.grading.check import reference
+from hacourse.grading.expectations import load_expectations, written
+from hacourse.grading.nbgrade import student_copy
 from hacourse.model import Scenario
-from hacourse.nbgrade import student_copy
 from hacourse.scenario.expect import PREDICATES
 
 SUBJECTS = ("host", "vm", "spm")
@@ -196,7 +196,7 @@ def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item
     intro.append(f"The scenario is in `{file_name}`, beside this notebook: keep them together, and run the cells "
                  "from the top. Below, what the scenario holds.")
     cells = [new_markdown_cell("\n".join(intro), metadata=_meta("intro")),
-             new_code_cell(f"from hacourse.assignment import Lab\n\nlab = Lab({file_name!r})\nprint(lab.overview())",
+             new_code_cell(f"from hacourse.grading.assignment import Lab\n\nlab = Lab({file_name!r})\nprint(lab.overview())",
                            metadata=_meta("setup"))]
     if spec.tune:
         current = scenario.config()

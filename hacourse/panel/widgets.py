@@ -25,6 +25,7 @@ long run. The panel is a list of sections (`Lesson.sections`, `add_section`), so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -34,7 +35,8 @@ from hacourse.actions import controls as action_controls
 from hacourse.analysis import audit
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
-from hacourse.scenario import vary
+from hacourse.scenario import ScenarioError, vary
+from hacourse.scenario.gallery import find_scenario, listing, requested
 from hacourse.views import events_html, timeline_text_html
 from hacourse.views.legend import legend_html
 from hacourse.views.live import LiveTimeline, LiveTopology
@@ -88,8 +90,6 @@ class Lesson:
     def __init__(self, scenario: Scenario | str | Path, seed: int | None = None, *, scripted_faults: bool = True,
                  tick_ms: int = 700) -> None:
         if not isinstance(scenario, Scenario):
-            from hacourse.gallery import find_scenario
-
             scenario = find_scenario(scenario)
         self.scenario = scenario if scripted_faults else vary(scenario, {"faults": [], "expect": []})
         self.seed = seed
@@ -347,3 +347,16 @@ class Lesson:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def open_requested(environ: Mapping[str, str] | None = None) -> object:
+    """The lesson panel on the scenario a link asks for (`requested`). A name that finds nothing
+    prints what is wrong and the gallery, and shows no panel: no traceback in a student's page."""
+    name = requested(environ)
+    try:
+        scenario = find_scenario(name)
+    except ScenarioError as error:
+        print(f"{error}\n\nThe shipped scenarios:\n{listing()}")
+        return None
+    print(f"{scenario.name}  (scenario: {name})")
+    return Lesson(scenario)

@@ -1,6 +1,6 @@
 """Exercises made from any scenario: its own `expect:` entries are the grader.
 
-`hacourse exercise lab.yaml -o out/` writes the notebooks (`hacourse.exercise_book`); this module
+`hacourse exercise lab.yaml -o out/` writes the notebooks (`hacourse.grading.exercise_book`); this module
 is what their cells call in the student's kernel. It reads the scenario file that travels with
 the notebook, so each student's copy grades against that student's variant (another seed, another
 value of a setting), and the answers are read off the run at grading time: nothing to look up in
@@ -31,8 +31,8 @@ import yaml
 from hacourse import events as ev
 from hacourse.actions import fault_label
 from hacourse.engine import simulate
-from hacourse.exercises import Feedback
-from hacourse.expectations import Verdict, evaluate, parse_expectations, written
+from hacourse.grading.exercises import Feedback
+from hacourse.grading.expectations import Verdict, evaluate, parse_expectations, written
 from hacourse.model import Scenario
 from hacourse.scenario import ScenarioError, load_scenario, to_data, vary
 from hacourse.scenario.checker import did_you_mean
@@ -160,7 +160,7 @@ def varied(scenario: Scenario, settings: Mapping[str, object], source: str | Non
     """The scenario with each setting (an engine-config key alone, or a path of
     `hacourse.scenario.vary`) in place, through the loader's checks: an impossible value raises
     ScenarioError with the loader's message, naming the setting."""
-    from hacourse.sweep import setting_path
+    from hacourse.study.sweep import setting_path
 
     return vary(scenario, {setting_path(key, scenario): value for key, value in settings.items()}, source=source)
 
@@ -199,7 +199,7 @@ class Lab:
         return self._runs[key]
 
     def story(self, settings: Mapping[str, object] | None = None, only: Sequence[str] = ()) -> str:
-        from hacourse.exercises import story
+        from hacourse.grading.exercises import story
 
         return story(self.variant(settings), seed=self.scenario.seed, only=only)
 

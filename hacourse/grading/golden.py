@@ -1,6 +1,6 @@
 """Golden logs: a run's exact event log, kept as JSON Lines, to catch any change of behaviour.
 
-Expectations (`hacourse.expectations`) say what must happen; a golden log pins everything that
+Expectations (`hacourse.grading.expectations`) say what must happen; a golden log pins everything that
 did happen, to the record and the millisecond. It is the regression net under the engine: any
 change to a timer, a tie rule or a message shows up as a first difference, and a person decides
 whether it was meant. So a golden log is written only when asked (`hacourse check --golden

@@ -1,11 +1,11 @@
 """The administrator's two tools as widgets: a root shell on each host, and the portal's tabs.
 
-`ShellConsole` is a terminal over `hacourse.shell.HostShell`: pick the host (`ssh root@pacific`),
+`ShellConsole` is a terminal over `hacourse.panel.shell.HostShell`: pick the host (`ssh root@pacific`),
 type a command, press Enter; the transcript keeps every command and its output. `PortalTabs`
 is the Administration Portal's tree pane and its Hosts, Virtual Machines and Events tabs, drawn
 from the log; selecting a host in the tree narrows the Virtual Machines tab to its VMs. Under the
 tabs, "Why?" shows for a picked VM or host the chain of the engine's decisions and timers that
-led to its state (`hacourse.explain`); picking an event shows the chain that led to it.
+led to its state (`hacourse.analysis.explain`); picking an event shows the chain that led to it.
 
 Both take a callable that returns the live `Simulation` (a lesson's `reset` makes a new one) and
 keep no state the log does not have, apart from the shell's transcript. Callbacks run inside
@@ -22,8 +22,8 @@ import ipywidgets as widgets
 
 from hacourse import events as ev
 from hacourse.analysis import audit
-from hacourse.explain import explain_host, explain_vm, state_line
-from hacourse.shell import HostShell
+from hacourse.analysis.explain import explain_host, explain_vm, state_line
+from hacourse.panel.shell import HostShell
 from hacourse.views import events_html
 from hacourse.views.explain import explain_html
 from hacourse.views.portal import hosts_tab, hosts_tab_html, vms_tab, vms_tab_html

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hacourse.actions import fault_label
-from hacourse.expectations import Expectation, Verdict, evaluate, load_expectations, written
+from hacourse.grading.expectations import Expectation, Verdict, evaluate, load_expectations, written
 from hacourse.model import Scenario
 
 PASSED, FAILED, BAD_INPUT = 0, 1, 2
@@ -162,7 +162,7 @@ class _FileCheck:
 
     def _golden(self, log: list, seed: int, detailed: bool) -> None:
         from hacourse.events import to_jsonl
-        from hacourse.golden import MISSING, compare_golden, golden_for, write_golden
+        from hacourse.grading.golden import MISSING, compare_golden, golden_for, write_golden
 
         given = None if self.golden is True else self.golden
         target = golden_for(self.path, seed, self.scenario.seed, given)

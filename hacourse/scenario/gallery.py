@@ -61,18 +61,3 @@ def requested(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     asked = parse_qs(environ.get("QUERY_STRING", "")).get(QUERY_KEY)
     return (asked[0] if asked else "") or environ.get(ENV_KEY, "") or DEFAULT
-
-
-def open_requested(environ: Mapping[str, str] | None = None) -> object:
-    """The lesson panel on the scenario a link asks for (`requested`). A name that finds nothing
-    prints what is wrong and the gallery, and shows no panel: no traceback in a student's page."""
-    from hacourse.widgets import Lesson
-
-    name = requested(environ)
-    try:
-        scenario = find_scenario(name)
-    except ScenarioError as error:
-        print(f"{error}\n\nThe shipped scenarios:\n{listing()}")
-        return None
-    print(f"{scenario.name}  (scenario: {name})")
-    return Lesson(scenario)

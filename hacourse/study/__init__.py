@@ -1,0 +1,1 @@
+"""Studies over many runs: sweeps of settings and seeds, generated large clusters."""
