@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast lane (scripts/test.sh --fast) leaves it out
+
 REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
 LESSON_1 = "notebooks/01-storage-network-down-non-spm.ipynb"

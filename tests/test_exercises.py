@@ -15,8 +15,8 @@ import pytest
 from nbclient import NotebookClient
 
 from hacourse import simulate
-from hacourse.grading import exercises
 from hacourse.analysis.intervals import migration_spans
+from hacourse.grading import exercises
 from tests.seed import ROOT
 from tests.test_notebooks import twin_of
 

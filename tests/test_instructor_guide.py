@@ -14,6 +14,8 @@ import yaml
 from hacourse.scenario import load_scenario
 from tests.seed import ROOT
 
+pytestmark = pytest.mark.slow  # the fast lane (scripts/test.sh --fast) leaves it out
+
 GUIDE = ROOT / "docs" / "instructor-guide.md"
 START, END = "<!-- walkthrough -->", "<!-- end walkthrough -->"
 

@@ -31,6 +31,8 @@ from hacourse import Simulation, load_scenario, simulate
 from hacourse.invariants import check_all
 from tests.strategies import FAILING_DIR, clusters, fault_lists, load, save_failing, scenario_data
 
+pytestmark = pytest.mark.slow  # the fast lane (scripts/test.sh --fast) leaves it out
+
 # ci: the same examples on every run (derandomize), so a red CI is a change of ours, not a new draw;
 # the search for new counterexamples is the long profile's job (random draws, twenty times more).
 settings.register_profile(
