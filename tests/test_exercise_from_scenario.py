@@ -19,6 +19,8 @@ from hacourse.grading.exercise_book import make_exercise, predict_items
 from hacourse.scenario import load_scenario
 from tests.seed import ROOT, SEED
 
+pytestmark = pytest.mark.slow  # runs notebooks and nbgrader; the fast lane leaves it out
+
 BASE = SEED.read_text().split("\nexpect:\n")[0] + "\n"
 TUNED_EXPECT = """expect:
   - {host: pacific, becomes: NonOperational, between: [180, 200], after: {fault: 0},
@@ -167,7 +169,6 @@ def test_nothing_to_grade_an_existing_folder_and_an_impossible_variant_are_refus
     assert not (tmp_path / "b").exists()
 
 
-@pytest.mark.slow
 def test_nbgrader_autogrades_an_exercise_made_from_a_scenario_variant_by_variant(predict, tmp_path, nbgrader):
     """nbgrader 0.9.6, end to end: the instructor folder is the source; the release is our student
     copy; the teacher gets every point, a blank copy none, a student of variant 3 who copied the

@@ -20,6 +20,8 @@ from hacourse.grading import exercises
 from tests.seed import ROOT
 from tests.test_notebooks import twin_of
 
+pytestmark = pytest.mark.slow  # runs notebooks and nbgrader; the fast lane leaves it out
+
 EXERCISES = ROOT / "notebooks" / "exercises"
 NOTEBOOKS = sorted(EXERCISES.glob("*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]

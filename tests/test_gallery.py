@@ -60,6 +60,7 @@ def test_the_gallery_has_one_line_per_shipped_scenario():
     assert len(listing().splitlines()) == len(shipped_scenarios())
 
 
+@pytest.mark.slow
 def test_the_open_scenario_notebook_reads_the_environment(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("HACOURSE_SCENARIO", "paused-vms-resume")
@@ -73,6 +74,7 @@ def test_the_open_scenario_notebook_reads_the_environment(monkeypatch):
     assert views, "the lesson panel is displayed"
 
 
+@pytest.mark.slow
 def test_a_voila_link_opens_the_scenario_it_names(tmp_path, start_server):
     """Headless, as Binder serves it: `voila/render/<notebook>?scenario=NAME` (on mybinder.org the
     urlpath carries it encoded: `?urlpath=voila/render/notebooks/open-scenario.ipynb%3Fscenario%3DNAME`)."""

@@ -6,9 +6,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from tests.seed import ROOT
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_every_scenario_and_the_json_schema(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
                     "-q", "-w", str(tmp_path)], check=True, capture_output=True, timeout=300)

@@ -69,6 +69,7 @@ def test_every_executor_gives_the_same_rows(scenario, bandwidth_rows):
         assert sweep(scenario, {BANDWIDTH: [16, 32, 64]}, seeds=3, executor=threads) == bandwidth_rows
 
 
+@pytest.mark.slow
 def test_a_local_dask_cluster_gives_the_same_rows(scenario, bandwidth_rows):
     distributed = pytest.importorskip("distributed")
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,

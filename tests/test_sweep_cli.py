@@ -107,6 +107,7 @@ def test_a_setting_that_cannot_be_read_is_refused_before_any_run(setting, words,
     assert not (tmp_path / "x.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_dask_scheduler_runs_the_same_grid(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
