@@ -13,6 +13,19 @@ EXIT_BAD_INPUT = 2
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
+def _outcome_columns() -> str:
+    """The sweep's outcome columns and their meanings, for `hacourse sweep --help`."""
+    import textwrap
+
+    from hacourse.study.outcomes import OUTCOMES
+
+    lines = ["outcome columns (in the CSV; any of them for --y):"]
+    for name, meaning in OUTCOMES.items():
+        lines.append(f"  {name}")
+        lines += textwrap.wrap(meaning, 88, initial_indent="      ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hacourse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--update", action="store_true", help="with --golden: write the golden logs from this run")
     check.add_argument("-q", "--quiet", action="store_true", help="print only what fails")
 
-    sweep = sub.add_parser("sweep", help="run a scenario over a grid of settings and seeds; one row per run")
+    sweep = sub.add_parser("sweep", help="run a scenario over a grid of settings and seeds; one row per run",
+                           epilog=_outcome_columns(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sweep.add_argument("scenario", help="a scenario YAML file")
     sweep.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=V1,V2",
                        help="one axis of the grid: an engine-config key (NicDHCPDelayGraceInMS=30,60,90) or a "
@@ -59,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--parquet", default=None, metavar="FILE", help="write the rows as Parquet (needs pyarrow)")
     sweep.add_argument("--plot", default=None, metavar="PNG",
                        help="draw --y against the first setting, a line per value of the second")
-    sweep.add_argument("--y", default="ha_recovery_s", help="the outcome to plot (default: ha_recovery_s)")
+    sweep.add_argument("--y", default="ha_recovery_s",
+                       help="the outcome column to plot (default: ha_recovery_s; the columns are listed below)")
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, metavar="N",
                        help="processes on this machine (default: one per core; 1: no pool)")

@@ -12,7 +12,7 @@ from hacourse import load_scenario, parse_scenario, simulate
 from hacourse.scenario import ScenarioError, vary
 from hacourse.study.generate import generate_scenario
 from hacourse.study.sweep import OUTCOMES, outcomes, sweep
-from hacourse.views.sweep import draw_sweep, sweep_lines
+from hacourse.views.sweep import coinciding_note, draw_sweep, sweep_lines
 
 matplotlib.use("Agg")
 
@@ -161,3 +161,24 @@ def test_axes_and_legends_are_named_for_people_not_config_keys():
     assert ax.get_xlabel() == "migration bandwidth per VM (MiB/s)"
     assert ax.get_ylabel() == "HA VM-seconds not running"
     assert ax.get_legend_handles_labels()[1] == ["engine era: rhev-3.3", "engine era: ovirt-4.5"]
+
+
+def test_coinciding_lines_are_drawn_apart_and_the_figure_says_they_coincide():
+    """rhev-3.3's line exactly under ovirt-4.5's looked like one line to a class."""
+    key = "engine_config.migration_max_bandwidth"
+    rows = [{key: bw, "engine_profile": era, "seed": 0, "ha_vm_down_s": 10.0 / bw}
+            for bw in (16, 32, 64) for era in ("rhev-3.3", "ovirt-4.5")]
+    ax = draw_sweep(rows, key, "ha_vm_down_s", hue="engine_profile")
+    first, second = ax.get_lines()
+    assert list(first.get_ydata()) == list(second.get_ydata())
+    assert all(b > a for a, b in zip(first.get_xdata(), second.get_xdata()))  # side by side, not on top
+    assert first.get_marker() != second.get_marker()
+    assert coinciding_note(ax) == ("engine era ovirt-4.5 coincides with engine era rhev-3.3 "
+                                   "(drawn a little to the right)")
+
+
+def test_lines_that_differ_get_no_note():
+    rows = [{"bw": bw, "era": era, "seed": 0, "y": bw * (2 if era == "b" else 1)} for bw in (1, 2) for era in "ab"]
+    ax = draw_sweep(rows, "bw", "y", hue="era")
+    assert coinciding_note(ax) is None
+    assert [list(line.get_xdata()) for line in ax.get_lines()] == [[1, 2], [1, 2]]

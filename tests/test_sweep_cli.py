@@ -117,3 +117,37 @@ def test_a_dask_scheduler_runs_the_same_grid(tmp_path):
     assert done.returncode == 0, done.stderr
     local = hacourse(SEED, "--set", f"{GRACE}=30,90", "--seeds", "0-1", "-o", tmp_path / "l.csv", "--workers", "1")
     assert local.returncode == 0 and read_csv(tmp_path / "d.csv") == read_csv(tmp_path / "l.csv")
+
+
+def test_every_outcome_column_is_listed_with_its_meaning_in_help():
+    done = subprocess.run([sys.executable, "-m", "hacourse.cli", "sweep", "--help"], check=False,
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    text = " ".join(done.stdout.split())
+    for name, meaning in OUTCOMES.items():
+        assert f"{name} {' '.join(meaning.split())}" in text
+
+
+def test_an_outcome_that_does_not_exist_is_one_line_naming_the_columns(tmp_path):
+    done = hacourse(SEED, "--set", f"{GRACE}=30", "--y", "ha_vm_dwn_s", "--workers", "1")
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "--y ha_vm_dwn_s: not an outcome column (did you mean 'ha_vm_down_s'?)" in done.stderr
+    assert "ha_vm_portal_down_s" in done.stderr
+
+
+def test_a_dask_address_that_does_not_answer_is_one_line(monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    from hacourse.study import sweep_cli
+
+    monkeypatch.setattr(sweep_cli, "DASK_TIMEOUT", "1s")
+    code = sweep_cli.run_sweep(str(SEED), [f"{GRACE}=30"], None, None, None, None, "ha_recovery_s", None,
+                               "tcp://127.0.0.1:9", quiet=True)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("--dask tcp://127.0.0.1:9: no Dask scheduler answered within 1s")
+    assert "leave --dask out" in err
+
+
+def test_the_instructor_guide_lists_every_outcome_column_with_its_meaning():
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    for name, meaning in OUTCOMES.items():
+        assert f"| `{name}` | {meaning} |" in guide

@@ -22,31 +22,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from hacourse import events as ev
 from hacourse.engine import simulate
 from hacourse.model import Scenario
 from hacourse.scenario import ScenarioError, load_scenario, vary
 from hacourse.scenario.checker import did_you_mean
 from hacourse.scenario.errors import SCHEMA, Problem
-from hacourse.status import HostStatus, VmStatus
+from hacourse.study.outcomes import OUTCOMES, outcomes
 
-RUNNING = (VmStatus.UP.value, VmStatus.MIGRATING_FROM.value)
-"""A VM counts as available while the engine shows it running: Up, or Up on its way to another host.
-Paused, Unknown (its host stopped answering), Down and WaitForLaunch count as not available."""
-
-OUTCOMES = {
-    "ha_recovery_s": "seconds from the first fault until every HA VM runs again (None: not by the end)",
-    "ha_vm_down_s": "HA VM-seconds not running after the first fault, summed over the HA VMs",
-    "vms_paused": "VMs that were Paused at some time",
-    "vms_down_at_end": "VMs Down at the end: lost with their host, or not restarted",
-    "ha_vms_down_at_end": "HA VMs Down at the end",
-    "migrations": "migrations the engine started",
-    "migrations_failed": "migrations that failed or were refused",
-    "hosts_non_operational": "hosts that turned NonOperational",
-    "hosts_non_responsive": "hosts that turned NonResponsive",
-    "hosts_fenced": "fences that took a host down (power management, SSH or sanlock)",
-}
-"""The outcome columns of a sweep's rows and what each counts."""
+__all__ = ["OUTCOMES", "InProcess", "outcomes", "run_one", "setting_path", "sweep"]
 
 ScenarioSource = Scenario | str | Path | Callable[..., Scenario]
 
@@ -87,58 +70,6 @@ def sweep(
 def run_one(scenario: Scenario, seed: int, settings: Mapping[str, object]) -> dict[str, object]:
     """One run's row: its settings, its seed and its outcomes (the task a worker executes)."""
     return {**settings, "seed": seed, **outcomes(simulate(scenario, seed), scenario)}
-
-
-def outcomes(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]:
-    """What a run did to availability, read off its log (the scenario says which VMs are HA)."""
-    ha = {vm.name for vm in scenario.vms if vm.ha}
-    status = {vm.name: VmStatus.UP.value for vm in scenario.vms}
-    start = next((r.t for r in log if isinstance(r, ev.FaultInjected)), None)
-    end = log[-1].t if log else 0.0
-    end = max(end, scenario.duration)
-    down_since: dict[str, float] = {}  # HA VMs not running, since when (counted from the first fault)
-    ha_down_s, last_back = 0.0, start
-    paused: set[str] = set()
-    counts = dict.fromkeys(("migrations", "migrations_failed", "hosts_fenced"), 0)
-    non_operational: set[str] = set()
-    non_responsive: set[str] = set()
-    for r in log:
-        if isinstance(r, ev.VmStatusChanged):
-            status[r.vm] = r.new
-            if r.new == VmStatus.PAUSED:
-                paused.add(r.vm)
-            if r.vm in ha and start is not None and r.t >= start:
-                if r.new not in RUNNING and r.vm not in down_since:
-                    down_since[r.vm] = r.t
-                elif r.new in RUNNING and r.vm in down_since:
-                    ha_down_s += r.t - down_since.pop(r.vm)
-                    last_back = r.t
-        elif isinstance(r, ev.MigrationStarted):
-            counts["migrations"] += 1
-        elif isinstance(r, ev.MigrationFailed):
-            counts["migrations_failed"] += 1
-        elif isinstance(r, ev.HostFenced):
-            counts["hosts_fenced"] += 1
-        elif isinstance(r, ev.HostStatusChanged):
-            if r.new == HostStatus.NON_OPERATIONAL:
-                non_operational.add(r.host)
-            elif r.new == HostStatus.NON_RESPONSIVE:
-                non_responsive.add(r.host)
-    ha_down_s += sum(end - since for since in down_since.values())
-    down = {vm for vm, s in status.items() if s == VmStatus.DOWN}
-    recovery = None if down_since else (round(last_back - start, 3) if start is not None else 0.0)
-    return {
-        "ha_recovery_s": recovery,
-        "ha_vm_down_s": round(ha_down_s, 3),
-        "vms_paused": len(paused),
-        "vms_down_at_end": len(down),
-        "ha_vms_down_at_end": len(down & ha),
-        "migrations": counts["migrations"],
-        "migrations_failed": counts["migrations_failed"],
-        "hosts_non_operational": len(non_operational),
-        "hosts_non_responsive": len(non_responsive),
-        "hosts_fenced": counts["hosts_fenced"],
-    }
 
 
 def _parameters(scenario: ScenarioSource) -> set[str]:

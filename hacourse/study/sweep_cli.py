@@ -24,10 +24,15 @@ from typing import TextIO
 import yaml
 
 from hacourse.model import Scenario
-from hacourse.study.sweep import OUTCOMES, InProcess, sweep
+from hacourse.study.outcomes import OUTCOMES
+from hacourse.study.sweep import InProcess, sweep
 
-SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "vms_paused", "vms_down_at_end", "hosts_fenced")
+SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "ha_vm_portal_down_s", "vms_paused", "vms_down_at_end", "hosts_fenced")
 """The outcomes the terminal summary shows (the CSV has them all)."""
+
+
+DASK_TIMEOUT = "20s"
+"""How long `--dask` waits for the scheduler to answer."""
 
 
 class SettingError(ValueError):
@@ -85,7 +90,14 @@ def executor_for(workers: int | None, dask: str | None, stack: ExitStack) -> Exe
             from dask.distributed import Client
         except ImportError:
             raise SettingError('--dask needs dask.distributed: pip install "hacourse[sweep]"') from None
-        client = stack.enter_context(Client(dask, timeout="20s"))
+        try:
+            client = stack.enter_context(Client(dask, timeout=DASK_TIMEOUT))
+        except (OSError, ValueError, TypeError) as error:
+            cause = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise SettingError(
+                f"--dask {dask}: no Dask scheduler answered within {DASK_TIMEOUT} ({cause}); give the address a "
+                "running `dask scheduler` prints (tcp://HOST:8786), or leave --dask out to run on this machine's "
+                "cores") from None
         return client.get_executor()
     if workers == 1:
         return InProcess()
@@ -163,6 +175,7 @@ def run_sweep(path: str, settings: Sequence[str], seeds: Sequence[int] | None, c
               quiet: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """The command: read the grid, refuse what cannot run, run it with a progress bar, write the rows."""
     from hacourse.scenario import ScenarioError, load_scenario
+    from hacourse.scenario.checker import did_you_mean
 
     try:
         scenario = load_scenario(path)
@@ -171,7 +184,8 @@ def run_sweep(path: str, settings: Sequence[str], seeds: Sequence[int] | None, c
             raise SettingError("give at least one --set KEY=V1,V2,... (an engine-config key, or a path such "
                                "as cluster.resilience_policy or faults[0].at)")
         if y not in OUTCOMES:
-            raise SettingError(f"--y {y!r}: not an outcome; allowed: {', '.join(OUTCOMES)}")
+            raise SettingError(f"--y {y}: not an outcome column{did_you_mean(y, list(OUTCOMES))}; "
+                               f"the columns are: {', '.join(OUTCOMES)} (hacourse sweep --help says what each counts)")
         if parquet_out:
             check_parquet()
         with ExitStack() as stack:

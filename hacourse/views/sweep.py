@@ -3,7 +3,9 @@
 `sweep_lines` turns the rows of `hacourse.study.sweep.sweep` into lines (one per value of `hue`),
 `draw_sweep` draws them. A run whose outcome is None (every HA VM never came back) has no
 number to plot: it is drawn as a red cross at the top of the axes, and counted in the legend,
-so a setting that loses VMs stands out instead of vanishing from the mean.
+so a setting that loses VMs stands out instead of vanishing from the mean. Lines that coincide
+(`coinciding`) are drawn side by side, a little apart along x with their own marker and dashes,
+and a note in the figure names them, so a class never sees one line where there are two.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from hacourse.views import palette
 
 Row = Mapping[str, object]
 LINE_COLORS = ("#1e88e5", "#ef6c00", "#2e9d48", "#8e24aa", "#5d4037", "#00838f")
+MARKERS = ("o", "s", "^", "D", "v", "P")
+DASHES = ("-", "--", ":", "-.")
+NUDGE = 0.012  # how far apart coinciding lines are drawn: a fraction of the x range (0.08 of a category)
 
 LABELS: dict[str, str] = {
     "engine_profile": "engine era",
@@ -29,6 +34,9 @@ LABELS: dict[str, str] = {
     "seed": "seed",
     "ha_recovery_s": "until every HA VM runs again (s)",
     "ha_vm_down_s": "HA VM-seconds not running",
+    "ha_vm_portal_down_s": "HA VM-seconds not shown Up in the portal",
+    "ha_availability": "HA VMs' availability (guest running)",
+    "non_ha_availability": "other VMs' availability (guest running)",
     "vms_paused": "VMs paused",
     "vms_down_at_end": "VMs Down at the end",
     "ha_vms_down_at_end": "HA VMs Down at the end",
@@ -80,6 +88,16 @@ def sweep_lines(rows: Sequence[Row], x: str, y: str, hue: str | None = None) -> 
     return lines
 
 
+def coinciding(lines: Sequence[SweepLine]) -> list[tuple[str, str]]:
+    """Pairs (earlier, later) of lines with the same x values and the same means everywhere: drawn
+    plainly, the later one would hide the earlier one."""
+    def same(a: SweepLine, b: SweepLine) -> bool:
+        return a.xs == b.xs and all(
+            (m is None) == (n is None) and (m is None or n is None or abs(m - n) <= 1e-9 * max(1.0, abs(m)))
+            for m, n in zip(a.means, b.means))
+    return [(a.label, b.label) for i, a in enumerate(lines) for b in lines[i + 1:] if same(a, b)]
+
+
 def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: Axes | None = None,
                ylabel: str | None = None) -> Axes:
     """Draw `y` against `x`; numbers on a numeric axis, anything else (policies, booleans) as categories."""
@@ -90,14 +108,22 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in every_x)
     where = (lambda v: v) if numeric else {v: i for i, v in enumerate(every_x)}.__getitem__
     top = blended_transform_factory(ax.transData, ax.transAxes)
+    same = coinciding(lines)
+    hidden = {later for _, later in same}
+    step = NUDGE * ((max(every_x) - min(every_x)) or 1.0) if numeric and every_x else 0.08
+    nudged = 0
     for i, line in enumerate(lines):
         color = LINE_COLORS[i % len(LINE_COLORS)]
         label = f"{label_of(hue)}: {_value_words(_hue_value(rows, hue, line.label))}" if hue else None
-        known = sorted((where(v), m) for v, m in zip(line.xs, line.means) if m is not None)
+        if line.label in hidden:
+            nudged += 1
+        dx = step * nudged if line.label in hidden else 0.0
+        known = sorted((where(v) + dx, m) for v, m in zip(line.xs, line.means) if m is not None)
         if known:
-            ax.plot(*zip(*known), color=color, marker="o", label=label)
+            ax.plot(*zip(*known), color=color, marker=MARKERS[i % len(MARKERS)],
+                    linestyle=DASHES[i % len(DASHES)], label=label)
         if line.points:
-            ax.scatter([where(v) for v, _ in line.points], [v for _, v in line.points],
+            ax.scatter([where(v) + dx for v, _ in line.points], [v for _, v in line.points],
                        color=color, alpha=0.35, s=14, linewidths=0)
         if line.missing:
             ax.scatter([where(v) for v in line.missing], [0.97] * len(line.missing), transform=top,
@@ -110,7 +136,21 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
+    if same:
+        words = "; ".join(f"{_line_words(rows, hue, b)} coincides with {_line_words(rows, hue, a)}" for a, b in same)
+        ax.text(0.01, 0.01, f"{words} (drawn a little to the right)", transform=ax.transAxes, fontsize="small",
+                va="bottom", ha="left", gid="coinciding-lines", wrap=True,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
     return ax
+
+
+def _line_words(rows: Sequence[Row], hue: str | None, label: str) -> str:
+    return f"{label_of(hue)} {_value_words(_hue_value(rows, hue, label))}" if hue else label
+
+
+def coinciding_note(ax: Axes) -> str | None:
+    """The figure's note on lines that coincide, as drawn (None: no two coincide)."""
+    return next((t.get_text() for t in ax.texts if t.get_gid() == "coinciding-lines"), None)
 
 
 def _hue_value(rows: Sequence[Row], hue: str, label: str) -> object:

@@ -55,8 +55,9 @@ HTML(table_html(rows[:6], labels=LABELS))
 HTML(table_html([{"column": label_of(name), "key": name, "meaning": meaning} for name, meaning in OUTCOMES.items()]))
 
 # %% [markdown]
-# `ha_vm_down_s` adds up, over the highly available VMs, the seconds each was not running as the
-# engine shows it (Paused counts as down). Each dot is one run, the line the mean over the seeds;
+# `ha_vm_down_s` adds up, over the highly available VMs, the seconds each guest did not run: no qemu
+# process, still booting, or paused (the physical truth; `ha_vm_portal_down_s` is what the portal
+# showed). Each dot is one run, the line the mean over the seeds;
 # the scale is logarithmic, as the slowest setting loses a thousand times more than the fastest.
 
 # %%
