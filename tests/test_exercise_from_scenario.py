@@ -156,10 +156,10 @@ def test_a_tune_exercise_hides_the_solution_and_the_fixed_answers_from_the_stude
     assert earned == possible == 4, [text(c) for c in teacher.cells if errored(c)]
 
 
-def test_nothing_to_grade_an_existing_folder_and_an_impossible_variant_are_refused(tmp_path):
+def test_an_existing_folder_and_an_impossible_variant_are_refused(tmp_path):
     (tmp_path / "bare.yaml").write_text(BASE)
-    bare = hacourse("exercise", tmp_path / "bare.yaml", "-o", tmp_path / "a")
-    assert bare.returncode == 2 and "nothing to grade: add `expect:` entries" in bare.stderr
+    bare = hacourse("exercise", tmp_path / "bare.yaml", "-o", tmp_path / "a")  # where each VM ends, then
+    assert bare.returncode == 0 and "has no `expect:` entries: the questions ask where each VM" in bare.stderr
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     busy = hacourse("exercise", SEED, "-o", tmp_path / "busy")
@@ -222,7 +222,7 @@ def test_a_mistyped_exercise_file_gets_every_problem_with_its_line_and_validate_
     assert out.stderr.splitlines()[:3] == [
         (f"{spec}:2:7: tune: expected the settings the student chooses, with the solution's values: "
          "{NicDHCPDelayGraceInMS: 180}; found 5"),
-        f"{spec}:3:1: questons: unknown key; allowed: title, intro, tune, questions (did you mean 'questions'?)",
+        f"{spec}:3:1: questons: unknown key; allowed: title, intro, show_description, tune, questions (did you mean 'questions'?)",
         f"{spec}:5:33: questions[0].pionts: unknown key; allowed: ask, answer, points (did you mean 'points'?)"]
     made = hacourse("exercise", tmp_path / "lab.yaml", "-o", tmp_path / "out")
     assert made.returncode == 2 and "did you mean 'points'?" in made.stderr

@@ -22,6 +22,7 @@ hidden tests, so the student's copy never holds them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,7 +40,7 @@ from hacourse.scenario.checker import did_you_mean
 from hacourse.scenario.errors import FILE, SCHEMA, Problem
 
 SPEC_SUFFIX = ".exercise.yaml"
-SPEC_KEYS = ("title", "intro", "tune", "questions")
+SPEC_KEYS = ("title", "intro", "show_description", "tune", "questions")
 QUESTION_KEYS = ("ask", "answer", "points")
 TIMED = {("host", "becomes"), ("vm", "becomes"), ("spm", "elected")}
 NEITHER = "neither"
@@ -62,6 +63,7 @@ class ExerciseSpec:
     intro: str = ""
     tune: Mapping[str, object] | None = None  # the settings the student chooses, with the solution's values
     questions: tuple[Question, ...] = ()
+    show_description: bool = False  # the scenario's description: often tells the outcome; shown only when asked
 
 
 def spec_path(scenario_file: str | Path) -> Path:
@@ -110,6 +112,8 @@ def read_spec(path: str | Path) -> ExerciseSpec:
     for key in ("title", "intro"):
         if not isinstance(data.get(key, ""), str):
             bad(key, f"expected text, found {data[key]!r}")
+    if not isinstance(data.get("show_description", False), bool):
+        bad("show_description", f"expected true or false, found {data['show_description']!r}")
     tune = data.get("tune")
     if tune is not None and (not isinstance(tune, dict) or not tune):
         bad("tune", "expected the settings the student chooses, with the solution's values: "
@@ -133,7 +137,8 @@ def read_spec(path: str | Path) -> ExerciseSpec:
         questions.append(Question(str(q["ask"]), q["answer"], points if isinstance(points, int) else 1))
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
-    return ExerciseSpec(data.get("title", ""), data.get("intro", ""), tune, tuple(questions))
+    return ExerciseSpec(data.get("title", ""), data.get("intro", ""), tune, tuple(questions),
+                        data.get("show_description", False))
 
 
 def _marks(root: yaml.Node | None) -> dict[str, tuple[int, int]]:
@@ -222,7 +227,9 @@ class Lab:
     # -- graders --
 
     def judge(self, entry: Mapping, settings: Mapping[str, object] | None = None) -> Verdict:
-        """One `expect:`-style entry judged on the run (with `settings`)."""
+        """One `expect:`-style entry judged on the run (with `settings`); the exercise's own keys
+        (`grade_tolerance`, `observe`) are not about the run and are left out."""
+        entry = {k: v for k, v in entry.items() if k not in ("grade_tolerance", "observe")}
         # expect entries are checked by parse_expectations, not by the loader: one entry, checked here
         checked = replace(self.variant(settings), expect=(dict(entry),))
         expectation = parse_expectations(checked)[0]
@@ -250,13 +257,14 @@ class Lab:
             return Feedback(False, "never", f"in this run it never happens: {verdict.seen}")
         off = answer - verdict.measured
         if abs(off) <= tolerance:
-            return Feedback(True, "correct", f"{verdict.seen}; your {answer:g} s is within {tolerance:g} s")
+            return Feedback(True, "correct", f"{verdict.seen}; your {answer:g} s is within {tolerance:g} s"
+                            + _why(entry))
         return Feedback(False, "early" if off < 0 else "late",
                         f"{answer:g} s is {abs(off):g} s too {'early' if off < 0 else 'late'} (within {tolerance:g} s "
-                        "counts). Which timers run between the fault and this change, and when does the engine "
-                        "first notice?")
+                        "counts). " + _after_grading(verdict.seen, entry, "Which timers run between the fault and "
+                                                     "this change, and when does the engine first notice?"))
 
-    def ends(self, answer: object, subject: str, name: str) -> Feedback:
+    def ends(self, answer: object, subject: str, name: str, why: str = "") -> Feedback:
         """Predict: the status a host or VM ends in (a VM's with its host: 'Up on atlantic')."""
         status, host = final_state(self.run(), self.scenario, subject, name)
         truth = f"{status} on {host}" if subject == "vm" else status
@@ -264,20 +272,23 @@ class Lab:
             return Feedback(False, "format", f"answer with text, e.g. '{truth if subject == 'host' else 'Up on hostA'}'")
         said = answer.strip().split()
         right = said[:1] == [status] and (subject != "vm" or said[-1:] == [host])
-        return Feedback(right, "correct" if right else "wrong", f"{name} ended {truth}" if right else
-                        f"'{answer}' is not how {name} ends; look at what happens to it after the fault")
+        if right:
+            return Feedback(True, "correct", f"{name} ended {truth}" + _why({"why": why}))
+        return Feedback(False, "wrong", f"'{answer}' is not how {name} ends. " + _after_grading(
+            f"{name} ended {truth}", {"why": why}, "Look at what happens to it after the fault"))
 
-    def first(self, answer: object, vms: Sequence[str]) -> Feedback:
+    def first(self, answer: object, vms: Sequence[str], why: str = "") -> Feedback:
         """Predict: which of two VMs the engine starts migrating first ('neither' when it migrates neither)."""
         started = [r.vm for r in self.run() if isinstance(r, ev.MigrationStarted) and r.vm in vms]
         truth = started[0] if started else NEITHER
+        seen = (f"the engine starts migrating {truth} first" if started else
+                f"the engine migrates neither {' nor '.join(vms)} in this run")
         if answer not in (*vms, NEITHER):
             return Feedback(False, "format", f"answer with {', '.join(repr(v) for v in vms)} or {NEITHER!r}")
         if answer == truth:
-            return Feedback(True, "correct", f"the engine starts migrating {truth} first" if started else
-                            f"the engine migrates neither {' nor '.join(vms)} in this run")
-        return Feedback(False, "wrong", f"{answer} is not it. What orders the migrations off a host, and which VMs "
-                        "can the engine migrate at all?")
+            return Feedback(True, "correct", seen + _why({"why": why}))
+        return Feedback(False, "wrong", f"{answer} is not it. " + _after_grading(
+            seen, {"why": why}, "What orders the migrations off a host, and which VMs can the engine migrate at all?"))
 
     def true_or_false(self, answer: object, entry: Mapping) -> Feedback:
         """Predict: does this statement about the run hold?"""
@@ -285,14 +296,33 @@ class Lab:
             return Feedback(False, "format", "answer True or False")
         verdict = self.judge(entry)
         right = answer == verdict.passed
-        return Feedback(right, "correct" if right else "wrong",
-                        verdict.seen if right else f"not {answer}: look at the run again")
+        if right:
+            return Feedback(True, "correct", verdict.seen + _why(entry))
+        return Feedback(False, "wrong", f"not {answer}. " + _after_grading(verdict.seen, entry, "Look at the run again"))
 
     def answer(self, answer: object, expected: object) -> Feedback:
         """A question with a fixed answer (kept in nbgrader's hidden tests)."""
         same = answer == expected or (isinstance(answer, str) and isinstance(expected, str)
                                       and answer.strip().lower() == expected.strip().lower())
         return Feedback(same, "correct" if same else "wrong", "that is the answer" if same else "not that one")
+
+
+def grading_now() -> bool:
+    """Whether nbgrader is autograding this notebook (it sets NBGRADER_EXECUTION=autograde): the
+    feedback may then show what the run showed; while the student works, it only hints."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
+def _why(entry: Mapping) -> str:
+    return f". Why it matters: {entry['why']}" if entry.get("why") else ""
+
+
+def _after_grading(seen: str, entry: Mapping, hint: str) -> str:
+    """A wrong answer's feedback: a hint while the student works; once graded, what the run showed
+    and the instructor's `why:`."""
+    if grading_now():
+        return f"What the run showed: {seen}{_why(entry)}"
+    return hint
 
 
 def final_state(log: Sequence[ev.Record], scenario: Scenario, subject: str, name: str) -> tuple[str, str | None]:

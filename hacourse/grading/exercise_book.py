@@ -16,13 +16,12 @@ event that never happens, a solution that no longer passes) is refused, with the
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from hacourse.grading.assignment import (
     NEITHER,
@@ -37,8 +36,9 @@ from hacourse.grading.assignment import (
 from hacourse.grading.check import reference
 from hacourse.grading.expectations import load_expectations, written
 from hacourse.grading.nbgrade import student_copy
+from hacourse.grading.notebook import Notebook, code, markdown, notebook, write
 from hacourse.model import Scenario
-from hacourse.scenario.expect import PREDICATES
+from hacourse.scenario.expect import EVENT_KEYS, PREDICATES
 
 SUBJECTS = ("host", "vm", "spm")
 
@@ -56,7 +56,8 @@ class Item:
     answer: str  # the name the student's answer is bound to
     solution: object
     grade: str  # the grading cell's code
-    points: int = 1
+    points: int = 1  # 0: shown, not graded (`observe: true`)
+    hint: str = ""  # what the answer is, in the answer cell: "a number of seconds after fault 0, e.g. ..."
 
 
 @dataclass(frozen=True)
@@ -73,21 +74,26 @@ class Variant:
 def entry_subject(entry: Mapping) -> tuple[str, str | None]:
     """(what the entry is about, what it says of it): ('host', 'becomes'), ('event', None), ..."""
     entry = {("on" if k is True else k): v for k, v in entry.items()}
+    # `{event: HostFenced, host: pacific}` is about a record kind: `host` there is a field of it
+    for key in EVENT_KEYS:
+        if key in entry:
+            return key, None
     for subject in SUBJECTS:
         if subject in entry:
             return subject, next((k for k in entry if k in PREDICATES[subject]), None)
-    return ("event" if "event" in entry else "never"), None
+    raise ExerciseError(f"expect entry {written(dict(entry))}: not about a host, a VM, the SPM or a record kind")
 
 
 def sentence(entry: Mapping, scenario: Scenario) -> str:
-    """The entry as a statement about the run, for a true-or-false question."""
-    entry = {("on" if k is True else k): v for k, v in entry.items()}
+    """The entry as a statement about the run, for a true-or-false question; a form without
+    wording here yet (a new kind of entry) is stated as written."""
+    entry = _run_keys(entry)
     subject, predicate = entry_subject(entry)
     name = entry.get(subject)
     value = entry.get(predicate) if predicate else None
     on = f" on {entry['on']}" if entry.get("on") else ""
     if subject in ("event", "never"):
-        fields = {k: v for k, v in entry.items() if k not in (subject, "between", "after", "why")}
+        fields = {k: v for k, v in entry.items() if k not in (subject, "between", "after")}
         shown = f" with {written(fields)[1:-1]}" if fields else ""
         text = f"{'a' if subject == 'event' else 'no'} {name} record{shown} appears in the log"
     elif subject == "spm":
@@ -95,14 +101,16 @@ def sentence(entry: Mapping, scenario: Scenario) -> str:
                 ("elected", True): f"{name} is elected SPM during the run",
                 ("elected", False): f"{name} is never elected SPM",
                 ("ends", True): f"{name} holds the SPM role when the run ends",
-                ("ends", False): f"{name} does not hold the SPM role when the run ends"}[(predicate, value)]
+                ("ends", False): f"{name} does not hold the SPM role when the run ends"}.get((predicate, value), "")
     else:
         text = {"becomes": f"{name} turns {value}{on} at some point",
                 "never_becomes": f"{name} never turns {value}",
                 "ends": f"{name} ends the run {value}{on}",
                 "always": f"{name} stays {value} from start to end",
                 "paused": f"{name} {'pauses at some point' if value else 'never pauses'}",
-                "starts_migrating_before": f"the engine starts migrating {name} before {value}"}[predicate]
+                "starts_migrating_before": f"the engine starts migrating {name} before {value}"}.get(predicate or "", "")
+    if not text:
+        return f"this holds in the run: {written(entry)}"
     if "after" in entry:
         text += f", counting from {reference(entry, scenario)}"
     if "between" in entry:
@@ -124,51 +132,101 @@ def _happening(entry: Mapping) -> str:
     return f"{name} turn {entry[predicate]}{on}"
 
 
-def predict_items(scenario: Scenario, lab: Lab) -> list[Item]:
-    """One question per `expect:` entry, its solution read off the instructor's run."""
+EXERCISE_KEYS = ("why", "grade_tolerance", "observe")  # about the exercise, not the run: judges ignore them
+
+
+def _run_keys(entry: Mapping) -> dict:
+    """The entry as the run's judge reads it: `on` restored, the exercise's own keys left out."""
+    return {("on" if k is True else k): v for k, v in entry.items() if k not in EXERCISE_KEYS}
+
+
+def _tolerance(entry: Mapping) -> float:
+    """How far from the run's time an answer may be: `grade_tolerance:`, else half the window."""
+    if "grade_tolerance" in entry:
+        return float(entry["grade_tolerance"])
+    lo, hi = entry["between"]
+    return max((hi - lo) / 2, 1.0)
+
+
+def _timed(subject: str, predicate: str | None, entry: Mapping) -> bool:
+    return ("between" in entry or "grade_tolerance" in entry) and (
+        (subject, predicate) in TIMED or subject == "event" or (predicate == "paused" and entry["paused"] is True))
+
+
+def graded_entries(scenario: Scenario, lab: Lab) -> list[dict]:
+    """What the questions are about: the scenario's `expect:` entries; a scenario without any
+    gets one question per VM and per host a fault touches (where each ends the run)."""
+    if scenario.expect:
+        return [dict(raw) for raw in scenario.expect]
+    touched = [getattr(f, "host", None) for f in scenario.faults]
+    hosts = [h.name for h in scenario.hosts if h.name in touched]
+    return ([{"vm": vm.name, "ends": final_state(lab.run(), scenario, "vm", vm.name)[0]} for vm in scenario.vms]
+            + [{"host": h, "ends": final_state(lab.run(), scenario, "host", h)[0]} for h in hosts])
+
+
+def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | None = None) -> list[Item]:
+    """One question per entry (by default the scenario's `expect:`), its solution read off the
+    instructor's run; an entry with `observe: true` is shown, not graded."""
     items = []
-    for i, raw in enumerate(scenario.expect):
-        entry = {("on" if k is True else k): v for k, v in raw.items() if k != "why"}
+    chosen = [dict(raw) for raw in scenario.expect] if entries is None else entries
+    for i, raw in enumerate(chosen):
+        entry = _run_keys(raw)
+        extra = {k: raw[k] for k in ("why", "grade_tolerance") if k in raw}
         subject, predicate = entry_subject(entry)
         n = i + 1
         answer = f"answer_{n}"
-        timed = (subject, predicate) in TIMED or subject == "event" or (predicate == "paused" and entry["paused"])
-        if "between" in entry and timed:
-            lo, hi = entry["between"]
-            tolerance = max((hi - lo) / 2, 1.0)
+        observe = bool(raw.get("observe"))
+        if observe:
+            items.append(Item(f"observe{n}", f"**Watch (not graded).** Whether {sentence(entry, scenario)}: "
+                              "see it in the run at the end.", "", None, "", points=0))
+        elif _timed(subject, predicate, raw):
+            tolerance = _tolerance(raw)
             asked = {k: v for k, v in entry.items() if k != "between"}
             verdict = lab.judge(asked)
-            items.append(Item(f"q{n}", f"**Question {n}.** How many seconds after {reference(entry, scenario)} "
+            origin = reference(entry, scenario)
+            items.append(Item(f"q{n}", f"**Question {n}.** How many seconds after {origin} "
                               f"does {_happening(entry)}? Within {tolerance:g} s counts.", answer,
                               round(verdict.measured, 1) if verdict.measured is not None else None,
-                              f"feedback = lab.when({answer}, {asked!r}, tolerance={tolerance:g})"))
+                              f"feedback = lab.when({answer}, {({**asked, **extra})!r}, tolerance={tolerance:g})",
+                              hint=f"a number of seconds after {origin.split(' (')[0]}, e.g. {answer} = 75"))
         elif predicate == "ends" and subject in ("host", "vm"):
             status, host = final_state(lab.run(), lab.scenario, subject, entry[subject])
             shape = "'Up on atlantic': the status, then the host" if subject == "vm" else "'Up'"
             items.append(Item(f"q{n}", f"**Question {n}.** In which status does {entry[subject]} end the run"
                               f"{', and on which host' if subject == 'vm' else ''}? Answer like {shape}.", answer,
                               f"{status} on {host}" if subject == "vm" else status,
-                              f"feedback = lab.ends({answer}, {subject!r}, {entry[subject]!r})"))
+                              f"feedback = lab.ends({answer}, {subject!r}, {entry[subject]!r}"
+                              f"{', why=' + repr(raw['why']) if raw.get('why') else ''})",
+                              hint=f"text: the status{' and the host' if subject == 'vm' else ''}, e.g. {answer} = "
+                                   f"{'Up on hostA' if subject == 'vm' else 'Up'!r}"))
         elif predicate == "starts_migrating_before":
             pair = sorted([entry["vm"], entry[predicate]])
             truth = next((v for v in pair if lab.first(v, pair).passed), NEITHER)
             items.append(Item(f"q{n}", f"**Question {n}.** Which VM does the engine start migrating first: "
                               f"{pair[0]} or {pair[1]}? Answer with its name, or {NEITHER!r} if it migrates "
-                              "neither.", answer, truth, f"feedback = lab.first({answer}, {pair!r})"))
+                              "neither.", answer, truth, f"feedback = lab.first({answer}, {pair!r}"
+                              f"{', why=' + repr(raw['why']) if raw.get('why') else ''})",
+                              hint=f"a VM's name (text) or {NEITHER!r}, e.g. {answer} = {pair[0]!r}"))
         else:
             verdict = lab.judge(entry)
             items.append(Item(f"q{n}", f"**Question {n}.** True or False: {sentence(entry, scenario)}.", answer,
-                              verdict.passed, f"feedback = lab.true_or_false({answer}, {entry!r})"))
+                              verdict.passed, f"feedback = lab.true_or_false({answer}, {({**entry, **extra})!r})",
+                              hint=f"True or False, e.g. {answer} = True"))
     return items
 
 
 def tune_items(scenario: Scenario, spec: ExerciseSpec) -> list[Item]:
-    """One graded check per `expect:` entry, of the run with the student's settings."""
+    """One graded check per `expect:` entry, of the run with the student's settings; an entry
+    with `observe: true` is shown, not graded."""
     items = []
     for i, raw in enumerate(scenario.expect):
-        entry = {("on" if k is True else k): v for k, v in raw.items()}
+        entry = {("on" if k is True else k): v for k, v in raw.items() if k not in ("grade_tolerance", "observe")}
         why = f" ({entry['why']})" if entry.get("why") else ""
         shown = {k: v for k, v in entry.items() if k != "why"}
+        if raw.get("observe"):
+            items.append(Item(f"observe{i}", f"expect[{i}] {written(shown)}{why} (not graded)", "", None, "",
+                              points=0))
+            continue
         items.append(Item(f"expect{i}", f"expect[{i}] {written(shown)}{why}", "settings", dict(spec.tune or {}),
                           f"feedback = lab.check(settings, {entry!r})"))
     return items
@@ -183,64 +241,70 @@ def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked:
     return {"nbgrader": meta}
 
 
-def _checked(code: str) -> str:
-    return f"{code}\nprint(feedback)\nassert feedback.passed, \"read the feedback above, change your answer and run both cells again\""
+def _checked(source: str) -> str:
+    return (f"{source}\nprint(feedback)\n"
+            "assert feedback.passed, \"read the feedback above, change your answer and run both cells again\"")
 
 
-def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item], file_name: str) -> nbformat.NotebookNode:
-    """The notebook with the solutions in place, nbgrader metadata on every cell."""
+DEFAULT_INTRO = ("Read what the scenario holds, predict what the engine does, and write each answer in the cell "
+                 "under its question; the cell after it checks your answer against the run.")
+
+
+def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item], file_name: str) -> Notebook:
+    """The notebook with the solutions in place, nbgrader metadata on every cell. The intro is
+    the exercise file's (`intro:`); the scenario's `description:` is the instructor's notes and
+    often tells the outcome, so it is shown only when the exercise file says `show_description: true`."""
     title = spec.title or scenario.name
-    intro = [f"# {title}", "", scenario.description.strip(), ""]
-    if spec.intro:
-        intro += [spec.intro.strip(), ""]
+    intro = [f"# {title}", ""]
+    if spec.show_description and scenario.description.strip():
+        intro += [scenario.description.strip(), ""]
+    intro += [(spec.intro or ("" if spec.tune else DEFAULT_INTRO)).strip(), ""]
     intro.append(f"The scenario is in `{file_name}`, beside this notebook: keep them together, and run the cells "
                  "from the top. Below, what the scenario holds.")
-    cells = [new_markdown_cell("\n".join(intro), metadata=_meta("intro")),
-             new_code_cell(f"from hacourse.grading.assignment import Lab\n\nlab = Lab({file_name!r})\nprint(lab.overview())",
-                           metadata=_meta("setup"))]
+    cells = [markdown("\n".join(line for i, line in enumerate(intro) if line or intro[i - 1]), _meta("intro")),
+             code(f"from hacourse.grading.assignment import Lab\n\nlab = Lab({file_name!r})\nprint(lab.overview())",
+                  _meta("setup"))]
+    watched = [item for item in items if item.points == 0]
+    items = [item for item in items if item.points]
     if spec.tune:
         current = scenario.config()
         keys = "\n".join(f"- `{k}`" + (f" (now {current[k]!r})" if k in current else "") for k in spec.tune)
-        goals = "\n".join(f"- {item.prompt}" for item in items if item.answer == "settings")
-        cells.append(new_markdown_cell(
+        goals = "\n".join(f"- {item.prompt}" for item in [*items, *watched] if item.answer in ("settings", ""))
+        cells.append(markdown(
             "**Your task.** Choose the settings below so that every expectation holds when the scenario runs:\n\n"
             f"{keys}\n\nThe expectations, each checked by one cell below:\n\n{goals}\n\nWrite `settings` as a dict, "
             "e.g. `settings = {'NicDHCPDelayGraceInMS': 90}`; an engine-config key goes alone, anything else as a "
-            "path (`cluster.resilience_policy`, `faults[0].at`).", metadata=_meta("task")))
-        cells.append(new_code_cell(f"### BEGIN SOLUTION\nsettings = {dict(spec.tune)!r}\n### END SOLUTION",
-                                   metadata=_meta("settings", solution=True, locked=False)))
-        cells.append(new_code_cell("# try your settings: the run, as the Events tab shows it\n"
-                                   "print(lab.story(settings))"))
+            "path (`cluster.resilience_policy`, `faults[0].at`).", _meta("task")))
+        cells.append(code(f"# settings: a dict of setting -> value\n### BEGIN SOLUTION\nsettings = {dict(spec.tune)!r}"
+                          "\n### END SOLUTION", _meta("settings", solution=True, locked=False)))
+        cells.append(code("# try your settings: the run, as the Events tab shows it\nprint(lab.story(settings))"))
         for item in items:
             if item.answer == "settings":
-                cells.append(new_code_cell(_checked(item.grade),
-                                           metadata=_meta(item.grade_id, grade=True, points=item.points)))
+                cells.append(code(_checked(item.grade), _meta(item.grade_id, grade=True, points=item.points)))
         items = [item for item in items if item.answer != "settings"]
-    elif items:
-        cells.append(new_markdown_cell("**Predict before you run anything.** Answer each question in the cell "
-                                       "under it; the cell after checks the answer against the run.",
-                                       metadata=_meta("task")))
+    elif items or watched:
+        cells.append(markdown("**Predict before you run anything.** Answer each question in the cell "
+                              "under it; the cell after checks the answer against the run.", _meta("task")))
+        if watched:
+            cells.append(markdown("\n\n".join(item.prompt for item in watched), _meta("watch")))
     for item in items:
-        cells.append(new_markdown_cell(item.prompt, metadata=_meta(f"{item.grade_id}-ask")))
-        cells.append(new_code_cell(f"### BEGIN SOLUTION\n{item.answer} = {item.solution!r}\n### END SOLUTION",
-                                   metadata=_meta(f"{item.grade_id}-answer", solution=True, locked=False)))
-        cells.append(new_code_cell(_checked(item.grade),
-                                   metadata=_meta(item.grade_id, grade=True, points=item.points)))
+        cells.append(markdown(item.prompt, _meta(f"{item.grade_id}-ask")))
+        cells.append(code(f"# {item.answer}: {item.hint}\n### BEGIN SOLUTION\n{item.answer} = {item.solution!r}\n"
+                          "### END SOLUTION", _meta(f"{item.grade_id}-answer", solution=True, locked=False)))
+        cells.append(code(_checked(item.grade), _meta(item.grade_id, grade=True, points=item.points)))
     for k, question in enumerate(spec.questions, 1):
         answer = f"answer_extra_{k}"
-        cells.append(new_markdown_cell(f"**{question.ask}**", metadata=_meta(f"extra{k}-ask")))
-        cells.append(new_code_cell(f"### BEGIN SOLUTION\n{answer} = {question.answer!r}\n### END SOLUTION",
-                                   metadata=_meta(f"extra{k}-answer", solution=True, locked=False)))
-        cells.append(new_code_cell(
+        cells.append(markdown(f"**{question.ask}**", _meta(f"extra{k}-ask")))
+        cells.append(code(f"# {answer}: your answer (text or a number)\n### BEGIN SOLUTION\n{answer} = "
+                          f"{question.answer!r}\n### END SOLUTION",
+                          _meta(f"extra{k}-answer", solution=True, locked=False)))
+        cells.append(code(
             f"print('your answer:', repr({answer}))\n### BEGIN HIDDEN TESTS\n"
             f"{_checked(f'feedback = lab.answer({answer}, {question.answer!r})')}\n### END HIDDEN TESTS",
-            metadata=_meta(f"extra{k}", grade=True, points=question.points)))
-    cells.append(new_markdown_cell("**Afterwards:** the run itself, as the Events tab shows it.",
-                                   metadata=_meta("afterwards")))
-    cells.append(new_code_cell("print(lab.story(settings))" if spec.tune else "print(lab.story())"))
-    notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    return notebook
+            _meta(f"extra{k}", grade=True, points=question.points)))
+    cells.append(markdown("**Afterwards:** the run itself, as the Events tab shows it.", _meta("afterwards")))
+    cells.append(code("print(lab.story(settings))" if spec.tune else "print(lab.story())"))
+    return notebook(cells)
 
 
 def variants_for(base: Scenario, count: int, seeds: Sequence[int] | None,
@@ -286,61 +350,127 @@ class Built:
 def make_exercise(scenario_file: str | Path, out: str | Path, variants: int = 0, seeds: Sequence[int] | None = None,
                   vary: tuple[str, Sequence[object]] | None = None, force: bool = False) -> Built:
     """Write `out/instructor/`, `out/student/` and (with `variants`) `out/variants/NN/`; raises
-    ScenarioError (the scenario, its expectations or its exercise file) or ExerciseError."""
+    ScenarioError (the scenario, its expectations or its exercise file) or ExerciseError. Every
+    variant is built in a folder beside `out` first: a run that fails leaves nothing behind, and
+    `out` (with `force`) is replaced only once everything is made."""
     scenario_file, out = Path(scenario_file), Path(out)
     scenario, _ = load_expectations(scenario_file)
     spec = load_spec(scenario_file)
-    if not scenario.expect and not spec.questions:
-        raise ExerciseError(f"{scenario_file}: nothing to grade: add `expect:` entries to the scenario (the "
-                            f"grader) or questions to {scenario_file.stem}.exercise.yaml")
     if spec.tune and not scenario.expect:
         raise ExerciseError(f"{scenario_file}: a tune exercise is graded by the scenario's `expect:` entries; "
-                            "the scenario has none")
-    if out.exists() and any(out.iterdir()) and not force:
+                            "the scenario has none: add some")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         raise ExerciseError(f"{out}: already holds files; choose another folder, or --force to replace them")
     name = scenario_file.stem
-    file_name = f"{name}.yaml"
     kind = "tune" if spec.tune else "predict"
     if spec.tune:
         varied(scenario, spec.tune, source=f"{scenario_file.parent / (name + '.exercise.yaml')}: tune")
     plan = variants_for(scenario, variants, seeds, vary)
     builds = [(None, scenario)] + [(v, varied(scenario, {"seed": v.seed, **v.settings},
                                               source=f"{scenario_file} ({v.label()})")) for v in plan]
-    if out.exists() and force:
-        shutil.rmtree(out)
-    staging = out / ".staging"
+    made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # as a folder made by mkdir, not mkdtemp's owner-only
+    try:
+        built = _build(scenario_file, staging, spec, builds, kind)
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:  # the folders this run made, innermost first, when still empty
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    return Built(out, *built)
+
+
+def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tuple[Variant | None, Scenario]],
+           kind: str) -> tuple[str, int, int, list[Variant], list[str]]:
+    name = scenario_file.stem
+    file_name = f"{name}.yaml"
     warnings: list[str] = []
     notebooks = []
+    entries: list[dict] = []
     for variant, built in builds:
         header = (f"Made by `hacourse exercise` from {scenario_file.name}"
                   + (f", {variant.label()}" if variant else "") + ".\nThe notebook beside it reads this file: "
                   "do not edit it.")
-        folder = staging / (f"{variant.number:02d}" if variant else "base")
+        folder = out / (f"variants/{variant.number:02d}" if variant else "instructor")
         folder.mkdir(parents=True)
         (folder / file_name).write_text(scenario_text(built, header, keep_expect=bool(spec.tune)), encoding="utf-8")
         lab = Lab(folder / file_name)
-        items = tune_items(built, spec) if spec.tune else predict_items(built, lab)
-        _verify(lab, built, spec, items, variant, warnings)
-        notebooks.append((variant, folder, instructor_notebook(built, spec, items, file_name)))
-    for variant, folder, notebook in notebooks:
         if variant is None:
-            for where, book in (("instructor", notebook), ("student", student_copy(notebook, f"{name}.ipynb"))):
-                _write_bundle(out / where, folder / file_name, book, name)
+            entries = graded_entries(built, lab)
+            if not entries and not spec.questions:
+                raise ExerciseError(f"{scenario_file}: nothing to ask: add `expect:` entries to the scenario or "
+                                    f"questions to {name}.exercise.yaml")
+            if not built.expect:
+                warnings.append(f"{scenario_file.name} has no `expect:` entries: the questions ask where each VM "
+                                "(and each host a fault touches) ends the run; add entries to ask more")
+        items = tune_items(built, spec) if spec.tune else predict_items(built, lab, entries)
+        _verify(lab, built, spec, items, variant, warnings)
+        notebooks.append((variant, folder, items, instructor_notebook(built, spec, items, file_name)))
+    for variant, folder, _, book in notebooks:
+        student = student_copy(book, f"{name}.ipynb")
+        if variant is None:
+            write(book, folder / f"{name}.ipynb")
+            (out / "student").mkdir()
+            shutil.copy(folder / file_name, out / "student" / file_name)
+            write(student, out / "student" / f"{name}.ipynb")
         else:
-            _write_bundle(out / "variants" / f"{variant.number:02d}", folder / file_name,
-                          student_copy(notebook, f"{name}.ipynb"), name)
-    shutil.rmtree(staging)
+            write(student, folder / f"{name}.ipynb")
+    plan = [variant for variant, *_ in notebooks if variant is not None]
     if plan:
+        warnings += _answer_warnings([(v, items) for v, _, items, _ in notebooks if v is not None])
         with open(out / "variants.csv", "w", newline="", encoding="utf-8") as table:
             keys = list(plan[0].settings)
             writer = csv.writer(table)
             writer.writerow(["variant", "folder", "seed", *keys])
             for v in plan:
                 writer.writerow([v.number, f"variants/{v.number:02d}", v.seed, *v.settings.values()])
-    base_items = notebooks[0][2]
-    graded = [c for c in base_items.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    points = sum(c.metadata["nbgrader"]["points"] for c in graded)
-    return Built(out, kind, len(graded), points, plan, warnings)
+    graded = [c for c in notebooks[0][3]["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    points = sum(c["metadata"]["nbgrader"]["points"] for c in graded)
+    return kind, len(graded), points, plan, warnings
+
+
+def _answer_warnings(made: list[tuple[Variant, list[Item]]]) -> list[str]:
+    """Variants a neighbour could copy: the same answers to every question, or a question whose
+    tolerance is wider than the spread of its answers across the variants."""
+    warnings = []
+    same: dict[tuple, list[Variant]] = {}
+    for variant, items in made:
+        key = tuple(repr(item.solution) for item in items if item.points and item.answer != "settings")
+        if key:
+            same.setdefault(key, []).append(variant)
+    for group in same.values():
+        if len(group) > 1:
+            warnings.append(f"variants {', '.join(f'{v.number:02d}' for v in group)} have the same answers to every "
+                            "question: a student could copy another's; vary a setting (--vary) or choose other seeds")
+    for index, item in enumerate(made[0][1]):
+        tolerance = _grade_tolerance(item)
+        if tolerance is None or len(made) < 2:
+            continue
+        values = [items[index].solution for _, items in made]
+        spread = max(values) - min(values)
+        if tolerance >= spread:
+            passing = sum(abs(a - b) <= tolerance for i, a in enumerate(values) for j, b in enumerate(values) if i != j)
+            pairs = len(values) * (len(values) - 1)
+            warnings.append(f"question {item.grade_id[1:]}: its answers across the {len(values)} variants span "
+                            f"{min(values):g}-{max(values):g} s ({spread:g} s), within its tolerance of "
+                            f"{tolerance:g} s: a neighbour's answer passes ({passing} of {pairs} pairs); give the "
+                            f"entry a smaller `grade_tolerance:` or vary a setting that moves it (--vary)")
+    return warnings
+
+
+def _grade_tolerance(item: Item) -> float | None:
+    """The tolerance of a question that asks for a number of seconds."""
+    if "tolerance=" not in item.grade or not isinstance(item.solution, int | float):
+        return None
+    return float(item.grade.rsplit("tolerance=", 1)[1].rstrip(")"))
 
 
 def _verify(lab: Lab, scenario: Scenario, spec: ExerciseSpec, items: list[Item], variant: Variant | None,
@@ -348,21 +478,18 @@ def _verify(lab: Lab, scenario: Scenario, spec: ExerciseSpec, items: list[Item],
     """Every answer can be read off this variant's run, and the solution gets every point."""
     where = variant.label() if variant else "the scenario"
     for item in items:
-        if item.solution is None:
+        if item.points and item.answer != "settings" and item.solution is None:
             raise ExerciseError(f"{where}: {item.prompt.split('** ', 1)[-1]} It never happens in this run, so "
-                                "there is no answer; choose other seeds or values, or widen the scenario")
+                                "there is no answer; choose other seeds or values, widen the scenario, or mark the "
+                                "entry `observe: true`")
     if spec.tune:
         for i, raw in enumerate(scenario.expect):
+            if raw.get("observe"):
+                continue
             feedback = lab.check(spec.tune, raw)
             if not feedback.passed:
                 raise ExerciseError(f"{where}: the solution {written(dict(spec.tune))} does not pass expect[{i}]: "
                                     f"{feedback.message}")
-        if variant is None and all(lab.check({}, raw).passed for raw in scenario.expect):
+        if variant is None and all(lab.check({}, raw).passed for raw in scenario.expect if not raw.get("observe")):
             warnings.append("every expectation already holds without any change: a student who changes nothing "
                             "gets every point; hand out a scenario that breaks one")
-
-
-def _write_bundle(folder: Path, scenario_file: Path, notebook: nbformat.NotebookNode, name: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(scenario_file, folder / scenario_file.name)
-    nbformat.write(notebook, folder / f"{name}.ipynb")

@@ -30,7 +30,7 @@ from hacourse.actions import fault_label
 from hacourse.analysis.audit import clock, events_table
 from hacourse.analysis.intervals import end_of, spm_holder
 from hacourse.model import Scenario
-from hacourse.scenario.expect import EVENT_KEYS, PREDICATES, record_fields, written
+from hacourse.scenario.expect import COMMON_KEYS, EVENT_KEYS, PREDICATES, record_fields, written
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def parse_expectations(scenario: Scenario, text: str | None = None) -> list[Expe
 
 
 def _expectations(scenario: Scenario) -> list[Expectation]:
-    return [Expectation(i, written({k: v for k, v in entry.items() if k != "why"}), _judge(entry),
+    return [Expectation(i, written({k: v for k, v in entry.items() if k not in COMMON_KEYS}), _judge(entry),
                         entry.get("why", "")) for i, entry in enumerate(scenario.expect)]
 
 

@@ -10,8 +10,7 @@ metadata stays, so a course that uses nbgrader can still release, collect and gr
 from __future__ import annotations
 
 import copy
-
-import nbformat
+from typing import Any
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -44,24 +43,27 @@ def _strip(source: str, where: str, stub: list[str], begin: str = BEGIN, end: st
     return "\n".join(out)
 
 
-def student_copy(notebook: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """The notebook as a student gets it: solutions replaced by stubs, hidden tests gone, no outputs."""
+def student_copy(notebook: Any, name: str = "notebook") -> Any:
+    """The notebook as a student gets it: solutions replaced by stubs, hidden tests gone, no outputs.
+    `notebook` is nbformat's NotebookNode or the plain dict of `hacourse.grading.notebook`."""
     student = copy.deepcopy(notebook)
-    student.metadata.pop("jupytext", None)  # a student copy is not paired with a .py file
-    for index, cell in enumerate(student.cells):
+    student["metadata"].pop("jupytext", None)  # a student copy is not paired with a .py file
+    for index, cell in enumerate(student["cells"]):
         where = f"{name}, cell {index}"
-        grading = cell.metadata.get("nbgrader", {})
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         is_solution = grading.get("solution", False)
-        has_markers = BEGIN in cell.source or END in cell.source
+        has_markers = BEGIN in source or END in source
         if has_markers and not is_solution:
             raise SolutionMarkerError(f"{where}: solution markers in a cell without nbgrader solution metadata")
         if is_solution:
-            stub = CODE_STUB if cell.cell_type == "code" else [TEXT_STUB]
-            cell.source = _strip(cell.source, where, stub) if has_markers else "\n".join(stub)
-        if BEGIN_HIDDEN in cell.source or END_HIDDEN in cell.source:
+            stub = CODE_STUB if cell["cell_type"] == "code" else [TEXT_STUB]
+            source = _strip(source, where, stub) if has_markers else "\n".join(stub)
+        if BEGIN_HIDDEN in source or END_HIDDEN in source:
             if not grading.get("grade", False):
                 raise SolutionMarkerError(f"{where}: hidden tests in a cell that nbgrader does not grade")
-            cell.source = _strip(cell.source, where, [], BEGIN_HIDDEN, END_HIDDEN)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
+            source = _strip(source, where, [], BEGIN_HIDDEN, END_HIDDEN)
+        cell["source"] = source
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
     return student

@@ -51,7 +51,7 @@ EVENT_KEYS = ("event", "never")
 `{never: KIND, ...}`: none does."""
 
 WINDOW_KEYS = ("between", "after")
-COMMON_KEYS = ("why",)  # the instructor's reason, shown beside a failure
+COMMON_KEYS = ("why", "grade_tolerance", "observe")  # about the entry, not the run: its reason and its exercise
 WINDOWED = {("host", "becomes"), ("vm", "becomes"), ("spm", "elected")}
 STATUSES = {"host": tuple(s.value for s in HostStatus), "vm": tuple(s.value for s in VmStatus)}
 KEY_DOCS = {
@@ -59,6 +59,9 @@ KEY_DOCS = {
     "after": "{fault: N}: the window counts from fault N of `faults:` (its index)",
     "on": "with becomes or ends: on that host",
     "why": "the instructor's reason, shown beside a failure",
+    "grade_tolerance": "seconds: in an exercise, how far from the run's time an answer may be (default: half "
+                       "the `between` window)",
+    "observe": "true: in an exercise, shown to the student but not graded",
 }
 
 # Fields of event records whose values name something of the scenario or of a fixed vocabulary.
@@ -137,6 +140,8 @@ class Expectation(Kind):
                       "properties": {"fault": {"type": "integer", "minimum": 0}}, "required": ["fault"],
                       "additionalProperties": False},
             "why": {"description": KEY_DOCS["why"], "type": "string"},
+            "grade_tolerance": {"description": KEY_DOCS["grade_tolerance"], "type": "number", "minimum": 0},
+            "observe": {"description": KEY_DOCS["observe"], "type": "boolean"},
         }
         forms = []
         for subject, predicates in PREDICATES.items():
@@ -197,6 +202,12 @@ def _read(e: _Entry) -> None:
     keys = [str(k) for k in entry]
     if "why" in entry and not isinstance(entry["why"], str):
         e.bad("why", f"expected text, found {found_value(entry['why'])}")
+    if "observe" in entry and not isinstance(entry["observe"], bool):
+        e.bad("observe", f"expected true or false, found {found_value(entry['observe'])}")
+    tolerance = entry.get("grade_tolerance", 0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance < 0:
+        e.bad("grade_tolerance", f"expected a number of seconds, 0 or more (e.g. grade_tolerance: 5), found "
+              f"{found_value(tolerance)}")
     if any(k in entry for k in EVENT_KEYS):
         _event(e)
         return
