@@ -148,6 +148,7 @@ def test_every_shipped_scenario_makes_an_exercise_that_grades(path, tmp_path):
     full_and_blank(built.out, path.stem)
 
 
+@pytest.mark.slow  # 21 more exercises (~5 s of CPU): the fast lane keeps the shipped ones
 @pytest.mark.parametrize("path", TESTED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_fidelity_and_regression_scenario_makes_an_exercise_that_grades(path, tmp_path):
     built = make_exercise(path, tmp_path / "out")
