@@ -1,58 +1,116 @@
-"""The live figures' label cache leans on matplotlib's Agg renderer internals: guard the trick.
+"""The lesson panel's SVG figures: what a student sees and hovers, and that they need no matplotlib.
 
-If a matplotlib release breaks it, these tests fail with the message that says what to do, and
-a lesson keeps working: the live figures fall back to plain Agg drawing.
+The panel runs in a browser kernel (JupyterLite) where matplotlib, numpy and Pillow are not
+available: it must import and draw without them. The pictures are read as data (`Picture`) and
+as the SVG the browser gets (parsed as XML: a broken document draws nothing).
 """
 
 from __future__ import annotations
 
-import matplotlib
-import numpy as np
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from hacourse import load_scenario, simulate
+from hacourse.panel.widgets import Lesson
 from hacourse.views import live
-from tests.seed import SEED
+from hacourse.views.lanes import ADMIN, FAULT, REFUSED
+from tests.seed import ROOT, SEED
 
-BROKEN = live.CACHE_BROKEN.format(version=matplotlib.__version__, error="see the assertion")
-LABELS = ["pacific", "atlantic", "app1 (HA)", "NonOperational", "pacific"]
-
-
-def _labels(fig: Figure) -> np.ndarray:
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    for i, text in enumerate(LABELS):
-        ax.text(0.1 + 0.15 * (i % 2), 0.1 + 0.18 * i, text, fontsize=9, color="#212121")
-    fig.set_size_inches(3, 2)
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+SVG = "{http://www.w3.org/2000/svg}"
+SCENARIOS = ROOT / "scenarios"
 
 
-def test_live_labels_come_from_the_cache_and_look_like_plain_agg():
-    live._LABELS.clear()
-    cached = _labels(live._new_figure(dpi=80))
-    plain_fig = Figure(dpi=80)
-    FigureCanvasAgg(plain_fig)
-    plain = _labels(plain_fig)
-    assert live._Cache.works and live._LABELS, BROKEN  # the canvas drew through the caching renderer
-    ink = (plain < 128).any(axis=-1)
-    assert ink.sum() > 100  # the labels were drawn at all
-    differs = (np.abs(cached - plain) > 96).any(axis=-1)
-    assert differs.sum() <= 0.1 * ink.sum(), BROKEN  # pasted labels sit within half a pixel of Agg's
+def test_the_panel_imports_and_draws_without_matplotlib_numpy_or_pillow():
+    code = ("import sys\n"
+            "for name in ('matplotlib', 'numpy', 'PIL'):\n"
+            "    sys.modules[name] = None  # an import of any of them fails, as in Pyodide\n"
+            "from hacourse import load_scenario\n"
+            "from hacourse.panel.widgets import Lesson\n"
+            f"lesson = Lesson(load_scenario({str(SEED)!r}), seed=0, scripted_faults=False)\n"
+            "lesson.step(60); lesson.inject('ifdown', 'pacific', 'storage'); lesson.step(120)\n"
+            "assert lesson.timeline.value.startswith('<svg') and lesson.topology.value.startswith('<svg')\n"
+            "assert not {'matplotlib', 'numpy', 'PIL'} & {n.split('.')[0] for n, m in sys.modules.items() if m}\n")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
 
 
-def test_a_matplotlib_that_breaks_the_trick_gives_a_warning_and_a_plainly_drawn_picture(monkeypatch):
-    def moved(*args, **kwargs):
-        raise AttributeError("RendererAgg has no attribute 'get_text_width_height_descent'")
+@pytest.fixture(scope="module")
+def lesson_at_3_min():
+    lesson = Lesson(load_scenario(SEED), seed=0, scripted_faults=False)
+    lesson.step(60)
+    lesson.inject("ifdown", "pacific", "storage")
+    lesson.step(120)
+    return lesson
 
-    monkeypatch.setattr(live._TextCachingRenderer, "_rasterise", moved)
-    monkeypatch.setattr(live._Cache, "works", True)
-    live._LABELS.clear()
+
+def test_the_figures_are_svg_documents_a_browser_can_parse(lesson_at_3_min):
+    for value in (lesson_at_3_min.timeline.value, lesson_at_3_min.topology.value):
+        root = ET.fromstring(value)
+        assert root.tag == f"{SVG}svg" and root.get("viewBox")
+
+
+def test_hovering_any_span_or_mark_tells_state_since_until_and_why(lesson_at_3_min):
+    root = ET.fromstring(lesson_at_3_min.timeline.value)
+    hovered = [e for e in root.iter() if (e.get("class") or "").split(" ")[0] in ("hacourse-span", "hacourse-mark")]
+    assert hovered
+    for element in hovered:
+        title = element.find(f"{SVG}title")
+        assert title is not None and title.text, ET.tostring(element)[:200]
+    titles = {e.get("data-lane") + "|" + e.get("data-key"): e.find(f"{SVG}title").text for e in hovered}
+    pacific = titles["host:pacific|NonOperational"]
+    assert pacific.startswith("pacific: NonOperational\nsince 2:") and "until 3:00 (still, at now)" in pacific
+    assert "why: " in pacific
+    assert "since 1:00" in titles["host:pacific|NIC down"]
+    assert titles["host:pacific|engine saw the NIC down"].startswith("engine sees p1p1 down\nat 1:0")
+
+
+def test_the_topology_dashes_the_down_link_and_names_the_down_nic(lesson_at_3_min):
+    root = ET.fromstring(lesson_at_3_min.topology.value)
+    down = [set(e.get("data-edge").split("|")) for e in root.iter(f"{SVG}polyline") if e.get("data-up") == "false"]
+    assert down == [{"nic:pacific:p1p1", "net:storage"}]
+    heading = next(e for e in root.iter(f"{SVG}text") if e.get("class") == "hacourse-topo-heading")
+    assert "NIC down: p1p1 on pacific" in heading.text
+    host = next(e for e in root.iter(f"{SVG}g") if e.get("data-node") == "host:pacific")
+    assert host.get("data-status") == "NonOperational"
+
+
+def test_the_topology_is_written_again_only_when_it_changed():
     scenario = load_scenario(SEED)
     log = simulate(scenario, seed=0)
-    with pytest.warns(RuntimeWarning, match="label cache does not work with matplotlib"):
-        png = live.LiveTopology(scenario).render(log, 120.0)
-    assert png.startswith(b"\x89PNG") and not live._Cache.works
-    assert live.LiveTopology(scenario).render(log, 300.0).startswith(b"\x89PNG")  # later figures: plain Agg
+    topology = live.LiveTopology(scenario)
+    first = topology.render(log, 200.0)
+    assert topology.render(log, 200.0) is first
+    assert topology.render(log, 0.0) != first
+
+
+def _run_admin_scenario() -> Lesson:
+    lesson = Lesson(load_scenario(SCENARIOS / "admin-migrate-select-spm.yaml"), seed=0)
+    lesson.step(150)
+    return lesson
+
+
+def test_admin_actions_are_drawn_as_the_admins_and_a_refused_one_as_refused():
+    lesson = _run_admin_scenario()
+    picture = lesson.timeline_picture
+    lines = {(key, t) for key, t in picture.lines}
+    assert (ADMIN, 30.0) in lines and (ADMIN, 121.0) in lines  # migrate db1, select indian as SPM
+    assert (REFUSED, 31.0) in lines and (REFUSED, 120.0) in lines  # db1 moving already; pacific never SPM
+    assert not any(key == FAULT for key, _ in lines)  # no fault in this story
+    assert "admin action" in lesson.legend.value and "fault injected" not in lesson.legend.value
+    title = re.search(r'data-key="admin action refused" data-t="120"><title>([^<]*)', lesson.timeline.value)
+    assert title and "why: " in title.group(1)
+
+
+def test_a_short_reboot_is_drawn_wide_enough_to_see():
+    lesson = Lesson(load_scenario(SCENARIOS / "guides-lab.yaml"), seed=0)
+    lesson.step(300)  # the fence's 5 s Reboot at 2:10, in a window of 15 minutes
+    reboots = [s for s in lesson.timeline_picture.spans if s.status == "Reboot"]
+    assert reboots
+    for span in re.finditer(r'data-key="Reboot" data-start="[^"]*" data-end="[^"]*" x="[^"]*" y="[^"]*" '
+                            r'width="([^"]*)"', lesson.timeline.value):
+        assert float(span.group(1)) >= 4.0

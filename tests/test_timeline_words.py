@@ -3,7 +3,9 @@
 The moments are the lessons' own: the click of `ifdown` (the fault's words and "now" at one
 instant), the SPM hand-over of lesson 2 (a lease mark, a fence flag, a grace's end and short
 Connecting/Initializing spans within seconds), lesson 3 after the fence, and a finished run.
-Boxes are the drawn extents of the words and marks (`label_boxes`), so a word that collides fails here.
+The panel's boxes are those its SVG gives each word and mark (`Picture.words`, widths from the
+font's table, which a test here holds to the font as matplotlib lays it out; a browser test
+measures the drawn words with getBBox); the finished run's are matplotlib's drawn extents.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import pytest
 
 from hacourse import load_scenario, simulate
 from hacourse.panel.widgets import Lesson
+from hacourse.views.fonts import text_width
 from hacourse.views.labels import label_boxes, overlapping
-from hacourse.views.timeline import drawn_keys, legend_entries, legend_words, timeline_figure
+from hacourse.views.lanes import legend_order, legend_words
+from hacourse.views.timeline import drawn_keys, legend_entries, timeline_figure
 
 SCENARIOS = "scenarios/{}.yaml"
 
@@ -44,31 +48,47 @@ MOMENTS = {
 @pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
 def test_no_two_words_of_the_live_timeline_overlap(moment):
     lesson = _drive(*MOMENTS[moment])
-    boxes = label_boxes(lesson.timeline_axes, measure=True)  # matplotlib's extents of what was drawn
+    boxes = lesson.timeline_picture.words
     assert boxes, "the timeline shows no words at all"
     assert not overlapping(boxes), overlapping(boxes)
 
 
 @pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
-def test_the_boxes_the_placing_used_hold_what_matplotlib_draws(moment):
+def test_nothing_is_written_past_now(moment):
     lesson = _drive(*MOMENTS[moment])
-    placed = label_boxes(lesson.timeline_axes)
-    drawn = label_boxes(lesson.timeline_axes, measure=True)
-    for (_, text, p), (_, _, d) in zip(placed, drawn):
-        assert p.x0 <= d.x0 + 1 and p.x1 >= d.x1 - 1 and p.y0 <= d.y0 + 1 and p.y1 >= d.y1 - 1, (text, p, d)
+    picture = lesson.timeline_picture
+    past = [(kind, text) for kind, text, box in picture.words if box.x1 > picture.now_x + 0.5]
+    assert not past, f"written right of the now line at {picture.now_x}: {past}"
+
+
+def test_the_width_table_holds_each_word_as_the_font_draws_it():
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    lesson = _drive("spm-storage-down", "atlantic", "storage", 2, 30)
+    texts = {text for kind, text, _ in lesson.timeline_picture.words if kind != "mark"}
+    measure = TextToPath()
+    for bold in (False, True):
+        font = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal", size=13)
+        for text in texts | {"NonOperational", "now 12:59", "ifdown storage on pacific"}:
+            drawn, _, _ = measure.get_text_width_height_descent(text, font, ismath=False)
+            assert drawn - 0.5 <= text_width(text, 13, bold) <= drawn * 1.03 + 1, (text, bold)
 
 
 @pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
 def test_the_legend_lists_exactly_what_the_timeline_draws(moment):
     lesson = _drive(*MOMENTS[moment])
     shown = re.findall(r'<span class="hacourse-legend-words">([^<]*)</span>', lesson.legend.value)
-    assert shown == legend_words(drawn_keys(lesson.timeline_axes))  # read off the figure's artists
+    keys = re.findall(r'data-key="([^"]*)"', lesson.timeline.value)  # read off the drawn SVG itself
+    assert shown == legend_words(set(keys))
+    assert re.findall(r'<li class="hacourse-legend-entry" data-key="([^"]*)"', lesson.legend.value) == \
+        legend_order(set(keys))
     assert shown and "current time" in shown
 
 
 def test_at_the_click_now_and_the_fault_are_both_written_apart():
     lesson = _drive("pacific-storage-down", "pacific", "storage", 0)
-    words = {text: box for kind, text, box in label_boxes(lesson.timeline_axes) if kind in ("now", "fault")}
+    words = {text: box for kind, text, box in lesson.timeline_picture.words if kind in ("now", "fault")}
     assert set(words) == {"now 1:00", "ifdown storage on pacific"}
     assert not words["now 1:00"].overlaps(words["ifdown storage on pacific"])
 

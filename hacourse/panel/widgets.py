@@ -12,9 +12,10 @@ topology picture and the Events tab (newest first, the latest Warnings and Error
 top, a severity filter) are redrawn from the log, and the toggles show the model's state at
 that time: the panel keeps no state of its own, so a student's run can be replayed from its log.
 
-Figures come from `hacourse.views.live` (matplotlib Figures outside pyplot, so nothing
-auto-displays or leaks; the timeline's unchanging frame is drawn once) and show as PNG `Image`
-widgets; callbacks run inside an `Output` so an error shows in the lesson. Tests drive the
+Figures come from `hacourse.views.live`: SVG written in pure Python and drawn by the browser
+(`HTML` widgets), so the same panel runs on a server and in a browser kernel (JupyterLite),
+and hovering a span or a mark says what it is. Callbacks run inside an `Output` so an error
+shows in the lesson. Tests drive the
 panel in plain Python: `lesson.control("+1 min").click()`.
 
 The timeline shows a window of the run: by default it follows the clock (the last
@@ -42,11 +43,9 @@ from hacourse.views.legend import legend_html
 from hacourse.views.live import LiveTimeline, LiveTopology
 from hacourse.views.notes import panel_notes_html
 from hacourse.views.tables import SEVERITY_FILTERS
-from hacourse.views.text import figure_words_html
 
 STEPS = (("+15 s", 15.0), ("+1 min", 60.0), ("+5 min", 300.0))
 SPEEDS = (("5 s", 5.0), ("15 s", 15.0), ("30 s", 30.0), ("1 min", 60.0), ("2 min", 120.0))
-DPI = 80
 EVENTS_SHOWN = 40
 FOLLOW_S = 900.0  # a window that follows the clock shows at most the last 15 minutes
 
@@ -129,10 +128,10 @@ class Lesson:
         self.follow = widgets.Checkbox(value=True, description="follow the clock", indent=False,
                                        layout=widgets.Layout(width="auto"))
         self.follow.observe(self._on_follow, "value")
-        self.timeline = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
+        self.timeline = widgets.HTML(layout=widgets.Layout(width="100%", max_width="960px"))
         self.legend = widgets.HTML(layout=widgets.Layout(min_width="250px", width="250px"))
         self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
-        self.topology = widgets.Image(format="png", layout=widgets.Layout(flex="1 1 560px", max_width="960px"))
+        self.topology = widgets.HTML(layout=widgets.Layout(flex="1 1 560px", max_width="960px"))
         self.severity = widgets.ToggleButtons(options=list(SEVERITY_FILTERS), value="all", description="show",
                                               style={"button_width": "auto"})
         self.severity.observe(self._capture(lambda _: self._show_events()), "value")
@@ -168,13 +167,9 @@ class Lesson:
         return self.sim.now
 
     @property
-    def timeline_axes(self):
-        """The Axes of the timeline as last drawn (read it with `hacourse.views.drawn_spans`)."""
-        return self._timeline.ax
-
-    @property
-    def topology_figure(self):
-        return self._topology.fig
+    def timeline_picture(self):
+        """The timeline as last drawn, as data (`views.svg.Picture`: spans, marks, words, the window)."""
+        return self._timeline.picture
 
     def controls(self) -> list[widgets.Widget]:
         return [*(w for _, _, w in self.fault_controls), *self.step_buttons.values(), self.reset_button]
@@ -249,8 +244,7 @@ class Lesson:
             start, end = self.window.value
         self.timeline.value = self._timeline.render(log, now, end, start)
         self.legend.value = legend_html(self._timeline.legend_keys)
-        self.timeline_text.value = (timeline_text_html(log, self.scenario, now)
-                                    + figure_words_html(self._timeline.drawn()))
+        self.timeline_text.value = timeline_text_html(log, self.scenario, now)
 
     def _show_events(self) -> None:
         self.events.value = ("<b>Events</b> (newest first)" + events_html(
@@ -265,8 +259,8 @@ class Lesson:
     # --- callbacks -----------------------------------------------------------------------
 
     def _views(self) -> None:
-        self._timeline = LiveTimeline(self.scenario, DPI)
-        self._topology = LiveTopology(self.scenario, DPI)
+        self._timeline = LiveTimeline(self.scenario)
+        self._topology = LiveTopology(self.scenario)
 
     def _capture(self, callback):
         """Run a callback inside the error Output: in a notebook a traceback shows in the panel."""

@@ -1,20 +1,23 @@
-"""Where a figure's words go: measured as drawn, placed where nothing else is, or not at all.
+"""Where a figure's words go: measured, placed where nothing else is, or not at all.
 
-A label is a matplotlib `Text` put at its first free place among a few candidates (centred in its
-span, beside its mark, in the next row above the axes); "free" is decided from the text's own
-drawn extent (`Text.get_window_extent`) against every box already taken: labels, marks, the
-lines of faults and of now. A label with no free place is removed, never drawn over another one.
-The boxes stay readable afterwards (`label_boxes`), so a test, and the page a browser test
-reads, can check that no two overlap.
+One rule for both timelines (`first_free`): a label goes to its first free place among a few
+candidates (centred in its span, beside its mark, in the next row above the lanes), "free"
+meaning its box touches no box already taken (labels, marks, brackets, the words of faults and
+of now) and lies within its bounds. A label with no free place is not drawn, never drawn over
+another one. The matplotlib figure measures its `Text`s (`Placer`); the lesson panel's SVG
+measures with the font's width table (`views.fonts`). The boxes stay readable afterwards
+(`label_boxes`, `svg.Picture.words`), so a test, and a browser test, can check that no two overlap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from matplotlib.axes import Axes
-from matplotlib.text import Text
+if TYPE_CHECKING:  # Box and the rule are pure Python (the SVG panel uses them); Placer works on matplotlib's
+    from matplotlib.axes import Axes
+    from matplotlib.text import Text
 
 PAD_PX = 2.0  # what two boxes must keep between them
 _METRICS: dict[tuple, tuple[float, float, float]] = {}  # (text, font, dpi) -> width, height, descent in pixels
@@ -22,7 +25,7 @@ _METRICS: dict[tuple, tuple[float, float, float]] = {}  # (text, font, dpi) -> w
 
 @dataclass(frozen=True)
 class Box:
-    """A rectangle in display pixels (origin bottom left, as matplotlib's display coordinates)."""
+    """A rectangle: in display pixels from the bottom left (matplotlib), or in an SVG's units from the top left."""
 
     x0: float
     y0: float
@@ -37,6 +40,14 @@ class Box:
         return self.x0 >= other.x0 and self.x1 <= other.x1 and self.y0 >= other.y0 and self.y1 <= other.y1
 
 
+def first_free(boxes: Sequence[Box], taken: Sequence[Box], within: Box | None = None) -> int | None:
+    """The index of the first box that lies `within` and keeps `PAD_PX` from every `taken` box, or None."""
+    for i, box in enumerate(boxes):
+        if (within is None or box.inside(within)) and not any(box.overlaps(t, PAD_PX) for t in taken):
+            return i
+    return None
+
+
 class Placer:
     """Takes boxes on one Axes and places texts where no box is taken yet."""
 
@@ -49,9 +60,7 @@ class Placer:
         self.taken.append(box)
 
     def free(self, box: Box, within: Box | None = None) -> bool:
-        if within is not None and not box.inside(within):
-            return False
-        return not any(box.overlaps(t, PAD_PX) for t in self.taken)
+        return first_free([box], self.taken, within) is not None
 
     def box_of(self, text: Text) -> Box:
         """The text's extent as matplotlib lays it out (one line, no rotation), from cached metrics.
@@ -114,7 +123,7 @@ def label_boxes(ax: Axes, *, measure: bool = False) -> list[tuple[str, str, Box]
         if box is None:
             e = artist.get_window_extent(renderer)
             box = Box(e.x0, e.y0, e.x1, e.y1)
-        text = artist.get_text() if isinstance(artist, Text) else gid.split("|", 3)[3]
+        text = artist.get_text() if gid.startswith("label|") else gid.split("|", 3)[3]
         out.append((gid.split("|")[1] if gid.startswith("label|") else "mark", text, box))
     return out
 

@@ -134,19 +134,3 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
             f'{"".join(_capped(host_lines, "hosts"))}</ul>'
             f'<div><b>VMs</b></div><ul class="hacourse-timeline-vms" style="{_LIST}">'
             f'{"".join(_capped(vm_lines, "VMs"))}</ul></div>')
-
-
-def figure_words_html(drawn: dict) -> str:
-    """The timeline picture's words and their boxes, for a browser test to read off the page.
-
-    `drawn` is `LiveTimeline.drawn()`: each placed word or mark with its box in the image's pixels
-    (x0, y0, x1, y1 from the top left), and the legend's words for what the figure draws, read off
-    its artists. Hidden: a student reads the picture, its legend and the list above; a test
-    compares the boxes (no two overlap) and the legend with what is drawn.
-    """
-    words = "".join(
-        f'<span class="hacourse-word" data-kind="{escape(kind)}" data-box="{",".join(f"{v:g}" for v in box)}">'
-        f"{escape(text)}</span>" for kind, text, box in drawn["labels"])
-    shown = "".join(f'<span class="hacourse-shown">{escape(entry)}</span>' for entry in drawn["shown"])
-    return (f'<div class="hacourse-figure-words" hidden><div class="hacourse-words">{words}</div>'
-            f'<div class="hacourse-drawn">{shown}</div></div>')

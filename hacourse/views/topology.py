@@ -14,18 +14,18 @@ storage link sits right under the host it cuts off.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import networkx as nx
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
 
 from hacourse import events as ev
 from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario
 from hacourse.views import palette
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 MAX_HOSTS = 8  # hosts drawn one by one; the rest become one box
 MAX_VMS_PER_HOST = 8
@@ -139,6 +139,8 @@ _BOX_STYLE = {"engine": "square,pad=0.5", "storage": "round4,pad=0.5", "host": "
 def draw_topology(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | None = None, *,
                   ax: Axes | None = None) -> Axes:
     """Draw the data center at time `t` on `ax` and return it."""
+    import matplotlib.pyplot as plt
+
     g = topology_graph(scenario, log, t)
     if ax is None:
         ax = plt.figure(figsize=topology_size(g)).add_subplot()
@@ -147,6 +149,8 @@ def draw_topology(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | 
 
 def draw_graph(g: nx.Graph, ax: Axes, *, heading: str = "Data center") -> Axes:
     """Draw a graph made by `topology_graph`; the title is `heading` and the NICs that are down."""
+    from matplotlib.collections import LineCollection
+
     for n, d in g.nodes(data=True):
         if d["kind"] == "network":
             (a, b), y = d["span"], d["pos"][1]
@@ -198,6 +202,9 @@ def topology_size(g: nx.Graph) -> tuple[float, float]:
 def topology_figure(scenario: Scenario, log: Sequence[ev.Record] = (), t: float | None = None, *,
                     dpi: float = 100, fig: Figure | None = None) -> Figure:
     """A stand-alone Figure of the topology (not registered with pyplot); pass `fig` to redraw into it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     if fig is None:
         fig = Figure(dpi=dpi)
         FigureCanvasAgg(fig)

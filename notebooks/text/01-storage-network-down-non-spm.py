@@ -165,7 +165,7 @@ for _ in range(4):
 display(replay)
 
 # %% tags=["lab-only"]
-shown = drawn_spans(replay.timeline_axes)
+shown = drawn_spans(replay.timeline_picture)
 assert any(s.lane == "host:pacific" and s.status == "NonOperational" for s in shown)
 moved = sorted({s.lane.removeprefix("vm:") for s in shown if s.status == "migrating (copying memory)"})
 print(f"At {audit.clock(replay.now)} the figure shows Pacific Non Operational and migrations of {', '.join(moved)}.")

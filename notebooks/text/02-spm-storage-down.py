@@ -147,13 +147,13 @@ for _ in range(4):
 replay
 
 # %% tags=["lab-only"]
-shown = drawn_spans(replay.timeline_axes)
+shown = drawn_spans(replay.timeline_picture)
 assert any(s.lane == "host:atlantic" and s.status == "NonOperational" for s in shown)
-assert "fenced (self)" in [m.kind for m in drawn_marks(replay.timeline_axes) if m.lane == "host:atlantic"]
+assert "fenced (self)" in [m.kind for m in drawn_marks(replay.timeline_picture) if m.lane == "host:atlantic"]
 held = sorted((s for s in shown if s.lane == "spm" and s.status == "SPM"), key=lambda s: s.start)
 vacant = [s for s in shown if s.lane == "spm" and s.status == "no SPM"]
 assert vacant and all(a.end <= b.start for a, b in pairwise(held))
-assert "SPM on pacific" in [t.get_text() for t in replay.timeline_axes.texts]
+assert "SPM on pacific" in [text for _, text, _ in replay.timeline_picture.words]
 print(f"At {audit.clock(replay.now)} the figure shows Atlantic Non Operational, no SPM from "
       f"{audit.clock(vacant[0].start)} to {audit.clock(vacant[0].end)}, then the SPM on Pacific.")
 

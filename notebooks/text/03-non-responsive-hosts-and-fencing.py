@@ -146,11 +146,11 @@ for _ in range(5):
 replay
 
 # %% tags=["lab-only"]
-shown = drawn_spans(replay.timeline_axes)
+shown = drawn_spans(replay.timeline_picture)
 pacific = [s for s in shown if s.lane == "host:pacific"]
 assert [s.status for s in pacific][1:4] == ["Connecting", "NonResponsive", "Reboot"]
 reboot = next(s for s in pacific if s.status == "Reboot")
-marks = drawn_marks(replay.timeline_axes)
+marks = drawn_marks(replay.timeline_picture)
 assert [m.kind for m in marks if m.lane == "host:pacific"] == ["fenced (power-management)"]
 for vm in (vm for vm in scenario.vms if vm.host == "pacific"):
     lane = [s for s in shown if s.lane == f"vm:{vm.name}"]

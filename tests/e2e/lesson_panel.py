@@ -1,10 +1,11 @@
 """What a student reads on a lesson's control panel, read the same way by every browser test.
 
-The panel writes, hidden under the timeline's text form, every word and mark the picture shows
-with its box in the image's pixels (`hacourse-word`, `data-box`), and the legend's words for
-what the figure draws, read off its artists (`hacourse-shown`). A test compares those boxes (no
-two overlap) and compares the visible legend (`hacourse-legend-words`) with what is drawn.
-Each click is timed from the click to the changed picture (`click`), into test-output/.
+The timeline is an SVG in the page: every word is a `<text class="hacourse-word">` and every
+mark a `<g class="hacourse-mark">`, measured here as the browser draws them (`getBBox`, in the
+picture's units); every span, mark and line carries its legend key (`data-key`) and a `<title>`
+(what hovering it shows). A test compares the boxes (no two overlap, none right of the now
+line) and the legend a student reads (`hacourse-legend-entry`) with the keys drawn. Each click is
+timed from the click to the changed picture (`click`, the SVG's `data-render`), into test-output/.
 """
 
 from __future__ import annotations
@@ -42,15 +43,45 @@ class Word:
         return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+TIMELINE = "svg.hacourse-timeline"
+
+
 def words(panel: Locator) -> list[Word]:
-    """Every word and mark the timeline picture shows now, with its box."""
-    found = panel.locator(".hacourse-figure-words .hacourse-word")
-    out = []
-    for kind, text, box in zip(found.evaluate_all("els => els.map(e => e.dataset.kind)"),
-                               found.all_text_contents(),
-                               found.evaluate_all("els => els.map(e => e.dataset.box)")):
-        out.append(Word(kind, text, tuple(float(v) for v in box.split(","))))
-    return out
+    """Every word and mark the timeline picture shows now, with its box as the browser drew it."""
+    found = panel.locator(f"{TIMELINE} .hacourse-word, {TIMELINE} .hacourse-mark").evaluate_all(
+        """els => els.map(e => {
+            const b = e.getBBox();
+            const title = e.querySelector('title');
+            const text = e.classList.contains('hacourse-mark') ? title.textContent.split('\\n')[0] : e.textContent;
+            return [e.dataset.kind || 'mark', text, [b.x, b.y, b.x + b.width, b.y + b.height]];
+        })""")
+    return [Word(kind, text, tuple(box)) for kind, text, box in found]
+
+
+def now_x(panel: Locator) -> float | None:
+    """Where the now line is drawn, in the picture's units (None: now is outside the window)."""
+    value = panel.locator(TIMELINE).first.get_attribute("data-now-x")
+    return float(value) if value is not None else None
+
+
+def window(panel: Locator) -> tuple[float, float]:
+    """The time window the timeline shows, in seconds."""
+    svg = panel.locator(TIMELINE).first
+    return float(svg.get_attribute("data-xmin")), float(svg.get_attribute("data-xmax"))
+
+
+def hover_title(panel: Locator, lane: str, key: str) -> str:
+    """Hovers the first span or mark of `lane` with legend key `key`; returns the `<title>` of what is
+    under the pointer there (what the browser's tooltip shows)."""
+    target = panel.locator(f'{TIMELINE} [data-lane="{lane}"][data-key="{key}"]').first
+    target.hover()
+    box = target.bounding_box()
+    assert box, f"{lane} {key}: not drawn"
+    return target.page.evaluate(
+        """([x, y]) => { let e = document.elementFromPoint(x, y);
+                         while (e && !(e.querySelector && e.querySelector(':scope > title'))) e = e.parentElement;
+                         return e ? e.querySelector(':scope > title').textContent : ''; }""",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
 
 
 def _settled(read: Callable[[], object], ok: Callable[[object], bool], tries: int = 50) -> object:
@@ -65,26 +96,34 @@ def _settled(read: Callable[[], object], ok: Callable[[object], bool], tries: in
 
 
 def assert_words_apart(panel: Locator, *expected: str) -> list[Word]:
-    """No two words or marks of the picture overlap; each `expected` text is among them."""
+    """No two words or marks of the picture overlap, no word is written right of the now line;
+    each `expected` text is among them."""
     shown = _settled(lambda: words(panel), lambda ws: all(t in [w.text for w in ws] for t in expected))
     texts = [w.text for w in shown]
     for text in expected:
         assert text in texts, f"{text!r} is not written on the timeline; it shows {texts}"
     clashes = [(a.text, b.text) for i, a in enumerate(shown) for b in shown[i + 1:] if a.overlaps(b)]
     assert not clashes, f"words drawn over each other on the timeline: {clashes}"
+    line = now_x(panel)
+    if line is not None:
+        past = [w.text for w in shown if w.kind != "mark" and w.box[2] > line + 1]
+        assert not past, f"written past the now line (x={line}): {past}"
     return shown
 
 
 def assert_legend_is_what_is_drawn(panel: Locator) -> list[str]:
     """The legend a student reads lists exactly what the picture draws (read off its artists)."""
     def read() -> tuple[list[str], list[str]]:
-        return (panel.locator(".hacourse-legend .hacourse-legend-words").all_text_contents(),
-                panel.locator(".hacourse-figure-words .hacourse-shown").all_text_contents())
+        legend = panel.locator(".hacourse-legend .hacourse-legend-entry").evaluate_all(
+            "els => els.map(e => e.dataset.key)")
+        drawn = panel.locator(f"{TIMELINE} [data-key]").evaluate_all("els => els.map(e => e.dataset.key)")
+        return legend, sorted(set(drawn))
 
-    legend, drawn = _settled(read, lambda pair: pair[0] == pair[1])
+    legend, drawn = _settled(read, lambda pair: sorted(pair[0]) == pair[1])
     assert legend, "the timeline has no legend"
-    assert legend == drawn, f"the legend lists {legend}, the figure draws {drawn}"
-    return legend
+    assert sorted(legend) == drawn and len(set(legend)) == len(legend), \
+        f"the legend lists {legend}, the figure draws {drawn}"
+    return panel.locator(".hacourse-legend .hacourse-legend-words").all_text_contents()
 
 
 @dataclass
@@ -100,16 +139,31 @@ class Driver:
         return panel_of(self.app.page)
 
     def __post_init__(self) -> None:
-        self.app.wait_for(self.panel.locator("img").first, "the control panel's timeline", timeout_s=120)
+        self.app.wait_for(self.panel.locator(TIMELINE).first, "the control panel's timeline", timeout_s=120)
         self.panel.scroll_into_view_if_needed()  # JupyterLab renders text out of view lazily
 
     def click(self, name: str, what: str = "") -> float:
-        timeline = self.panel.locator("img").first
-        old = timeline.get_attribute("src")
+        old = self.panel.locator(TIMELINE).first.get_attribute("data-render")
         self.panel.get_by_role("button", name=name).first.click()  # not exact: an icon adds a glyph
-        took = self.app.wait_for_change(timeline, old, what or f"the timeline after '{name}'")
+        took = self._wait_for_render(old, what or f"the timeline after '{name}'")
         self.latencies.append(took)
         self.record_timing(f"click '{name}' -> updated timeline", took)
+        return took
+
+    def _wait_for_render(self, old: str | None, what: str, timeout_s: float = 30) -> float:
+        """Seconds until the panel shows a timeline rendered after `old` (its `data-render` changed)."""
+        start = time.perf_counter()
+        try:
+            self.app.page.wait_for_function(
+                f"([el, old]) => {{ const s = el.querySelector('{TIMELINE}'); "
+                "return s && s.getAttribute('data-render') !== old; }",
+                arg=[self.panel.element_handle(), old], polling="raf", timeout=timeout_s * 1000)
+        except Exception as timeout:
+            self.app.assert_no_errors()
+            self.app.screenshot("timeout")
+            raise AssertionError(f"{self.app.name}: waited {timeout_s:.0f} s for {what}; it never showed") from timeout
+        took = time.perf_counter() - start
+        self.app.assert_no_errors()
         return took
 
     def clock(self) -> str:
