@@ -392,6 +392,18 @@ class SpmElectionDecided(Decision):
 
 
 @dataclass(frozen=True)
+class HaRestartHeldBack(Decision):
+    """The HA runner held a VM's due restart back behind higher-priority VMs still in its list,
+    launching or waiting for a try ([E4.5.6] HaAutoStartVmsRunner `isBlockedOnPriority`, 4.4+). It
+    runs once they have left the list (Up) or after `limit_s` held back in all
+    (`MaxTimeAutoStartBlockedOnPriority`). Recorded when a hold starts."""
+
+    vm: str
+    behind: tuple = ()
+    limit_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class FenceChecksEvaluated(Decision):
     """The non-responding treatment's checks at one step, with their values ([E] VdsNotRespondingTreatmentCommand).
 

@@ -42,7 +42,8 @@ def restart_long_retry_s(config: Mapping[str, Any]) -> float | None:
 
 
 def restart_priority_block_s(config: Mapping[str, Any]) -> float:
-    """4.4+: how long a VM waits for a higher-priority one still launching (0: no ordering)."""
+    """4.4+: how long a VM may be held back behind higher-priority VMs still in the runner's list,
+    launching or waiting for a try (0: no ordering)."""
     return float(config.get("MaxTimeAutoStartBlockedOnPriority") or 0)
 
 

@@ -92,6 +92,11 @@ def _describe(r: ev.Record, vm: str | None = None) -> Step:
         return _election(r)
     if isinstance(r, ev.FenceChecksEvaluated):
         return _fence_checks(r)
+    if isinstance(r, ev.HaRestartHeldBack):
+        why = (f"they are still in the runner's list (launching or waiting for a try); {r.vm} runs when "
+                     f"they are Up or after MaxTimeAutoStartBlockedOnPriority = {r.limit_s:g} s held back")
+        return Step(r.t, f"HA restart of {r.vm} held back behind higher-priority {', '.join(r.behind)}",
+                    (why,), r.event)
     if isinstance(r, ev.HostNicProblemDetected):
         grace = (f"grace NicDHCPDelayGraceInMS = {r.grace_s:g} s: Non Operational at the first refresh "
                  f"after {audit.clock(r.t + r.grace_s)} if the NIC is still down")

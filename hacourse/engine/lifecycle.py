@@ -82,7 +82,9 @@ class HostLifecycle:
         self.activated(host)
 
     def activated(self, host: Host) -> None:
-        """The host is Up again: the engine learns its VMs' states, elects an SPM, retries HA VMs."""
+        """The host is Up again: the engine learns its VMs' states and elects an SPM. HA VMs waiting for
+        a try are not woken: they run at their scheduled try ([E4.5.6] no caller of `addVmsToRun` on
+        activation)."""
         sim = self.sim
         self.learn_vm_states(host)
         if not host.reaches_storage:
@@ -91,7 +93,6 @@ class HostLifecycle:
             sim.monitor.nic_changed(host, nic)  # checkVdsInterfaces runs again now that it is Up
         if sim.spm.holder is None:
             sim.spm.start_election()
-        sim.ha.wake()
 
     def learn_vm_states(self, host: Host) -> None:
         for vm in self.sim.vms_on(host.name):

@@ -113,8 +113,10 @@ def restart_bound_s(config: dict, failed_tries: int) -> float:
 def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
     """Every HA VM that is Down is Up again within `restart_bound_s` of the moment a healthy host
     with room for it appears (and stays), unless the engine has used up its tries (3.3: one try, no
-    long retries). The clock stops while a higher-priority HA VM launches (4.4+ ordering,
-    `MaxTimeAutoStartBlockedOnPriority`). A try that finds no room is checked too: no Up host may
+    long retries). The clock stops while a higher-priority HA VM is still in the runner's list,
+    launching or waiting for a try (4.4+ ordering), until the VM has been held back
+    `MaxTimeAutoStartBlockedOnPriority` (counted here as its time Down while a higher one was in
+    the list, at least the engine's count). A try that finds no room is checked too: no Up host may
     have had enough free memory at that instant (tries that failed for another reason, such as a
     VM lease still held, are not counted)."""
     out: list[Violation] = []
@@ -126,11 +128,16 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
     world = World(scenario)
     owed: dict[str, float | None] = {}  # Down HA VM -> since when a healthy host has had room for it
     failed: dict[str, int] = defaultdict(int)
-    launched: dict[str, float] = {}
+    in_list: set[str] = set()  # the runner's list: Down and not given up, or launching
+    held_s: dict[str, float] = defaultdict(float)  # time Down while a higher-priority VM was in the list
+    slack = rules.ha_runner_interval_s(config) or 0
+    last_t = 0.0
 
-    def blocked(vm: str, now: float) -> bool:
-        return block > 0 and any(world.vm_status[o] == V.WAIT_FOR_LAUNCH and ha[o].priority > ha[vm].priority
-                                 and now - launched[o] < block for o in launched)
+    def above(vm: str) -> bool:
+        return any(ha[o].priority > ha[vm].priority for o in in_list)
+
+    def blocked(vm: str) -> bool:
+        return block > 0 and above(vm) and held_s[vm] <= block + slack
 
     def judge(now: float, strict: bool) -> None:
         for vm, since in sorted(owed.items()):
@@ -141,6 +148,10 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
                 del owed[vm]
 
     for t, group in instants(log):
+        for vm in owed:
+            if block > 0 and world.vm_status[vm] == V.DOWN and vm in in_list and above(vm):
+                held_s[vm] += t - last_t
+        last_t = t
         judge(t, strict=True)
         for r in group:
             if isinstance(r, ev.HaRestartAttempted) and r.vm in ha and not r.host and r.outcome == RestartResult.NO_ROOM:
@@ -153,19 +164,20 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
                 failed[r.vm] += 1
                 if gives_up and failed[r.vm] >= short_tries:
                     owed.pop(r.vm, None)
+                    in_list.discard(r.vm)
             world.apply(r)
             if isinstance(r, ev.VmStatusChanged) and r.vm in ha:
                 if r.new == V.DOWN:
-                    owed[r.vm], failed[r.vm] = None, 0
-                elif r.new == V.WAIT_FOR_LAUNCH:
-                    launched[r.vm] = t
-                else:
+                    owed[r.vm], failed[r.vm], held_s[r.vm] = None, 0, 0.0
+                    in_list.add(r.vm)
+                elif r.new != V.WAIT_FOR_LAUNCH:
                     owed.pop(r.vm, None)
+                    in_list.discard(r.vm)
         healthy = [h for h in world.host_status if world.healthy(h)] if owed else []
         most_free = max((world.free_gb(h) for h in healthy), default=0.0)
         for vm, since in owed.items():
             room = world.vm_status[vm] == V.WAIT_FOR_LAUNCH or (
-                not blocked(vm, t) and most_free >= ha[vm].memory_gb - 1e-9)
+                not blocked(vm) and most_free >= ha[vm].memory_gb - 1e-9)
             owed[vm] = (t if since is None else since) if room else None
     judge(until, strict=False)
     return out

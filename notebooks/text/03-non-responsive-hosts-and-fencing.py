@@ -346,10 +346,11 @@ HTML(table_html(facts.compare_runs(both_eras(scenario))))
 # - **HA restarts go through a runner, in priority order.** 3.3's fence flow starts every HA VM at once, and
 #   a VM that finds no room is not tried again. 4.x queues them for a runner that wakes every
 #   `AutoStartVmsRunnerIntervalInSeconds` = **1 s**. Since 4.4 it restarts by VM priority, and a
-#   lower-priority VM waits while a higher one is still starting, for at most
-#   `MaxTimeAutoStartBlockedOnPriority` = 600 s: here `mail1` (medium) starts once `db1` (high) is Up. A failed
-#   restart is retried `NumOfTriesToRunFailedAutoStartVmInShortIntervals` = 10 times every 30 s, then every
-#   30 minutes.
+#   lower-priority VM waits while a higher one is still in the runner's list (starting, or waiting for its
+#   next try because it fits nowhere), for at most `MaxTimeAutoStartBlockedOnPriority` = 600 s: here
+#   `mail1` (medium) starts once `db1` (high) is Up. A failed restart is retried
+#   `NumOfTriesToRunFailedAutoStartVmInShortIntervals` = 10 times every 30 s, then every 30 minutes, at
+#   those times only: a host coming Up does not make the runner try sooner.
 # - **The restarted host shows Reboot longer.** 4.x keeps it in Reboot and probes VDSM every
 #   `ServerRebootSleepTime` = 30 s (for at most `ServerRebootTimeout` = 600 s); 3.3 shows it Non Responsive
 #   while it boots.
