@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 
 REBOOT_RESET_S = 10.0
 """Seconds from `reboot` to the machine's reset (services stopping); an estimate, not an oVirt value."""
-MAINTENANCE_FROM = frozenset({S.UP, S.NON_OPERATIONAL, S.NON_RESPONSIVE, S.CONNECTING,
-                              S.PREPARING_FOR_MAINTENANCE})
-"""Statuses MaintenanceVds accepts (the others are locked by fencing or initialization)."""
+MAINTENANCE_FROM = frozenset({S.UP, S.NON_OPERATIONAL, S.NON_RESPONSIVE, S.PREPARING_FOR_MAINTENANCE})
+"""Statuses MaintenanceNumberOfVdss accepts, of those the model has (also Maintenance, refused
+further on, and Down, Error, InstallFailed); Connecting, Initializing, Reboot and Unassigned are
+refused: [E3.3.0] MaintenanceNumberOfVdssCommand.canDoAction, [E4.5.6] .validate."""
 CONFIRM_REBOOTED_FROM = frozenset({S.NON_RESPONSIVE, S.REBOOT, S.NON_OPERATIONAL, S.MAINTENANCE})
 """FenceVdsManualyCommand.IsLegalStatus, the statuses the model has; Connecting is refused for
 intermittent connectivity ([E3.3.0] bll/storage/FenceVdsManualyCommand.canDoAction)."""
@@ -47,8 +48,9 @@ class Admin:
 
     def maintenance(self, name: str) -> None:
         """MaintenanceNumberOfVdss: PreparingForMaintenance, the SPM role handed over, VMs migrated off
-        by priority; Maintenance once no VM is left. A host the engine cannot reach goes straight
-        to Maintenance, but only if the engine shows no VM on it and it is not the SPM."""
+        by priority; Maintenance once no VM is left. A NonResponsive host goes straight to
+        Maintenance, but only if the engine shows no VM on it and it is not the SPM; a Connecting
+        host is refused, so a host that stopped answering is still fenced."""
         sim, host = self.sim, self.sim.hosts[name]
         vms = sim.vms_on(name)
         spm = sim.spm.holder == name
@@ -57,8 +59,9 @@ class Admin:
                                f"Cannot switch Host {name} to Maintenance mode: it is already in Maintenance.")
         if host.status not in MAINTENANCE_FROM:
             return self.refuse("maintenance", name, "VDS_CANNOT_MAINTENANCE_VDS_IS_NOT_OPERATIONAL",
-                               f"Cannot switch Host {name} to Maintenance mode while it is {host.status}.")
-        unreachable = host.status in (S.NON_RESPONSIVE, S.CONNECTING)
+                               f"Cannot switch Host {name} to Maintenance mode, Host is not operational "
+                               f"(it is {host.status}).")
+        unreachable = host.status == S.NON_RESPONSIVE
         if unreachable and vms:
             return self.refuse("maintenance", name, "VDS_CANNOT_MAINTENANCE_VDS_IS_NOT_RESPONDING_WITH_VMS",
                                f"Cannot switch Host {name} to Maintenance mode: it is not responding and the "
