@@ -16,7 +16,8 @@ import pytest
 
 from hacourse import load_scenario, simulate
 from hacourse.panel.widgets import Lesson
-from hacourse.views import live
+from hacourse.views import live, zoom
+from hacourse.views.labels import overlapping
 from hacourse.views.lanes import ADMIN, FAULT, REFUSED
 from tests.seed import ROOT, SEED
 
@@ -114,3 +115,35 @@ def test_a_short_reboot_is_drawn_wide_enough_to_see():
     for span in re.finditer(r'data-key="Reboot" data-start="[^"]*" data-end="[^"]*" x="[^"]*" y="[^"]*" '
                             r'width="([^"]*)"', lesson.timeline.value):
         assert float(span.group(1)) >= 4.0
+
+
+def _lesson_2(**options) -> Lesson:
+    lesson = Lesson(load_scenario(SCENARIOS / "spm-storage-down.yaml"), seed=0, scripted_faults=False, **options)
+    lesson.step(60)
+    lesson.inject("ifdown", "atlantic", "storage")
+    return lesson
+
+
+def test_lesson_2s_hand_over_is_enlarged_under_the_timeline_once_it_happened():
+    lesson = _lesson_2(window=zoom.spm_handover)
+    lesson.step(60)
+    assert lesson.zoom.layout.display == "none"  # 2:00: the SPM still holds its lease
+    lesson.step(120)
+    assert lesson.zoom.layout.display is None
+    inset = lesson._zoom.picture
+    assert (inset.xmin, inset.xmax) == (124.0, 152.0)  # sanlock gives up at 2:09; Non Operational at 2:27
+    assert {s.lane for s in inset.spans} == {"spm", "host:atlantic", "host:pacific", "host:indian"}
+    atlantic = [s.status for s in inset.spans if s.lane == "host:atlantic"]
+    assert atlantic == ["Up", "Connecting", "Initializing", "Up", "NonOperational", "NIC down"]
+    kinds = [m.kind for m in inset.marks]
+    assert kinds == ["SPM lease expired", "fenced (self)"]
+    words = [text for kind, text, _ in inset.words if kind == "span"]
+    assert "Connecting" in words and "Initializing" in words and "NonOperational" in words
+    assert not overlapping(inset.words), overlapping(inset.words)
+    assert 'class="hacourse-highlight"' in lesson.timeline.value  # where the inset is, on the whole timeline
+    assert set(lesson._zoom.legend_keys) <= set(re.findall(r'data-key="([^"]*)"', lesson.legend.value))
+
+
+def test_a_lesson_can_open_on_the_stretch_it_is_about():
+    lesson = _lesson_2(window=(120.0, 240.0))
+    assert not lesson.follow.value and lesson.timeline_picture.get_xlim() == (120.0, 240.0)

@@ -57,7 +57,7 @@ def test_no_two_words_of_the_live_timeline_overlap(moment):
 def test_nothing_is_written_past_now(moment):
     lesson = _drive(*MOMENTS[moment])
     picture = lesson.timeline_picture
-    past = [(kind, text) for kind, text, box in picture.words if box.x1 > picture.now_x + 0.5]
+    past = [(kind, text) for kind, text, box in picture.words if kind != "bracket" and box.x1 > picture.now_x + 0.5]
     assert not past, f"written right of the now line at {picture.now_x}: {past}"
 
 

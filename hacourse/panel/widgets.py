@@ -38,7 +38,7 @@ from hacourse.engine import Simulation
 from hacourse.model import Scenario
 from hacourse.scenario import ScenarioError, vary
 from hacourse.scenario.gallery import find_scenario, listing, requested
-from hacourse.views import events_html, timeline_text_html
+from hacourse.views import events_html, timeline_text_html, zoom
 from hacourse.views.legend import legend_html
 from hacourse.views.live import LiveTimeline, LiveTopology
 from hacourse.views.notes import panel_notes_html
@@ -83,11 +83,13 @@ class Lesson:
     `scenario` is a Scenario, a scenario file (`Lesson("my-lab.yaml")`) or a shipped scenario's
     name (`Lesson("pacific-mgmt-down")`). With `scripted_faults=False` the scenario's own
     `faults:` are dropped and the student injects them with the buttons, at the simulated time
-    of their choice.
+    of their choice. `window` is the moment the lesson is about: a stretch `(start, end)` in
+    seconds that the timeline shows from the start, or a finder of `hacourse.views.zoom`
+    (`zoom.spm_handover`) whose stretch, once it happened, is enlarged in an inset under the timeline.
     """
 
     def __init__(self, scenario: Scenario | str | Path, seed: int | None = None, *, scripted_faults: bool = True,
-                 tick_ms: int = 700) -> None:
+                 tick_ms: int = 700, window: zoom.Finder | tuple[float, float] | None = None) -> None:
         if not isinstance(scenario, Scenario):
             scenario = find_scenario(scenario)
         self.scenario = scenario if scripted_faults else vary(scenario, {"faults": [], "expect": []})
@@ -96,6 +98,7 @@ class Lesson:
         self.listeners: list = []  # callables run after each redraw: sections that show the log too
         self._syncing = False
         self._words: dict[int, tuple[str, str]] = {}  # a toggle's words: released, pressed (what a click runs)
+        self._finder = window if callable(window) else None
         self._views()
 
         button = widgets.Layout(width="auto")
@@ -131,6 +134,7 @@ class Lesson:
         self.timeline = widgets.HTML(layout=widgets.Layout(width="100%", max_width="960px"))
         self.legend = widgets.HTML(layout=widgets.Layout(min_width="250px", width="250px"))
         self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
+        self.zoom = widgets.HTML(layout=widgets.Layout(width="100%", max_width="960px", display="none"))
         self.topology = widgets.HTML(layout=widgets.Layout(flex="1 1 560px", max_width="960px"))
         self.severity = widgets.ToggleButtons(options=list(SEVERITY_FILTERS), value="all", description="show",
                                               style={"button_width": "auto"})
@@ -139,7 +143,8 @@ class Lesson:
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
         self.sections: list[widgets.Widget] = [
             self.clock, clock_row, *rows, self.notes, widgets.HBox([self.window, self.follow]),
-            widgets.HBox([widgets.Box([self.timeline], layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
+            widgets.HBox([widgets.VBox([self.timeline, self.zoom],
+                                       layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
                           self.legend]),
             self.timeline_text,
             widgets.HBox([self.topology, widgets.VBox([self.severity, self.events],  # side by side, or wrapped
@@ -148,6 +153,8 @@ class Lesson:
             self.errors,
         ]
         self.widget = widgets.VBox(self.sections)
+        if window is not None and not callable(window):
+            self.show_window(*window)
         self.refresh()
 
     def add_section(self, section: widgets.Widget, before: widgets.Widget | None = None) -> None:
@@ -242,8 +249,15 @@ class Lesson:
                 self._syncing = False
         else:
             start, end = self.window.value
-        self.timeline.value = self._timeline.render(log, now, end, start)
-        self.legend.value = legend_html(self._timeline.legend_keys)
+        moment = self._finder(log, now) if self._finder is not None else None
+        words = f"enlarged under the timeline: {audit.clock(moment[0])}-{audit.clock(moment[1])}" if moment else ""
+        self.timeline.value = self._timeline.render(log, now, end, start, highlight=moment, highlight_words=words)
+        keys = set(self._timeline.legend_keys)
+        if moment is not None:
+            self.zoom.value = self._zoom.render(log, now, moment[1], moment[0], title=f"Enlarged: {words[28:]}")
+            keys |= self._zoom.legend_keys
+        self.zoom.layout.display = None if moment is not None else "none"
+        self.legend.value = legend_html(keys)
         self.timeline_text.value = timeline_text_html(log, self.scenario, now)
 
     def _show_events(self) -> None:
@@ -260,6 +274,7 @@ class Lesson:
 
     def _views(self) -> None:
         self._timeline = LiveTimeline(self.scenario)
+        self._zoom = LiveTimeline(self.scenario, label="timeline-zoom", kinds=("spm", "host"))
         self._topology = LiveTopology(self.scenario)
 
     def _capture(self, callback):

@@ -340,7 +340,7 @@ def timeline_lanes(
 
 
 
-_TICK_STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
+_TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 
 
 def _time_ticks(t0: float, end: float, most: int = 12) -> list[float]:

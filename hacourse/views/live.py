@@ -27,9 +27,10 @@ class LiveTimeline:
     beside the picture (`views.legend.legend_html`). `render` shows the window [`xmin`, `xmax`].
     """
 
-    def __init__(self, scenario: Scenario, label: str = "timeline") -> None:
+    def __init__(self, scenario: Scenario, label: str = "timeline", kinds: tuple[str, ...] | None = None) -> None:
         self.scenario = scenario
         self.label = label
+        self.kinds = kinds  # the kinds of lane it shows (`Lane.kind`: spm, host, vm, ...); None: all
         self.picture: Picture | None = None
         self.renders = 0
 
@@ -38,14 +39,17 @@ class LiveTimeline:
         return self.picture.keys if self.picture is not None else set()
 
     def render(self, log: Sequence[ev.Record], now: float, xmax: float, xmin: float | None = None,
-               *, title: str | None = None) -> str:
+               *, title: str | None = None, highlight: tuple[float, float] | None = None,
+               highlight_words: str = "") -> str:
         self.renders += 1
         lanes = timeline_lanes(log, self.scenario, now)
+        if self.kinds is not None:
+            lanes = [lane for lane in lanes if lane.kind in self.kinds]
         t0, end = timeline_span(log, self.scenario, now)
         xmin = t0 if xmin is None else max(t0, xmin)
         self.picture = render_timeline(lanes, instants(log, end), xmin=xmin, xmax=max(xmin + 1.0, xmax), now=now,
                                        title=self.scenario.name if title is None else title, label=self.label,
-                                       serial=self.renders)
+                                       serial=self.renders, highlight=highlight, highlight_words=highlight_words)
         return self.picture.svg
 
 

@@ -39,14 +39,14 @@ from hacourse.views.lanes import (
 )
 
 WIDTH = 960.0  # the viewBox's width; the page scales the picture to its column
-LANE_PX, SPAN_PX = 30.0, 23.0
+LANE_PX, SPAN_PX = 36.0, 24.0  # the gap between lanes holds a grace bracket, under its lane
 RIGHT, BOTTOM = 20.0, 44.0
 LANE_FONT, SPAN_FONT, NOTE_FONT, TOP_FONT, HEADING_FONT, TICK_FONT, TITLE_FONT = 14, 13, 12, 13, 13, 13, 16
 TOP_ROWS = 2  # rows of words above the lanes: now, the faults and admin actions
 ROW_PX = TOP_FONT * 1.45
 TITLE_PX = 24.0
 MIN_SPAN = 4.0  # the narrowest a span is drawn (a 5 s Reboot still reads as one)
-MARK_PX = 1.45  # a mark's size in pixels per point of its MarkStyle.size
+MARK_PX = 1.3  # a mark's size in pixels per point of its MarkStyle.size
 
 SHORT_WORDS = {  # what a span says when its full words do not fit (the legend and the hover say them whole)
     "NonOperational": "NonOp", "NonResponsive": "NonResp", "Initializing": "Init", "Connecting": "Conn",
@@ -119,7 +119,7 @@ class _Text:
         weight = ' font-weight="bold"' if self.bold else ""
         return (f'<text class="{cls}" x="{_f(x)}" y="{_f(cy + 0.35 * self.size)}" font-size="{self.size}"'
                 f'{weight} text-anchor="{anchor}" fill="{fill}" textLength="{_f(self.width)}" '
-                f'lengthAdjust="spacing"{extra}>{escape(self.text)}</text>')
+                f'lengthAdjust="spacing" pointer-events="none"{extra}>{escape(self.text)}</text>')
 
 
 def mark_svg(marker: str, x: float, y: float, size: float, color: str) -> str:
@@ -182,7 +182,7 @@ def swatch_svg(s: Swatch, prefix: str, w: float = 24, h: float = 12) -> str:
             f"<defs>{patterns(prefix) if s.hatch else ''}</defs>{body}</svg>")
 
 
-_STYLE = ("<style>.hcsvg-hover:hover{stroke:#000;stroke-width:1.5px}"
+_STYLE = ("<style>svg[class^=hacourse-timeline] text{pointer-events:none}.hcsvg-hover:hover{stroke:#000;stroke-width:1.5px}"
           ".hcsvg-hit{stroke:transparent;stroke-width:9px}.hcsvg-hit:hover{stroke:rgba(0,0,0,.15)}</style>")
 
 
@@ -292,13 +292,15 @@ def _draw_spans(d: _Drawing, lane: Lane, cy: float) -> None:
         if s.status == NIC_DOWN:
             d.back.append(f'<rect class="hacourse-span hcsvg-hover" {data} x="{_f(x0)}" y="{_f(top + h - 5)}" '
                           f'width="{_f(x1 - x0)}" height="5" fill="{s.color}">{_title(title)}</rect>')
-        elif s.status == GRACE:
-            y = cy + 6
-            d.back.append(f'<g class="hacourse-span" {data}>{_title(title)}'
-                          f'<path d="M{_f(x0)} {_f(y)}H{_f(x1)}M{_f(x0)} {_f(y - 5)}V{_f(y + 5)}M{_f(x1)} {_f(y - 5)}'
-                          f'V{_f(y + 5)}" stroke="{palette.GRACE_COLOR}" stroke-width="1.4" fill="none"/>'
+        elif s.status == GRACE:  # under the lane, its ends reaching up into it: apart from the marks on top
+            y = top + h + 2
+            d.back.append(f'<g class="hacourse-span hacourse-bracket" {data}>{_title(title)}'
+                          f'<path d="M{_f(x0)} {_f(y)}H{_f(x1)}M{_f(x0)} {_f(y - 6)}V{_f(y)}M{_f(x1)} {_f(y - 6)}'
+                          f'V{_f(y)}" stroke="{palette.GRACE_COLOR}" stroke-width="1.4" fill="none"/>'
                           f'<path class="hcsvg-hit" d="M{_f(x0)} {_f(y)}H{_f(x1)}"/></g>')
-            d.taken.append(Box(x0 - 1, y - 5, x1 + 1, y + 5))
+            box = Box(x0 - 0.7, y - 6, x1 + 0.7, y + 0.7)
+            d.taken.append(box)
+            d.picture_words.append(("bracket", s.text or GRACE, box))
         else:
             hatch = _hatch_fill(d, s.hatch) or "none"
             arrow = ""
@@ -410,7 +412,7 @@ def _draw_lane_words(d: _Drawing, lane: Lane, cy: float) -> None:
         fill = _span_fill(lane, s.start)
         color = palette.text_color(fill) if fill.startswith("#") else "#212121"
         x0, x1 = c.x(a), c.x(b)
-        d.place(_Text(s.text, NOTE_FONT), [((x0 + x1) / 2, cy - 3, "middle")], "grace", color,
+        d.place(_Text(s.text, NOTE_FONT), [((x0 + x1) / 2, cy, "middle")], "grace", color,
                 Box(x0, cy - SPAN_PX / 2, x1, cy + SPAN_PX / 2), lane.key)
 
 
@@ -489,10 +491,12 @@ def _frame(d: _Drawing, lanes: Sequence[Lane], title: str | None) -> str:
 
 def render_timeline(lanes: Sequence[Lane], moments: Sequence[Instant], *, xmin: float, xmax: float,
                     now: float | None = None, title: str | None = None, label: str = "timeline",
-                    serial: int = 0) -> Picture:
+                    serial: int = 0, highlight: tuple[float, float] | None = None,
+                    highlight_words: str = "") -> Picture:
     """The lanes in the window [`xmin`, `xmax`] as an SVG `Picture`, with now at `now`.
 
     `serial` numbers the renders of one live figure (`data-render`): a browser test waits for it to change.
+    `highlight` shades a stretch behind the lanes (the moment an inset enlarges), `highlight_words` its hover.
 
     Order of placing: the frame (headings take their room), spans and overlays, now and the
     actions' lines with their words on top, marks, then the spans' words where room is left.
@@ -501,6 +505,11 @@ def render_timeline(lanes: Sequence[Lane], moments: Sequence[Instant], *, xmin: 
     c = _Canvas(lanes, xmin, xmax, title)
     d = _Drawing(c, now, f"hc{next(_IDS)}-")
     frame = _frame(d, lanes, title)
+    if highlight is not None and highlight[1] > xmin and highlight[0] < xmax:
+        a, b = c.x(max(highlight[0], xmin)), c.x(min(highlight[1], xmax))
+        frame += (f'<rect class="hacourse-highlight" x="{_f(a)}" y="{_f(c.top - 4)}" width="{_f(max(b - a, 2.0))}" '
+                  f'height="{_f(c.bottom - c.top + 4)}" fill="#fff59d" opacity="0.55">'
+                  f'{_title(highlight_words)}</rect>')
     for lane, y in zip(lanes, c.ys):
         _draw_spans(d, lane, c.y(y))
     _draw_top(d, moments)

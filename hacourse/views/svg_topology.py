@@ -17,6 +17,7 @@ from hacourse.views.fonts import FAMILY, text_width
 SX, SY = 64.0, 84.0  # pixels per unit of the graph's layout, across and up
 MARGIN = 26.0
 HEAD_PX = 28.0
+VM_SHIFT = 16.0  # VMs sit right of their host's box, which is wider here than the layout assumes
 
 
 def _f(v: float) -> str:
@@ -86,6 +87,7 @@ def render_topology(g: nx.Graph, heading: str = "Data center now") -> str:
                        f'height="{_f(h)}" rx="{rx}" fill="{d["color"]}" {stroke}/>'
                        f'{_lines(x, y, lines, size, palette.text_color(d["color"]), kind == "host")}</g>')
         elif kind in ("vm", "more"):
+            x += VM_SHIFT
             dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="5.5" fill="{d["color"]}" stroke="#546e7a"/>'
                    if kind == "vm" else "")
             where = f" on {d['host']}: {d['status']}" if kind == "vm" else ""

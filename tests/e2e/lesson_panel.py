@@ -48,12 +48,13 @@ TIMELINE = "svg.hacourse-timeline"
 
 def words(panel: Locator) -> list[Word]:
     """Every word and mark the timeline picture shows now, with its box as the browser drew it."""
-    found = panel.locator(f"{TIMELINE} .hacourse-word, {TIMELINE} .hacourse-mark").evaluate_all(
+    found = panel.locator(f"{TIMELINE} .hacourse-word, {TIMELINE} .hacourse-mark, {TIMELINE} .hacourse-bracket").evaluate_all(
         """els => els.map(e => {
             const b = e.getBBox();
             const title = e.querySelector('title');
-            const text = e.classList.contains('hacourse-mark') ? title.textContent.split('\\n')[0] : e.textContent;
-            return [e.dataset.kind || 'mark', text, [b.x, b.y, b.x + b.width, b.y + b.height]];
+            const drawn = e.classList.contains('hacourse-mark') ? 'mark' : e.classList.contains('hacourse-bracket') ? 'bracket' : '';
+            const text = drawn ? title.textContent.split('\\n')[0] : e.textContent;
+            return [e.dataset.kind || drawn, text, [b.x, b.y, b.x + b.width, b.y + b.height]];
         })""")
     return [Word(kind, text, tuple(box)) for kind, text, box in found]
 
@@ -106,7 +107,7 @@ def assert_words_apart(panel: Locator, *expected: str) -> list[Word]:
     assert not clashes, f"words drawn over each other on the timeline: {clashes}"
     line = now_x(panel)
     if line is not None:
-        past = [w.text for w in shown if w.kind != "mark" and w.box[2] > line + 1]
+        past = [w.text for w in shown if w.kind not in ("mark", "bracket") and w.box[2] > line + 1]
         assert not past, f"written past the now line (x={line}): {past}"
     return shown
 

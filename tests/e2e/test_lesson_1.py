@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lesson_panel import Driver, assert_legend_is_what_is_drawn, assert_words_apart, lanes
+from lesson_panel import Driver, assert_legend_is_what_is_drawn, assert_words_apart, hover_title, lanes
 from test_guides_lab import _type
 
 pytestmark = pytest.mark.browser
@@ -60,6 +60,8 @@ def _drive_the_fault(app, record_timing, in_lab: bool) -> None:
     assert_words_apart(panel, "NonOperational")
     legend = assert_legend_is_what_is_drawn(panel)
     assert "NonOperational" in legend and "NonResponsive" not in legend, legend
+    said = hover_title(panel, "host:pacific", "NonOperational")  # what the tooltip shows
+    assert said.startswith("pacific: NonOperational\nsince ") and "until " in said and "why: " in said, said
     drive.shot("2-non-operational")
 
     drive.click("+5 min")

@@ -1,0 +1,54 @@
+"""Moments a lesson enlarges: a few seconds where much happens, too narrow to read in a window of minutes.
+
+A finder reads the log up to now and returns the stretch `(start, end)` to enlarge, or None while
+the moment has not come. The lesson panel draws that stretch as an inset under its timeline
+(`Lesson(window=...)`), and marks it on the timeline, so the student sees the whole run and the
+moment at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from hacourse import events as ev
+
+Finder = Callable[[Sequence[ev.Record], float], "tuple[float, float] | None"]
+
+PAD_S = 5.0
+SETTLED_S = 20.0  # a status held this long ends the moment
+NARROWEST_S = 20.0
+
+
+def _padded(start: float, end: float) -> tuple[float, float]:
+    start, end = start - PAD_S, end + PAD_S
+    if end - start < NARROWEST_S:
+        middle = (start + end) / 2
+        start, end = middle - NARROWEST_S / 2, middle + NARROWEST_S / 2
+    return max(0.0, start), end
+
+
+def settled(log: Sequence[ev.Record], host: str, since: float, now: float) -> float | None:
+    """When `host` took, after `since`, the first status it then held for `SETTLED_S` (or up to now)."""
+    changes = [r.t for r in log if isinstance(r, ev.HostStatusChanged) and r.host == host and since <= r.t <= now]
+    for t, following in zip(changes, [*changes[1:], None]):
+        if (following if following is not None else now) - t >= SETTLED_S:
+            return t
+    return None
+
+
+def spm_handover(log: Sequence[ev.Record], now: float) -> tuple[float, float] | None:
+    """Lesson 2's moment: the SPM host's role stops (its sanlock lease expired, or the engine moved it)
+    and the host goes through fence, Connecting, Initializing and Up until it settles (Non
+    Operational), in some twenty seconds."""
+    stop = next((r for r in log if isinstance(r, ev.SpmStopped) and r.t <= now and not ev.is_initial(r)), None)
+    if stop is None:
+        return None
+    end = settled(log, stop.host, stop.t, now)
+    return _padded(stop.t, end if end is not None else now)
+
+
+def fixed(start: float, end: float) -> Finder:
+    """The same stretch always, once the clock has reached its start."""
+    def find(log: Sequence[ev.Record], now: float) -> tuple[float, float] | None:
+        return (start, end) if now >= start else None
+    return find
