@@ -231,8 +231,8 @@ def names(scenario: Scenario, section: str) -> list[str]:
 
 def _set_link(up: bool) -> Callable[[Simulation, Fault], None]:
     def apply(sim: Simulation, fault: Fault) -> None:
-        host = sim.hosts[fault.host]
-        nic = host.nic(fault.nic)
+        host = sim.hosts[fault.target_host]
+        nic = host.nic(fault.target_nic)
         if host.power.value and nic.set_up(up):  # a powered-off host's NIC stays as it is
             host.physically_changed(nic)
     return apply
@@ -244,8 +244,8 @@ def _nic_down(sim: Simulation, targets: Mapping[str, str]) -> bool:
 
 def _set_cable(ok: bool) -> Callable[[Simulation, Fault], None]:
     def apply(sim: Simulation, fault: Fault) -> None:
-        host = sim.hosts[fault.host]
-        nic = host.nic(fault.nic)
+        host = sim.hosts[fault.target_host]
+        nic = host.nic(fault.target_nic)
         if nic.set_cable(ok):
             host.physically_changed(nic)
     return apply
@@ -277,7 +277,7 @@ register(ActionKind(
     said="Admin ran 'ifup {nic}' on host {host}.", label="ifup {nic} on {host}",
 ))
 register(ActionKind(
-    "power_off", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.host].power_off("power lost"),
+    "power_off", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].power_off("power lost"),
     doc="the host loses power: its VMs die with it and it answers on no network; the engine finds out "
         "by its own timers",
     said="Admin ran 'power_off' on host {host}.", label="power_off on {host}",
@@ -285,7 +285,7 @@ register(ActionKind(
                     icon="power-off", undo="power_on", pressed=_powered_off),
 ))
 register(ActionKind(
-    "power_on", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.host].power_on("power restored"),
+    "power_on", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].power_on("power restored"),
     doc="power returns: the host boots, every NIC comes up (an earlier `ifdown` does not survive a boot), "
         "and VDSM answers after `host_boot_s`",
     said="Admin ran 'power_on' on host {host}.", label="power_on on {host}",
@@ -322,7 +322,7 @@ register(ActionKind(
     said="Repair: the storage array of domain {storage_domain} is back (storage_up).", label="storage up {storage_domain}",
 ))
 register(ActionKind(
-    "vm_crash", Side.FAULT, ("vm",), lambda sim, fault: sim.vms[fault.vm].qemu_died(),
+    "vm_crash", Side.FAULT, ("vm",), lambda sim, fault: sim.vms[fault.target_vm].qemu_died(),
     doc="the VM's qemu process dies (what oVirt's own system test does to check HA): VDSM reports it Down "
         "with an error; an HA VM is restarted, any other stays Down",
     said="The qemu process of VM {vm} died.", label="qemu of {vm} dies",
@@ -338,7 +338,7 @@ def _in_maintenance(sim: Simulation, targets: Mapping[str, str]) -> bool:
 
 
 register(ActionKind(
-    "maintenance", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.maintenance(fault.host),
+    "maintenance", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.maintenance(fault.target_host),
     doc="the admin moves the host to maintenance: PreparingForMaintenance, the SPM role handed over, every "
         "VM migrated off by priority through the scheduler, Maintenance once no VM is left (refused, with "
         "the engine's reason, where the engine refuses it)",
@@ -347,13 +347,13 @@ register(ActionKind(
                     "press again to activate it.", icon="wrench", undo="activate", pressed=_in_maintenance),
 ))
 register(ActionKind(
-    "activate", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.activate(fault.host),
+    "activate", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.activate(fault.target_host),
     doc="the admin activates the host: Unassigned, then Initializing at the next poll, then Up, or Non "
         "Operational if a required network or the storage is still missing",
     said="Admin asked to activate host {host}.", label="activate {host}",
 ))
 register(ActionKind(
-    "confirm_rebooted", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.confirm_rebooted(fault.host),
+    "confirm_rebooted", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.confirm_rebooted(fault.target_host),
     doc="the admin's \"Confirm 'Host has been Rebooted'\" for a host without power management: its VMs "
         "are set Down, HA VMs restarted elsewhere, the SPM role released",
     said="Admin confirmed that host {host} has been rebooted.", label="confirm rebooted {host}",
@@ -361,7 +361,7 @@ register(ActionKind(
                     "takes its VMs as Down and restarts the highly available ones.", icon="check"),
 ))
 register(ActionKind(
-    "migrate", Side.ADMIN, ("vm",), lambda sim, fault: sim.admin.migrate(fault.vm, fault.to),
+    "migrate", Side.ADMIN, ("vm",), lambda sim, fault: sim.admin.migrate(fault.target_vm, fault.to),
     optional=("to",),
     doc="the admin migrates the VM, to `to` or to the host the scheduler chooses (its filters and weights "
         "apply either way)",
@@ -370,7 +370,7 @@ register(ActionKind(
     control=Control("migrate {vm}", "Migrates {vm} now to the host the scheduler chooses.", icon="exchange"),
 ))
 register(ActionKind(
-    "select_spm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.select_spm(fault.host),
+    "select_spm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.select_spm(fault.target_host),
     doc="the admin's 'Select as SPM' (ForceSelectSPM, oVirt 3.5 and later; refused on rhev-3.3): the "
         "current SPM stops and the election tries this host first",
     said="Admin asked to select host {host} as SPM.", label="select {host} as SPM",
@@ -378,13 +378,13 @@ register(ActionKind(
                     "{host} (oVirt 3.5 and later).", icon="star"),
 ))
 register(ActionKind(
-    "reboot", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.reboot(fault.host),
+    "reboot", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.reboot(fault.target_host),
     doc="`reboot` in the host's shell: the OS goes down at once, its VMs' processes with it, and boots "
         "again (`host_boot_s`); the engine finds out by its own timers",
     said="Admin ran 'reboot' on host {host}.", label="reboot {host}",
 ))
 register(ActionKind(
-    "restart_vdsm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.restart_vdsm(fault.host),
+    "restart_vdsm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.restart_vdsm(fault.target_host),
     doc="`service vdsmd restart` (`systemctl restart vdsmd` on 4.x) in the host's shell: VDSM stops and "
         "starts again after `vdsm_restart_s`; the VMs keep running",
     said="Admin restarted vdsmd on host {host}.", label="restart vdsmd on {host}",

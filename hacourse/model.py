@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from hacourse.profiles import DEFAULT_PROFILE, resolve_config
+from hacourse.profiles import DEFAULT_PROFILE, EngineConfig, config_of
 
 PRIORITY_NAMES: Mapping[str, int] = MappingProxyType({"low": 1, "medium": 50, "high": 100})
 """VM priority labels as the oVirt GUI sets them; [API] HighAvailability.java, PriorityUtil."""
@@ -95,6 +95,30 @@ class Fault:
     vm: str | None = None
     to: str | None = None  # a destination host
 
+    # The targets its kind requires, typed: the loader (or `Simulation.check_fault`) made sure
+    # they are given, so an actor reads `fault.target_host` where the field says `str | None`.
+    @property
+    def target_host(self) -> str:
+        return _required(self.host, "host", self.action)
+
+    @property
+    def target_nic(self) -> str:
+        return _required(self.nic, "nic", self.action)
+
+    @property
+    def target_vm(self) -> str:
+        return _required(self.vm, "vm", self.action)
+
+    @property
+    def target_storage_domain(self) -> str:
+        return _required(self.storage_domain, "storage_domain", self.action)
+
+
+def _required(value: str | None, key: str, action: str) -> str:
+    if value is None:
+        raise ValueError(f"action {action!r} needs {key!r}")
+    return value
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -114,9 +138,9 @@ class Scenario:
     expect: tuple = ()  # instructors' expected outcomes, kept raw for `hacourse check`
     source: str = "<scenario>"  # the file it was read from, for messages
 
-    def config(self) -> dict[str, object]:
+    def config(self) -> EngineConfig:
         """The effective engine configuration: profile defaults plus `engine_config` overrides."""
-        return resolve_config(self.engine_profile, self.engine_config)
+        return config_of(self.engine_profile, self.engine_config)
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)

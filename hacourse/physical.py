@@ -77,7 +77,7 @@ class PhysicalState:
         self.management_nic = {h.name: role_nic(h.nics, roles, MANAGEMENT) for h in hosts}
         self.nic_up: dict[tuple[str, str], bool] = {(h.name, nic): True for h in hosts for nic in h.nics}
         self.powered: dict[str, bool] = {h.name: True for h in hosts}
-        self.boot_s = float(scenario.config()["host_boot_s"]) if scenario is not None else 0.0
+        self.boot_s = float(scenario.config().host_boot_s) if scenario is not None else 0.0
         self.booted_at: dict[str, float] = {h.name: 0.0 for h in hosts}
         self.renewed_until: dict[str, float] = {}
         self.no_storage_since: dict[str, float] = {}  # hosts that do not reach storage -> since when

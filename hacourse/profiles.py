@@ -1,101 +1,163 @@
 """Engine profiles: the defaults of one engine era, keyed as the real config keys.
 
-A profile is data, not code: the engine reads every timer and limit from the mapping that
-`resolve_config` returns, so a scenario's `engine_config:` can override any single key.
+A profile is data, not code: each key is declared once, in `EngineConfig`, with its type, its
+unit and its default in each era (`era(rhev-3.3's, ovirt_45=...)`), and one source. The engine
+reads the frozen `EngineConfig` that `config_of` builds (`config.NicDHCPDelayGraceInMS`): a
+misspelt key is an AttributeError, never a silent default. `PROFILES` is the same data by the
+real keys, for the loader, the schema and the docs, so a scenario's `engine_config:` overrides a
+single key by its real name.
+
+To add a key: one line in `EngineConfig` (the loader, schema, docs and `PROFILES` follow).
 Sources are abbreviated as in shared/reference/ovirt-behaviour.md: [CFG] is ovirt-engine's
 0000_config.sql, [V] vdsm's config.py.in, [SL] sanlock's timeouts.h.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
-RHEV_33: dict[str, float | int | bool | None] = {
-    # --- engine host monitoring (VdsManager / HostMonitoring) ---
-    "VdsRefreshRate": 3,  # s between host polls; [CFG] updated 2 -> 3 in 3.3
-    "NumberVmRefreshesBeforeSave": 5,  # polls per statistics refresh (15 s); [CFG]
-    "NicDHCPDelayGraceInMS": 60,  # seconds despite the name; [CFG], HostMonitoring.checkVdsInterfaces
-    "MaxStorageVdsTimeoutCheckSec": 30,  # lastCheck older than this = domain problematic; [CFG]
-    "StorageDomainFailureTimeoutInMinutes": 5,  # spelled StorageDomainFalureTimeoutInMinutes in 3.x; [CFG]
-    "VDSAttemptsToResetCount": 2,  # failed polls tolerated before the time grace counts; [CFG]
-    "TimeoutToResetVdsInSeconds": 60,  # base of the grace before NonResponsive; [CFG]
-    "DelayResetForSpmInSeconds": 20,  # extra grace for the SPM; [CFG]
-    "DelayResetPerVmInSeconds": 0.5,  # extra grace per running VM; [CFG]
-    "AutoRecoverySchedule": 300,  # cron 0 0/5 * * * ? as a period in s; AutoRecoveryManager
-    "StoragePoolRefreshTimeInSeconds": 10,  # SpmStatus poll; [CFG]
-    # --- VDSM (host agent) ---
-    "sd_health_check_delay": 10,  # domain monitor period, s; [V] monitor.py
-    "max_outgoing_migrations": 3,  # source semaphore, min(3, cores); [V4.13] config.py.in
-    "max_incoming_migrations": None,  # no incoming limit in 3.x; [V4.16] clientIF.py
-    "migration_max_bandwidth": 32,  # MiB/s per migration; [V4.13] config.py.in
-    "migration_downtime": 500,  # ms, end of the downtime ramp; [V4.13] config.py.in
-    "migration_downtime_steps": 10,  # steps of the ramp; [V4.13] config.py.in
-    "migration_downtime_delay": 75,  # s per GiB (min 2 GiB) for the whole ramp; [V4.16] config.py.in
-    "migration_convergence": "legacy_ramp",  # VDSM's time-based downtime ramp; [V4.16] migration.py
-    "migration_initial_downtime": 30,  # ms before the first ramp step: old QEMU max_downtime; [Q] migration.c
-    "migration_timeout": 300,  # s without progress -> abort, no overall limit; [V4.13] vm.py MigrationMonitorThread, config.py.in
-    "vm_kill_paused_timeout": 80,  # s, 8 x sanlock io_timeout, for resume_behavior kill; [V] virt/utils.py
-    # --- sanlock (SPM lease) ---
-    "io_timeout": 10,  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 8x + 60 s; [SL]
-    # --- iSCSI / multipath on the host (not set by VDSM; open-iscsi defaults of the era) ---
-    "node.session.timeo.replacement_timeout": 120,  # s I/O is held after the session fails; open-iscsi
-    "node.conn[0].timeo.noop_out_interval": 5,  # s; open-iscsi 5 + 5 since 2007, every era (etc/iscsid.conf)
-    "node.conn[0].timeo.noop_out_timeout": 5,  # s; open-iscsi iscsi_settings.h
-    "no_path_retry_queue_s": 0,  # multipath 'no_path_retry fail' in 3.x; [V4.16] multipath.py
-    # --- fencing ---
-    "HostStorageLeaseAliveCheckingInterval": 90,  # s; only with skip_if_sd_active; [CFG]
-    "vdsm_restart_s": 10,  # s to restart VDSM (3.3: respawn --minlifetime 10; 4.x systemd Restart=always): an assumption
-    "ssh_connect_timeout_s": 10,  # s until SSH soft fencing gives up on a silent host: an assumption
-    "host_boot_s": 120,  # s power on -> VDSM answers: an ASSUMPTION (a 3.3.1 host took ~10 min after a power loss)
-    # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
-    # runner (rules.ha_runner_interval_s); the runner and its retries are 4.x keys ---
-    "vm_leases": False,  # VM storage leases arrived in 4.1; a lease: true VM is an ordinary HA VM here
-    "NumberVdsRefreshesBeforeTryToStartUnknownVms": 10,  # polls; [CFG], used with VM leases
-    "NumberVdsRefreshesBeforeRetryToStartUnknownVms": 100,  # polls (+1); [CFG]
-    # --- behaviour switches that differ between eras (data, not branches) ---
-    "migrate_paused_vms": "none",  # 3.2-3.4 reject any Paused VM (MIGRATE_PAUSED_VM_IS_UNSUPPORTED)
-    "migrate_multiple_vms_all_or_nothing": False,  # 4.4+ MigrateMultipleVms validation
-    "eio_fails_migration": False,  # 3.3: a writer whose I/O fails migrates paused, continued on the destination (GUIDE)
-    "default_resume_behavior": "auto_resume",  # before 4.2 every VM behaved as AUTO_RESUME
-    "force_select_spm": False,  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came with oVirt 3.5
-    # --- maintenance ---
-    "HostPreparingForMaintenanceIdleTime": 300,  # s a host may prepare idle before another try; [CFG]
-}
-
-OVIRT_45: dict[str, float | int | bool | None] = {
-    **{k: v for k, v in RHEV_33.items() if k != "migration_timeout"},  # VDSM 4.16 replaced it:
-    "migration_progress_timeout": 150,  # s without progress -> abort; [V4.16] config.py.in
-    "migration_max_time_per_gib_mem": 64,  # s per GiB -> abort; [V4.16] config.py.in
-    "max_outgoing_migrations": 2,  # Minimal downtime policy maxMigrations; [CFG] MigrationPolicies
-    "max_incoming_migrations": 2,  # engine sends maxMigrations as incomingLimit too; [E] MigrateVmCommand
-    "migration_max_bandwidth": 62,  # AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
-    "migration_convergence": "minimal_downtime",  # per-iteration stalling schedule; [E] ConvergenceSchedule
-    "migration_initial_downtime": 100,  # ms, Minimal downtime policy; [CFG] MigrationPolicies
-    "no_path_retry_queue_s": 80,  # no_path_retry 16 x polling_interval 5; [V] mpathconf.py
-    "ServerRebootTimeout": 600,  # s Reboot after a PM start, VDSM probed meanwhile; [E] VdsCommand.sleepOnReboot
-    "ServerRebootSleepTime": 30,  # s between those probes; [CFG]
-    "AutoStartVmsRunnerIntervalInSeconds": 1,  # [CFG]; HaAutoStartVmsRunner
-    "RetryToRunAutoStartVmShortIntervalInSeconds": 30,  # [CFG]
-    "NumOfTriesToRunFailedAutoStartVmInShortIntervals": 10,  # [CFG]
-    "RetryToRunAutoStartVmLongIntervalInSeconds": 1800,  # [CFG], 4.4+
-    "MaxTimeAutoStartBlockedOnPriority": 600,  # s; HaAutoStartVmsRunner, 4.4+
-    "vm_leases": True,  # VdsManager.restartVmsWithLeaseIfNeeded, 4.1+
-    "migrate_paused_vms": "not_eio",  # 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
-    "migrate_multiple_vms_all_or_nothing": True,  # MigrateMultipleVmsCommand.validate, 4.4+
-    "eio_fails_migration": True,  # VDSM refuses an EIO-paused VM, QEMU's failed final flush fails it; vdsm 9101fa94e, 85ac19fab
-    "default_resume_behavior": "auto_resume",  # VmBase default; HA VMs with a lease are forced to kill
-    "force_select_spm": True,  # [E] ForceSelectSPMCommand: SpmStopOnIrs, the chosen host tried first
-}
-
-PROFILES: Mapping[str, Mapping[str, float | int | bool | None | str]] = MappingProxyType(
-    {"rhev-3.3": MappingProxyType(RHEV_33), "ovirt-4.5": MappingProxyType(OVIRT_45)}
-)
 DEFAULT_PROFILE = "rhev-3.3"
 
 
-def resolve_config(profile: str, overrides: Mapping[str, object] | None = None) -> dict[str, object]:
-    """The effective configuration: the profile's defaults with the scenario's overrides on top."""
-    config = dict(PROFILES[profile])
-    config.update(overrides or {})
-    return config
+class _Absent:
+    """An era that has no such key: the field is None there, and `engine_config:` refuses it."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+_SAME: Any = object()
+
+
+def era(rhev_33: object = ABSENT, ovirt_45: object = _SAME, *, key: str | None = None) -> Any:
+    """One key's defaults: rhev-3.3's, and ovirt-4.5's when it differs (`ABSENT`: not in that era).
+    `key` is the real name when it is no Python name (`node.session.timeo.replacement_timeout`)."""
+    defaults = {"rhev-3.3": rhev_33, "ovirt-4.5": rhev_33 if ovirt_45 is _SAME else ovirt_45}
+    return dataclasses.field(metadata={"defaults": defaults, "key": key})
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """The effective engine configuration of a run: one field per real config key, its unit in its
+    comment (seconds unless said). A key its era does not have is None."""
+
+    profile: str
+    # --- engine host monitoring (VdsManager / HostMonitoring) ---
+    VdsRefreshRate: int = era(3)  # s between host polls; [CFG] updated 2 -> 3 in 3.3
+    NumberVmRefreshesBeforeSave: int = era(5)  # polls per statistics refresh (15 s); [CFG]
+    NicDHCPDelayGraceInMS: int = era(60)  # seconds despite the name; [CFG], HostMonitoring.checkVdsInterfaces
+    MaxStorageVdsTimeoutCheckSec: int = era(30)  # s; lastCheck older than this = domain problematic; [CFG]
+    StorageDomainFailureTimeoutInMinutes: int = era(5)  # min; spelled StorageDomainFalureTimeoutInMinutes in 3.x; [CFG]
+    VDSAttemptsToResetCount: int = era(2)  # failed polls tolerated before the time grace counts; [CFG]
+    TimeoutToResetVdsInSeconds: int = era(60)  # s, base of the grace before NonResponsive; [CFG]
+    DelayResetForSpmInSeconds: int = era(20)  # s extra grace for the SPM; [CFG]
+    DelayResetPerVmInSeconds: float = era(0.5)  # s extra grace per running VM; [CFG]
+    AutoRecoverySchedule: int = era(300)  # cron 0 0/5 * * * ? as a period in s; AutoRecoveryManager
+    StoragePoolRefreshTimeInSeconds: int = era(10)  # s, SpmStatus poll; [CFG]
+    # --- VDSM (host agent) ---
+    sd_health_check_delay: int = era(10)  # s, domain monitor period; [V] monitor.py
+    max_outgoing_migrations: int = era(3, ovirt_45=2)  # source semaphore, min(3, cores); [V4.13] config.py.in;
+    # 4.5: Minimal downtime policy maxMigrations; [CFG] MigrationPolicies
+    max_incoming_migrations: int | None = era(None, ovirt_45=2)  # no incoming limit in 3.x; [V4.16] clientIF.py;
+    # 4.5: the engine sends maxMigrations as incomingLimit too; [E] MigrateVmCommand
+    migration_max_bandwidth: int = era(32, ovirt_45=62)  # MiB/s per migration; [V4.13] config.py.in;
+    # 4.5 AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
+    migration_downtime: int = era(500)  # ms, end of the downtime ramp; [V4.13] config.py.in
+    migration_downtime_steps: int = era(10)  # steps of the ramp; [V4.13] config.py.in
+    migration_downtime_delay: int = era(75)  # s per GiB (min 2 GiB) for the whole ramp; [V4.16] config.py.in
+    migration_convergence: str = era("legacy_ramp", ovirt_45="minimal_downtime")  # VDSM's time-based downtime
+    # ramp; [V4.16] migration.py; 4.5: per-iteration stalling schedule; [E] ConvergenceSchedule
+    migration_initial_downtime: int = era(30, ovirt_45=100)  # ms before the first ramp step: old QEMU
+    # max_downtime; [Q] migration.c; 4.5: Minimal downtime policy; [CFG] MigrationPolicies
+    migration_timeout: int | None = era(300, ovirt_45=ABSENT)  # s without progress -> abort, no overall limit;
+    # [V4.13] vm.py MigrationMonitorThread, config.py.in (VDSM 4.16 replaced it by the two below)
+    vm_kill_paused_timeout: int = era(80)  # s, 8 x sanlock io_timeout, for resume_behavior kill; [V] virt/utils.py
+    # --- sanlock (SPM lease) ---
+    io_timeout: int = era(10)  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 8x + 60 s; [SL]
+    # --- iSCSI / multipath on the host (not set by VDSM; open-iscsi defaults of the era) ---
+    node_session_timeo_replacement_timeout: int = era(  # s I/O is held after the session fails; open-iscsi
+        120, key="node.session.timeo.replacement_timeout")
+    node_conn0_timeo_noop_out_interval: int = era(  # s; open-iscsi 5 + 5 since 2007, every era (etc/iscsid.conf)
+        5, key="node.conn[0].timeo.noop_out_interval")
+    node_conn0_timeo_noop_out_timeout: int = era(5, key="node.conn[0].timeo.noop_out_timeout")  # s; iscsi_settings.h
+    no_path_retry_queue_s: int = era(0, ovirt_45=80)  # s; multipath 'no_path_retry fail' in 3.x; [V4.16]
+    # multipath.py; 4.5: no_path_retry 16 x polling_interval 5; [V] mpathconf.py
+    # --- fencing ---
+    HostStorageLeaseAliveCheckingInterval: int = era(90)  # s; only with skip_if_sd_active; [CFG]
+    vdsm_restart_s: int = era(10)  # s to restart VDSM (3.3: respawn --minlifetime 10; 4.x systemd Restart=always):
+    # an assumption
+    ssh_connect_timeout_s: int = era(10)  # s until SSH soft fencing gives up on a silent host: an assumption
+    host_boot_s: int = era(120)  # s power on -> VDSM answers: an ASSUMPTION (a 3.3.1 host took ~10 min after a power loss)
+    # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
+    # runner (rules.ha_runner_interval_s); the runner and its retries are 4.x keys (below) ---
+    vm_leases: bool = era(False, ovirt_45=True)  # VM storage leases arrived in 4.1; a lease: true VM is an ordinary
+    # HA VM in 3.3; 4.5: VdsManager.restartVmsWithLeaseIfNeeded
+    NumberVdsRefreshesBeforeTryToStartUnknownVms: int = era(10)  # polls; [CFG], used with VM leases
+    NumberVdsRefreshesBeforeRetryToStartUnknownVms: int = era(100)  # polls (+1); [CFG]
+    # --- behaviour switches that differ between eras (data, not branches) ---
+    migrate_paused_vms: str = era("none", ovirt_45="not_eio")  # 3.2-3.4 reject any Paused VM
+    # (MIGRATE_PAUSED_VM_IS_UNSUPPORTED); 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
+    migrate_multiple_vms_all_or_nothing: bool = era(False, ovirt_45=True)  # MigrateMultipleVmsCommand.validate, 4.4+
+    eio_fails_migration: bool = era(False, ovirt_45=True)  # 3.3: a writer whose I/O fails migrates paused, continued
+    # on the destination (GUIDE); 4.5: VDSM refuses an EIO-paused VM, QEMU's failed final flush fails it;
+    # vdsm 9101fa94e, 85ac19fab
+    default_resume_behavior: str = era("auto_resume")  # before 4.2 every VM behaved as AUTO_RESUME; 4.5: VmBase
+    # default, HA VMs with a lease are forced to kill
+    force_select_spm: bool = era(False, ovirt_45=True)  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came
+    # with oVirt 3.5; [E] SpmStopOnIrs, the chosen host tried first
+    # --- maintenance ---
+    HostPreparingForMaintenanceIdleTime: int = era(300)  # s a host may prepare idle before another try; [CFG]
+    # --- oVirt 4.x only ---
+    migration_progress_timeout: int | None = era(ovirt_45=150)  # s without progress -> abort; [V4.16] config.py.in
+    migration_max_time_per_gib_mem: int | None = era(ovirt_45=64)  # s per GiB -> abort; [V4.16] config.py.in
+    ServerRebootTimeout: int | None = era(ovirt_45=600)  # s Reboot after a PM start, VDSM probed meanwhile;
+    # [E] VdsCommand.sleepOnReboot
+    ServerRebootSleepTime: int | None = era(ovirt_45=30)  # s between those probes; [CFG]
+    AutoStartVmsRunnerIntervalInSeconds: int | None = era(ovirt_45=1)  # s; [CFG]; HaAutoStartVmsRunner
+    RetryToRunAutoStartVmShortIntervalInSeconds: int | None = era(ovirt_45=30)  # s; [CFG]
+    NumOfTriesToRunFailedAutoStartVmInShortIntervals: int | None = era(ovirt_45=10)  # tries; [CFG]
+    RetryToRunAutoStartVmLongIntervalInSeconds: int | None = era(ovirt_45=1800)  # s; [CFG], 4.4+
+    MaxTimeAutoStartBlockedOnPriority: int | None = era(ovirt_45=600)  # s; HaAutoStartVmsRunner, 4.4+
+
+    def by_key(self) -> dict[str, object]:
+        """The profile's keys by their real names and their values here: for a reader that takes a
+        key from its user (a sweep's `--set KEY=...`, an exercise's settings)."""
+        return {config_key(f): getattr(self, f.name) for f in _KEYS if f.name in _ERA_KEYS[self.profile]}
+
+
+_KEYS = tuple(f for f in dataclasses.fields(EngineConfig) if f.name != "profile")
+
+
+def config_key(f: dataclasses.Field) -> str:
+    """A field's real config key."""
+    return f.metadata["key"] or f.name
+
+
+_ERA_KEYS = {
+    profile: {f.name for f in _KEYS if f.metadata["defaults"][profile] is not ABSENT}
+    for profile in ("rhev-3.3", "ovirt-4.5")
+}
+_FIELD_OF = {config_key(f): f.name for f in _KEYS}
+
+PROFILES: Mapping[str, Mapping[str, float | int | bool | None | str]] = MappingProxyType({
+    profile: MappingProxyType({config_key(f): f.metadata["defaults"][profile] for f in _KEYS
+                               if f.name in names})
+    for profile, names in _ERA_KEYS.items()
+})
+
+
+def config_of(profile: str, overrides: Mapping[str, object] | None = None) -> EngineConfig:
+    """The effective configuration: the profile's defaults with the overrides (by real key) on top.
+    A key the profile does not have is refused at once (the loader says so earlier, with a line)."""
+    values = {f.name: None for f in _KEYS}
+    values.update({_FIELD_OF[key]: value for key, value in PROFILES[profile].items()})
+    for key, value in (overrides or {}).items():
+        if key not in PROFILES[profile]:
+            raise KeyError(f"unknown engine-config key {key!r} for profile {profile}")
+        values[_FIELD_OF[key]] = value
+    return EngineConfig(profile, **values)  # type: ignore[arg-type]

@@ -6,30 +6,29 @@ invariants that judge them all read these, so a host's lease lives and dies by o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from hacourse.profiles import EngineConfig
 
 RENEWAL = 2  # id_renewal_seconds = delta_renew_max = 2 x io_timeout; [SL] src/timeouts.h
 RENEWAL_FAIL = 8  # id_renewal_fail_seconds = 8 x io_timeout: sanlock kills the lease holders; [SL] src/timeouts.h
 WATCHDOG_FIRE_TIMEOUT_S = 60  # watchdog_fire_timeout, the same on every host; [SL] src/timeouts.h
 
 
-def _io(config: Mapping[str, Any]) -> float:
-    return config["io_timeout"]
+def _io(config: EngineConfig) -> float:
+    return config.io_timeout
 
 
-def renewal_s(config: Mapping[str, Any]) -> float:
+def renewal_s(config: EngineConfig) -> float:
     """How often sanlock renews a host's lease."""
     return RENEWAL * _io(config)
 
 
-def renewal_fail_s(config: Mapping[str, Any]) -> float:
+def renewal_fail_s(config: EngineConfig) -> float:
     """After this long without a renewal sanlock gives up: it kills the processes holding leases
     (VDSM on the SPM), and the proxy's VDSM no longer calls the lease live (HOST_STATUS_LIVE)."""
     return RENEWAL_FAIL * _io(config)
 
 
-def host_dead_s(config: Mapping[str, Any]) -> float:
+def host_dead_s(config: EngineConfig) -> float:
     """After this long without a renewal another host may acquire the dead host's leases:
     `id_renewal_fail_seconds + watchdog_fire_timeout` ([SL] timeouts.c calc_host_dead_seconds),
     140 s at the default io_timeout of 10 s, when the watchdog has surely reset a host that could
@@ -37,13 +36,13 @@ def host_dead_s(config: Mapping[str, Any]) -> float:
     return renewal_fail_s(config) + WATCHDOG_FIRE_TIMEOUT_S
 
 
-def live_at_least_s(config: Mapping[str, Any]) -> float:
+def live_at_least_s(config: EngineConfig) -> float:
     """Counted from when renewals stopped, the lease is surely still live this long: the last
     renewal was at most one renewal period before (`renewal_fail_s - renewal_s`)."""
     return renewal_fail_s(config) - renewal_s(config)
 
 
-def dead_no_sooner_than_s(config: Mapping[str, Any]) -> float:
+def dead_no_sooner_than_s(config: EngineConfig) -> float:
     """Counted from when renewals stopped, the lease cannot be dead sooner than this
     (`host_dead_s - renewal_s`)."""
     return host_dead_s(config) - renewal_s(config)

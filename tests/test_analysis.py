@@ -109,7 +109,7 @@ def test_high_priority_vms_are_asked_to_leave_first(seed, log):
 
 
 def test_no_more_than_max_outgoing_migrations_copy_at_once(seed, log):
-    limit = seed.config()["max_outgoing_migrations"]
+    limit = seed.config().max_outgoing_migrations
     spans = intervals.migration_spans(log)
     copying = [(m.transfer_start, m.end) for m in spans]
     for t in sorted({t for span in copying for t in span}):
@@ -201,7 +201,7 @@ SCENARIOS = SEED.parent
 
 def test_the_spm_moves_to_pacific_only_once_atlantics_lease_is_dead():
     spm = load_scenario(SCENARIOS / "spm-storage-down.yaml")
-    io, poll = spm.config()["io_timeout"], spm.config()["StoragePoolRefreshTimeInSeconds"]
+    io, poll = spm.config().io_timeout, spm.config().StoragePoolRefreshTimeInSeconds
     for seed in range(5):
         h = episodes.spm_handover(simulate(spm, seed=seed), spm)
         assert (h.old, h.new) == ("atlantic", "pacific")
@@ -245,9 +245,9 @@ def test_pacific_without_its_management_network_is_fenced_and_its_ha_vms_restart
     config = mgmt.config()
     log = simulate(mgmt, seed=0)
     f = episodes.fence_episode(log, "pacific")
-    assert f.connecting == 60.0 and f.non_responsive > f.connecting + config["TimeoutToResetVdsInSeconds"] - 3
+    assert f.connecting == 60.0 and f.non_responsive > f.connecting + config.TimeoutToResetVdsInSeconds - 3
     assert f.soft_fencing.startswith("failed") and f.skipped is None
-    assert f.stop_sent == f.non_responsive + config["ssh_connect_timeout_s"]  # SSH gave up first
+    assert f.stop_sent == f.non_responsive + config.ssh_connect_timeout_s  # SSH gave up first
     assert (f.method, f.fenced - f.stop_sent) == ("power-management", rules.FENCE_FIRST_STATUS_CHECK_S)
     assert f.up_again > f.fenced
     rows = {v.vm: v for v in episodes.vm_recovery(log, mgmt, "pacific")}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from hacourse import load_scenario, rules, simulate
-from hacourse.profiles import PROFILES
+from hacourse.profiles import config_of
 from tests.seed import ROOT, of, variant
 
 SCENARIOS = ROOT / "scenarios"
-RHEV = PROFILES["rhev-3.3"]
-OVIRT = PROFILES["ovirt-4.5"]
+RHEV = config_of("rhev-3.3")
+OVIRT = config_of("ovirt-4.5")
 
 
 def run(name: str, seed: int = 0, **changes):
@@ -40,7 +40,7 @@ def spm_holders_over_time(log):
 @pytest.mark.parametrize("seed", range(4))
 def test_the_spm_self_fences_after_the_lease_renewal_timeout_and_another_host_takes_over(seed):
     log = run("spm-storage-down", seed=seed)
-    io = RHEV["io_timeout"]
+    io = RHEV.io_timeout
     expired = first(log, "SpmLeaseExpired", host="atlantic")
     assert 60 + 8 * io - 2 * io <= expired.t <= 60 + 8 * io  # 8 x io_timeout after the last renewal
     # the engine may stop using it first (NIC rule, ResetIrs); sanlock kills VDSM either way
@@ -67,7 +67,7 @@ def test_the_old_spm_comes_back_up_without_storage_then_the_nic_rule_makes_it_no
     assert "master domain is Unknown" in up.reason
     nonop = first(log, "HostStatusChanged", host="atlantic", new="NonOperational")
     assert nonop.reason.startswith("NETWORK_INTERFACE_IS_DOWN")
-    assert nonop.t - up.t <= RHEV["VdsRefreshRate"] * RHEV["NumberVmRefreshesBeforeSave"]
+    assert nonop.t - up.t <= RHEV.VdsRefreshRate * RHEV.NumberVmRefreshesBeforeSave
     left = {r.vm for r in of(log, "MigrationFinished", source="atlantic")}
     assert left == {"db1", "mail1", "app1", "web1"}
 
@@ -86,8 +86,8 @@ def test_management_network_down_makes_the_host_non_responsive_after_the_fence_g
     log = run("pacific-mgmt-down")
     connecting = first(log, "HostStatusChanged", host="pacific", new="Connecting")
     non_responsive = first(log, "HostStatusChanged", host="pacific", new="NonResponsive")
-    grace = RHEV["TimeoutToResetVdsInSeconds"] + RHEV["DelayResetPerVmInSeconds"] * 3
-    poll = RHEV["VdsRefreshRate"]
+    grace = RHEV.TimeoutToResetVdsInSeconds + RHEV.DelayResetPerVmInSeconds * 3
+    poll = RHEV.VdsRefreshRate
     assert connecting.t == 60  # the poll at the fault's instant fails
     assert grace - poll <= non_responsive.t - connecting.t <= grace + poll
 
@@ -98,7 +98,7 @@ def test_the_spm_gets_twenty_more_seconds_of_grace():
     def grace(log):
         return (first(log, "HostStatusChanged", new="NonResponsive").t
                 - first(log, "HostStatusChanged", new="Connecting").t)
-    assert grace(spm) - grace(plain) == pytest.approx(RHEV["DelayResetForSpmInSeconds"], abs=3)
+    assert grace(spm) - grace(plain) == pytest.approx(RHEV.DelayResetForSpmInSeconds, abs=3)
 
 
 def test_soft_fencing_cannot_reach_a_host_without_management_network_so_power_management_restarts_it():
@@ -172,8 +172,8 @@ def test_skip_if_sd_active_spares_a_host_that_still_renews_its_storage_lease():
     log = run("pacific-mgmt-down", cluster={"resilience_policy": "migrate", "fencing_policy": policy})
     skipped = first(log, "FencingSkipped", host="pacific")
     assert "skip_if_sd_active" in skipped.reason
-    last_seen = first(log, "HostStatusChanged", new="Connecting").t - RHEV["VdsRefreshRate"]
-    assert skipped.t == last_seen + RHEV["HostStorageLeaseAliveCheckingInterval"]
+    last_seen = first(log, "HostStatusChanged", new="Connecting").t - RHEV.VdsRefreshRate
+    assert skipped.t == last_seen + RHEV.HostStorageLeaseAliveCheckingInterval
 
 
 # --- 3. paused VMs and their resume behaviour -----------------------------------------------
@@ -189,7 +189,7 @@ def test_each_paused_vm_follows_its_resume_behaviour_when_storage_returns():
     killed = first(log, "VmStatusChanged", vm="db1", new="Down")
     paused = first(log, "VmStatusChanged", vm="db1", new="Paused")
     # VDSM's periodic check, every vm_kill_paused_timeout // 2, kills it once paused longer than the timeout
-    timeout = OVIRT["vm_kill_paused_timeout"]
+    timeout = OVIRT.vm_kill_paused_timeout
     assert timeout < killed.t - paused.t <= timeout + timeout // 2 and killed.t < ifup
     assert (last["db1"].new, last["db1"].host) == ("Up", "atlantic")  # HA: restarted elsewhere
     assert of(log, "VmStatusChanged", vm="web1", new="Paused") == []  # it never wrote
@@ -198,7 +198,7 @@ def test_each_paused_vm_follows_its_resume_behaviour_when_storage_returns():
 def test_a_non_operational_host_returns_through_auto_recovery_after_ifup():
     log = run("paused-vms-resume")
     back = first(log, "HostStatusChanged", host="pacific", old="NonOperational")
-    assert back.new == "Initializing" and back.t % OVIRT["AutoRecoverySchedule"] == 0
+    assert back.new == "Initializing" and back.t % OVIRT.AutoRecoverySchedule == 0
     assert of(log, "HostStatusChanged", host="pacific")[-1].new == "Up"
 
 
@@ -231,14 +231,14 @@ def test_ovirt_4_5_migrates_each_vm_faster_but_two_at_a_time():
     new = run("pacific-storage-down", engine_profile="ovirt-4.5")
     for vm in ("web1", "app2", "mail1"):  # VMs that do not write: no wait for EIO
         assert first(new, "MigrationFinished", vm=vm).duration_s < first(old, "MigrationFinished", vm=vm).duration_s
-    assert {r.bandwidth_mib_s for r in of(new, "MigrationTransferStarted")} == {OVIRT["migration_max_bandwidth"]}
+    assert {r.bandwidth_mib_s for r in of(new, "MigrationTransferStarted")} == {OVIRT.migration_max_bandwidth}
 
 
 def test_ovirt_4_5_restarts_ha_vms_within_seconds_of_the_fence_highest_priority_first():
     log = run("pacific-mgmt-down", engine_profile="ovirt-4.5")
     fenced = first(log, "HostFenced", host="pacific")
     db1 = first(log, "HaRestartAttempted", vm="db1", result="started")
-    assert db1.t - fenced.t <= OVIRT["AutoStartVmsRunnerIntervalInSeconds"]
+    assert db1.t - fenced.t <= OVIRT.AutoStartVmsRunnerIntervalInSeconds
     # mail1 (Medium) waits while db1 (High) is still launching: MaxTimeAutoStartBlockedOnPriority
     db1_up = first(log, "VmStatusChanged", vm="db1", new="Up", host="atlantic")
     assert first(log, "HaRestartAttempted", vm="mail1", result="started").t >= db1_up.t
@@ -265,7 +265,7 @@ def test_an_ha_vm_with_a_lease_restarts_without_fencing_once_its_lease_expired()
     log = lease_variant({"at": 60, "action": "power_off", "host": "pacific"})
     assert of(log, "HostFenced") == []
     down = first(log, "VmStatusChanged", vm="db1", new="Down")
-    assert down.t - 60 >= 14 * OVIRT["io_timeout"]
+    assert down.t - 60 >= 14 * OVIRT.io_timeout
     assert of(log, "VmStatusChanged", vm="db1")[-1].host == "atlantic"
     assert of(log, "VmStatusChanged", vm="web1")[-1].new == "Unknown"  # no lease: it waits
 

@@ -24,5 +24,5 @@ def test_a_power_cycle_right_after_sanlock_killed_vdsm_keeps_the_host_silent_unt
     powered_on = sim.now
     log = sim.run()
     answered = [r for r in of(log, "HostStatusChanged", host="atlantic", new="Initializing") if r.t > powered_on]
-    assert answered and answered[0].t >= powered_on + sim.config["host_boot_s"]
+    assert answered and answered[0].t >= powered_on + sim.config.host_boot_s
     assert not of(log, "HostFenced", host="atlantic", method="ssh-soft-fencing")  # no SSH while it boots

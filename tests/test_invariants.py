@@ -120,7 +120,7 @@ def test_the_spm_is_elected_only_on_a_host_that_reaches_storage(scenario, start)
 
 
 def test_a_new_spm_waits_until_the_old_holders_lease_is_dead(scenario, start):
-    io = scenario.config()["io_timeout"]
+    io = scenario.config().io_timeout
     lost = [storage_down(100, "atlantic"), ev.SpmStopped(150, "atlantic", "test")]
     early = start + lost + [ev.SpmStarted(160, "pacific", "test")]
     late = start + lost + [ev.SpmStarted(100 + 12 * io, "pacific", "test")]
@@ -129,7 +129,7 @@ def test_a_new_spm_waits_until_the_old_holders_lease_is_dead(scenario, start):
 
 
 def test_an_spm_that_cannot_reach_storage_loses_the_role_within_8_io_timeouts(scenario, start):
-    io = scenario.config()["io_timeout"]
+    io = scenario.config().io_timeout
     log = start + [storage_down(100, "atlantic")]
     assert check_all(log, scenario, until=100 + 8 * io - 1) == []
     found = check_all(log, scenario, until=400)
@@ -162,7 +162,7 @@ def test_the_engine_shows_a_pause_only_once_it_hears_the_host_again(scenario, st
                     storage_down(60, "pacific")]
     assert "writes-pause" not in rules(check_all(deaf, scenario, until=300))
     answers = deaf + [ev.NicUp(305, "pacific", "em1", "ovirtmgmt"), host(306, "pacific", "Connecting", "Up")]
-    poll = scenario.config()["VdsRefreshRate"]
+    poll = scenario.config().VdsRefreshRate
     found = [(v.t, v.rule) for v in check_all(answers, scenario, until=400) if "app1" in v.message]
     assert found == [(306 + poll, "writes-pause")]
 
@@ -247,7 +247,7 @@ def test_a_migration_finishes_only_after_it_started(scenario, start):
 
 
 def test_a_source_never_sends_more_migrations_than_vdsm_allows(scenario, start):
-    limit = scenario.config()["max_outgoing_migrations"]
+    limit = scenario.config().max_outgoing_migrations
     names = ["db1", "mail1", "app1", "app2", "web1", "log1"][: limit + 1]
     log = start + [r for name in names for r in migration(60, name)]
     assert [v.rule for v in check_all(log, scenario)] == ["migration-slots"]

@@ -91,8 +91,8 @@ def test_optional_keys_reach_the_model():
                         "fencing_policy: {skip_if_sd_active: true, hosts_with_broken_connectivity_threshold: 75}}")
     text += "description: ''\nseed: 7\nexpect:\n  - {vm: db1, starts_migrating_before: web1}\n"
     scenario = parse_scenario(text)
-    assert scenario.config()["NicDHCPDelayGraceInMS"] == 90
-    assert scenario.config()["max_incoming_migrations"] is None
+    assert scenario.config().NicDHCPDelayGraceInMS == 90
+    assert scenario.config().max_incoming_migrations is None
     assert scenario.vms[1] == Vm(name="web1", host="pacific", memory_gb=2.0, priority=37, dirty_rate_mib_s=40.0,
                                  resume_behavior="kill", lease=True)
     assert scenario.cluster.resilience_policy == "migrate_ha_only"
@@ -186,7 +186,7 @@ def test_references_to_a_broken_section_are_not_judged():
 
 def test_engine_config_keys_are_those_of_the_chosen_profile():
     text = ISSUE_2_SHAPE.replace("engine_config: {}", "engine_config: {MaxTimeAutoStartBlockedOnPriority: 60}")
-    assert parse_scenario(text.replace("rhev-3.3", "ovirt-4.5")).config()["MaxTimeAutoStartBlockedOnPriority"] == 60
+    assert parse_scenario(text.replace("rhev-3.3", "ovirt-4.5")).config().MaxTimeAutoStartBlockedOnPriority == 60
     [problem] = problems_of(text.replace("MaxTimeAutoStartBlockedOnPriority: 60", "NoSuchKey: 1"))
     assert "unknown engine-config key 'NoSuchKey' for profile rhev-3.3" in problem.message
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 
 from hacourse import load_scenario, simulate
-from hacourse.profiles import PROFILES
+from hacourse.profiles import config_of
 from tests.seed import SEED, of, variant
 
-CONFIG = PROFILES["rhev-3.3"]
+CONFIG = config_of("rhev-3.3")
 FAULT_AT = 60.0
-STATS_PERIOD = CONFIG["VdsRefreshRate"] * CONFIG["NumberVmRefreshesBeforeSave"]
+STATS_PERIOD = CONFIG.VdsRefreshRate * CONFIG.NumberVmRefreshesBeforeSave
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +36,16 @@ def test_pacific_turns_non_operational_one_grace_after_the_engine_sees_the_nic_d
     log = simulate(scenario, seed=seed)
     seen = of(log, "HostNicProblemDetected", host="pacific", nic="p1p1")[0]
     assert FAULT_AT <= seen.t < FAULT_AT + STATS_PERIOD  # the next statistics refresh
-    assert non_operational_at(log) == seen.t + CONFIG["NicDHCPDelayGraceInMS"]
+    assert non_operational_at(log) == seen.t + CONFIG.NicDHCPDelayGraceInMS
     change = of(log, "HostStatusChanged", host="pacific", new="NonOperational")[0]
     assert change.reason.startswith("NETWORK_INTERFACE_IS_DOWN")
 
 
 def test_vms_that_write_pause_on_eio_after_the_iscsi_timeouts_and_the_others_never_pause(log, scenario):
     eio_after = (
-        CONFIG["node.conn[0].timeo.noop_out_interval"]
-        + CONFIG["node.conn[0].timeo.noop_out_timeout"]
-        + CONFIG["node.session.timeo.replacement_timeout"]
+        CONFIG.node_conn0_timeo_noop_out_interval
+        + CONFIG.node_conn0_timeo_noop_out_timeout
+        + CONFIG.node_session_timeo_replacement_timeout
     )
     writers = {v.name for v in scenario.vms if v.writes and v.host == "pacific"}
     paused = {r.vm: r for r in of(log, "VmStatusChanged", new="Paused")}
@@ -70,7 +70,7 @@ def test_migrations_start_when_pacific_turns_non_operational(log):
 
 
 def test_no_more_than_max_outgoing_migrations_copy_at_once(log):
-    limit = CONFIG["max_outgoing_migrations"]
+    limit = CONFIG.max_outgoing_migrations
     active, peak = set(), 0
     for r in log:
         if r.event == "MigrationTransferStarted":
@@ -128,9 +128,9 @@ def test_the_spm_stays_on_atlantic_and_nothing_is_fenced(log):
 
 def test_the_storage_domain_timer_is_armed_but_finds_pacific_already_non_operational(log):
     reported = of(log, "StorageDomainReportedProblematic", host="pacific")[0]
-    assert reported.last_check_s > CONFIG["MaxStorageVdsTimeoutCheckSec"]
+    assert reported.last_check_s > CONFIG.MaxStorageVdsTimeoutCheckSec
     timer = of(log, "StorageDomainTimerStarted")[0]
-    assert timer.fires_at == reported.t + 60 * CONFIG["StorageDomainFailureTimeoutInMinutes"]
+    assert timer.fires_at == reported.t + 60 * CONFIG.StorageDomainFailureTimeoutInMinutes
     expired = of(log, "StorageDomainTimerExpired")[0]
     assert expired.t == timer.fires_at and "nothing to do" in expired.action
     assert len(of(log, "HostStatusChanged", host="pacific", new="NonOperational")) == 1

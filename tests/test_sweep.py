@@ -104,7 +104,7 @@ def test_settings_reach_nested_fields_and_engine_keys_with_dots(scenario):
         "faults[-1].at": 90,
     })
     assert changed.cluster.fencing_policy.skip_if_connectivity_broken is True
-    assert changed.config()["node.session.timeo.replacement_timeout"] == 30
+    assert changed.config().node_session_timeo_replacement_timeout == 30
     assert changed.faults[-1].at == 90 and changed.faults[0].at == scenario.faults[0].at
     assert scenario.cluster.fencing_policy.skip_if_connectivity_broken is False  # the original is untouched
 

@@ -46,7 +46,7 @@ def test_the_plain_data_reads_back_as_the_same_scenario(scenario):
 def test_settings_by_path_by_index_and_by_name(scenario):
     changed = vary(scenario, {"engine_config.NicDHCPDelayGraceInMS": 30, "vms.db1.memory_gb": 8,
                               "hosts[0].nics.em1": "ovirtmgmt", "faults": [], "expect": []})
-    assert changed.config()["NicDHCPDelayGraceInMS"] == 30
+    assert changed.config().NicDHCPDelayGraceInMS == 30
     assert changed.vms[0].name == "db1" and changed.vms[0].memory_gb == 8.0
     assert changed.faults == ()
     assert changed.source == scenario.source

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse.engine.clock import next_tick
+from hacourse.engine.clock import sleep_to_next_tick
 from hacourse.engine.placement import decide
 from hacourse.events import ActionRefused
 from hacourse.status import HostStatus as S
@@ -91,7 +91,7 @@ class Admin:
         """PreparingForMaintenance until no VM is left, then Maintenance at the next poll; a host
         idle for HostPreparingForMaintenanceIdleTime with VMs still on it gets another try."""
         sim, env = self.sim, self.sim.env
-        poll, idle = sim.config["VdsRefreshRate"], sim.config["HostPreparingForMaintenanceIdleTime"]
+        poll, idle = sim.config.VdsRefreshRate, sim.config.HostPreparingForMaintenanceIdleTime
         try:
             while host.status in (S.PREPARING_FOR_MAINTENANCE, S.CONNECTING):
                 if host.status == S.CONNECTING:  # back to preparing if VDSM answers within the grace
@@ -99,7 +99,7 @@ class Admin:
                     continue
                 vms = sim.vms_on(host.name)
                 if not vms:
-                    yield env.timeout(next_tick(env.now + 1e-6, poll) - env.now)
+                    yield sleep_to_next_tick(env, poll)
                     if host.status == S.PREPARING_FOR_MAINTENANCE and not sim.vms_on(host.name):
                         host.set_status(S.MAINTENANCE, "no VMs left: the host is in maintenance")
                     continue
@@ -133,7 +133,7 @@ class Admin:
 
     def _activating(self, host: Host):
         sim, env = self.sim, self.sim.env
-        yield env.timeout(next_tick(env.now + 1e-6, sim.config["VdsRefreshRate"]) - env.now)
+        yield sleep_to_next_tick(env, sim.config.VdsRefreshRate)
         if host.status != S.UNASSIGNED:
             return
         if host.answers_engine:
@@ -192,7 +192,7 @@ class Admin:
     def select_spm(self, name: str) -> None:
         """ForceSelectSPM (oVirt 3.5 and later): stop the current SPM; the election tries this host first."""
         sim, host = self.sim, self.sim.hosts[name]
-        if not sim.config["force_select_spm"]:
+        if not sim.config.force_select_spm:
             return self.refuse("select_spm", name, "UNSUPPORTED_ACTION",
                                "This engine has no 'Select as SPM' (ForceSelectSPM came with oVirt 3.5); to move "
                                "the role, put the SPM host into maintenance or set SPM priorities.")

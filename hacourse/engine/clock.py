@@ -8,8 +8,14 @@ until then, so a run's cost follows the faults, not the number of hosts times th
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import simpy
 
 EPSILON = 1e-9
+AFTER_NOW_S = 1e-6
+"""How far past now "the next tick" starts: a tick at this very instant has already run."""
 
 
 def next_tick(now: float, period: float, phase: float = 0.0) -> float:
@@ -25,6 +31,12 @@ def last_tick(now: float, period: float, phase: float = 0.0) -> float:
     """The last tick at or before `now`."""
     k = math.floor((now - phase) / period + EPSILON)
     return phase + k * period
+
+
+def sleep_to_next_tick(env: simpy.Environment, period: float) -> simpy.Timeout:
+    """Sleep until the next poll of a `period`-second timer, strictly after now: the engine's
+    pollers (SpmStatus, AutoRecovery, the HA runner, the host poll) act on their next tick."""
+    return env.timeout(next_tick(env.now + AFTER_NOW_S, period) - env.now)
 
 
 class Epoch:

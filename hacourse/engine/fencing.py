@@ -64,12 +64,12 @@ class Fencing:
                        result="vdsm-tool service-restart vdsmd over SSH")
             host.restart_vdsm()
             back = host.status_changed
-            yield env.timeout(config["TimeoutToResetVdsInSeconds"]) | back
+            yield env.timeout(config.TimeoutToResetVdsInSeconds) | back
             if host.status != HostStatus.NON_RESPONSIVE:
                 sim.record(HostFenced, host=host.name, method=FenceMethod.SSH_SOFT)
                 return
         else:
-            yield env.timeout(config["ssh_connect_timeout_s"])  # the SSH connection times out
+            yield env.timeout(config.ssh_connect_timeout_s)  # the SSH connection times out
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
             why = ("host is powered off" if not host.power.value else "host is still booting: no SSH" if not host.os_up
@@ -85,7 +85,7 @@ class Fencing:
                               "stay Unknown until an admin confirms 'host has been rebooted'")
             return
         if sim.scenario.cluster.fencing_policy.skip_if_sd_active:
-            alive_check = last_seen + config["HostStorageLeaseAliveCheckingInterval"]
+            alive_check = last_seen + config.HostStorageLeaseAliveCheckingInterval
             yield env.timeout(max(0.0, alive_check - env.now))
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
@@ -132,7 +132,7 @@ class Fencing:
         whatever happens, the host is set NonResponsive and the host monitor takes over. A host that
         does not come back (its management link is down) stays NonResponsive, never Reboot."""
         sim, env = self.sim, self.sim.env
-        probe = float(sim.config["ServerRebootSleepTime"])
+        probe = float(sim.config.ServerRebootSleepTime)
         start = env.now
         answered = False
         while env.now + probe <= start + timeout + 1e-9:

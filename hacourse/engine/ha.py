@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hacourse import rules, sanlock
-from hacourse.engine.clock import EPSILON, next_tick
+from hacourse.engine.clock import EPSILON, sleep_to_next_tick
 from hacourse.engine.placement import decide
 from hacourse.events import HaRestartAttempted, HaRestartHeldBack
 from hacourse.rules import VM_BOOT_S
@@ -63,7 +63,7 @@ class HaRestarter:
 
     def restart_unknown_with_lease(self, vm: Vm, host_name: str) -> None:
         """4.1+: an HA VM with a storage lease on a NonResponsive host restarts without fencing."""
-        if self.sim.config["vm_leases"] and vm.spec.ha and vm.spec.lease:
+        if self.sim.config.vm_leases and vm.spec.ha and vm.spec.lease:
             self.sim.env.process(self._lease_restart(vm, host_name))
 
     def _lease_restart(self, vm: Vm, host_name: str):
@@ -74,8 +74,8 @@ class HaRestarter:
         keeps renewing it, so the VM can never run twice.
         """
         sim, env, config = self.sim, self.sim.env, self.sim.config
-        poll = config["VdsRefreshRate"]
-        wait = config["NumberVdsRefreshesBeforeTryToStartUnknownVms"] * poll
+        poll = config.VdsRefreshRate
+        wait = config.NumberVdsRefreshesBeforeTryToStartUnknownVms * poll
         storage = sim.storage[host_name]
         while vm.status == VmStatus.UNKNOWN and vm.host == host_name:
             yield env.timeout(wait)
@@ -87,7 +87,7 @@ class HaRestarter:
                 return
             sim.record(HaRestartAttempted, vm=vm.name, host="",
                        result=f"{RestartResult.LEASE_HELD} {host_name}; retry later")
-            wait = (config["NumberVdsRefreshesBeforeRetryToStartUnknownVms"] + 1) * poll
+            wait = (config.NumberVdsRefreshesBeforeRetryToStartUnknownVms + 1) * poll
 
     def _poke(self) -> None:
         if not self.poked.triggered:
@@ -98,7 +98,7 @@ class HaRestarter:
         interval = rules.ha_runner_interval_s(self.sim.config)
         try:
             while self.queue:
-                yield env.timeout(next_tick(env.now + 1e-6, interval) - env.now)
+                yield sleep_to_next_tick(env, interval)
                 self._iteration()
                 if self.queue:
                     wake = self._next_due()

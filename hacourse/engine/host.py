@@ -145,7 +145,7 @@ class Host:
         for nic in self.nics.values():
             nic.set_up(True)
         self.physically_changed()
-        yield self.sim.env.timeout(self.sim.config["host_boot_s"])
+        yield self.sim.env.timeout(self.sim.config.host_boot_s)
         if self.power_cycles.current(cycle):
             self.os_up = True
             self.vdsm.set(True)
@@ -170,7 +170,7 @@ class Host:
         self.sim.env.process(self._vdsm_starts(self.power_cycles.token))
 
     def _vdsm_starts(self, cycle: int):
-        yield self.sim.env.timeout(self.sim.config["vdsm_restart_s"])
+        yield self.sim.env.timeout(self.sim.config.vdsm_restart_s)
         if self.power_cycles.current(cycle) and self.os_up:  # while the OS boots, the boot starts VDSM
             self.vdsm.set(True)
             self.physically_changed()

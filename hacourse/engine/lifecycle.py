@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse.engine.clock import next_tick
+from hacourse.engine.clock import sleep_to_next_tick
 from hacourse.events import HostFenced
 from hacourse.status import FenceMethod, HostStatus, VmStatus
 
@@ -43,10 +43,10 @@ class HostLifecycle:
         change on the host instead of waking every five minutes for nothing.
         """
         env = self.sim.env
-        period = self.sim.config["AutoRecoverySchedule"]
+        period = self.sim.config.AutoRecoverySchedule
         try:
             while host.status == HostStatus.NON_OPERATIONAL:
-                yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+                yield sleep_to_next_tick(env, period)
                 if host.status != HostStatus.NON_OPERATIONAL:
                     return
                 if host.answers_engine and host.reaches_storage and not self.required_nics_down(host):
@@ -65,7 +65,7 @@ class HostLifecycle:
         self.sim.env.process(self._init_vds_on_up(host))
 
     def _init_vds_on_up(self, host: Host):
-        yield self.sim.env.timeout(self.sim.config["VdsRefreshRate"])
+        yield self.sim.env.timeout(self.sim.config.VdsRefreshRate)
         if host.status != HostStatus.INITIALIZING:
             return
         master = self.sim.domain.status

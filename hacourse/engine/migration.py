@@ -20,6 +20,8 @@ from hacourse.events import (
     MigrationStarted,
     MigrationTransferStarted,
 )
+from hacourse.profiles import EngineConfig
+from hacourse.rules import MIGRATION_SETUP_S
 from hacourse.status import PauseCode, VmStatus
 
 if TYPE_CHECKING:
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
     from hacourse.engine.vm import Vm
 
-MIGRATION_SETUP_S = 2.0  # destination migrationCreate; an estimate, reference §5.4 and §8.9
 DEVICE_STATE_S = 0.1  # device state copied during the switch-over; an estimate, reference §5.4
 MINIMAL_DOWNTIME_SCHEDULE = ((1, 150), (2, 200), (3, 300), (4, 400), (6, 500))
 """4.x 'Minimal downtime' stalling schedule: after iteration N, downtime ms ([CFG] MigrationPolicies)."""
@@ -66,14 +67,14 @@ class PreCopyPlan:
     aborted: str | None = None
 
 
-def plan_precopy(memory_gb: float, dirty_mib_s: float, config: dict) -> PreCopyPlan:
-    bw = float(config["migration_max_bandwidth"])
+def plan_precopy(memory_gb: float, dirty_mib_s: float, config: EngineConfig) -> PreCopyPlan:
+    bw = float(config.migration_max_bandwidth)
     memory = memory_gb * 1024
-    if "migration_timeout" in config:  # VDSM 4.13: no progress for migration_timeout, no overall limit
-        max_time, progress_timeout, stuck = float("inf"), config["migration_timeout"], "migration_timeout"
+    if config.migration_timeout is not None:  # VDSM 4.13: no progress for migration_timeout, no overall limit
+        max_time, progress_timeout, stuck = float("inf"), config.migration_timeout, "migration_timeout"
     else:  # VDSM 4.16+
-        max_time = config["migration_max_time_per_gib_mem"] * max(memory_gb, 1)
-        progress_timeout, stuck = config["migration_progress_timeout"], "migration_progress_timeout"
+        max_time = config.migration_max_time_per_gib_mem * max(memory_gb, 1)
+        progress_timeout, stuck = config.migration_progress_timeout, "migration_progress_timeout"
     elapsed, remaining, iteration = MIGRATION_SETUP_S, memory, 1
     best, best_at = remaining, elapsed
     while True:
@@ -95,22 +96,22 @@ def plan_precopy(memory_gb: float, dirty_mib_s: float, config: dict) -> PreCopyP
             return PreCopyPlan(elapsed, 0, f"no progress for {stuck}: migration aborted")
 
 
-def downtime_limit_ms(config: dict, memory_gb: float, elapsed: float, iteration: int) -> float | None:
+def downtime_limit_ms(config: EngineConfig, memory_gb: float, elapsed: float, iteration: int) -> float | None:
     """The downtime QEMU may use now: 3.x VDSM ramps it with time, 4.x follows the policy per iteration."""
-    if config["migration_convergence"] == "minimal_downtime":
-        limit = config["migration_initial_downtime"]
+    if config.migration_convergence == "minimal_downtime":
+        limit = config.migration_initial_downtime
         for after, ms in MINIMAL_DOWNTIME_SCHEDULE:
             if iteration > after:
                 limit = ms
         if iteration > MINIMAL_DOWNTIME_SCHEDULE[-1][0] + 4:
             return None  # last resort of the policy: abort
         return limit
-    steps = config["migration_downtime_steps"]
-    ramp_s = config["migration_downtime_delay"] * max(memory_gb, 2)
+    steps = config.migration_downtime_steps
+    ramp_s = config.migration_downtime_delay * max(memory_gb, 2)
     step = int(elapsed // (ramp_s / steps))
     if step == 0:
-        return config["migration_initial_downtime"]
-    return config["migration_downtime"] * min(step, steps) / steps
+        return config.migration_initial_downtime
+    return config.migration_downtime * min(step, steps) / steps
 
 
 class Migrations:
@@ -142,7 +143,7 @@ class Migrations:
             sim.record(EvacuationPlanned, host=host.name, reason=reason, policy=policy,
                        order=tuple((v.name, v.spec.priority) for v in vms),
                        refused=tuple((name, refusals[name]) for name in refused), slots=host.outgoing.capacity)
-        if refused and sim.config["migrate_multiple_vms_all_or_nothing"]:
+        if refused and sim.config.migrate_multiple_vms_all_or_nothing:
             why = f"MigrateMultipleVms rejected as a whole: {refused[0]} cannot migrate ({refusals[refused[0]]})"
             for vm in vms:
                 sim.record(MigrationFailed, vm=vm.name, source=host.name, destination="", reason=why)
@@ -155,7 +156,7 @@ class Migrations:
                 self.migrate(vm, host, reason)
 
     def refusal(self, vm: Vm) -> str | None:
-        rule = self.sim.config["migrate_paused_vms"]
+        rule = self.sim.config.migrate_paused_vms
         if vm.status == VmStatus.PAUSED and rule == "none":
             return "MIGRATE_PAUSED_VM_IS_UNSUPPORTED: paused VMs cannot be migrated (3.2-3.4)"
         if vm.status == VmStatus.PAUSED and vm.pause_reason == PauseCode.EIO:
@@ -198,12 +199,12 @@ class Migrations:
                 try:
                     if incoming is not None:
                         yield incoming
-                    if vm.pause_reason == PauseCode.EIO and sim.config["eio_fails_migration"]:
+                    if vm.pause_reason == PauseCode.EIO and sim.config.eio_fails_migration:
                         self._fail(vm, source, dest, "VDSM refuses to migrate a VM paused on an I/O error "
                                    "(it paused while it waited for a migration slot)")
                         return
                     started = env.now
-                    bw = sim.config["migration_max_bandwidth"]
+                    bw = sim.config.migration_max_bandwidth
                     sim.record(MigrationTransferStarted, vm=vm.name, source=source.name,
                                destination=dest.name, bandwidth_mib_s=bw)
                     plan = plan_precopy(vm.spec.memory_gb, vm.spec.dirty_rate_mib_s, sim.config)
@@ -233,7 +234,7 @@ class Migrations:
         if vm.io_blocked:
             yield sim.storage[source.name].io_settled
         if vm.pause_reason is not None:
-            return None if sim.config["eio_fails_migration"] else vm.paused_at
+            return None if sim.config.eio_fails_migration else vm.paused_at
         return env.now
 
     def _finish(self, vm: Vm, source: Host, dest: Host, paused_at: float, started: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hacourse.engine.clock import next_tick
+from hacourse.engine.clock import next_tick, sleep_to_next_tick
 from hacourse.events import HostNicProblemCleared, HostNicProblemDetected
 from hacourse.status import HostStatus as S
 
@@ -40,7 +40,7 @@ class HostMonitor:
         ([E3.3.0] VdsUpdateRunTimeInfo.checkVdsInterfaces, `hostDownTimes`)."""
         sim, env = self.sim, self.sim.env
         try:
-            grace = sim.config["NicDHCPDelayGraceInMS"]  # seconds despite the name
+            grace = sim.config.NicDHCPDelayGraceInMS  # seconds despite the name
             phase = sim.stats_phase(host.name)
             came_up = nic.carrier.becomes(True)
             first_seen = None
@@ -70,7 +70,7 @@ class HostMonitor:
 
     def reachability_changed(self, host: Host) -> None:
         if not host.answers_engine and host.name not in self.unreachable_since:
-            poll = self.sim.config["VdsRefreshRate"]
+            poll = self.sim.config.VdsRefreshRate
             first_fail = next_tick(self.sim.env.now, poll)  # a poll at this very instant already fails
             self.unreachable_since[host.name] = first_fail - poll
             self.sim.env.process(self._lost_contact(host, first_fail))
@@ -85,18 +85,18 @@ class HostMonitor:
         c = self.sim.config
         is_spm = self.sim.spm.holder == host.name
         n_vms = len(self.sim.vms_on(host.name))
-        return int(c["TimeoutToResetVdsInSeconds"] + c["DelayResetForSpmInSeconds"] * is_spm
-                   + c["DelayResetPerVmInSeconds"] * n_vms)
+        return int(c.TimeoutToResetVdsInSeconds + c.DelayResetForSpmInSeconds * is_spm
+                   + c.DelayResetPerVmInSeconds * n_vms)
 
     def _lost_contact(self, host: Host, first_fail: float):
         sim, env = self.sim, self.sim.env
-        poll = sim.config["VdsRefreshRate"]
+        poll = sim.config.VdsRefreshRate
         last_ok = first_fail - poll  # the last poll that answered; the host may be back before this starts
         yield env.timeout(first_fail - env.now)
         if host.answers_engine or host.status in (S.REBOOT, S.NON_RESPONSIVE, S.MAINTENANCE, S.UNASSIGNED):
             return  # a host in maintenance is not treated for failures; an activated one at its next poll
         host.connecting("engine cannot reach VDSM (network exception)")
-        attempts_needed = sim.config["VDSAttemptsToResetCount"] + 1
+        attempts_needed = sim.config.VDSAttemptsToResetCount + 1
         grace_end = last_ok + self.time_to_fence(host)
         t = max(first_fail + poll * (attempts_needed - 1), next_tick(grace_end + 1e-6, poll))
         deadline = env.timeout(t - env.now)
@@ -109,8 +109,8 @@ class HostMonitor:
     def _contact_back(self, host: Host):
         """VDSM answers again: a host that was cut off recovers through Initializing."""
         sim, env = self.sim, self.sim.env
-        poll = sim.config["VdsRefreshRate"]
-        yield env.timeout(next_tick(env.now + 1e-6, poll) - env.now)
+        poll = sim.config.VdsRefreshRate
+        yield sleep_to_next_tick(env, poll)
         if not host.answers_engine:
             return
         if host.status == S.CONNECTING and host.vdsm_restarted:

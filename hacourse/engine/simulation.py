@@ -49,7 +49,7 @@ class Simulation:
         self._rngs: dict[str, random.Random] = {}
         self._phases: dict[str, float] = {}
         self.roles = {n.name: n.role for n in scenario.networks}
-        self.stats_period = self.config["VdsRefreshRate"] * self.config["NumberVmRefreshesBeforeSave"]
+        self.stats_period = self.config.VdsRefreshRate * self.config.NumberVmRefreshesBeforeSave
         self.host_order = {h.name: i for i, h in enumerate(scenario.hosts)}
         self.hosts = {h.name: Host(self, h) for h in scenario.hosts}
         self.placement = FreeMemoryIndex(self.hosts, self.host_order)
@@ -146,8 +146,8 @@ class Simulation:
 
     def stats_phase(self, host: str) -> float:
         """Which of the `NumberVmRefreshesBeforeSave` polls carries the host's statistics."""
-        polls = int(self.config["NumberVmRefreshesBeforeSave"])
-        return self.phase(f"stats-phase:{host}", polls, self.config["VdsRefreshRate"])
+        polls = int(self.config.NumberVmRefreshesBeforeSave)
+        return self.phase(f"stats-phase:{host}", polls, self.config.VdsRefreshRate)
 
     @property
     def migration_role(self) -> str:

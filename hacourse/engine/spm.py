@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from hacourse import sanlock
-from hacourse.engine.clock import last_tick, next_tick
+from hacourse.engine.clock import last_tick, next_tick, sleep_to_next_tick
 from hacourse.engine.placement import EXPLAINED_HOSTS
 from hacourse.events import (
     DataCenterStatusChanged,
@@ -62,8 +62,8 @@ class Spm:
 
     def _spm_status_poll(self, host: Host):
         env = self.sim.env
-        period = self.sim.config["StoragePoolRefreshTimeInSeconds"]
-        yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+        period = self.sim.config.StoragePoolRefreshTimeInSeconds
+        yield sleep_to_next_tick(env, period)
         if self.holder != host.name:
             return
         if host.answers_engine and self.lease_owner != host.name:
@@ -172,8 +172,8 @@ class Spm:
         """The engine's SpmStatus poll fails; it picks an Up host by SPM priority once the lease is free."""
         sim, env = self.sim, self.sim.env
         try:
-            period = sim.config["StoragePoolRefreshTimeInSeconds"]
-            yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+            period = sim.config.StoragePoolRefreshTimeInSeconds
+            yield sleep_to_next_tick(env, period)
             last = None
             while self.holder is None:
                 previous = self.sim.hosts[self.previous] if self.previous else None
@@ -184,7 +184,7 @@ class Spm:
                            else "SpmStop to the last SPM failed: stopping spm selection")
                     last = self._decided([], "", last, stopped_by=(previous.name, why))
                     yield previous.status_changed | previous.reachability_changed()
-                    yield env.timeout(next_tick(env.now + 1e-6, period) - env.now)
+                    yield sleep_to_next_tick(env, period)
                     continue
                 candidates = [h for h in sim.hosts.values() if h.status == HostStatus.UP
                               and h.spec.spm_priority > -1 and h.reaches_storage]

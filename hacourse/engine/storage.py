@@ -96,7 +96,7 @@ class HostStorage:
     @property
     def monitor_phase(self) -> float:
         """When VDSM's domain monitor checks, within its period: fixed per host and run."""
-        period = int(self.sim.config["sd_health_check_delay"])
+        period = int(self.sim.config.sd_health_check_delay)
         return self.sim.phase(f"domain-monitor:{self.host.name}", period)
 
     @property
@@ -145,8 +145,8 @@ class HostStorage:
     def _report_problem(self, session: int):
         """Engine side: the first statistics refresh that sees lastCheck > MaxStorageVdsTimeoutCheckSec."""
         sim, env = self.sim, self.sim.env
-        last_ok = last_tick(env.now, sim.config["sd_health_check_delay"], self.monitor_phase)
-        stale_at = last_ok + sim.config["MaxStorageVdsTimeoutCheckSec"] + 1e-6
+        last_ok = last_tick(env.now, sim.config.sd_health_check_delay, self.monitor_phase)
+        stale_at = last_ok + sim.config.MaxStorageVdsTimeoutCheckSec + 1e-6
         seen_at = next_tick(max(stale_at, env.now), sim.stats_period, sim.stats_phase(self.host.name))
         yield env.timeout(seen_at - env.now)
         if not self.session.current(session) or not self.host.answers_engine:
@@ -174,7 +174,7 @@ class HostStorage:
     def _domain_valid_again(self):
         """VDSM's next domain check succeeds: the domain flips INVALID -> VALID on this host."""
         sim, env = self.sim, self.sim.env
-        check = next_tick(env.now, sim.config["sd_health_check_delay"], self.monitor_phase)
+        check = next_tick(env.now, sim.config.sd_health_check_delay, self.monitor_phase)
         yield env.timeout(check - env.now)
         if not self.connected:
             return
@@ -205,7 +205,7 @@ class DomainProblemTimer:
         if first:
             started = self.epoch.advance()
             self.armed = True
-            minutes = self.sim.config["StorageDomainFailureTimeoutInMinutes"]
+            minutes = self.sim.config.StorageDomainFailureTimeoutInMinutes
             fires_at = self.sim.env.now + 60 * minutes
             self.sim.record(StorageDomainTimerStarted, domain=self.domain.name, fires_at=fires_at)
             self.sim.env.process(self._expire(started, 60 * minutes))

@@ -88,7 +88,7 @@ def reference(entry: Mapping, scenario: Scenario) -> str:
 def suggested_window(measured: Sequence[float], scenario: Scenario) -> tuple[int, int]:
     """Whole seconds around every measured time, one engine poll wider on each side: the seed
     moves a timer by up to one poll, and the seeds tried are a sample, not every phase."""
-    poll = float(scenario.config().get(POLL_KEY, 0) or 0)
+    poll = float(scenario.config().VdsRefreshRate)
     return max(0, math.floor(min(measured) - poll)), math.ceil(max(measured) + poll)
 
 
@@ -213,7 +213,7 @@ class _FileCheck:
                          + (f"; did not happen in {missing} runs" if missing else ""))
             if suggest and "between" in entry:
                 lo, hi = suggested_window(tally.measured, self.scenario)
-                poll = self.scenario.config().get(POLL_KEY)
+                poll = self.scenario.config().VdsRefreshRate
                 shown = {k: v for k, v in entry.items() if k != "why"}
                 shown["between"] = [lo, hi]
                 lines.append(f"      suggested: {written(shown)}  (the measured spread, one {POLL_KEY} "

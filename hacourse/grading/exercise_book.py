@@ -267,7 +267,7 @@ def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item
     watched = [item for item in items if item.points == 0]
     items = [item for item in items if item.points]
     if spec.tune:
-        current = scenario.config()
+        current = scenario.config().by_key()
         keys = "\n".join(f"- `{k}`" + (f" (now {current[k]!r})" if k in current else "") for k in spec.tune)
         goals = "\n".join(f"- {item.prompt}" for item in [*items, *watched] if item.answer in ("settings", ""))
         cells.append(markdown(

@@ -8,39 +8,39 @@ VdsNotRespondingTreatmentCommand). A state still open when the run ends is judge
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from hacourse import events as ev
 from hacourse import rules
 from hacourse.invariants.world import Violation, overdue
 from hacourse.model import Scenario
+from hacourse.profiles import EngineConfig
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
 
 
-def host_bounds_s(config: Mapping[str, Any], n_vms: int) -> dict[str, float]:
+def host_bounds_s(config: EngineConfig, n_vms: int) -> dict[str, float]:
     """How long each transient host status may last, at most."""
-    poll = float(config["VdsRefreshRate"])
-    grace = (config["TimeoutToResetVdsInSeconds"] + config["DelayResetForSpmInSeconds"]
-             + config["DelayResetPerVmInSeconds"] * n_vms)
-    reboot = 2 * rules.FENCE_FIRST_STATUS_CHECK_S + float(config.get("ServerRebootTimeout") or 0)
-    reboot += float(config.get("ServerRebootSleepTime") or 0) + 2 * poll
+    poll = float(config.VdsRefreshRate)
+    grace = (config.TimeoutToResetVdsInSeconds + config.DelayResetForSpmInSeconds
+             + config.DelayResetPerVmInSeconds * n_vms)
+    reboot = 2 * rules.FENCE_FIRST_STATUS_CHECK_S + float(config.ServerRebootTimeout or 0)
+    reboot += float(config.ServerRebootSleepTime or 0) + 2 * poll
     # an admin's reboot from the shell stays Reboot until the OS has booted and VDSM answers
-    reboot = max(reboot, float(config["host_boot_s"]) + 30 + 2 * poll)
+    reboot = max(reboot, float(config.host_boot_s) + 30 + 2 * poll)
     return {
-        H.CONNECTING: grace + (config["VDSAttemptsToResetCount"] + 2) * poll,
+        H.CONNECTING: grace + (config.VDSAttemptsToResetCount + 2) * poll,
         H.INITIALIZING: 2 * poll,
         H.REBOOT: reboot,
     }
 
 
-def fence_bound_s(config: Mapping[str, Any]) -> float:
+def fence_bound_s(config: EngineConfig) -> float:
     """From NonResponsive to the treatment's outcome (a fence or a skip): soft fencing's wait, the
     lease-alive check, the power fence's first status check."""
-    return (config["TimeoutToResetVdsInSeconds"] + config["ssh_connect_timeout_s"]
-            + config["HostStorageLeaseAliveCheckingInterval"] + rules.FENCE_FIRST_STATUS_CHECK_S
-            + 2 * config["VdsRefreshRate"])
+    return (config.TimeoutToResetVdsInSeconds + config.ssh_connect_timeout_s
+            + config.HostStorageLeaseAliveCheckingInterval + rules.FENCE_FIRST_STATUS_CHECK_S
+            + 2 * config.VdsRefreshRate)
 
 
 def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
@@ -49,7 +49,7 @@ def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -
     config = scenario.config()
     bounds = host_bounds_s(config, len(scenario.vms))
     fence_bound = fence_bound_s(config)
-    boot = rules.VM_BOOT_S + config["VdsRefreshRate"]
+    boot = rules.VM_BOOT_S + config.VdsRefreshRate
     out: list[Violation] = []
     since: dict[tuple[str, str], float] = {}  # (subject, status) -> when it began
     treated: dict[str, float] = {}  # NonResponsive hosts without a fencing outcome yet -> since

@@ -11,6 +11,7 @@ from hacourse import rules, sanlock
 from hacourse.invariants.world import Violation, World, instants, overdue
 from hacourse.model import Scenario
 from hacourse.physical import CUT_OFF, TOL
+from hacourse.profiles import EngineConfig
 from hacourse.status import FenceMethod, RestartResult
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
@@ -99,7 +100,7 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
     return out
 
 
-def restart_bound_s(config: dict, failed_tries: int) -> float:
+def restart_bound_s(config: EngineConfig, failed_tries: int) -> float:
     """How long an HA VM may stay Down while a healthy host has room for it: the runner's next tick
     (`AutoStartVmsRunnerIntervalInSeconds`), a pending retry wait
     (`RetryToRunAutoStartVmShortIntervalInSeconds` while short tries remain,

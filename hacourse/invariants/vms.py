@@ -62,7 +62,7 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
     pause. A VM whose host lost power is not running, whatever the engine still shows."""
     out: list[Violation] = []
     config = scenario.config()
-    eio, poll = float(rules.eio_after_s(config)), float(config["VdsRefreshRate"])
+    eio, poll = float(rules.eio_after_s(config)), float(config.VdsRefreshRate)
     writers = {v.name for v in scenario.vms if v.writes}
     world = World(scenario)
     arrived: dict[str, float] = {vm: 0.0 for vm in writers}

@@ -104,11 +104,11 @@ def setting_path(key: str, scenario: Scenario) -> str:
     top = [name for name in Scenario.__dataclass_fields__ if name != "source"]
     if "." in key or "[" in key or key in top:
         return key
-    if key in scenario.config():
+    if key in scenario.config().by_key():
         return f"engine_config.{key}"
     raise ScenarioError([Problem(scenario.source, None, None, key, (
         f"not an engine-config key of {scenario.engine_profile} nor a key of the scenario"
-        f"{did_you_mean(key, [*scenario.config(), *top])}; a nested setting is a path such as "
+        f"{did_you_mean(key, [*scenario.config().by_key(), *top])}; a nested setting is a path such as "
         "cluster.resilience_policy or faults[0].at"), SCHEMA)])
 
 

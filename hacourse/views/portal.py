@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from html import escape
 
 from hacourse import events as ev
+from hacourse import rules
 from hacourse.analysis import intervals
-from hacourse.engine.migration import MIGRATION_SETUP_S
 from hacourse.model import Scenario, priority_label
 
 _TABLE = "border-collapse:collapse;font-size:12px;font-family:sans-serif;width:100%;"
@@ -86,7 +86,7 @@ def vms_tab(log: Sequence[ev.Record], scenario: Scenario, t: float, host: str | 
             if m.transfer_start is None:
                 migration = f"to {m.destination}: waiting for a slot"
             else:
-                copied = max(0.0, t - m.transfer_start - MIGRATION_SETUP_S) * bandwidth.get(vm.name, 0.0)
+                copied = max(0.0, t - m.transfer_start - rules.MIGRATION_SETUP_S) * bandwidth.get(vm.name, 0.0)
                 migration = f"to {m.destination}: {min(99, int(100 * copied / (vm.memory_gb * 1024)))} %"
         rows.append(VmRow(vm.name, status, where if status != "Down" else "", migration, vm.ha,
                           priority_label(vm.priority)))
