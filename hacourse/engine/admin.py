@@ -23,7 +23,12 @@ from hacourse.status import VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.lifecycle import HostLifecycle
+    from hacourse.engine.migration import Migrations
+    from hacourse.engine.monitoring import HostMonitor
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.spm import Spm
+
 
 REBOOT_RESET_S = 10.0
 """Seconds from `reboot` to the machine's reset (services stopping); an estimate, not an oVirt value."""
@@ -41,6 +46,10 @@ class Admin:
         self.sim = sim
         self.preparing: set[str] = set()  # hosts whose PreparingForMaintenance actor runs
 
+    def connect(self, *, spm: Spm, migrations: Migrations, lifecycle: HostLifecycle, monitor: HostMonitor) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.spm, self.migrations, self.lifecycle, self.monitor = spm, migrations, lifecycle, monitor
+
     def refuse(self, action: str, target: str, code: str, reason: str) -> None:
         self.sim.record(ActionRefused, action=action, target=target, code=code, reason=reason)
 
@@ -53,7 +62,7 @@ class Admin:
         host is refused, so a host that stopped answering is still fenced."""
         sim, host = self.sim, self.sim.hosts[name]
         vms = sim.vms_on(name)
-        spm = sim.spm.holder == name
+        spm = self.spm.holder == name
         if host.status == S.MAINTENANCE:
             return self.refuse("maintenance", name, "VDS_CANNOT_MAINTENANCE_VDS_IS_IN_MAINTENANCE",
                                f"Cannot switch Host {name} to Maintenance mode: it is already in Maintenance.")
@@ -80,8 +89,8 @@ class Admin:
             return None
         host.set_status(S.PREPARING_FOR_MAINTENANCE, "MaintenanceVds: the admin moves the host to maintenance")
         if spm:
-            sim.spm.stop(name, "SPM host left Up (ResetIrs): going to maintenance")
-        sim.migrations.evacuate(host, f"{name} is going to maintenance", policy="maintenance")
+            self.spm.stop(name, "SPM host left Up (ResetIrs): going to maintenance")
+        self.migrations.evacuate(host, f"{name} is going to maintenance", policy="maintenance")
         if name not in self.preparing:
             self.preparing.add(name)
             sim.env.process(self._preparing(host))
@@ -110,7 +119,7 @@ class Admin:
                 waited = env.timeout(idle)
                 yield waited | host.status_changed
                 if waited.processed and host.status == S.PREPARING_FOR_MAINTENANCE:
-                    sim.migrations.evacuate(host, f"{host.name} is still preparing for maintenance "
+                    self.migrations.evacuate(host, f"{host.name} is still preparing for maintenance "
                                                   "(HostPreparingForMaintenanceIdleTime)", policy="maintenance")
         finally:
             self.preparing.discard(host.name)
@@ -137,17 +146,17 @@ class Admin:
         if host.status != S.UNASSIGNED:
             return
         if host.answers_engine:
-            sim.lifecycle.initialize(host, "ActivateVds: VDSM answers; host initializing")
+            self.lifecycle.initialize(host, "ActivateVds: VDSM answers; host initializing")
         else:
-            sim.monitor.unreachable_since.setdefault(host.name, env.now)
-            sim.lifecycle.not_responding(host)
+            self.monitor.unreachable_since.setdefault(host.name, env.now)
+            self.lifecycle.not_responding(host)
 
     # --- fencing by hand ----------------------------------------------------------------------
 
     def confirm_rebooted(self, name: str) -> None:
         """FenceVdsManualy: the admin vouches that the host is off or was rebooted: the engine sets
         its VMs Down, queues the HA ones for restart and releases the SPM role."""
-        sim, host = self.sim, self.sim.hosts[name]
+        host = self.sim.hosts[name]
         if host.status == S.CONNECTING:
             return self.refuse("confirm_rebooted", name, "ACTION_TYPE_FAILED_VDS_INTERMITENT_CONNECTIVITY",
                                f"Cannot confirm 'Host has been Rebooted' for Host {name}: its connectivity is "
@@ -155,7 +164,7 @@ class Admin:
         if host.status not in CONFIRM_REBOOTED_FROM:
             return self.refuse("confirm_rebooted", name, "ACTION_TYPE_FAILED_VDS_NOT_MATCH_VALID_STATUS",
                                f"Cannot confirm 'Host has been Rebooted' for Host {name}: it is {host.status}.")
-        sim.lifecycle.manually_fenced(host)
+        self.lifecycle.manually_fenced(host)
         return None
 
     # --- VMs ----------------------------------------------------------------------------------
@@ -171,7 +180,7 @@ class Admin:
         if vm.status == VmStatus.MIGRATING_FROM or vm.migration is not None:
             return self.refuse("migrate", vm_name, "ACTION_TYPE_FAILED_VM_IS_BEING_MIGRATED",
                                f"Cannot migrate VM {vm_name}: it is being migrated already.")
-        refusal = sim.migrations.refusal(vm)
+        refusal = self.migrations.refusal(vm)
         if refusal:
             code, _, words = refusal.partition(": ")
             return self.refuse("migrate", vm_name, code, f"Cannot migrate VM {vm_name}: {words}.")
@@ -184,7 +193,7 @@ class Admin:
             return self.refuse("migrate", vm_name, "ACTION_TYPE_FAILED_NO_VDS_AVAILABLE_IN_CLUSTER",
                                f"Cannot migrate VM {vm_name}: no host passed the scheduling filters"
                                + (f" ({to} was asked for)" if to else "") + ".")
-        sim.migrations.start(vm, source, dest, "migrated by the admin")
+        self.migrations.start(vm, source, dest, "migrated by the admin")
         return None
 
     # --- SPM ----------------------------------------------------------------------------------
@@ -199,13 +208,13 @@ class Admin:
         if host.status != S.UP:
             return self.refuse("select_spm", name, "CANNOT_FORCE_SELECT_SPM_VDS_NOT_UP",
                                f"Cannot force select SPM: Host {name} is {host.status}, not Up.")
-        if sim.spm.holder == name:
+        if self.spm.holder == name:
             return self.refuse("select_spm", name, "CANNOT_FORCE_SELECT_SPM_VDS_ALREADY_SPM",
                                f"Cannot force select SPM: Host {name} is already the SPM.")
         if host.spec.spm_priority <= -1:
             return self.refuse("select_spm", name, "CANNOT_FORCE_SELECT_SPM_VDS_MARKED_AS_NEVER_SPM",
                                f"Cannot force select SPM: Host {name} has SPM priority -1 (never).")
-        sim.spm.prefer(name)
+        self.spm.prefer(name)
         return None
 
     # --- root on the host ---------------------------------------------------------------------
@@ -217,8 +226,8 @@ class Admin:
         sim, host = self.sim, self.sim.hosts[name]
         if not host.power.value:
             return self.refuse("reboot", name, "HOST_POWERED_OFF", f"Host {name} has no power: nobody can log in.")
-        if sim.spm.holder == name:
-            sim.spm.stop(name, "VDSM stopped for a reboot: sanlock released the SPM lease")
+        if self.spm.holder == name:
+            self.spm.stop(name, "VDSM stopped for a reboot: sanlock released the SPM lease")
         host.power_off("rebooted by the admin: the OS shuts down")
         sim.env.process(self._reset(host))
         return None

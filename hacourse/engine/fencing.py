@@ -15,12 +15,20 @@ from hacourse.status import FenceMethod, HostStatus, SkipCause
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.lifecycle import HostLifecycle
+    from hacourse.engine.monitoring import HostMonitor
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.spm import Spm
+    from hacourse.engine.storage import StorageDomain
 
 
 class Fencing:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
+
+    def connect(self, *, spm: Spm, lifecycle: HostLifecycle, monitor: HostMonitor, domain: StorageDomain) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.spm, self.lifecycle, self.monitor, self.domain = spm, lifecycle, monitor, domain
 
     def treat(self, host: Host, last_seen: float) -> None:
         self.sim.env.process(self._treat(host, last_seen))
@@ -49,8 +57,8 @@ class Fencing:
         """No fence: if the host is the SPM, the data center cannot get a new one
         ([E] VdsNotRespondingTreatmentCommand.setStoragePoolNonOperational)."""
         self.sim.record(FencingSkipped, host=host.name, reason=reason)
-        if self.sim.spm.holder == host.name:
-            self.sim.spm.set_dc_status("NotOperational", f"the SPM {host.name} cannot be fenced")
+        if self.spm.holder == host.name:
+            self.spm.set_dc_status("NotOperational", f"the SPM {host.name} cannot be fenced")
 
     def _treat(self, host: Host, last_seen: float):
         sim, env, config = self.sim, self.sim.env, self.sim.config
@@ -89,8 +97,8 @@ class Fencing:
             yield env.timeout(max(0.0, alive_check - env.now))
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
-            lost = sim.storage[host.name].lost_at  # renewals stop when storage or power is lost
-            renewed = env.now if lost is None else last_tick(lost, sim.spm.renewal_s, sim.spm.renewal_phase(host.name))
+            lost = self.domain.paths[host.name].lost_at  # renewals stop when storage or power is lost
+            renewed = env.now if lost is None else last_tick(lost, self.spm.renewal_s, self.spm.renewal_phase(host.name))
             live = env.now - renewed < sanlock.renewal_fail_s(config)  # HOST_STATUS_LIVE on the proxy's VDSM
             age = f"last lease renewal {env.now - renewed:.0f} s ago, live below {sanlock.renewal_fail_s(config):g} s"
             checks.append(("skip_if_sd_active", age, "skip" if live else "pass"))
@@ -117,7 +125,7 @@ class Fencing:
         host.power_off("fence agent: stop")
         yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)
         sim.record(HostFenced, host=host.name, method=FenceMethod.POWER_MANAGEMENT)
-        sim.lifecycle.confirmed_down(host)
+        self.lifecycle.confirmed_down(host)
         reboot_timeout = rules.server_reboot_timeout_s(config)
         if reboot_timeout is None:  # 3.3 StartVdsCommand.setStatus: NonResponsive while it boots
             host.set_status(HostStatus.NON_RESPONSIVE, "power management start: the host boots")
@@ -149,4 +157,4 @@ class Fencing:
         host.set_status(HostStatus.NON_RESPONSIVE, "reboot finished: VDSM answers" if host.answers_engine
                         else f"no answer within ServerRebootTimeout ({timeout:g} s) after the restart")
         if host.answers_engine:
-            sim.monitor.contact_back(host)
+            self.monitor.contact_back(host)

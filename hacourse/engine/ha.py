@@ -14,6 +14,7 @@ from hacourse.status import RestartResult, VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.storage import StorageDomain
     from hacourse.engine.vm import Vm
 
 
@@ -44,6 +45,10 @@ class HaRestarter:
         self.queue: dict[str, ToRestart] = {}
         self.running = False
         self.poked = sim.env.event()  # a VM joining the list, or one launching ending, cuts a sleep short
+
+    def connect(self, *, domain: StorageDomain) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.domain = domain
 
     def enqueue(self, vm: Vm) -> None:
         """An HA VM went Down unexpectedly. 3.3 runs RunVm at once, once; 4.x (re)adds it to the
@@ -76,7 +81,7 @@ class HaRestarter:
         sim, env, config = self.sim, self.sim.env, self.sim.config
         poll = config.VdsRefreshRate
         wait = config.NumberVdsRefreshesBeforeTryToStartUnknownVms * poll
-        storage = sim.storage[host_name]
+        storage = self.domain.paths[host_name]
         while vm.status == VmStatus.UNKNOWN and vm.host == host_name:
             yield env.timeout(wait)
             if vm.status != VmStatus.UNKNOWN or vm.host != host_name:

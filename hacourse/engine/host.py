@@ -6,6 +6,7 @@ Whether a link works, storage is reached or VDSM answers the engine is decided b
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -13,14 +14,16 @@ import simpy
 
 from hacourse import physical, rules
 from hacourse.engine.clock import Epoch
-from hacourse.engine.migration import EndLostMigrationLink, EndLostPower
 from hacourse.engine.network import Nic, Signal
 from hacourse.events import HostPoweredOff, HostPoweredOn, HostStatusChanged
 from hacourse.model import Host as HostSpec
 from hacourse.status import HostStatus as S
 
 if TYPE_CHECKING:
+    from hacourse.engine.placement import FreeMemoryIndex
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.storage import StorageDomain
+
 
 ALLOWED_MOVES: dict[S, frozenset[S]] = {
     S.UP: frozenset({S.NON_OPERATIONAL, S.CONNECTING, S.REBOOT, S.PREPARING_FOR_MAINTENANCE}),
@@ -39,12 +42,16 @@ ALLOWED_MOVES: dict[S, frozenset[S]] = {
 """The engine's host status moves that the model uses ([E] VDSStatus, VdsManager, MaintenanceVds,
 ActivateVds: activation goes through Unassigned, then InitVdsOnUp)."""
 
+Watcher = Callable[["Host", "Nic | None"], None]
+"""An actor told that power, a NIC (the one given) or VDSM changed on a host."""
+
 
 class Host:
     """One host. `status` is the engine's view; `power` and the NICs are the physical truth."""
 
-    def __init__(self, sim: Simulation, spec: HostSpec) -> None:
+    def __init__(self, sim: Simulation, spec: HostSpec, watchers: Sequence[Watcher] = ()) -> None:
         self.sim = sim
+        self.watchers = watchers  # who is told of a physical change, in order
         self.spec = spec
         self.name = spec.name
         self.status = S.UP
@@ -58,6 +65,10 @@ class Host:
         self.vdsm_restarted = False  # VDSM came back from a restart: the engine re-initializes the host
         self.power_cycles = Epoch()  # advanced at each power loss: a VDSM start pending from before is stale
         self.os_up = True  # the OS has booted: sshd and systemd run, VDSM can start
+
+    def connect(self, *, placement: FreeMemoryIndex, domain: StorageDomain) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.placement, self.domain = placement, domain
 
     @cached_property
     def outgoing(self) -> simpy.Resource:
@@ -76,7 +87,7 @@ class Host:
         if new not in ALLOWED_MOVES[self.status]:
             raise AssertionError(f"host {self.name}: {self.status} -> {new} is not an engine move")
         old, self.status = self.status, new
-        self.sim.placement.changed(self)
+        self.placement.changed(self)
         self.sim.record(HostStatusChanged, host=self.name, old=str(old), new=str(new), reason=reason)
         changed, self.status_changed = self.status_changed, self.sim.env.event()
         changed.succeed(new)
@@ -117,7 +128,7 @@ class Host:
     @property
     def reaches_storage(self) -> bool:
         """The host reaches the data domain: its storage link works and the array answers."""
-        return self.sim.domain.reached_by(self)
+        return self.domain.reached_by(self)
 
     @property
     def answers_engine(self) -> bool:
@@ -176,36 +187,29 @@ class Host:
             self.physically_changed()
 
     def physically_changed(self, nic: Nic | None = None) -> None:
-        """Power, a NIC or VDSM changed here: tell every actor that watches the host."""
-        sim = self.sim
-        if nic is not None:
-            sim.monitor.nic_changed(self, nic)
-        sim.storage[self.name].path_changed()
-        sim.spm.storage_changed(self)
-        sim.monitor.reachability_changed(self)
-        if not self.power.value:
-            sim.migrations.interrupt_all(self, EndLostPower(self.name))
-        elif not self.link_up(sim.migration_role):
-            sim.migrations.interrupt_all(self, EndLostMigrationLink(self.name))
+        """Power, a NIC or VDSM changed here: tell every actor that watches a host, in the order of
+        the list `Simulation.__init__` builds (`Simulation.watchers`)."""
+        for watcher in self.watchers:
+            watcher(self, nic)
 
     # --- memory: what runs here and what is on its way --------------------------------------
 
     def qemu_started(self, vm: str, memory_gb: float) -> None:
         self.vms[vm] = memory_gb
-        self.sim.placement.changed(self)
+        self.placement.changed(self)
 
     def qemu_stopped(self, vm: str) -> None:
         self.vms.pop(vm, None)
-        self.sim.placement.changed(self)
+        self.placement.changed(self)
 
     def reserve(self, memory_gb: float) -> None:
         """A migration or restart heading here holds its memory until it lands or fails."""
         self._pending_memory_gb += memory_gb
-        self.sim.placement.changed(self)
+        self.placement.changed(self)
 
     def release(self, memory_gb: float) -> None:
         self._pending_memory_gb -= memory_gb
-        self.sim.placement.changed(self)
+        self.placement.changed(self)
 
     def free_memory_gb(self) -> float:
         used = sum(self.vms.values())  # in the order the VMs arrived: one result on every machine

@@ -15,9 +15,15 @@ from hacourse.events import HostFenced
 from hacourse.status import FenceMethod, HostStatus, VmStatus
 
 if TYPE_CHECKING:
+    from hacourse.engine.fencing import Fencing
+    from hacourse.engine.ha import HaRestarter
     from hacourse.engine.host import Host
+    from hacourse.engine.migration import Migrations
+    from hacourse.engine.monitoring import HostMonitor
     from hacourse.engine.network import Nic
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.spm import Spm
+    from hacourse.engine.storage import StorageDomain
 
 
 class HostLifecycle:
@@ -25,13 +31,21 @@ class HostLifecycle:
         self.sim = sim
         self.recovering: set[str] = set()  # hosts whose auto-recovery actor runs
 
+    def connect(
+        self, *, spm: Spm, migrations: Migrations, monitor: HostMonitor, ha: HaRestarter, fencing: Fencing,
+        domain: StorageDomain,
+    ) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.spm, self.migrations, self.monitor, self.ha, self.fencing, self.domain = (
+            spm, migrations, monitor, ha, fencing, domain)
+
     def set_non_operational(self, host: Host, reason: str) -> None:
         """SetNonOperationalVdsCommand: status, SPM stop if it held it, then migrate its VMs."""
         sim = self.sim
         host.set_status(HostStatus.NON_OPERATIONAL, reason)
-        if sim.spm.holder == host.name:
-            sim.spm.stop(host.name, "SPM host left Up (ResetIrs)")
-        sim.migrations.evacuate(host, f"{host.name} is NonOperational")
+        if self.spm.holder == host.name:
+            self.spm.stop(host.name, "SPM host left Up (ResetIrs)")
+        self.migrations.evacuate(host, f"{host.name} is NonOperational")
         if host.name not in self.recovering:
             self.recovering.add(host.name)
             sim.env.process(self._auto_recovery(host))
@@ -68,7 +82,7 @@ class HostLifecycle:
         yield self.sim.env.timeout(self.sim.config.VdsRefreshRate)
         if host.status != HostStatus.INITIALIZING:
             return
-        master = self.sim.domain.status
+        master = self.domain.status
         if host.reaches_storage:
             host.set_status(HostStatus.UP, "InitVdsOnUp: storage pool connected")
         elif master != "Active":
@@ -88,11 +102,11 @@ class HostLifecycle:
         sim = self.sim
         self.learn_vm_states(host)
         if not host.reaches_storage:
-            sim.env.process(sim.storage[host.name].report_not_connected())
+            sim.env.process(self.domain.paths[host.name].report_not_connected())
         for nic in self.required_nics_down(host):
-            sim.monitor.nic_changed(host, nic)  # checkVdsInterfaces runs again now that it is Up
-        if sim.spm.holder is None:
-            sim.spm.start_election()
+            self.monitor.nic_changed(host, nic)  # checkVdsInterfaces runs again now that it is Up
+        if self.spm.holder is None:
+            self.spm.start_election()
 
     def learn_vm_states(self, host: Host) -> None:
         for vm in self.sim.vms_on(host.name):
@@ -101,21 +115,21 @@ class HostLifecycle:
     def not_responding(self, host: Host) -> None:
         """VdsManager gives up on the host: NonResponsive, its VMs Unknown, then the fencing treatment."""
         sim = self.sim
-        last_seen = sim.monitor.unreachable_since.get(host.name, sim.env.now)
+        last_seen = self.monitor.unreachable_since.get(host.name, sim.env.now)
         host.set_status(HostStatus.NON_RESPONSIVE, f"no answer from VDSM for {sim.env.now - last_seen:.0f} s")
         for vm in sim.vms_on(host.name):
             if vm.status != VmStatus.UNKNOWN:
                 vm.set_status(VmStatus.UNKNOWN, "host is NonResponsive")
-                sim.ha.restart_unknown_with_lease(vm, host.name)
-        sim.fencing.treat(host, last_seen)
+                self.ha.restart_unknown_with_lease(vm, host.name)
+        self.fencing.treat(host, last_seen)
 
     def manually_fenced(self, host: Host) -> None:
         """FenceVdsManualy ("Confirm 'Host has been Rebooted'"): on the admin's word, as after a fence
         that confirmed the host off: its VMs Down, HA ones queued for restart, the SPM role released."""
         sim = self.sim
         sim.record(HostFenced, host=host.name, method=FenceMethod.MANUAL)
-        if host.name in (sim.spm.holder, sim.spm.previous):
-            sim.spm.host_gone(host, sim.storage[host.name].lost_at or sim.env.now,
+        if host.name in (self.spm.holder, self.spm.previous):
+            self.spm.host_gone(host, self.domain.paths[host.name].lost_at or sim.env.now,
                               "the admin confirmed the SPM host has been rebooted")
         for vm in sim.vms_on(host.name):
             vm.known_down("the admin confirmed the host has been rebooted: VM is down")
@@ -123,7 +137,7 @@ class HostLifecycle:
     def confirmed_down(self, host: Host) -> None:
         """A fence confirmed the host is off: its VMs are Down, HA ones queued for restart."""
         sim = self.sim
-        if host.name in (sim.spm.holder, sim.spm.previous):
-            sim.spm.host_gone(host, sim.storage[host.name].lost_at or sim.env.now)
+        if host.name in (self.spm.holder, self.spm.previous):
+            self.spm.host_gone(host, self.domain.paths[host.name].lost_at or sim.env.now)
         for vm in sim.vms_on(host.name):
             vm.known_down("host fenced: VM is down")

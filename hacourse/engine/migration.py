@@ -26,8 +26,11 @@ from hacourse.status import PauseCode, VmStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.network import Nic
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.storage import StorageDomain
     from hacourse.engine.vm import Vm
+
 
 DEVICE_STATE_S = 0.1  # device state copied during the switch-over; an estimate, reference §5.4
 MINIMAL_DOWNTIME_SCHEDULE = ((1, 150), (2, 200), (3, 300), (4, 400), (6, 500))
@@ -120,6 +123,10 @@ class Migrations:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.ties = sim.rng("ties")
+
+    def connect(self, *, domain: StorageDomain) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.domain = domain
 
     def evacuate(self, host: Host, reason: str, policy: str | None = None) -> None:
         """SetNonOperationalVdsCommand: migrate by the cluster's resilience policy, by VM priority.
@@ -232,7 +239,7 @@ class Migrations:
         failed flush fails the migration (None); the VM stays paused on its host."""
         sim, env = self.sim, self.sim.env
         if vm.io_blocked:
-            yield sim.storage[source.name].io_settled
+            yield self.domain.paths[source.name].io_settled
         if vm.pause_reason is not None:
             return None if sim.config.eio_fails_migration else vm.paused_at
         return env.now
@@ -258,6 +265,13 @@ class Migrations:
         """The migrating VM's qemu process died on the source: nothing is left to copy."""
         if vm.migration is not None and vm.migration.is_alive and vm.host is not None:
             vm.migration.interrupt(EndLostQemu(vm.host))
+
+    def host_changed(self, host: Host, nic: Nic | None = None) -> None:
+        """A host that lost power or its migration link ends the migrations it is an end of."""
+        if not host.power.value:
+            self.interrupt_all(host, EndLostPower(host.name))
+        elif not host.link_up(self.sim.migration_role):
+            self.interrupt_all(host, EndLostMigrationLink(host.name))
 
     def interrupt_all(self, host: Host, cause: EndLost) -> None:
         """A migration needs both ends: a host that loses power or its migration link stops them."""

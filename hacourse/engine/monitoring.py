@@ -15,8 +15,10 @@ from hacourse.status import HostStatus as S
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.lifecycle import HostLifecycle
     from hacourse.engine.network import Nic
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.spm import Spm
 
 
 class HostMonitor:
@@ -25,9 +27,15 @@ class HostMonitor:
         self.watching_nic: set[tuple[str, str]] = set()
         self.unreachable_since: dict[str, float] = {}  # last successful poll of a silent host
 
+    def connect(self, *, lifecycle: HostLifecycle, spm: Spm) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.lifecycle, self.spm = lifecycle, spm
+
     # --- required network's NIC down -> NonOperational (HostMonitoring.checkVdsInterfaces) ---
 
-    def nic_changed(self, host: Host, nic: Nic) -> None:
+    def nic_changed(self, host: Host, nic: Nic | None) -> None:
+        if nic is None:
+            return
         key = (host.name, nic.name)
         net = self.sim.scenario.network(nic.network)
         if not nic.up and net.required and key not in self.watching_nic:
@@ -59,7 +67,7 @@ class HostMonitor:
                                grace_s=grace)
                     check = next_tick(first_seen + grace, sim.stats_period, phase)
                     continue
-                sim.lifecycle.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
+                self.lifecycle.set_non_operational(host, f"NETWORK_INTERFACE_IS_DOWN: {nic.name} ({nic.network})")
                 return
             if first_seen is not None:
                 sim.record(HostNicProblemCleared, host=host.name, nic=nic.name, network=nic.network)
@@ -68,22 +76,22 @@ class HostMonitor:
 
     # --- engine loses VDSM -> Connecting -> NonResponsive (VdsManager.handleNetworkException) ---
 
-    def reachability_changed(self, host: Host) -> None:
+    def reachability_changed(self, host: Host, nic: Nic | None = None) -> None:
         if not host.answers_engine and host.name not in self.unreachable_since:
             poll = self.sim.config.VdsRefreshRate
             first_fail = next_tick(self.sim.env.now, poll)  # a poll at this very instant already fails
             self.unreachable_since[host.name] = first_fail - poll
             self.sim.env.process(self._lost_contact(host, first_fail))
-            self.sim.spm.contact_changed(host)
+            self.spm.contact_changed(host)
         elif host.answers_engine and host.name in self.unreachable_since:
             del self.unreachable_since[host.name]
             self.sim.env.process(self._contact_back(host))
-            self.sim.spm.contact_changed(host)
+            self.spm.contact_changed(host)
 
     def time_to_fence(self, host: Host) -> float:
         """`TimeoutToResetVdsInSeconds + DelayResetForSpmInSeconds*isSPM + DelayResetPerVmInSeconds*nVMs`."""
         c = self.sim.config
-        is_spm = self.sim.spm.holder == host.name
+        is_spm = self.spm.holder == host.name
         n_vms = len(self.sim.vms_on(host.name))
         return int(c.TimeoutToResetVdsInSeconds + c.DelayResetForSpmInSeconds * is_spm
                    + c.DelayResetPerVmInSeconds * n_vms)
@@ -104,7 +112,7 @@ class HostMonitor:
             yield deadline | host.reachability_changed()
         if host.answers_engine or host.status != S.CONNECTING:
             return
-        sim.lifecycle.not_responding(host)
+        self.lifecycle.not_responding(host)
 
     def _contact_back(self, host: Host):
         """VDSM answers again: a host that was cut off recovers through Initializing."""
@@ -114,18 +122,18 @@ class HostMonitor:
         if not host.answers_engine:
             return
         if host.status == S.CONNECTING and host.vdsm_restarted:
-            sim.lifecycle.initialize(host, "VDSM restarted and is recovering")
+            self.lifecycle.initialize(host, "VDSM restarted and is recovering")
         elif host.status == S.CONNECTING and host.before_connecting == S.NON_OPERATIONAL:
             host.set_status(S.NON_OPERATIONAL, "VDSM answers again; the host is still NonOperational")
-            sim.lifecycle.learn_vm_states(host)
+            self.lifecycle.learn_vm_states(host)
         elif host.status == S.CONNECTING and host.before_connecting == S.PREPARING_FOR_MAINTENANCE:
             host.set_status(S.PREPARING_FOR_MAINTENANCE, "VDSM answers again; still preparing for maintenance")
-            sim.lifecycle.learn_vm_states(host)
+            self.lifecycle.learn_vm_states(host)
         elif host.status == S.CONNECTING:
             host.set_status(S.UP, "VDSM answers again")
-            sim.lifecycle.activated(host)
+            self.lifecycle.activated(host)
         elif host.status == S.NON_RESPONSIVE:  # in Reboot the fence flow probes VDSM itself
-            sim.lifecycle.initialize(host, "VDSM answers; host initializing")
+            self.lifecycle.initialize(host, "VDSM answers; host initializing")
 
     def contact_back(self, host: Host) -> None:
         """The fence flow hands a rebooted host that answers back to the monitor: next poll."""

@@ -17,7 +17,7 @@ from hacourse.engine.admin import Admin
 from hacourse.engine.collector import collector_paused
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
-from hacourse.engine.host import Host
+from hacourse.engine.host import Host, Watcher
 from hacourse.engine.lifecycle import HostLifecycle
 from hacourse.engine.migration import Migrations
 from hacourse.engine.monitoring import HostMonitor
@@ -51,7 +51,8 @@ class Simulation:
         self.roles = {n.name: n.role for n in scenario.networks}
         self.stats_period = self.config.VdsRefreshRate * self.config.NumberVmRefreshesBeforeSave
         self.host_order = {h.name: i for i, h in enumerate(scenario.hosts)}
-        self.hosts = {h.name: Host(self, h) for h in scenario.hosts}
+        self.watchers: list[Watcher] = []  # filled below, once its actors exist
+        self.hosts = {h.name: Host(self, h, self.watchers) for h in scenario.hosts}
         self.placement = FreeMemoryIndex(self.hosts, self.host_order)
         self.vms = {v.name: Vm(self, v) for v in scenario.vms}
         self.domain = StorageDomain(self, scenario.storage_domains[0].name if scenario.storage_domains else "storage")
@@ -63,9 +64,34 @@ class Simulation:
         self.fencing = Fencing(self)
         self.ha = HaRestarter(self)
         self.admin = Admin(self)
+        self._wire()
         self._initial_records()
         for fault in sorted(scenario.faults, key=lambda f: f.at):
             self.env.process(self._scheduled(fault))
+
+    def _wire(self) -> None:
+        """Who calls whom, written once (docs/architecture.md, "The engine's wiring"): each actor
+        is given the collaborators it calls; a test may give a double instead."""
+        for host in self.hosts.values():
+            host.connect(placement=self.placement, domain=self.domain)
+        for vm in self.vms.values():
+            vm.connect(ha=self.ha, domain=self.domain, migrations=self.migrations)
+        self.domain.timer.connect(lifecycle=self.lifecycle, spm=self.spm)
+        self.spm.connect(domain=self.domain)
+        self.migrations.connect(domain=self.domain)
+        self.ha.connect(domain=self.domain)
+        self.monitor.connect(lifecycle=self.lifecycle, spm=self.spm)
+        self.lifecycle.connect(spm=self.spm, migrations=self.migrations, monitor=self.monitor, ha=self.ha,
+                               fencing=self.fencing, domain=self.domain)
+        self.fencing.connect(spm=self.spm, lifecycle=self.lifecycle, monitor=self.monitor, domain=self.domain)
+        self.admin.connect(spm=self.spm, migrations=self.migrations, lifecycle=self.lifecycle, monitor=self.monitor)
+        self.watchers[:] = [  # told of every physical change of a host, in this order
+            self.monitor.nic_changed,  # a required network's NIC: its grace, then NonOperational
+            self.domain.path_changed,  # the host's path to storage: iSCSI session, EIO, domain monitor
+            self.spm.storage_changed,  # sanlock: the SPM's lease renewals fail without storage
+            self.monitor.reachability_changed,  # the engine's polls: Connecting, NonResponsive, back
+            self.migrations.host_changed,  # a migration loses an end's power or its link
+        ]
 
     # --- public API -------------------------------------------------------------------
 

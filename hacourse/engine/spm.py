@@ -33,7 +33,9 @@ from hacourse.status import FenceMethod, HostStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.network import Nic
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.storage import StorageDomain
 
 
 class Spm:
@@ -48,12 +50,16 @@ class Spm:
         self.preferred: str | None = None  # ForceSelectSPM: tried first at the next election
         self.dc_status = "Up" if holder else "NonResponsive"  # the data center's (storage pool's) status
 
+    def connect(self, *, domain: StorageDomain) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.domain = domain
+
     def set_dc_status(self, new: str, reason: str) -> None:
         """The data center shows what the engine knows of its SPM ([E] StoragePoolStatus)."""
         if new != self.dc_status:
             old, self.dc_status = self.dc_status, new
             self.sim.record(DataCenterStatusChanged, data_center="Default", old=old, new=new, reason=reason)
-            self.sim.domain.pool_changed(new)
+            self.domain.pool_changed(new)
 
     def contact_changed(self, host: Host) -> None:
         """The engine lost or regained the SPM host: its next SpmStatus poll tells the data center."""
@@ -85,7 +91,7 @@ class Spm:
         """When the host's sanlock renews, within its period: fixed per host and run."""
         return self.sim.phase(f"sanlock:{host}", int(self.renewal_s))
 
-    def storage_changed(self, host: Host) -> None:
+    def storage_changed(self, host: Host, nic: Nic | None = None) -> None:
         if host.name == self.lease_owner and not host.reaches_storage and host.name not in self.watching:
             self.watching.add(host.name)
             self.sim.env.process(self._lease_renewal_fails(host))
@@ -105,7 +111,7 @@ class Spm:
                 if host.reaches_storage or self.lease_owner != host.name:
                     return
                 if env.now >= expire_at - 1e-9 and host.power.value:
-                    sim.record(SpmLeaseExpired, host=host.name, domain=sim.domain.name)
+                    sim.record(SpmLeaseExpired, host=host.name, domain=self.domain.name)
                     self.lease_owner = None
                     self.lease_free_at = last_renewal + sanlock.host_dead_s(sim.config)
                     self.stop(host.name, "sanlock lease renewal failed: VDSM killed (SPM self-fencing)",
@@ -228,7 +234,7 @@ class Spm:
             elif h.spec.spm_priority <= -1:
                 excluded.append((h.name, "SPM priority -1 (never)"))
             else:
-                excluded.append((h.name, f"cannot reach the storage domain {sim.domain.name}"))
+                excluded.append((h.name, f"cannot reach the storage domain {self.domain.name}"))
         owner = self.lease_owner or ""
         free_at = max(self.lease_free_at, sim.env.now) if not owner else 0.0
         ranked = tuple((h.name, h.spec.spm_priority) for h in candidates[:EXPLAINED_HOSTS])

@@ -33,7 +33,10 @@ from hacourse.status import HostStatus
 
 if TYPE_CHECKING:
     from hacourse.engine.host import Host
+    from hacourse.engine.lifecycle import HostLifecycle
+    from hacourse.engine.network import Nic
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.spm import Spm
 
 
 class StorageDomain:
@@ -48,6 +51,10 @@ class StorageDomain:
         self.status = "Active"  # its status in the data center: Active, Unknown, Inactive
         self.timer = DomainProblemTimer(sim, self)
         self.paths = {name: HostStorage(sim, host, self) for name, host in sim.hosts.items()}
+
+    def path_changed(self, host: Host, nic: Nic | None = None) -> None:
+        """Power, a NIC or VDSM changed on `host`: its path to the domain may be lost or back."""
+        self.paths[host.name].path_changed()
 
     def reached_by(self, host: Host) -> bool:
         return self.available.value and host.storage_link_up
@@ -199,6 +206,10 @@ class DomainProblemTimer:
         self.epoch = Epoch()
         self.armed = False
 
+    def connect(self, *, lifecycle: HostLifecycle, spm: Spm) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.lifecycle, self.spm = lifecycle, spm
+
     def host_reports_problem(self, host: str) -> None:
         first = not self.reporting
         self.reporting.add(host)
@@ -232,10 +243,10 @@ class DomainProblemTimer:
                       "no Up host still reports it, nothing to do (its hosts already left Up)")
             sim.record(StorageDomainTimerExpired, domain=self.domain.name, action=action)
             for h in reporting_up:
-                sim.lifecycle.set_non_operational(h, "STORAGE_DOMAIN_UNREACHABLE")
+                self.lifecycle.set_non_operational(h, "STORAGE_DOMAIN_UNREACHABLE")
         else:
             sim.record(StorageDomainTimerExpired, domain=self.domain.name,
                        action="every Up host reports it in problem: the domain is blamed, not the hosts")
             self.domain.set_status("Inactive", "every Up host reported it in problem")
-            sim.spm.set_dc_status("NonResponsive", "its master domain is Inactive and no other data domain "
+            self.spm.set_dc_status("NonResponsive", "its master domain is Inactive and no other data domain "
                                   "can take the master role")

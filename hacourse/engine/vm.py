@@ -20,8 +20,12 @@ from hacourse.status import VmStatus as S
 if TYPE_CHECKING:
     import simpy
 
+    from hacourse.engine.ha import HaRestarter
     from hacourse.engine.host import Host
+    from hacourse.engine.migration import Migrations
     from hacourse.engine.simulation import Simulation
+    from hacourse.engine.storage import StorageDomain
+
 
 ALLOWED_MOVES: dict[S, frozenset[S]] = {
     S.UP: frozenset({S.PAUSED, S.MIGRATING_FROM, S.UNKNOWN, S.DOWN}),
@@ -50,6 +54,10 @@ class Vm:
         self.launches = Epoch()  # advanced at each RunVm: the boot timer of an earlier launch is stale
         self.crashed = False  # its host lost power: nothing runs, whatever the engine still shows
         self.resume_behavior = rules.resume_behavior(spec, sim.config)
+
+    def connect(self, *, ha: HaRestarter, domain: StorageDomain, migrations: Migrations) -> None:
+        """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
+        self.ha, self.domain, self.migrations = ha, domain, migrations
 
     def set_status(self, new: S, reason: str, host: str | None = None) -> None:
         """The one place a VM's status (and the host the engine shows for it) changes."""
@@ -121,7 +129,7 @@ class Vm:
         self.pause_reason = None
         if self.engine_hears:
             self.set_status(S.DOWN, "resume_behavior kill: paused longer than vm_kill_paused_timeout")
-            self.sim.ha.enqueue(self)
+            self.ha.enqueue(self)
         else:
             self.crashed = True
 
@@ -143,7 +151,7 @@ class Vm:
     def arrived(self, host: Host) -> None:
         """The VM landed or booted on a host whose storage fails meanwhile: its writes hang there too,
         or fail at once if the host's queued I/O has failed already."""
-        path = self.sim.storage[host.name]
+        path = self.domain.paths[host.name]
         if self.spec.writes and not path.connected:
             self.io_blocked = True
             if path.io_failed:
@@ -155,7 +163,7 @@ class Vm:
         audit HA_VM_FAILED; 4.x: the HA runner), else it learns it when VDSM answers again."""
         if self.host is None or self.crashed:
             return
-        self.sim.migrations.qemu_died(self)
+        self.migrations.qemu_died(self)
         self.sim.record(VmProcessDied, vm=self.name, host=self.host)
         self.crash()
         if self.engine_hears:
@@ -185,7 +193,7 @@ class Vm:
         queued for an HA restart."""
         self.pause_reason = None
         self.set_status(S.DOWN, reason)
-        self.sim.ha.enqueue(self)
+        self.ha.enqueue(self)
 
     def launched(self, host: str, reason: str) -> int:
         """RunVm on `host`: WaitForLaunch until the guest boots. Returns the launch's token."""
