@@ -114,7 +114,7 @@ def test_a_short_reboot_is_drawn_wide_enough_to_see():
     assert reboots
     for span in re.finditer(r'data-key="Reboot" data-start="[^"]*" data-end="[^"]*" x="[^"]*" y="[^"]*" '
                             r'width="([^"]*)"', lesson.timeline.value):
-        assert float(span.group(1)) >= 4.0
+        assert float(span.group(1)) >= 6.0
 
 
 def _lesson_2(**options) -> Lesson:

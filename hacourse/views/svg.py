@@ -45,7 +45,7 @@ LANE_FONT, SPAN_FONT, NOTE_FONT, TOP_FONT, HEADING_FONT, TICK_FONT, TITLE_FONT =
 TOP_ROWS = 2  # rows of words above the lanes: now, the faults and admin actions
 ROW_PX = TOP_FONT * 1.45
 TITLE_PX = 24.0
-MIN_SPAN = 4.0  # the narrowest a span is drawn (a 5 s Reboot still reads as one)
+MIN_SPAN = 6.0  # the narrowest a span is drawn (a 5 s Reboot still reads as one)
 MARK_PX = 1.3  # a mark's size in pixels per point of its MarkStyle.size
 
 SHORT_WORDS = {  # what a span says when its full words do not fit (the legend and the hover say them whole)
@@ -479,9 +479,10 @@ def _frame(d: _Drawing, lanes: Sequence[Lane], title: str | None) -> str:
         out.append(f'<text class="hacourse-lane-name" data-lane="{escape(lane.key)}" x="{_f(c.left - 8)}" '
                    f'y="{_f(c.y(y) + 0.35 * LANE_FONT)}" font-size="{LANE_FONT}" text-anchor="end" '
                    f'fill="#212121">{escape(lane.label)}</text>')
-    for y, text in d.c.headings:
-        out.append(f'<text class="hacourse-heading" x="4" y="{_f(c.y(y) + 0.35 * HEADING_FONT)}" '
-                   f'font-size="{HEADING_FONT}" font-weight="bold" fill="#37474f">{escape(text)}</text>')
+    for y, text in d.c.headings:  # over the lines that cross them, on a white halo
+        d.front.append(f'<text class="hacourse-heading" x="4" y="{_f(c.y(y) + 0.35 * HEADING_FONT)}" '
+                       f'font-size="{HEADING_FONT}" font-weight="bold" fill="#37474f" stroke="#fff" stroke-width="4" '
+                       f'paint-order="stroke" stroke-linejoin="round">{escape(text)}</text>')
         d.taken.append(_Text(text, HEADING_FONT, True).box(4, c.y(y), "start"))
     if title:
         out.append(f'<text class="hacourse-title" x="4" y="18" font-size="{TITLE_FONT}" font-weight="bold" '

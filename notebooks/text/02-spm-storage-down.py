@@ -36,7 +36,15 @@ from hacourse import load_scenario, sanlock, simulate
 from hacourse.analysis import audit, episodes, intervals
 from hacourse.model import priority_label
 from hacourse.panel.widgets import Lesson
-from hacourse.views import details_html, draw_timeline, draw_topology, drawn_marks, drawn_spans, table_html
+from hacourse.views import (
+    details_html,
+    draw_timeline,
+    draw_topology,
+    drawn_marks,
+    drawn_spans,
+    table_html,
+    zoom,
+)
 
 scenario = load_scenario("../scenarios/spm-storage-down.yaml")
 config = scenario.config()
@@ -85,7 +93,7 @@ HTML(table_html([{"host": h.name, "SPM priority": h.spm_priority, "memory (GiB)"
 # watching Atlantic's lane, the SPM lane and the Events tab, until the SPM lane names a new host.
 
 # %%
-lesson = Lesson(scenario, seed=0, scripted_faults=False)
+lesson = Lesson(scenario, seed=0, scripted_faults=False, window=zoom.spm_handover)  # the hand-over, enlarged
 lesson
 
 # %% [markdown]
