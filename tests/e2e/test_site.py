@@ -1,0 +1,27 @@
+"""The course as a static JupyterLite site, in Chromium, with every address but the site's blocked.
+
+A student opens the site's link: Pyodide starts from the site's own files, hacourse is there, a
+scenario of the site loads, runs and gives the Events tab's rows, and the page never asks for
+anything outside its origin (site_browser.py blocks and records every such request).
+"""
+
+from __future__ import annotations
+
+import pytest
+from site_browser import SitePage, offline_browser, site, site_url  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_browser_kernel_runs_a_scenario_and_lists_its_events(site: SitePage, record_timing) -> None:  # noqa: F811
+    out = site.repl(
+        "import sys, yaml\n"
+        "from hacourse import load_scenario, simulate\n"
+        "from hacourse.analysis.audit import events_table\n"
+        "log = simulate(load_scenario('scenarios/pacific-storage-down.yaml'), seed=0)\n"
+        "print(sys.platform, 'libyaml' if yaml.__with_libyaml__ else 'pure-python yaml')\n"
+        "for row in events_table(log)[::-1]: print(row.severity, row.message)\n"
+    )
+    assert out.startswith("emscripten pure-python yaml"), out[:300]
+    assert "Error Host pacific moved from Up to NonOperational state (NETWORK_INTERFACE_IS_DOWN" in out, out
+    assert "Migration started (VM: db1, Source: pacific, Destination: atlantic" in out, out
