@@ -99,8 +99,26 @@ def _parser() -> argparse.ArgumentParser:
     exercise.add_argument("--seeds", default=None, help="the variants' seeds (default: the scenario's seed, +1, ...)")
     exercise.add_argument("--vary", default=None, metavar="KEY=V1,V2|KEY=LO..HI",
                           help="a setting that differs between variants: values in turn, or N values from LO to HI")
+    exercise.add_argument("--roster", default=None, metavar="CSV",
+                          help="a class list with a student_id column: one variant per student, DIR/manifest.csv "
+                               "says who got which, and each student's notebook finds its own by their user name")
     exercise.add_argument("--force", action="store_true", help="replace what DIR holds")
     exercise.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    grade = sub.add_parser("grade", help="judge every submission against the variant the manifest issued, running "
+                                          "none of the student's code (see `hacourse exercise --roster`)")
+    grade.add_argument("exercise", help="the folder `hacourse exercise -o` made (instructor/, manifest.csv)")
+    grade.add_argument("submitted", help="nbgrader's submitted/ folder: submitted/STUDENT/ASSIGNMENT/NAME.ipynb")
+    grade.add_argument("-o", "--csv", default=None, metavar="CSV", help="write one row per student and question")
+    grade.add_argument("--gradebook", default=None, metavar="DB",
+                       help="nbgrader's gradebook.db: report every score its autograde gave otherwise")
+    grade.add_argument("--assignment", default=None, help="nbgrader's assignment name (default: the submissions' "
+                                                          "folder name)")
+    summary = sub.add_parser("class-summary", help="per question: how many got it, the common wrong answers, the "
+                                                   "hardest variants (a table, and a figure with --plot)")
+    summary.add_argument("grades", help="the CSV of `hacourse grade -o`, or nbgrader's gradebook.db")
+    summary.add_argument("--assignment", default=None, help="with a gradebook.db: the assignment's name")
+    summary.add_argument("--plot", default=None, metavar="PNG", help="draw the share who got each question")
 
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
@@ -128,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             return _explain(args)
         if args.command == "exercise":
             return _exercise(args)
+        if args.command == "grade":
+            return _grade(args)
+        if args.command == "class-summary":
+            return _class_summary(args)
     except BrokenPipeError:
         return 0
     return EXIT_BAD_INPUT
@@ -280,22 +302,25 @@ def _exercise(args: argparse.Namespace) -> int:
 
     from hacourse.grading.check import parse_seeds
     from hacourse.grading.exercise_book import ExerciseError, make_exercise, spread
+    from hacourse.grading.roster import read_roster
     from hacourse.scenario import ScenarioError
 
     try:
         seeds = parse_seeds(args.seeds) if args.seeds else None
+        count = len(read_roster(args.roster)) if args.roster else args.variants
         vary = None
         if args.vary:
             key, equals, values = args.vary.partition("=")
             if not equals or not key.strip() or not values.strip():
                 raise ExerciseError(f"--vary {args.vary!r}: expected KEY=V1,V2,... or KEY=LO..HI")
             if ".." in values and "," not in values:
-                vary = (key.strip(), spread(values, max(args.variants, 1)))
+                vary = (key.strip(), spread(values, max(count, 1)))
             else:
                 vary = (key.strip(), yaml.safe_load(f"[{values}]"))
-        if (seeds or vary) and args.variants < 1:
-            raise ExerciseError("--seeds and --vary choose what the variants differ in: give --variants N too")
-        built = make_exercise(args.scenario, args.out, args.variants, seeds, vary, args.force)
+        if (seeds or vary) and count < 1:
+            raise ExerciseError("--seeds and --vary choose what the variants differ in: give --variants N or "
+                                "--roster CSV too")
+        built = make_exercise(args.scenario, args.out, args.variants, seeds, vary, args.force, args.roster)
     except (ValueError, ScenarioError, yaml.YAMLError) as err:
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -305,12 +330,46 @@ def _exercise(args: argparse.Namespace) -> int:
         print(f"{built.kind} exercise, {built.items} graded cells, {built.points} points:")
         print(f"  {built.out / 'instructor'}   the solutions: the nbgrader source, or your answer key")
         print(f"  {built.out / 'student'}      hand this folder out: the notebook and the scenario it reads")
-        if built.variants:
+        if args.roster:
+            print(f"  {built.out / 'manifest.csv'}  who was issued which of the {len(built.variants)} variants, "
+                  "with the right answers\n  release the instructor folder with nbgrader as it is: each student's "
+                  "notebook runs the variant issued to their user name; grade with `hacourse grade`")
+        elif built.variants:
             print(f"  {built.out / 'variants'}     {len(built.variants)} student folders, one per student; "
                   f"which is which: {built.out / 'variants.csv'}")
-            name = Path(args.scenario).stem
-            print("  with nbgrader, grade each student on the scenario they were given: in nbgrader_config.py,\n"
-                  f"    c.Autograde.exclude_overwriting = {{ASSIGNMENT: [{name + '.yaml'!r}]}}")
+            print("  to hand these out by name, and grade each student on the variant they were issued whatever "
+                  "they hand back, use --roster CSV instead")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from hacourse.grading.autograde import GradeError, grade_all, report, write_grades
+    from hacourse.scenario import ScenarioError
+
+    try:
+        results = grade_all(args.exercise, args.submitted, args.gradebook, args.assignment)
+    except (GradeError, ScenarioError) as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(report(results))
+    if args.csv:
+        write_grades(results, args.csv)
+    return 0
+
+
+def _class_summary(args: argparse.Namespace) -> int:
+    from hacourse.grading.summary import SummaryError, read_rows, summarize, table
+
+    try:
+        summaries = summarize(read_rows(args.grades, args.assignment))
+    except SummaryError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(table(summaries))
+    if args.plot:
+        from hacourse.views.classroom import save_class_summary
+
+        save_class_summary(summaries, args.plot)
     return 0
 
 

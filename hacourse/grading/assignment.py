@@ -34,6 +34,7 @@ from hacourse.actions import fault_label
 from hacourse.engine import simulate
 from hacourse.grading.exercises import Feedback
 from hacourse.grading.expectations import Verdict, evaluate, parse_expectations, written
+from hacourse.grading.roster import Issued, issued_path, issued_to, student_id
 from hacourse.model import Scenario
 from hacourse.scenario import ScenarioError, load_scenario, to_data, vary
 from hacourse.scenario.checker import did_you_mean
@@ -182,11 +183,35 @@ def scenario_text(scenario: Scenario, header: str = "", keep_expect: bool = True
 # ---- in the student's kernel ------------------------------------------------------------------
 
 class Lab:
-    """The exercise's scenario, read from the file beside the notebook, and its graders."""
+    """The exercise's scenario, read from the file beside the notebook, and its graders.
+
+    With a roster, `NAME.variants.json` lies beside the scenario: the Lab then runs the variant
+    issued to the student it runs for (`roster.student_id`: the JupyterHub user, or under
+    nbgrader's autograde the submission's folder), made again from the scenario and the seed and
+    settings the table gives; someone not on the roster (the instructor) gets the scenario as it is.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.scenario = load_scenario(self.path)
+        table = issued_path(self.path)
+        self.on_roster = table.is_file()
+        self.student = student_id() if self.on_roster else None
+        self._set(issued_to(table, self.student) if self.on_roster else None)
+
+    @classmethod
+    def for_student(cls, path: str | Path, student: str, issued: Issued | None) -> Lab:
+        """The Lab of one student's variant, as the grader makes it from the manifest (`issued`;
+        None: the scenario as written), whatever lies beside the scenario file."""
+        lab = cls.__new__(cls)
+        lab.path, lab.on_roster, lab.student = Path(path), True, student
+        lab._set(issued)
+        return lab
+
+    def _set(self, issued: Issued | None) -> None:
+        base = load_scenario(self.path)
+        self.issued = issued
+        self.scenario = base if issued is None else varied(
+            base, {"seed": issued.seed, **issued.settings}, source=f"{self.path.name}, {issued.label()}")
         self._runs: dict[str, list[ev.Record]] = {}
 
     def variant(self, settings: Mapping[str, object] | None = None) -> Scenario:
@@ -211,7 +236,13 @@ class Lab:
     def overview(self) -> str:
         """What the student needs before predicting: hosts, VMs, faults, the engine era, the seed."""
         s = self.scenario
-        lines = [f"{s.name}  ({s.engine_profile}, {s.duration:g} s simulated, seed {s.seed})"]
+        lines = []
+        if self.issued is not None:
+            lines.append(f"Your {self.issued.label()}, issued to {self.student}: your numbers are your own.")
+        elif self.on_roster:
+            lines.append(f"{self.student or 'this user'} is not on this exercise's roster: this is the scenario as "
+                         "written, not a student's variant; ask your instructor if you are a student.")
+        lines.append(f"{s.name}  ({s.engine_profile}, {s.duration:g} s simulated, seed {s.seed})")
         for host in s.hosts:
             nics = ", ".join(f"{nic}: {net}" for nic, net in host.nics.items())
             spm = "  (SPM)" if host.name == s.spm else ""

@@ -37,6 +37,7 @@ from hacourse.grading.check import reference
 from hacourse.grading.expectations import load_expectations, written
 from hacourse.grading.nbgrade import student_copy
 from hacourse.grading.notebook import Notebook, code, markdown, notebook, write
+from hacourse.grading.roster import Issued, issued_path, read_roster, write_issued, write_manifest
 from hacourse.model import Scenario
 from hacourse.scenario.expect import EVENT_KEYS, PREDICATES
 
@@ -277,7 +278,8 @@ def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item
             "path (`cluster.resilience_policy`, `faults[0].at`).", _meta("task")))
         cells.append(code(f"# settings: a dict of setting -> value\n### BEGIN SOLUTION\nsettings = {dict(spec.tune)!r}"
                           "\n### END SOLUTION", _meta("settings", solution=True, locked=False)))
-        cells.append(code("# try your settings: the run, as the Events tab shows it\nprint(lab.story(settings))"))
+        cells.append(code("# try your settings: the run, as the Events tab shows it\nprint(lab.story(settings))",
+                          _meta("try")))
         for item in items:
             if item.answer == "settings":
                 cells.append(code(_checked(item.grade), _meta(item.grade_id, grade=True, points=item.points)))
@@ -303,7 +305,7 @@ def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item
             f"{_checked(f'feedback = lab.answer({answer}, {question.answer!r})')}\n### END HIDDEN TESTS",
             _meta(f"extra{k}", grade=True, points=question.points)))
     cells.append(markdown("**Afterwards:** the run itself, as the Events tab shows it.", _meta("afterwards")))
-    cells.append(code("print(lab.story(settings))" if spec.tune else "print(lab.story())"))
+    cells.append(code("print(lab.story(settings))" if spec.tune else "print(lab.story())", _meta("story")))
     return notebook(cells)
 
 
@@ -348,12 +350,22 @@ class Built:
 
 
 def make_exercise(scenario_file: str | Path, out: str | Path, variants: int = 0, seeds: Sequence[int] | None = None,
-                  vary: tuple[str, Sequence[object]] | None = None, force: bool = False) -> Built:
-    """Write `out/instructor/`, `out/student/` and (with `variants`) `out/variants/NN/`; raises
-    ScenarioError (the scenario, its expectations or its exercise file) or ExerciseError. Every
-    variant is built in a folder beside `out` first: a run that fails leaves nothing behind, and
-    `out` (with `force`) is replaced only once everything is made."""
+                  vary: tuple[str, Sequence[object]] | None = None, force: bool = False,
+                  roster: str | Path | None = None) -> Built:
+    """Write `out/instructor/`, `out/student/` and (with `variants`) `out/variants/NN/`, or (with
+    `roster`, a CSV with a student_id column) one variant per student: `out/manifest.csv` and,
+    beside both notebooks, the table the notebook finds its student's variant in
+    (`hacourse.grading.roster`). Raises ScenarioError (the scenario, its expectations or its
+    exercise file), RosterError or ExerciseError. Every variant is built in a folder beside `out`
+    first: a run that fails leaves nothing behind, and `out` (with `force`) is replaced only once
+    everything is made."""
     scenario_file, out = Path(scenario_file), Path(out)
+    students = read_roster(roster) if roster is not None else None
+    if students is not None:
+        if variants and variants != len(students):
+            raise ExerciseError(f"--roster makes one variant per student ({len(students)}); leave out --variants "
+                                f"{variants}")
+        variants = len(students)
     scenario, _ = load_expectations(scenario_file)
     spec = load_spec(scenario_file)
     if spec.tune and not scenario.expect:
@@ -375,7 +387,7 @@ def make_exercise(scenario_file: str | Path, out: str | Path, variants: int = 0,
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # as a folder made by mkdir, not mkdtemp's owner-only
     try:
-        built = _build(scenario_file, staging, spec, builds, kind)
+        built = _build(scenario_file, staging, spec, builds, kind, students)
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         staging.rename(out)
@@ -389,7 +401,7 @@ def make_exercise(scenario_file: str | Path, out: str | Path, variants: int = 0,
 
 
 def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tuple[Variant | None, Scenario]],
-           kind: str) -> tuple[str, int, int, list[Variant], list[str]]:
+           kind: str, students: list[str] | None) -> tuple[str, int, int, list[Variant], list[str]]:
     name = scenario_file.stem
     file_name = f"{name}.yaml"
     warnings: list[str] = []
@@ -421,11 +433,20 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
             (out / "student").mkdir()
             shutil.copy(folder / file_name, out / "student" / file_name)
             write(student, out / "student" / f"{name}.ipynb")
-        else:
+        elif students is None:
             write(student, folder / f"{name}.ipynb")
     plan = [variant for variant, *_ in notebooks if variant is not None]
+    if students is not None:
+        shutil.rmtree(out / "variants")  # each student's variant is made again from the table, by the notebook
+        issued = {s: Issued(v.number, v.seed, dict(v.settings)) for s, v in zip(students, plan, strict=True)}
+        for where in ("instructor", "student"):
+            write_issued(issued_path(out / where / file_name), name, issued)
+        answers = {s: [(item.grade_id, item.solution) for item in items if item.points]
+                   for s, (_, _, items, _) in zip(students, notebooks[1:], strict=True)}
+        write_manifest(out / "manifest.csv", issued, answers)
     if plan:
         warnings += _answer_warnings([(v, items) for v, _, items, _ in notebooks if v is not None])
+    if plan and students is None:
         with open(out / "variants.csv", "w", newline="", encoding="utf-8") as table:
             keys = list(plan[0].settings)
             writer = csv.writer(table)

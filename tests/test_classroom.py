@@ -1,0 +1,243 @@
+"""A class with a roster: one variant per student, each notebook finds its own by the user name,
+and grading (`hacourse grade`) judges what each student answered against the variant the manifest
+issued, whatever they handed back: nothing a student hands back can raise their grade."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hacourse.grading import notebook as nb
+from hacourse.grading.assignment import Lab
+from hacourse.grading.autograde import grade_all, literal_answers, write_grades
+from hacourse.grading.exercise_book import make_exercise
+from hacourse.grading.roster import RosterError, read_roster
+from hacourse.grading.summary import read_rows, summarize, table
+from tests.seed import ROOT, SEED
+
+NAME = "lab"
+STUDENTS = ("alice", "bob", "carol")
+
+
+def hacourse(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hacourse.cli", *map(str, args)], check=False,
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    shutil.copy(SEED, folder / f"{NAME}.yaml")
+    (folder / "roster.csv").write_text("student_id,name\n" + "".join(f"{s},{s.title()}\n" for s in STUDENTS))
+    built = make_exercise(folder / f"{NAME}.yaml", folder / "out", roster=folder / "roster.csv",
+                          vary=("NicDHCPDelayGraceInMS", [60, 120, 180]))
+    return folder, built
+
+
+def manifest(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "manifest.csv", newline="") as table:
+        return {row["student_id"]: row for row in csv.DictReader(table)}
+
+
+def answered(out: Path, answers_of: str, *, blank: bool = False) -> nb.Notebook:
+    """The student notebook with the right answers of `answers_of`'s variant written in."""
+    book = nb.read(out / "student" / f"{NAME}.ipynb")
+    right = {k.removeprefix("answer:"): v for k, v in manifest(out)[answers_of].items() if k.startswith("answer:")}
+    for cell in book["cells"]:
+        grade_id = nb.grading(cell).get("grade_id", "")
+        if grade_id.endswith("-answer") and not blank:
+            question = grade_id.removesuffix("-answer")
+            cell["source"] = f"# my answer\nanswer_{question[1:]} = {right[question]}\n"
+    return book
+
+
+def hand_in(out: Path, submitted: Path, student: str, book: nb.Notebook, scenario: str | None = None) -> Path:
+    folder = submitted / student / NAME
+    folder.mkdir(parents=True)
+    nb.write(book, folder / f"{NAME}.ipynb")
+    (folder / f"{NAME}.yaml").write_text(scenario or (out / "student" / f"{NAME}.yaml").read_text())
+    shutil.copy(out / "student" / f"{NAME}.variants.json", folder)
+    return folder
+
+
+def test_a_roster_makes_one_variant_per_student_and_a_manifest(course):
+    _, built = course
+    rows = manifest(built.out)
+    assert list(rows) == list(STUDENTS)
+    assert [(r["variant"], r["seed"], r["NicDHCPDelayGraceInMS"]) for r in rows.values()] == [
+        ("1", "0", "60"), ("2", "1", "120"), ("3", "2", "180")]
+    assert float(rows["carol"]["answer:q1"]) - float(rows["alice"]["answer:q1"]) >= 100
+    released = sorted(p.name for p in (built.out / "student").iterdir())
+    assert released == sorted(p.name for p in (built.out / "instructor").iterdir()) == [
+        f"{NAME}.ipynb", f"{NAME}.variants.json", f"{NAME}.yaml"]
+    table = (built.out / "student" / f"{NAME}.variants.json").read_text()
+    assert not any(s in table for s in STUDENTS)  # the class list is not handed out
+    assert not (built.out / "variants").exists()
+
+
+def test_each_students_notebook_runs_the_variant_issued_to_their_user_name(course, monkeypatch):
+    _, built = course
+    rows = manifest(built.out)
+    scenario = built.out / "student" / f"{NAME}.yaml"
+    entry = {"host": "pacific", "becomes": "NonOperational", "after": {"fault": 0}}
+    for student in STUDENTS:
+        monkeypatch.setenv("JUPYTERHUB_USER", student)
+        lab = Lab(scenario)
+        assert lab.scenario.seed == int(rows[student]["seed"])
+        assert lab.overview().startswith(f"Your variant 0{rows[student]['variant']} (seed {rows[student]['seed']}, "
+                                         f"NicDHCPDelayGraceInMS={rows[student]['NicDHCPDelayGraceInMS']}), issued "
+                                         f"to {student}")
+        assert lab.judge(entry).measured == float(rows[student]["answer:q1"])
+    monkeypatch.setenv("JUPYTERHUB_USER", "mallory")
+    assert "mallory is not on this exercise's roster" in Lab(scenario).overview()
+
+
+def test_under_nbgraders_autograde_the_submission_folder_names_the_student(course, tmp_path, monkeypatch):
+    _, built = course
+    folder = hand_in(built.out, tmp_path / "autograded", "carol", answered(built.out, "carol"))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")  # the instructor's hub user, or a student's trick: not read
+    monkeypatch.chdir(folder)
+    assert Lab(f"{NAME}.yaml").issued.variant == 3
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    folder, built = course
+    submitted = folder / "submitted"
+    hand_in(built.out, submitted, "alice", answered(built.out, "alice"))  # honest
+    hand_in(built.out, submitted, "bob", answered(built.out, "carol"))  # a neighbour's answers
+    # carol: her own right answers, but a scenario file of her own making and the grader tampered with
+    book = answered(built.out, "carol")
+    for cell in book["cells"]:
+        if nb.grading(cell).get("grade_id") == "q5":
+            cell["source"] = "feedback = lab.answer(1, 1)\nprint(feedback)"
+    book["cells"].insert(2, nb.code("from hacourse.grading.assignment import Lab\nLab.when = lambda *a, **k: None"))
+    scenario = (built.out / "student" / f"{NAME}.yaml").read_text().replace("at: 60", "at: 30", 1)
+    hand_in(built.out, submitted, "carol", book, scenario)
+    # dave is not on the roster; erin handed in the copy untouched; frank wrote an expression
+    hand_in(built.out, submitted, "dave", answered(built.out, "alice"))
+    hand_in(built.out, submitted, "erin", answered(built.out, "alice", blank=True))
+    book = answered(built.out, "alice")
+    next(c for c in book["cells"] if nb.grading(c).get("grade_id") == "q1-answer")["source"] = "answer_1 = 60 + 6"
+    hand_in(built.out, submitted, "frank", book)
+    results = {g.student: g for g in grade_all(built.out, submitted)}
+    write_grades(list(results.values()), folder / "grades.csv")
+    return built, results
+
+
+def test_honest_answers_get_every_point(graded):
+    built, results = graded
+    assert results["alice"].score == results["alice"].max_score == built.points
+    assert results["alice"].notes == []
+
+
+def test_a_neighbours_answers_lose_the_points_where_the_variants_differ(graded):
+    built, results = graded
+    bob = results["bob"]
+    rows = manifest(built.out)
+    differ = [k.removeprefix("answer:") for k in rows["bob"] if k.startswith("answer:")
+              and rows["bob"][k] != rows["carol"][k]]
+    assert differ and "q1" in differ
+    assert {m.question for m in bob.marks if m.points == 0} == set(differ)
+
+
+def test_a_swapped_scenario_edited_grading_cells_and_added_code_change_nothing_and_are_reported(graded):
+    built, results = graded
+    carol = results["carol"]
+    assert carol.score == built.points  # her own answers, judged on her own variant
+    notes = "\n".join(carol.notes)
+    assert f"handed back a {NAME}.yaml that is not the one issued (ignored" in notes
+    assert "edited the locked cell q5 (ignored: graded with the original)" in notes
+    assert "added code that reaches for the grader (from hacourse.grading.assignment import Lab" in notes
+
+
+def test_off_the_roster_blank_and_unreadable_answers(graded):
+    built, results = graded
+    assert results["dave"].notes[0] == "not on the roster: graded on the scenario as written"
+    assert results["dave"].variant == "" and results["dave"].score == built.points  # alice's variant is the base's
+    assert results["erin"].score == 0 and {m.feedback for m in results["erin"].marks} == {"no answer"}
+    frank = results["frank"]
+    assert "not a plain value, so not graded: answer_1 (write the value itself, e.g. answer_1 = 75)" in frank.notes
+    assert frank.score == built.points - 1
+
+
+def test_the_feedback_after_grading_shows_what_the_run_showed_and_why(graded):
+    _, results = graded
+    q1 = next(m for m in results["bob"].marks if m.question == "q1")
+    assert q1.feedback.startswith("Not yet: 192 s is 63 s too late (within 10 s counts). ")
+    assert "What the run showed: pacific became NonOperational at" in q1.feedback
+    assert "Why it matters: NicDHCPDelayGraceInMS" in q1.feedback
+
+
+def test_answers_are_read_as_values_never_run():
+    values, unread = literal_answers("import os\nanswer_1 = 75\nanswer_2 = os.system('true')\nanswer_3 = -1.5\n"
+                                     "answer_4 = 'Up on atlantic'\nsettings = {'a': [1, 2]}\n")
+    assert values == {"answer_1": 75, "answer_3": -1.5, "answer_4": "Up on atlantic", "settings": {"a": [1, 2]}}
+    assert unread == ["answer_2"]
+
+
+def test_the_class_summary_counts_who_got_each_question_and_the_common_wrong_answers(course, graded):
+    folder, _ = course
+    summaries = {s.question: s for s in summarize(read_rows(folder / "grades.csv"))}
+    q1 = summaries["q1"]
+    assert (q1.right, q1.students) == (3, 6)  # alice, carol, dave
+    assert dict(q1.wrong_answers) == {"192.0": 1, "(no answer)": 2}  # bob's; erin's and frank's
+    assert q1.hardest[0][0] == "02"  # bob's variant: nobody on it got q1
+    text = table(list(summaries.values()))
+    assert text.splitlines()[0] == "| question | got it | common wrong answers | hardest variants |"
+    done = hacourse("class-summary", folder / "grades.csv", "--plot", folder / "summary.png")
+    assert done.returncode == 0 and "| q1 | 3/6 (50%) |" in done.stdout
+    assert (folder / "summary.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name,email\nalice,a@x\n", ("roster.csv:1: no student_id column (found name, email); the first line names "
+                                 "the columns, e.g. 'student_id,name'")),
+    ("student_id\nalice\n\n,bob\n", "roster.csv:4: no student_id; write the student's user name"),
+    ("student_id\nalice\nbob\nalice\n", "roster.csv:4: alice is on the roster twice (lines 2 and 4); keep one line"),
+    ("student_id\n", "roster.csv: the roster lists no students; add one line per student"),
+    ("student_id\n../x\n", "roster.csv:2: '../x' is not a user name"),
+])
+def test_a_bad_roster_is_one_line_that_says_what_to_write(tmp_path, text, message):
+    (tmp_path / "roster.csv").write_text(text)
+    with pytest.raises(RosterError) as error:
+        read_roster(tmp_path / "roster.csv")
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_bad_input_to_exercise_grade_and_summary_is_one_line(course, tmp_path):
+    folder, built = course
+    (tmp_path / "roster.csv").write_text("name\nalice\n")
+    cases = [
+        (("exercise", SEED, "-o", tmp_path / "x", "--roster", tmp_path / "roster.csv"), "no student_id column"),
+        (("exercise", SEED, "-o", tmp_path / "x", "--roster", folder / "roster.csv", "--variants", "5"),
+         "--roster makes one variant per student (3); leave out --variants 5"),
+        (("grade", tmp_path, folder / "submitted"), "not a folder `hacourse exercise` made"),
+        (("grade", built.out, tmp_path / "nowhere"), "no such folder; give nbgrader's submitted/ folder"),
+        (("class-summary", folder / "roster.csv"), "expected the columns of `hacourse grade -o`"),
+        (("class-summary", tmp_path / "gradebook.db"), "no such file"),
+    ]
+    for args, message in cases:
+        done = hacourse(*args)
+        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_released_table_and_scenario_are_the_same_bytes_each_time(course, tmp_path):
+    folder, built = course
+    again = make_exercise(folder / f"{NAME}.yaml", tmp_path / "again", roster=folder / "roster.csv",
+                          vary=("NicDHCPDelayGraceInMS", [60, 120, 180]))
+    for name in (f"student/{NAME}.variants.json", f"student/{NAME}.ipynb", "manifest.csv"):
+        assert (again.out / name).read_bytes() == (built.out / name).read_bytes(), name
+    assert json.loads((again.out / "student" / f"{NAME}.variants.json").read_text())["exercise"] == NAME
+    assert copy.deepcopy(nb.read(again.out / "instructor" / f"{NAME}.ipynb")) == nb.read(
+        built.out / "instructor" / f"{NAME}.ipynb")
