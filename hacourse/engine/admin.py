@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from hacourse.engine.host import Host
     from hacourse.engine.lifecycle import HostLifecycle
     from hacourse.engine.migration import Migrations
-    from hacourse.engine.monitoring import HostMonitor
     from hacourse.engine.simulation import Simulation
     from hacourse.engine.spm import Spm
 
@@ -46,9 +45,9 @@ class Admin:
         self.sim = sim
         self.preparing: set[str] = set()  # hosts whose PreparingForMaintenance actor runs
 
-    def connect(self, *, spm: Spm, migrations: Migrations, lifecycle: HostLifecycle, monitor: HostMonitor) -> None:
+    def connect(self, *, spm: Spm, migrations: Migrations, lifecycle: HostLifecycle) -> None:
         """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
-        self.spm, self.migrations, self.lifecycle, self.monitor = spm, migrations, lifecycle, monitor
+        self.spm, self.migrations, self.lifecycle = spm, migrations, lifecycle
 
     def refuse(self, action: str, target: str, code: str, reason: str) -> None:
         self.sim.record(ActionRefused, action=action, target=target, code=code, reason=reason)
@@ -136,20 +135,8 @@ class Admin:
         if host.status not in (S.MAINTENANCE, S.PREPARING_FOR_MAINTENANCE, S.NON_OPERATIONAL):
             return self.refuse("activate", name, "ACTION_TYPE_FAILED_OBJECT_LOCKED",
                                f"Cannot activate Host {name} while it is {host.status}.")
-        host.set_status(S.UNASSIGNED, "ActivateVds: the admin activates the host")
-        self.sim.env.process(self._activating(host))
+        self.lifecycle.activate_vds(host, "ActivateVds: the admin activates the host")
         return None
-
-    def _activating(self, host: Host):
-        sim, env = self.sim, self.sim.env
-        yield sleep_to_next_tick(env, sim.config.VdsRefreshRate)
-        if host.status != S.UNASSIGNED:
-            return
-        if host.answers_engine:
-            self.lifecycle.initialize(host, "ActivateVds: VDSM answers; host initializing")
-        else:
-            self.monitor.unreachable_since.setdefault(host.name, env.now)
-            self.lifecycle.not_responding(host)
 
     # --- fencing by hand ----------------------------------------------------------------------
 

@@ -51,10 +51,15 @@ class HostLifecycle:
             sim.env.process(self._auto_recovery(host))
 
     def _auto_recovery(self, host: Host):
-        """AutoRecoveryManager: every AutoRecoverySchedule, re-activate NonOperational hosts that look fine.
+        """AutoRecoveryManager: every AutoRecoverySchedule, ActivateVds on each NonOperational host whose
+        required NICs are up, whatever made it Non Operational. A host that still cannot reach its
+        storage shows Unassigned, fails InitVdsOnUp and is Non Operational again, and its VMs are
+        evacuated again. [E3.3.0] AutoRecoveryManager.onTimer: GetFailingVdss (recoverable and
+        NonOperational) filtered by determineProblematicNics only; [E4.5.6] recoverImpl also skips
+        missing and bridgeless networks, which the model does not have.
 
-        A host whose required NIC or storage is still down is skipped; the actor then waits for a
-        change on the host instead of waking every five minutes for nothing.
+        A host whose required NIC is down waits for a change of its NICs instead of waking every
+        five minutes for nothing.
         """
         env = self.sim.env
         period = self.sim.config.AutoRecoverySchedule
@@ -63,15 +68,32 @@ class HostLifecycle:
                 yield sleep_to_next_tick(env, period)
                 if host.status != HostStatus.NON_OPERATIONAL:
                     return
-                if host.answers_engine and host.reaches_storage and not self.required_nics_down(host):
-                    self.initialize(host, "AutoRecoveryManager: host re-activated")
+                if not self.required_nics_down(host):
+                    self.activate_vds(host, "AutoRecoveryManager: ActivateVds on a Non Operational host")
                     return
-                yield host.nics_changed() | host.reachability_changed()
+                yield host.nics_changed()
         finally:
             self.recovering.discard(host.name)
 
     def required_nics_down(self, host: Host) -> list[Nic]:
         return [n for n in host.nics.values() if not n.up and self.sim.scenario.network(n.network).required]
+
+    def activate_vds(self, host: Host, reason: str) -> None:
+        """ActivateVds: Unassigned, then at the engine's next poll the host initializes (InitVdsOnUp:
+        Up, or Non Operational if a required network or the storage is still missing)."""
+        host.set_status(HostStatus.UNASSIGNED, reason)
+        self.sim.env.process(self._activating(host))
+
+    def _activating(self, host: Host):
+        env = self.sim.env
+        yield sleep_to_next_tick(env, self.sim.config.VdsRefreshRate)
+        if host.status != HostStatus.UNASSIGNED:
+            return
+        if host.answers_engine:
+            self.initialize(host, "ActivateVds: VDSM answers; host initializing")
+        else:
+            self.monitor.unreachable_since.setdefault(host.name, env.now)
+            self.not_responding(host)
 
     def initialize(self, host: Host, reason: str) -> None:
         """VDSM answers after a restart or boot: Initializing, then InitVdsOnUp connects storage."""

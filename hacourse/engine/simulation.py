@@ -84,7 +84,7 @@ class Simulation:
         self.lifecycle.connect(spm=self.spm, migrations=self.migrations, monitor=self.monitor, ha=self.ha,
                                fencing=self.fencing, domain=self.domain)
         self.fencing.connect(spm=self.spm, lifecycle=self.lifecycle, monitor=self.monitor, domain=self.domain)
-        self.admin.connect(spm=self.spm, migrations=self.migrations, lifecycle=self.lifecycle, monitor=self.monitor)
+        self.admin.connect(spm=self.spm, migrations=self.migrations, lifecycle=self.lifecycle)
         self.watchers[:] = [  # told of every physical change of a host, in this order
             self.monitor.nic_changed,  # a required network's NIC: its grace, then NonOperational
             self.domain.path_changed,  # the host's path to storage: iSCSI session, EIO, domain monitor

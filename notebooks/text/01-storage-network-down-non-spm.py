@@ -146,7 +146,7 @@ display(lesson)
 # ovirtmgmt, so it is Non Operational (reachable but unable to serve), not Non Responsive.
 #
 # **Try next:** press the toggle again (`ifup`) and advance 5 minutes. Pacific comes back only at the
-# engine's next auto-recovery run (`AutoRecoverySchedule`, every 5 minutes), through Initializing to Up;
+# engine's next auto-recovery run (`AutoRecoverySchedule`, every 5 minutes), through Unassigned and Initializing to Up;
 # the VMs stay on Atlantic.
 
 # %% [markdown] tags=["lab-only"]
