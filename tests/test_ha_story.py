@@ -198,7 +198,7 @@ def test_each_paused_vm_follows_its_resume_behaviour_when_storage_returns():
 def test_a_non_operational_host_returns_through_auto_recovery_after_ifup():
     log = run("paused-vms-resume")
     back = first(log, "HostStatusChanged", host="pacific", old="NonOperational")
-    assert back.new == "Initializing" and back.t % OVIRT.AutoRecoverySchedule == 0
+    assert back.new == "Unassigned" and back.t % OVIRT.AutoRecoverySchedule == 0  # ActivateVds
     assert of(log, "HostStatusChanged", host="pacific")[-1].new == "Up"
 
 
