@@ -25,7 +25,37 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, int | Non
     context = f" ({exc.context})" if exc.context else ""
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
-    return line, column, f"YAML syntax error: {exc.problem or 'invalid YAML'}{context}"
+    return line, column, f"YAML syntax error: {_one_wording(exc, lines)}{context}"
+
+
+# PyYAML's pure-Python parser (the browser's: no libyaml in Pyodide) words some errors apart from
+# libyaml (the server's); both say them libyaml's way, with what the pure parser adds that the
+# text shows (the alias, the character). tests/test_yaml_without_libyaml.py holds them to it.
+_PURE_WORDING = [
+    (re.compile(r"^expected (',' or '[]}]'), but got .*$"), r"did not find expected \1"),
+    (re.compile(r"^expected '<document start>', but found .*$"), "did not find expected <document start>"),
+    (re.compile(r"^mapping values are not allowed here$"), "mapping values are not allowed in this context"),
+    (re.compile(r"^found character .* that cannot start any token$"), "found character that cannot start any token"),
+    (re.compile(r"^found undefined alias .*$"), "found undefined alias"),
+]
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
+
+
+def _one_wording(exc: yaml.MarkedYAMLError, lines: list[str]) -> str:
+    """The parser's words, the same from libyaml and from PyYAML's pure-Python parser."""
+    problem = exc.problem or "invalid YAML"
+    if problem.startswith("expected <block end>, but found"):
+        block = "key" if "mapping" in (exc.context or "") else "'-' indicator"
+        problem = f"did not find expected {block}"
+    for pure, libyaml in _PURE_WORDING:
+        problem = pure.sub(libyaml, problem)
+    mark = exc.problem_mark
+    at = _text(lines, mark.line)[mark.column:] if mark else ""
+    if problem == "found character that cannot start any token" and at:
+        problem = f"found character {at[0]!r} that cannot start any token"
+    if problem == "found undefined alias" and (alias := _ALIAS.match(at)):
+        problem = f"found undefined alias {alias.group(1)!r}"
+    return problem
 
 
 def _text(lines: list[str], index: int) -> str:
