@@ -14,17 +14,53 @@ from typing import ClassVar
 
 from hacourse.status import Reason, RestartResult, SkipCause, kind_of
 
+SUBJECTS = {"host": "host", "vm": "vm", "domain": "storage_domain", "data_center": "data_center"}
+"""The fields that name what a record is about, and the kind of thing each names."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A physical fact the log records, declared once with its value at t=0. The records that set
+    it say so (`Record.sets`), and `hacourse.physical.PhysicalState` keeps every fact in one table
+    fed by them; a reader asks the table, never a list of record kinds."""
+
+    name: str
+    about: str  # "host"; "nic": a NIC of a host, keyed (host, nic); "storage_domain"
+    default: bool  # its value for every host, NIC or domain until a record sets it
+
+    def subject(self, r: Record) -> object:
+        """Whose fact a record sets: a host's name, (host, NIC), a domain's name."""
+        values = r.to_dict()
+        if self.about == "nic":
+            return (values["host"], values["nic"])
+        return values["domain" if self.about == "storage_domain" else self.about]
+
+
+POWERED = Fact("powered", "host", True)  # every host starts powered
+NIC_UP = Fact("nic_up", "nic", True)  # every NIC starts with carrier
+ARRAY_UP = Fact("array_up", "storage_domain", True)  # every storage array starts answering
+FACTS = (POWERED, NIC_UP, ARRAY_UP)
+"""Every physical fact, in the order `PhysicalState` keeps them."""
+
 
 @dataclass(frozen=True)
 class Record:
     t: float  # seconds of simulated time
 
     event: ClassVar[str] = "Record"
+    about: ClassVar[str | None] = None
+    """What the record is about ("host", "vm", "storage_domain", "data_center"): the kind its first
+    field of `SUBJECTS` names, unless the class says otherwise. Readers filter by it."""
+    sets: ClassVar[tuple[Fact, bool] | None] = None
+    """The physical fact the record sets, and to what (None: it sets none)."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         cls.event = cls.__name__
         KINDS[cls.__name__] = cls
+        if "about" not in vars(cls):
+            cls.about = next((SUBJECTS[name] for name in vars(cls).get("__annotations__", {}) if name in SUBJECTS),
+                             None)
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"t": self.t, "event": self.event}
@@ -63,6 +99,8 @@ class FaultInjected(Record):
 
 @dataclass(frozen=True)
 class NicDown(Record):
+    sets = (NIC_UP, False)
+
     host: str
     nic: str
     network: str
@@ -70,6 +108,8 @@ class NicDown(Record):
 
 @dataclass(frozen=True)
 class NicUp(Record):
+    sets = (NIC_UP, True)
+
     host: str
     nic: str
     network: str
@@ -77,12 +117,16 @@ class NicUp(Record):
 
 @dataclass(frozen=True)
 class HostPoweredOff(Record):
+    sets = (POWERED, False)
+
     host: str
     reason: str
 
 
 @dataclass(frozen=True)
 class HostPoweredOn(Record):
+    sets = (POWERED, True)
+
     host: str
     reason: str
 
@@ -91,11 +135,15 @@ class HostPoweredOn(Record):
 class StorageArrayFailed(Record):
     """The storage array (or its switch) stops answering every host: a physical fact."""
 
+    sets = (ARRAY_UP, False)
+
     domain: str
 
 
 @dataclass(frozen=True)
 class StorageArrayRecovered(Record):
+    sets = (ARRAY_UP, True)
+
     domain: str
 
 

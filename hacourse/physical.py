@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from hacourse import events as ev
 from hacourse import rules
@@ -75,13 +76,16 @@ class PhysicalState:
         roles = {n.name: n.role for n in scenario.networks} if scenario is not None else {}
         self.storage_nic = {h.name: role_nic(h.nics, roles, STORAGE) for h in hosts}
         self.management_nic = {h.name: role_nic(h.nics, roles, MANAGEMENT) for h in hosts}
-        self.nic_up: dict[tuple[str, str], bool] = {(h.name, nic): True for h in hosts for nic in h.nics}
-        self.powered: dict[str, bool] = {h.name: True for h in hosts}
+        self.facts: dict[ev.Fact, dict[Any, bool]] = {fact: {} for fact in ev.FACTS}
+        """Every physical fact (`events.FACTS`) by whose it is, as the records that set them left it."""
+        self.nic_up: dict[tuple[str, str], bool] = self.facts[ev.NIC_UP]
+        self.nic_up.update({(h.name, nic): ev.NIC_UP.default for h in hosts for nic in h.nics})
+        self.powered: dict[str, bool] = self.facts[ev.POWERED]
+        self.powered.update({h.name: ev.POWERED.default for h in hosts})
         self.boot_s = float(scenario.config().host_boot_s) if scenario is not None else 0.0
         self.booted_at: dict[str, float] = {h.name: 0.0 for h in hosts}
         self.renewed_until: dict[str, float] = {}
         self.no_storage_since: dict[str, float] = {}  # hosts that do not reach storage -> since when
-        self.array_up = True  # the storage array answers (storage_down / storage_up)
 
     @classmethod
     def at(cls, log: Iterable[ev.Record], t: float, scenario: Scenario | None = None) -> PhysicalState:
@@ -93,42 +97,44 @@ class PhysicalState:
         return state
 
     def apply(self, r: ev.Record) -> None:
-        if isinstance(r, ev.StorageArrayFailed | ev.StorageArrayRecovered):
-            self._array_changed(r.t, isinstance(r, ev.StorageArrayRecovered))
+        """A record that sets a physical fact (`Record.sets`) sets it in the table; the hosts it
+        concerns (its host, or every host for a storage domain's fact) stop renewing their leases
+        when a fact breaks, and start or stop missing storage."""
+        if r.sets is None:
             return
-        if not isinstance(r, ev.NicDown | ev.NicUp | ev.HostPoweredOff | ev.HostPoweredOn):
-            return
-        if isinstance(r, ev.NicDown | ev.HostPoweredOff) and self.renewing(r.host, r.t):
-            self.renewed_until[r.host] = r.t
-        if isinstance(r, ev.NicDown | ev.NicUp):
-            self.nic_up[(r.host, r.nic)] = isinstance(r, ev.NicUp)
+        fact, value = r.sets
+        subject = fact.subject(r)
+        if fact.about == "storage_domain":
+            hosts = sorted(set(self.powered) | {h for h, _ in self.nic_up})
         else:
-            self.powered[r.host] = isinstance(r, ev.HostPoweredOn)
-            if isinstance(r, ev.HostPoweredOn):
-                self.booted_at[r.host] = r.t + self.boot_s
-        if self.reaches_storage(r.host):
-            self.no_storage_since.pop(r.host, None)
-        else:
-            self.no_storage_since.setdefault(r.host, r.t)
-
-    def _array_changed(self, t: float, up: bool) -> None:
-        """The storage array fails or returns for every host at once (`storage_down`/`storage_up`)."""
-        hosts = set(self.powered) | {h for h, _ in self.nic_up}
-        for host in hosts:
-            if not up and self.renewing(host, t):
-                self.renewed_until[host] = t
-        self.array_up = up
+            hosts = [subject if fact.about == "host" else subject[0]]  # type: ignore[index]
+        if not value:
+            for host in hosts:
+                if self.renewing(host, r.t):
+                    self.renewed_until[host] = r.t
+        self.facts[fact][subject] = value
+        if fact is ev.POWERED and value:
+            self.booted_at[hosts[0]] = r.t + self.boot_s
         for host in hosts:
             if self.reaches_storage(host):
                 self.no_storage_since.pop(host, None)
             else:
-                self.no_storage_since.setdefault(host, t)
+                self.no_storage_since.setdefault(host, r.t)
+
+    def fact(self, fact: ev.Fact, subject: object) -> bool:
+        """A fact's value now: as a record last set it, else its declared default."""
+        return self.facts[fact].get(subject, fact.default)
+
+    @property
+    def array_up(self) -> bool:
+        """Every storage array answers (`storage_down` / `storage_up`)."""
+        return all(self.facts[ev.ARRAY_UP].values())
 
     def is_powered(self, host: str) -> bool:
-        return self.powered.get(host, True)
+        return self.fact(ev.POWERED, host)
 
     def _role_up(self, host: str, nic: str | None) -> bool | None:
-        return None if nic is None else self.nic_up.get((host, nic), True)
+        return None if nic is None else self.fact(ev.NIC_UP, (host, nic))
 
     def reaches_storage(self, host: str) -> bool:
         """Its storage link works and the array answers (the engine's `StorageDomain.reached_by`)."""

@@ -109,17 +109,13 @@ def _describe(r: ev.Record, vm: str | None = None) -> Step:
     return Step(r.t, audit.events_table([r])[0].message, (), r.event)
 
 
-_HOST_KINDS = (ev.FaultInjected, ev.NicDown, ev.NicUp, ev.HostPoweredOff, ev.HostPoweredOn,
-               ev.HostNicProblemDetected, ev.HostNicProblemCleared, ev.HostStatusChanged,
-               ev.StorageConnectionLost, ev.StorageConnectionRestored, ev.StorageDomainReportedProblematic,
-               ev.SpmStarted, ev.SpmStopped, ev.SpmLeaseExpired, ev.FenceChecksEvaluated, ev.FenceAttempted,
-               ev.HostFenced, ev.FencingSkipped, ev.EvacuationPlanned)
-_DOMAIN_KINDS = (ev.StorageDomainTimerStarted, ev.StorageDomainTimerCancelled, ev.StorageDomainTimerExpired)
-
-
 def _about_host(r: ev.Record, host: str) -> bool:
-    if isinstance(r, _HOST_KINDS):
-        return r.host == host
+    """A record about the host (`Record.about`), a physical fact of the storage every host uses (an
+    array failure), or an SPM election that weighed the host."""
+    if r.about == "host":
+        return r.to_dict()["host"] == host
+    if r.sets is not None and r.sets[0].about == "storage_domain":
+        return True
     if isinstance(r, ev.SpmElectionDecided):  # a selection that elects nobody holds every host back
         return (not r.candidates or host == r.chosen or any(h == host for h, _ in r.candidates)
                 or any(h == host for h, _ in r.excluded))
@@ -137,7 +133,7 @@ def explain_host(log: Sequence[ev.Record], host: str, at: float | None = None) -
         if isinstance(r, ev.StorageDomainReportedProblematic) and r.host == host:
             problem = True
         mine = _about_host(r, host) and not (isinstance(r, ev.HostStatusChanged) and _initial(r))
-        if mine or problem and isinstance(r, _DOMAIN_KINDS):
+        if mine or problem and r.about == "storage_domain":  # the domain's timer and status, once it matters here
             steps.append(_describe(r))
     return steps
 
@@ -159,10 +155,17 @@ def explain_vm(log: Sequence[ev.Record], vm: str, at: float | None = None) -> li
             steps.append(_evacuation(r, vm))
         elif getattr(r, "vm", None) == vm:
             steps.append(_describe(r, vm))
-        elif where and isinstance(r, ev.FaultInjected | ev.NicDown | ev.HostPoweredOff | ev.HostNicProblemDetected
-                                  | ev.HostStatusChanged | ev.HostFenced | ev.FencingSkipped) and r.host == where:
+        elif where and r.about == "host" and _moves_its_vms(r) and r.to_dict()["host"] == where:
             steps.append(_describe(r))
     return steps
+
+
+def _moves_its_vms(r: ev.Record) -> bool:
+    """A host's record that bears on its VMs: a fault, a physical fact that breaks (a NIC down, the
+    power lost, any new one), or the engine's verdict on the host."""
+    broke = r.sets is not None and not r.sets[1]
+    return broke or isinstance(r, ev.FaultInjected | ev.HostNicProblemDetected | ev.HostStatusChanged
+                                  | ev.HostFenced | ev.FencingSkipped)
 
 
 def _initial(r: ev.Record) -> bool:
