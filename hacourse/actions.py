@@ -92,6 +92,18 @@ class Control:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where a kind applies beyond having its targets: the entries of its `key` target (a host, a
+    VM) that it can act on, tested on the entry as the scenario file writes it (a key left out
+    has the model's default). The loader refuses a fault elsewhere, the panel offers no control
+    there, the property search draws none there."""
+
+    key: str  # the target whose entry is tested: "host", "vm", ...
+    allowed: str  # the entries it applies to, in words: "hosts with power management"
+    test: Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
 class ActionKind:
     """One kind of fault or admin action; see the module docstring."""
 
@@ -104,6 +116,20 @@ class ActionKind:
     label: Wording  # the timeline's fault label
     optional: tuple[str, ...] = ()  # target keys it may take
     control: Control | None = None
+    where: Where | None = None  # None: wherever its targets exist
+
+    def applies_to(self, entry: Mapping[str, Any]) -> bool:
+        """Whether the kind acts on this entry of its `where` target (always, without a `where`)."""
+        return self.where is None or bool(self.where.test(entry))
+
+    def misapplied(self, name: str, entries: Mapping[str, Mapping[str, Any]]) -> str | None:
+        """The loader's words when the `where` target named `name` is not one the kind applies to
+        (`entries`: that section's entries by name); None when it applies or is unknown."""
+        if self.where is None or name not in entries or self.applies_to(entries[name]):
+            return None
+        allowed = [n for n, entry in entries.items() if self.applies_to(entry)]
+        return (f"action '{self.name}' applies only to {self.where.allowed}; {TARGETS[self.where.key].what} "
+                f"'{name}' is not one; allowed: {', '.join(allowed) or 'none in this scenario'}")
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.takes if k not in TARGETS]
@@ -204,6 +230,24 @@ def controls(kind: ActionKind, scenario: Scenario) -> Iterator[dict[str, str]]:
     every NIC of every host (named by its network when only that NIC carries it), every VM,
     every storage domain. An optional target (`to`) is left to the engine."""
     yield from _combinations(kind.targets, scenario, {})
+
+
+def offered(scenario: Scenario) -> Iterator[tuple[ActionKind, dict[str, str]]]:
+    """The lesson panel's controls over `scenario`: each kind with a control (only those its
+    `lesson: controls:` lists, when it lists them), once per combination of targets it applies to."""
+    chosen = scenario.lesson.controls
+    for kind in ACTIONS.values():
+        if kind.control is None or chosen is not None and kind.name not in chosen:
+            continue
+        for targets in controls(kind, scenario):
+            if kind.where is None or kind.applies_to(entry_of(scenario, kind.where.key, targets[kind.where.key])):
+                yield kind, targets
+
+
+def entry_of(scenario: Scenario, key: str, name: str) -> dict[str, Any]:
+    """A target's entry in the scenario (a host's, a VM's) as plain data, for `Where.test`."""
+    item = next(i for i in getattr(scenario, TARGETS[key].section or "hosts") if i.name == name)
+    return dict(vars(item))
 
 
 def _combinations(keys: tuple[str, ...], scenario: Scenario, chosen: dict[str, str]) -> Iterator[dict[str, str]]:

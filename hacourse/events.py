@@ -39,8 +39,11 @@ class Fact:
 POWERED = Fact("powered", "host", True)  # every host starts powered
 NIC_UP = Fact("nic_up", "nic", True)  # every NIC starts with carrier
 ARRAY_UP = Fact("array_up", "storage_domain", True)  # every storage array starts answering
-FACTS = (POWERED, NIC_UP, ARRAY_UP)
-"""Every physical fact, in the order `PhysicalState` keeps them."""
+
+
+def facts() -> tuple[Fact, ...]:
+    """Every physical fact that a record kind sets, in the order the kinds are declared."""
+    return tuple(dict.fromkeys(k.sets[0] for k in KINDS.values() if k.sets is not None))
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class Record:
     field of `SUBJECTS` names, unless the class says otherwise. Readers filter by it."""
     sets: ClassVar[tuple[Fact, bool] | None] = None
     """The physical fact the record sets, and to what (None: it sets none)."""
+    said: ClassVar[tuple[str, str] | None] = None
+    """A kind's Events-tab severity and sentence, a template over its fields, when the kind
+    declares them itself (a kind added with its fact); `analysis/audit.py` renders them."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

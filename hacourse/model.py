@@ -83,6 +83,14 @@ class Cluster:
 
 
 @dataclass(frozen=True)
+class Lesson:
+    """What the lesson panel offers over this scenario: `controls` narrows its fault and admin
+    controls to the kinds named (None: every kind with a control, where it applies)."""
+
+    controls: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Fault:
     """A failure or an admin action at a time. `action` names a kind of `hacourse.actions.ACTIONS`,
     which says which of the target fields it takes; the others stay None."""
@@ -133,6 +141,7 @@ class Scenario:
     engine_config: Mapping[str, object] = field(default_factory=dict)
     cluster: Cluster = field(default_factory=Cluster)
     faults: tuple[Fault, ...] = ()
+    lesson: Lesson = field(default_factory=Lesson)
     description: str = ""
     seed: int = 0  # the run's default seed, when the caller gives none
     expect: tuple = ()  # instructors' expected outcomes, kept raw for `hacourse check`

@@ -76,8 +76,8 @@ class PhysicalState:
         roles = {n.name: n.role for n in scenario.networks} if scenario is not None else {}
         self.storage_nic = {h.name: role_nic(h.nics, roles, STORAGE) for h in hosts}
         self.management_nic = {h.name: role_nic(h.nics, roles, MANAGEMENT) for h in hosts}
-        self.facts: dict[ev.Fact, dict[Any, bool]] = {fact: {} for fact in ev.FACTS}
-        """Every physical fact (`events.FACTS`) by whose it is, as the records that set them left it."""
+        self.facts: dict[ev.Fact, dict[Any, bool]] = {fact: {} for fact in ev.facts()}
+        """Every physical fact (`events.facts()`) by whose it is, as the records that set them left it."""
         self.nic_up: dict[tuple[str, str], bool] = self.facts[ev.NIC_UP]
         self.nic_up.update({(h.name, nic): ev.NIC_UP.default for h in hosts for nic in h.nics})
         self.powered: dict[str, bool] = self.facts[ev.POWERED]
@@ -112,7 +112,7 @@ class PhysicalState:
             for host in hosts:
                 if self.renewing(host, r.t):
                     self.renewed_until[host] = r.t
-        self.facts[fact][subject] = value
+        self.facts.setdefault(fact, {})[subject] = value
         if fact is ev.POWERED and value:
             self.booted_at[hosts[0]] = r.t + self.boot_s
         for host in hosts:
@@ -123,7 +123,7 @@ class PhysicalState:
 
     def fact(self, fact: ev.Fact, subject: object) -> bool:
         """A fact's value now: as a record last set it, else its declared default."""
-        return self.facts[fact].get(subject, fact.default)
+        return self.facts.get(fact, {}).get(subject, fact.default)
 
     @property
     def array_up(self) -> bool:

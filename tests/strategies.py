@@ -14,7 +14,7 @@ import yaml
 from hypothesis import strategies as st
 
 from hacourse import parse_scenario
-from hacourse.actions import ACTIONS, TARGETS
+from hacourse.actions import ACTIONS, TARGETS, ActionKind
 from hacourse.model import RESILIENCE_POLICIES, RESUME_BEHAVIORS, Scenario
 from hacourse.profiles import PROFILES
 
@@ -134,8 +134,16 @@ def fault_lists(data: dict, max_faults: int = 8) -> st.SearchStrategy[list[dict]
             return sorted(nics) + sorted(set(nics.values()))
         return [item["name"] for item in data.get(TARGETS[key].section) or ()]
 
-    # every kind of the table whose targets this data center has (no VM kind without VMs)
-    kinds = [k for k in ACTIONS.values() if all(names(key, {"host": data["hosts"][0]["name"]})
+    def applying(kind: ActionKind, key: str, fault: dict) -> list[str]:
+        """The names a target of `kind` may take: those it applies to (`ActionKind.where`)."""
+        if kind.where is None or kind.where.key != key:
+            return names(key, fault)
+        entries = {item["name"]: item for item in data.get(TARGETS[key].section or "") or ()}
+        return [name for name in names(key, fault) if kind.applies_to(entries[name])]
+
+    # every kind of the table whose targets this data center has, where it applies (no VM kind
+    # without VMs, no power-management kind without a host that has it)
+    kinds = [k for k in ACTIONS.values() if all(applying(k, key, {"host": data["hosts"][0]["name"]})
                                                   for key in k.targets)]
 
     @st.composite
@@ -143,7 +151,7 @@ def fault_lists(data: dict, max_faults: int = 8) -> st.SearchStrategy[list[dict]
         kind = draw(st.sampled_from(kinds))
         out = {"at": draw(at), "action": kind.name}
         for key in kind.targets:
-            out[key] = draw(st.sampled_from(names(key, out)))
+            out[key] = draw(st.sampled_from(applying(kind, key, out)))
         for key in kind.optional:
             if draw(st.booleans()):
                 out[key] = draw(st.sampled_from(names(key, out)))

@@ -4,10 +4,14 @@
 every host's NIC on that network loses carrier. Its actor is `_switch_fails` below. Registered
 in the table by a fixture (and removed again), it is checked by the loader, listed by the JSON
 Schema and the docs, run from a scenario file, injected live and offered in the lesson panel,
-with no other file of hacourse touched.
+with no other file of hacourse touched: the recipe's first branch, a kind that changes a fact the
+model has. `cooling_fails` is its second branch, a new physical fact declared here with its
+record; `test_power_management` is a kind that applies to hosts with power management only.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import jsonschema
 import pytest
@@ -16,7 +20,9 @@ import yaml
 from hacourse import Simulation, parse_scenario, simulate
 from hacourse import actions as act
 from hacourse.analysis.audit import events_table
-from hacourse.events import FaultInjected, from_jsonl, to_jsonl
+from hacourse.analysis.explain import explain_host
+from hacourse.events import KINDS, Fact, FaultInjected, Record, facts, from_jsonl, to_jsonl
+from hacourse.physical import PhysicalState
 from hacourse.scenario import ScenarioError, json_schema
 from hacourse.scenario.schema import DOCS_PATH, docs_with_tables
 from tests.seed import SEED
@@ -182,3 +188,113 @@ def test_an_optional_target_is_worded_by_a_function_and_logged_only_when_given()
         assert from_jsonl(to_jsonl([bare, aimed])) == [bare, aimed]
     finally:
         act.unregister(kind.name)
+
+
+# --- where a kind applies -------------------------------------------------------------------
+
+PM_TEST = "test_power_management"
+
+
+@pytest.fixture
+def pm_kind():
+    """The portal's 'Test' of a host's fence agent: it applies to hosts with power management only."""
+    kind = act.register(act.ActionKind(
+        PM_TEST, act.Side.ADMIN, ("host",), _never_runs, doc="tests the host's fence agent",
+        said="Admin tested the fence agent of host {host}.", label="test PM {host}",
+        control=act.Control("test PM of {host}", "Asks {host}'s fence agent for the power status."),
+        where=act.Where("host", "hosts with power management", lambda host: host.get("power_management", True)),
+    ))
+    yield kind
+    act.unregister(PM_TEST)
+
+
+def _without_pm(text: str, host: str = "pacific") -> str:
+    data = yaml.safe_load(text)
+    next(h for h in data["hosts"] if h["name"] == host)["power_management"] = False
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_a_kind_applied_where_it_does_not_apply_gets_the_loaders_message(pm_kind):
+    text = _without_pm(_seed_with({"at": 60, "action": PM_TEST, "host": "pacific"}))
+    assert _problems(text) == [("faults[0].host: action 'test_power_management' applies only to hosts with power "
+                               "management; host 'pacific' is not one; allowed: atlantic")]
+    sim = Simulation(parse_scenario(_without_pm(_seed_with())), seed=0)
+    with pytest.raises(ValueError, match="applies only to hosts with power management; host 'pacific'"):
+        sim.inject(PM_TEST, "pacific")
+
+
+def test_the_panel_offers_a_control_only_where_its_kind_applies(pm_kind):
+    scenario = parse_scenario(_without_pm(_seed_with()))
+    offered = [targets["host"] for kind, targets in act.offered(scenario) if kind is pm_kind]
+    assert offered == ["atlantic"]
+
+
+def test_the_property_search_draws_a_kind_only_where_it_applies(pm_kind):
+    from hypothesis import given, settings
+
+    from tests.strategies import scenario_data
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(data=scenario_data(max_vms=4))
+    def drawn(data):
+        pm = {h["name"]: h["power_management"] for h in data["hosts"]}
+        assert all(pm[f["host"]] for f in data.get("faults", ()) if f["action"] == PM_TEST)
+
+    drawn()
+
+
+def test_a_scenario_narrows_the_controls_its_lesson_offers():
+    data = yaml.safe_load(_seed_with())
+    data["lesson"] = {"controls": ["ifdown", "power_off"]}
+    scenario = parse_scenario(yaml.safe_dump(data, sort_keys=False))
+    assert {kind.name for kind, _ in act.offered(scenario)} == {"ifdown", "power_off"}
+    data["lesson"] = {"controls": ["ifup"]}
+    assert _problems(yaml.safe_dump(data, sort_keys=False))[0].startswith(
+        f"lesson.controls[0]: unknown value 'ifup'; allowed: {', '.join(k.name for k in act.ACTIONS.values() if k.control)}")
+
+
+# --- the recipe's second branch: a kind that changes a fact the model does not have yet --------
+
+COOLING = "cooling_fails"
+
+
+@pytest.fixture
+def cooling_kind():
+    """A new physical fact, its record and its kind, declared here: a host's cooling fails and the
+    host shuts itself down (the engine then finds out by its own timers, as for a power loss)."""
+    cooling = Fact("cooling", "host", True)  # every host starts cooled
+
+    @dataclass(frozen=True)
+    class HostCoolingFailed(Record):
+        sets = (cooling, False)
+        said = ("Error", "The cooling of host {host} failed: it shut itself down.")
+
+        host: str
+
+    def overheats(sim, fault) -> None:
+        host = sim.hosts[fault.target_host]
+        host.set_fact(HostCoolingFailed)
+        host.power_off("thermal shutdown")
+
+    act.register(act.ActionKind(
+        COOLING, act.Side.FAULT, ("host",), overheats, doc="the host's cooling fails and it shuts down",
+        said="Fault: the cooling of host {host} fails.", label="cooling fails on {host}",
+        control=act.Control("cooling fails on {host}", "The fans of {host} stop now."),
+    ))
+    yield cooling
+    act.unregister(COOLING)
+    del KINDS["HostCoolingFailed"]
+
+
+def test_a_new_physical_fact_is_kept_explained_and_worded_from_its_declaration_alone(cooling_kind):
+    log = simulate(parse_scenario(_seed_with({"at": 60, "action": COOLING, "host": "pacific"})), seed=0)
+    failed = next(r for r in log if r.event == "HostCoolingFailed")
+    assert (failed.t, failed.host, failed.about) == (60.0, "pacific", "host")
+    assert cooling_kind in facts()
+    assert PhysicalState.at(log, 59).fact(cooling_kind, "pacific") is True  # its default, beside its declaration
+    state = PhysicalState.at(log, 61)
+    assert state.fact(cooling_kind, "pacific") is False and state.fact(cooling_kind, "atlantic") is True
+    assert not state.is_powered("pacific")  # and the existing fact its actor changed
+    assert "The cooling of host pacific failed: it shut itself down." in [e.message for e in events_table(log)]
+    assert "HostCoolingFailed" in [step.kind for step in explain_host(log, "pacific")]
+    assert any(r.event == "HostStatusChanged" and r.host == "pacific" and r.new == "Connecting" for r in log)

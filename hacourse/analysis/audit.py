@@ -94,8 +94,8 @@ engine's audit log where it has one (VDS_*, VM_MIGRATION_*, ...)."""
 def _describe(r: ev.Record) -> tuple[str, str]:
     """Severity and message for one record: the template of `_SAID`, or the few whose words
     depend on their values."""
-    if type(r) in _SAID:
-        severity, template = _SAID[type(r)]
+    if type(r) in _SAID or type(r).said is not None:
+        severity, template = _SAID.get(type(r)) or type(r).said  # type: ignore[misc]
         return severity, template.format(**r.to_dict())
     if isinstance(r, ev.FaultInjected):
         return NORMAL, actions.event_text(r)

@@ -15,7 +15,7 @@ import simpy
 from hacourse import physical, rules
 from hacourse.engine.clock import Epoch
 from hacourse.engine.network import Nic, Signal
-from hacourse.events import HostPoweredOff, HostPoweredOn, HostStatusChanged
+from hacourse.events import Fact, HostPoweredOff, HostPoweredOn, HostStatusChanged, Record
 from hacourse.model import Host as HostSpec
 from hacourse.status import HostStatus as S
 
@@ -65,6 +65,7 @@ class Host:
         self.vdsm_restarted = False  # VDSM came back from a restart: the engine re-initializes the host
         self.power_cycles = Epoch()  # advanced at each power loss: a VDSM start pending from before is stale
         self.os_up = True  # the OS has booted: sshd and systemd run, VDSM can start
+        self.facts: dict[Fact, bool] = {}  # its physical facts no Signal keeps (`set_fact`), where not the default
 
     def connect(self, *, placement: FreeMemoryIndex, domain: StorageDomain) -> None:
         """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
@@ -161,6 +162,21 @@ class Host:
             self.os_up = True
             self.vdsm.set(True)
             self.physically_changed()
+
+    def fact(self, fact: Fact) -> bool:
+        """A physical fact of this host as it is now (its declared default until a record set it)."""
+        return self.facts.get(fact, fact.default)
+
+    def set_fact(self, kind: type[Record], **fields: object) -> None:
+        """A physical fact of this host changes (`kind.sets`, e.g. its fence agent stops answering):
+        record it, keep it for the actors that read it (`fact`), and tell the watchers."""
+        assert kind.sets is not None, f"{kind.__name__} sets no physical fact"
+        fact, value = kind.sets
+        if self.fact(fact) == value:
+            return
+        self.facts[fact] = value
+        self.sim.record(kind, host=self.name, **fields)
+        self.physically_changed()
 
     def reachability_changed(self) -> simpy.Event:
         """Fires when power, VDSM or the management NIC changes: what the engine's polls depend on."""

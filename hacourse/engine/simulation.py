@@ -12,7 +12,7 @@ import random
 import simpy
 
 from hacourse import physical
-from hacourse.actions import ACTIONS, TARGETS, kind_of, names
+from hacourse.actions import ACTIONS, TARGETS, entry_of, kind_of, names
 from hacourse.engine.admin import Admin
 from hacourse.engine.collector import collector_paused
 from hacourse.engine.fencing import Fencing
@@ -142,6 +142,12 @@ class Simulation:
                 what = f"unknown {target.what}"
             if name not in known:
                 raise ValueError(f"{what} {name!r}; allowed: {', '.join(known)}")
+        if kind.where is not None and (section := TARGETS[kind.where.key].section) is not None:
+            entries = {item.name: entry_of(self.scenario, kind.where.key, item.name)
+                       for item in getattr(self.scenario, section)}
+            problem = kind.misapplied(getattr(fault, kind.where.key), entries)
+            if problem:
+                raise ValueError(problem)
 
     def _scheduled(self, fault: Fault):
         yield self.env.timeout(fault.at)

@@ -31,8 +31,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from hacourse.actions import ACTIONS, TARGETS, ActionKind
-from hacourse.actions import controls as action_controls
+from hacourse.actions import TARGETS, ActionKind, offered
 from hacourse.analysis import audit
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
@@ -302,12 +301,9 @@ class Lesson:
         (each host, then each storage domain or VM): a toggle for a pair such as ifdown/ifup,
         a button for a kind without an undo."""
         rows: dict[tuple[str, str], list[widgets.Widget]] = {}  # (target key, name) -> its controls
-        for kind in ACTIONS.values():
-            if kind.control is None:
-                continue
-            for targets in action_controls(kind, self.scenario):
-                row = (kind.targets[0], targets[kind.targets[0]])
-                rows.setdefault(row, []).append(self._fault_control(kind, targets, layout))
+        for kind, targets in offered(self.scenario):  # where each kind applies (hacourse.actions)
+            row = (kind.targets[0], targets[kind.targets[0]])
+            rows.setdefault(row, []).append(self._fault_control(kind, targets, layout))
         wrap = widgets.Layout(flex_flow="row wrap")  # buttons wrap rather than cut their words short
         return [widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width="90px")), *controls],
                              layout=wrap)

@@ -11,7 +11,7 @@ from hacourse import model
 from hacourse.profiles import DEFAULT_PROFILE, PROFILES
 from hacourse.scenario.engine_config import EngineConfig
 from hacourse.scenario.expect import Expectation
-from hacourse.scenario.faults import FaultRecord
+from hacourse.scenario.faults import ControlChoice, FaultRecord
 from hacourse.scenario.fields import (
     Boolean,
     Choice,
@@ -94,6 +94,12 @@ CLUSTER = Record("a cluster", model.Cluster, {
 
 FAULT = FaultRecord()
 
+LESSON = Record("a lesson", model.Lesson, {
+    "controls": Field(Nullable(ListOf(ControlChoice(), min_items=1, what="controls")),
+                      "the fault and admin controls the lesson panel offers, by kind (ifdown, power_off, ...); "
+                      "left out: every kind with a control, wherever it applies", default=None),
+})
+
 SCENARIO = Record("a scenario", model.Scenario, {
     "name": Field(Text(), "a short title, shown above timelines", required=True),
     "description": Field(Text(min_length=0), "what the scenario shows, in a sentence or two"),
@@ -112,6 +118,7 @@ SCENARIO = Record("a scenario", model.Scenario, {
     "hosts": Field(ListOf(HOST, min_items=1, what="hosts"), "the cluster's hosts", required=True),
     "vms": Field(ListOf(VM, what="VMs"), "the VMs and where they run at t=0", default=()),
     "faults": Field(ListOf(FAULT, what="faults"), "failures and admin actions, at times"),
+    "lesson": Field(LESSON, "what the lesson panel offers over this scenario"),
     "expect": Field(ListOf(Expectation(), what="expected outcomes"),
                     "expected outcomes, checked by `hacourse check`: see \"Expected outcomes\""),
 })

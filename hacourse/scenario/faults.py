@@ -68,6 +68,22 @@ class ActionChoice(Choice):
                           for kind in actions.ACTIONS.values()]}
 
 
+class ControlChoice(Choice):
+    """A kind of the table that has a control in the lesson panel (`lesson: controls:`), read
+    from the table when checked, so a kind registered later is allowed too."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def values(self) -> tuple[str, ...]:
+        return tuple(k.name for k in actions.ACTIONS.values() if k.control is not None)
+
+    @values.setter
+    def values(self, _: tuple[str, ...]) -> None:
+        pass
+
+
 class FaultRecord(Record):
     """A `faults:` entry: a `model.Fault`, with keys and rules read from the actions table."""
 

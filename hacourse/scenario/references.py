@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hacourse import model
-from hacourse.actions import TARGETS
+from hacourse.actions import ACTIONS, TARGETS
 from hacourse.scenario.checker import Checker, Path, allowed_list, did_you_mean
 from hacourse.scenario.errors import SEMANTIC
 from hacourse.scenario.expect import EVENT_KEYS, NAMED_FIELDS, PREDICATES
@@ -143,6 +143,18 @@ def _check_faults(data: dict, known: dict[str, Known], checker: Checker) -> None
             if target.section is not None:
                 _reference(fault.get(key), known[target.section], target.what, ("faults", i, key), checker)
         _check_fault_nic(fault, known["hosts"], ("faults", i, "nic"), checker)
+        _check_fault_applies(fault, known, i, checker)
+
+
+def _check_fault_applies(fault: dict, known: dict[str, Known], i: int, checker: Checker) -> None:
+    """A kind that applies only to some hosts (or VMs) names one of them (`ActionKind.where`)."""
+    kind = ACTIONS.get(fault.get("action"))
+    if kind is None or kind.where is None or TARGETS[kind.where.key].section is None:
+        return
+    section = known[TARGETS[kind.where.key].section or ""]
+    problem = kind.misapplied(fault.get(kind.where.key), {name: item for name, (_, item) in section.items()})
+    if problem:
+        _report(checker, ("faults", i, kind.where.key), problem)
 
 
 def _check_fault_nic(fault: dict, hosts: Known, path: Path, checker: Checker) -> None:
