@@ -206,6 +206,12 @@ def kind_of(name: str) -> ActionKind:
     return ACTIONS[name]
 
 
+def undo_of(name: str) -> str | None:
+    """The kind that undoes `name`: its toggle's release (`power_on` for `power_off`); None: none does."""
+    kind = ACTIONS.get(name)
+    return kind.control.undo if kind is not None and kind.control is not None else None
+
+
 def event_text(record: FaultInjected) -> str:
     """The Events tab's sentence for a fault record. A log may name a kind the table no longer
     has (a test's throwaway kind): then its fields, plainly."""
@@ -412,6 +418,12 @@ register(ActionKind(
     said=lambda t: f"Admin asked to migrate VM {t['vm']}" + (f" to host {t['to']}." if "to" in t else "."),
     label=lambda t: f"migrate {t['vm']}" + (f" to {t['to']}" if "to" in t else ""),
     control=Control("migrate {vm}", "Migrates {vm} now to the host the scheduler chooses.", icon="exchange"),
+))
+register(ActionKind(
+    "run_vm", Side.ADMIN, ("vm",), lambda sim, fault: sim.admin.run_vm(fault.target_vm),
+    doc="the admin runs a VM the engine shows Down (RunVm): the scheduler chooses the host; refused for a VM "
+        "that is not Down or fits nowhere",
+    said="Admin asked to run VM {vm}.", label="run {vm}",
 ))
 register(ActionKind(
     "select_spm", Side.ADMIN, ("host",), lambda sim, fault: sim.admin.select_spm(fault.target_host),

@@ -81,6 +81,21 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--dask", default=None, metavar="ADDRESS",
                        help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (pip install hacourse[sweep])")
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    avail = sub.add_parser("availability", help="run a scenario's failure_rates: over years: availability per "
+                           "VM and class with 95%% intervals, and where the downtime went")
+    avail.add_argument("scenario", help="a scenario YAML file with failure_rates: (and an operator:)")
+    avail.add_argument("--years", type=float, default=1.0, help="simulated years per run (default: 1)")
+    seeds = avail.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=None, help="one run (default: the scenario's seed); its "
+                       "interval comes from one-year batches")
+    seeds.add_argument("--seeds", default=None, help="independent runs, e.g. 0-9; the interval comes from them")
+    avail.add_argument("--json", action="store_true", help="print the report as JSON")
+    avail.add_argument("--plot", default=None, metavar="PNG", help="draw availability per class and downtime by phase")
+    avail.add_argument("--check", action="store_true", help="also check the HA invariants on every run")
+    avail_where = avail.add_mutually_exclusive_group()
+    avail_where.add_argument("--workers", type=int, default=None, metavar="N",
+                             help="processes on this machine (default: one per core; 1: no pool)")
+    avail_where.add_argument("--dask", default=None, metavar="ADDRESS", help="a Dask scheduler to run on")
     explain = sub.add_parser("explain", help="why a VM or a host is in its state: the engine's decisions and timers")
     explain.add_argument("file", help="a scenario YAML file (it is run) or an event log (.jsonl)")
     target = explain.add_mutually_exclusive_group(required=True)
@@ -142,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "availability":
+            return _availability(args)
         if args.command == "explain":
             return _explain(args)
         if args.command == "exercise":
@@ -295,6 +312,13 @@ def _sweep(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     return run_sweep(args.scenario, args.settings, seeds, args.csv, args.parquet, args.plot, args.y,
                      args.workers, args.dask, args.quiet)
+
+
+def _availability(args: argparse.Namespace) -> int:
+    from hacourse.study.availability_cli import run_availability
+
+    return run_availability(args.scenario, args.years, args.seed, args.seeds, args.json, args.plot, args.check,
+                            args.workers, args.dask)
 
 
 def _exercise(args: argparse.Namespace) -> int:

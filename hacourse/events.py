@@ -406,7 +406,7 @@ class PlacementDecided(Decision):
     """
 
     vm: str
-    purpose: str  # "migration", "manual migration" or "HA restart"
+    purpose: str  # "migration", "manual migration", "HA restart" or "run" (the admin's RunVm)
     memory_gb: float
     chosen: str
     filtered: tuple = ()

@@ -128,6 +128,36 @@ def _required(value: str | None, key: str, action: str) -> str:
     return value
 
 
+FAILURE_TARGETS = ("host", "nic", "storage_domain", "vm")
+"""What `each:` of a `failure_rates:` entry may name: every host, every NIC of every host, every
+storage domain or every VM draws its own faults."""
+
+
+@dataclass(frozen=True)
+class FailureRate:
+    """Faults of one kind drawn for each target of a kind, each followed by its repair.
+
+    Times to failure are Weibull with `shape` (1: exponential, the memoryless default) and mean
+    `mtbf_h`; times to repair are exponential with mean `mttr_h`. `repair` is the fault's undo
+    (`power_on` after `power_off`); a fault nothing repairs (`vm_crash`) has neither."""
+
+    fault: str
+    each: str
+    mtbf_h: float
+    repair: str | None = None
+    mttr_h: float | None = None
+    shape: float = 1.0
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The person on call: restarts the non-HA VMs a fault took down once it is repaired, and
+    confirms a powered-off host without power management as rebooted; None: never does."""
+
+    restart_non_ha_after_h: float | None = None
+    confirm_rebooted_after_h: float | None = None
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -141,6 +171,8 @@ class Scenario:
     engine_config: Mapping[str, object] = field(default_factory=dict)
     cluster: Cluster = field(default_factory=Cluster)
     faults: tuple[Fault, ...] = ()
+    failure_rates: tuple[FailureRate, ...] = ()
+    operator: Operator = field(default_factory=Operator)
     lesson: Lesson = field(default_factory=Lesson)
     description: str = ""
     seed: int = 0  # the run's default seed, when the caller gives none

@@ -71,6 +71,10 @@ class VmAvailability:
         """The spans of the window in which its guest did not run."""
         return _gaps(self.running, self.start, self.end)
 
+    def downtime_between(self, a: float, b: float) -> float:
+        """Seconds its guest did not run within `[a, b]`."""
+        return sum((max(0.0, min(e, b) - max(s, a)) for s, e in self.down_spans()), 0.0)
+
     def downtime_after(self, t: float) -> float:
         """Seconds its guest did not run from `t` to the end of the window."""
         return sum((max(0.0, b - max(a, t)) for a, b in self.down_spans()), 0.0)

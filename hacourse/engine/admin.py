@@ -22,6 +22,7 @@ from hacourse.status import HostStatus as S
 from hacourse.status import VmStatus
 
 if TYPE_CHECKING:
+    from hacourse.engine.ha import HaRestarter
     from hacourse.engine.host import Host
     from hacourse.engine.lifecycle import HostLifecycle
     from hacourse.engine.migration import Migrations
@@ -45,9 +46,9 @@ class Admin:
         self.sim = sim
         self.preparing: set[str] = set()  # hosts whose PreparingForMaintenance actor runs
 
-    def connect(self, *, spm: Spm, migrations: Migrations, lifecycle: HostLifecycle) -> None:
+    def connect(self, *, spm: Spm, migrations: Migrations, lifecycle: HostLifecycle, ha: HaRestarter) -> None:
         """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
-        self.spm, self.migrations, self.lifecycle = spm, migrations, lifecycle
+        self.spm, self.migrations, self.lifecycle, self.ha = spm, migrations, lifecycle, ha
 
     def refuse(self, action: str, target: str, code: str, reason: str) -> None:
         self.sim.record(ActionRefused, action=action, target=target, code=code, reason=reason)
@@ -181,6 +182,22 @@ class Admin:
                                f"Cannot migrate VM {vm_name}: no host passed the scheduling filters"
                                + (f" ({to} was asked for)" if to else "") + ".")
         self.migrations.start(vm, source, dest, "migrated by the admin")
+        return None
+
+    def run_vm(self, vm_name: str) -> None:
+        """RunVm: a VM the engine shows Down starts on the host the scheduler chooses (WaitForLaunch,
+        Up once its guest booted); the portal refuses a VM that is not Down or fits nowhere."""
+        sim = self.sim
+        vm = sim.vms[vm_name]
+        if vm.status != VmStatus.DOWN:
+            return self.refuse("run_vm", vm_name, "ACTION_TYPE_FAILED_VM_IS_RUNNING",
+                               f"Cannot run VM {vm_name}: it is {vm.status}.")
+        host = decide(sim, vm, "run")
+        if host is None:
+            return self.refuse("run_vm", vm_name, "ACTION_TYPE_FAILED_NO_VDS_AVAILABLE_IN_CLUSTER",
+                               f"Cannot run VM {vm_name}: no host passed the scheduling filters.")
+        launch = vm.launched(host.name, "started by the admin")
+        sim.env.process(self.ha.boot(vm, launch, "powered up after the admin's Run"))
         return None
 
     # --- SPM ----------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ class HaRestarter:
         else:
             self._forget(vm.name)
         launch = vm.launched(host.name, "highly available VM restarted by the engine")
-        sim.env.process(self._boot(vm, launch))
+        sim.env.process(self.boot(vm, launch, "powered up after HA restart"))
 
     def _failed(self, vm: Vm, entry: ToRestart, why: RestartResult) -> None:
         """`scheduleNextTimeToRun`: the short retry while short tries remain, then the long one (4.4+),
@@ -189,10 +189,11 @@ class HaRestarter:
     def _forget(self, name: str) -> None:
         self.queue.pop(name, None)
 
-    def _boot(self, vm: Vm, launch: int):
+    def boot(self, vm: Vm, launch: int, reason: str):
+        """The guest of a launched VM boots: Up after `VM_BOOT_S` (an HA restart, the admin's Run)."""
         yield self.sim.env.timeout(VM_BOOT_S)
         if vm.launches.current(launch) and vm.status == VmStatus.WAIT_FOR_LAUNCH:
-            vm.set_status(VmStatus.UP, "powered up after HA restart")
+            vm.set_status(VmStatus.UP, reason)
             vm.arrived(self.sim.hosts[vm.host])
         if vm.name in self.queue:
             self._poke()  # the runner's next iteration sees it Up (or Down) and stops holding others back

@@ -15,12 +15,14 @@ from hacourse import physical
 from hacourse.actions import ACTIONS, TARGETS, entry_of, kind_of, names
 from hacourse.engine.admin import Admin
 from hacourse.engine.collector import collector_paused
+from hacourse.engine.failures import Failures
 from hacourse.engine.fencing import Fencing
 from hacourse.engine.ha import HaRestarter
 from hacourse.engine.host import Host, Watcher
 from hacourse.engine.lifecycle import HostLifecycle
 from hacourse.engine.migration import Migrations
 from hacourse.engine.monitoring import HostMonitor
+from hacourse.engine.operator import Operator
 from hacourse.engine.placement import FreeMemoryIndex
 from hacourse.engine.spm import Spm
 from hacourse.engine.storage import StorageDomain
@@ -64,8 +66,10 @@ class Simulation:
         self.fencing = Fencing(self)
         self.ha = HaRestarter(self)
         self.admin = Admin(self)
+        self.operator = Operator(self)
         self._wire()
         self._initial_records()
+        self.failures = Failures(self)
         for fault in sorted(scenario.faults, key=lambda f: f.at):
             self.env.process(self._scheduled(fault))
 
@@ -84,7 +88,7 @@ class Simulation:
         self.lifecycle.connect(spm=self.spm, migrations=self.migrations, monitor=self.monitor, ha=self.ha,
                                fencing=self.fencing, domain=self.domain)
         self.fencing.connect(spm=self.spm, lifecycle=self.lifecycle, monitor=self.monitor, domain=self.domain)
-        self.admin.connect(spm=self.spm, migrations=self.migrations, lifecycle=self.lifecycle)
+        self.admin.connect(spm=self.spm, migrations=self.migrations, lifecycle=self.lifecycle, ha=self.ha)
         self.watchers[:] = [  # told of every physical change of a host, in this order
             self.monitor.nic_changed,  # a required network's NIC: its grace, then NonOperational
             self.domain.path_changed,  # the host's path to storage: iSCSI session, EIO, domain monitor

@@ -11,6 +11,7 @@ from hacourse import model
 from hacourse.profiles import DEFAULT_PROFILE, PROFILES
 from hacourse.scenario.engine_config import EngineConfig
 from hacourse.scenario.expect import Expectation
+from hacourse.scenario.failure_rates import OPERATOR, FailureRateRecord
 from hacourse.scenario.faults import ControlChoice, FaultRecord
 from hacourse.scenario.fields import (
     Boolean,
@@ -118,6 +119,9 @@ SCENARIO = Record("a scenario", model.Scenario, {
     "hosts": Field(ListOf(HOST, min_items=1, what="hosts"), "the cluster's hosts", required=True),
     "vms": Field(ListOf(VM, what="VMs"), "the VMs and where they run at t=0", default=()),
     "faults": Field(ListOf(FAULT, what="faults"), "failures and admin actions, at times"),
+    "failure_rates": Field(ListOf(FailureRateRecord(), what="failure rates"), "failures drawn at random, each "
+                           "with its repair, for every target of a kind: see \"Failure rates and the operator\""),
+    "operator": Field(OPERATOR, "the person on call who restarts non-HA VMs and confirms hosts rebooted"),
     "lesson": Field(LESSON, "what the lesson panel offers over this scenario"),
     "expect": Field(ListOf(Expectation(), what="expected outcomes"),
                     "expected outcomes, checked by `hacourse check`: see \"Expected outcomes\""),

@@ -41,13 +41,18 @@ def generate_scenario(
     ha_share: float = 0.25,
     writes_share: float = 0.3,
     engine_profile: str = "rhev-3.3",
+    failure_rates: str | None = None,
 ) -> str:
     """A scenario file's text: `hosts` hosts, `vms` VMs spread over them, and the faults at `fault_at`.
 
     `storage_down_share` of the hosts (at least one) lose their storage NIC; `management_down`
     other hosts lose their management NIC. The SPM host (the first) is never faulted, so the
-    run shows evacuation and fencing, not an SPM election.
+    run shows evacuation and fencing, not an SPM election. With `failure_rates="typical"` the
+    faults are drawn instead (`failure_rates:` with the typical rates and an operator, no listed
+    faults), for `hacourse availability`.
     """
+    if failure_rates not in (None, "typical"):
+        raise ValueError(f"failure rates {failure_rates!r}: the one set offered is 'typical'")
     if hosts < 2 + management_down:
         raise ValueError(f"need at least {2 + management_down} hosts, got {hosts}")
     if vms < 0:
@@ -95,10 +100,23 @@ def generate_scenario(
     storage_down = sorted(rng.sample(candidates, max(1, round(storage_down_share * hosts))))
     rest = sorted(set(candidates) - set(storage_down))
     management = sorted(rng.sample(rest, min(management_down, len(rest))))
+    if failure_rates == "typical":
+        return "\n".join(lines + _typical_rates()) + "\n"
     lines.append("faults:")
     lines += [f"  - {{at: {fault_at:g}, action: ifdown, host: {name}, nic: storage}}" for name in storage_down]
     lines += [f"  - {{at: {fault_at:g}, action: ifdown, host: {name}, nic: ovirtmgmt}}" for name in management]
     return "\n".join(lines) + "\n"
+
+
+def _typical_rates() -> list[str]:
+    """The `failure_rates:` and `operator:` sections with the typical rates (docs/fidelity.md)."""
+    from hacourse.scenario.failure_rates import TYPICAL_OPERATOR, TYPICAL_RATES
+
+    def flow(entry: dict) -> str:
+        return "{" + ", ".join(f"{k}: {v}" for k, v in entry.items()) + "}"
+
+    return ["# Typical rates and their sources: docs/fidelity.md, \"Failure rates over years\"",
+            "failure_rates:", *(f"  - {flow(rate)}" for rate in TYPICAL_RATES), f"operator: {flow(TYPICAL_OPERATOR)}"]
 
 
 def _place(start: int, memory: float, free: list[float]) -> int:
@@ -117,17 +135,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, required=True, help="number of hosts")
     parser.add_argument("--vms", type=int, required=True, help="number of VMs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator and of the scenario")
-    parser.add_argument("--duration", type=float, default=7200.0, help="simulated seconds (default 7200)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="simulated seconds (default 7200; a year with --failure-rates)")
     parser.add_argument("--fault-at", type=float, default=600.0, help="when the NICs go down (default 600 s)")
     parser.add_argument("--storage-down-share", type=float, default=0.1,
                         help="share of hosts that lose their storage network (default 0.1)")
     parser.add_argument("--engine-profile", default="rhev-3.3", help="rhev-3.3 or ovirt-4.5")
+    parser.add_argument("--failure-rates", choices=["typical"], default=None,
+                        help="draw faults instead of listing them: the typical rates (docs/fidelity.md) and an "
+                             "operator, for `hacourse availability` (the duration defaults to a year)")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
     try:
-        text = generate_scenario(args.hosts, args.vms, args.seed, duration=args.duration,
-                                 fault_at=args.fault_at, storage_down_share=args.storage_down_share,
-                                 engine_profile=args.engine_profile)
+        duration = args.duration or (365 * 86400.0 if args.failure_rates else 7200.0)
+        text = generate_scenario(args.hosts, args.vms, args.seed, duration=duration,
+                                 fault_at=min(args.fault_at, duration), storage_down_share=args.storage_down_share,
+                                 engine_profile=args.engine_profile, failure_rates=args.failure_rates)
     except ValueError as exc:
         parser.error(str(exc))
     if args.output:

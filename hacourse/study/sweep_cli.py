@@ -27,7 +27,8 @@ from hacourse.model import Scenario
 from hacourse.study.outcomes import OUTCOMES
 from hacourse.study.sweep import InProcess, sweep
 
-SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "ha_vm_portal_down_s", "vms_paused", "vms_down_at_end", "hosts_fenced")
+SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "ha_vm_portal_down_s", "ha_availability", "non_ha_availability",
+           "vms_paused", "vms_down_at_end", "hosts_fenced")
 """The outcomes the terminal summary shows (the CSV has them all)."""
 
 
@@ -163,7 +164,8 @@ def summary(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> str:
         for outcome in SUMMARY:
             numbers = [float(r[outcome]) for r in members if r[outcome] is not None]
             never = len(members) - len(numbers)
-            mean = f"{sum(numbers) / len(numbers):.4g}" if numbers else "-"
+            number = "{:.6f}" if outcome.endswith("availability") else "{:.4g}"
+            mean = number.format(sum(numbers) / len(numbers)) if numbers else "-"
             cells.append(mean + (f" ({never} never)" if never else ""))
         table.append(cells)
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
