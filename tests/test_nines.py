@@ -139,3 +139,20 @@ def test_a_scenario_without_failure_rates_is_one_line(tmp_path, capsys):
     assert main(["availability", str(path)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "no failure_rates:" in err
+
+
+def test_the_lesson_panel_runs_the_switched_cluster_and_says_what_it_showed():
+    from hacourse.panel.nines import NinesPanel
+
+    panel = NinesPanel()
+    panel.spare.value, panel.pm.value = True, False
+    assert [h.name for h in panel.scenario().hosts] == ["atlantic", "pacific", "indian"]
+    assert not any(h.power_management for h in panel.scenario().hosts)
+    panel.run()
+    report = panel.report
+    assert report["seeds"] == [0, 1, 2, 3, 4] and report["years"] == 10
+    ha = report["classes"]["ha"]
+    assert f"{ha['availability']:.4%}" in panel.said.value  # the sentence is the run's number
+    assert "waiting" in panel.table.value or "restart" in panel.table.value
+    assert panel.figure.value[:4] == b"\x89PNG" and not panel.errors.outputs
+    assert not panel.button.disabled

@@ -1,5 +1,6 @@
 """The person on call (`operator:`): starts the non-HA VMs a drawn fault took down once it is
-repaired, and confirms a powered-off host without power management as rebooted.
+repaired (and an HA VM the engine gave up restarting: rhev-3.3 tries once), and confirms a
+powered-off host without power management as rebooted.
 
 The operator acts through the administrator's commands (`run_vm`, `confirm_rebooted`), applied as
 faults are, so the log shows each action as a `FaultInjected` record and the engine's checks and
@@ -50,7 +51,7 @@ class Operator:
         """The fault is repaired (or needs none): start the non-HA VMs it took down, after the delay."""
         if self.spec.restart_non_ha_after_h is None:
             return
-        waiting = {name for name in struck if not self.sim.vms[name].spec.ha}
+        waiting = set(struck)
         if waiting:
             self.sim.env.process(self._restart(waiting))
 
@@ -66,15 +67,17 @@ class Operator:
             looked += RECHECK_S
 
     def _restart(self, waiting: set[str]):
-        """Run each VM of the incident the engine shows Down; look again every minute while some
-        are Unknown (their host not heard yet), and every `RETRY_S` at one that fit nowhere."""
+        """Run each VM of the incident the engine shows Down and will not restart itself; look again
+        every minute while some are Unknown or queued for an HA restart, and every `RETRY_S` at one
+        that fit nowhere."""
         sim = self.sim
         yield sim.env.timeout(float(self.spec.restart_non_ha_after_h or 0.0) * HOUR_S)
         started, next_try = sim.env.now, {name: sim.env.now for name in waiting}
         while waiting and sim.env.now - started <= GIVE_UP_S:
             for name in sorted(waiting):
                 vm = sim.vms[name]
-                if vm.status == VmStatus.DOWN and next_try[name] <= sim.env.now:
+                given_up = not vm.spec.ha or name not in sim.ha.queue  # the engine will not restart it
+                if vm.status == VmStatus.DOWN and given_up and next_try[name] <= sim.env.now:
                     sim.apply(Fault(sim.env.now, "run_vm", vm=name))
                     next_try[name] = sim.env.now + RETRY_S
                 if vm.status not in (VmStatus.DOWN, VmStatus.UNKNOWN):

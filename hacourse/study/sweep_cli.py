@@ -174,8 +174,9 @@ def summary(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> str:
 
 def run_sweep(path: str, settings: Sequence[str], seeds: Sequence[int] | None, csv_out: str | None,
               parquet_out: str | None, plot_out: str | None, y: str, workers: int | None, dask: str | None,
-              quiet: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+              quiet: bool, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The command: read the grid, refuse what cannot run, run it with a progress bar, write the rows."""
+    out, err = out or sys.stdout, err or sys.stderr
     from hacourse.scenario import ScenarioError, load_scenario
     from hacourse.scenario.checker import did_you_mean
 
