@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from hacourse.events import FaultInjected
+from hacourse.events import FENCE_AGENT_UP, FaultInjected, FenceAgentAnswers, FenceAgentStopped
 
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
@@ -378,6 +378,29 @@ register(ActionKind(
     said="The qemu process of VM {vm} died.", label="qemu of {vm} dies",
     control=Control("kill qemu of {vm}", "Kills the qemu process of VM {vm} now, as oVirt's system test does.",
                     icon="bolt"),
+))
+
+
+def _agent_down(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return not sim.hosts[targets["host"]].fact(FENCE_AGENT_UP)
+
+
+_PM_HOSTS = Where("host", "hosts with power management", lambda host: host.get("power_management", True))
+
+register(ActionKind(
+    "fence_device_down", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].set_fact(
+        FenceAgentStopped), where=_PM_HOSTS,
+    doc="the host's fence agent (IPMI, iLO) stops answering: a power fence of the host fails, so a "
+        "NonResponsive host stays NonResponsive and its HA VMs wait until the admin confirms it rebooted",
+    said="Fault: the fence agent of host {host} stops answering.", label="fence agent down {host}",
+    control=Control("fence agent of {host} down", "The fence agent of {host} stops answering now; press "
+                    "again to bring it back.", icon="bolt", undo="fence_device_up", pressed=_agent_down),
+))
+register(ActionKind(
+    "fence_device_up", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].set_fact(
+        FenceAgentAnswers), where=_PM_HOSTS,
+    doc="the host's fence agent answers again",
+    said="Repair: the fence agent of host {host} answers again.", label="fence agent up {host}",
 ))
 
 

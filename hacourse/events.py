@@ -39,6 +39,7 @@ class Fact:
 POWERED = Fact("powered", "host", True)  # every host starts powered
 NIC_UP = Fact("nic_up", "nic", True)  # every NIC starts with carrier
 ARRAY_UP = Fact("array_up", "storage_domain", True)  # every storage array starts answering
+FENCE_AGENT_UP = Fact("fence_agent_up", "host", True)  # a host's fence agent (IPMI, iLO) starts answering
 
 
 def facts() -> tuple[Fact, ...]:
@@ -151,6 +152,25 @@ class StorageArrayRecovered(Record):
     sets = (ARRAY_UP, True)
 
     domain: str
+
+
+@dataclass(frozen=True)
+class FenceAgentStopped(Record):
+    """The host's fence agent (its IPMI/iLO board or the switch port it hangs on) stops answering:
+    a physical fact; a power fence through it fails."""
+
+    sets = (FENCE_AGENT_UP, False)
+    said = ("Warning", "The fence agent of host {host} stopped answering: power fencing it would fail.")
+
+    host: str
+
+
+@dataclass(frozen=True)
+class FenceAgentAnswers(Record):
+    sets = (FENCE_AGENT_UP, True)
+    said = ("Normal", "The fence agent of host {host} answers again.")
+
+    host: str
 
 
 @dataclass(frozen=True)

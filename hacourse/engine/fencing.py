@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from hacourse import rules, sanlock
 from hacourse.engine.clock import last_tick
-from hacourse.events import FenceAttempted, FenceChecksEvaluated, FencingSkipped, HostFenced
+from hacourse.events import FENCE_AGENT_UP, FenceAttempted, FenceChecksEvaluated, FencingSkipped, HostFenced
 from hacourse.status import FenceMethod, HostStatus, SkipCause
 
 if TYPE_CHECKING:
@@ -121,6 +121,11 @@ class Fencing:
         # Step 2: RestartVds through the proxy ([E3.3.0] RestartVdsCommand): StopVds (the host shows
         # Reboot), the agent confirms "off" at its first status check, RestartVdsVms and
         # FenceVdsManualy (VMs Down, HA VMs restarted, the SPM role freed), then StartVds.
+        if not host.fact(FENCE_AGENT_UP):  # RestartVds: StopVds fails, the host stays NonResponsive
+            sim.record(FenceAttempted, host=host.name, method=FenceMethod.POWER_MANAGEMENT,
+                       result=f"failed: the fence agent of {host.name} does not answer; reboot the host by hand "
+                              "and confirm 'host has been rebooted'")
+            return
         host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
         host.power_off("fence agent: stop")
         yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)

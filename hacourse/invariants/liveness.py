@@ -15,6 +15,7 @@ from hacourse import rules
 from hacourse.invariants.world import Violation, overdue
 from hacourse.model import Scenario
 from hacourse.profiles import EngineConfig
+from hacourse.status import FenceMethod
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
 
@@ -77,8 +78,9 @@ def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -
                 treated[r.host] = r.t
             elif r.new != H.NON_RESPONSIVE:
                 treated.pop(r.host, None)
-        elif isinstance(r, ev.HostFenced | ev.FencingSkipped):
-            treated.pop(r.host, None)
+        elif isinstance(r, ev.HostFenced | ev.FencingSkipped) or (
+                isinstance(r, ev.FenceAttempted) and r.method == FenceMethod.POWER_MANAGEMENT):
+            treated.pop(r.host, None)  # fenced, skipped, or a power fence that failed (the agent did not answer)
         elif isinstance(r, ev.VmStatusChanged):
             since.pop((f"vm:{r.vm}", r.old), None)
             if r.new == V.WAIT_FOR_LAUNCH:

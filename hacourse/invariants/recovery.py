@@ -52,6 +52,8 @@ def check_fencing(log: Sequence[ev.Record], scenario: Scenario, until: float) ->
                     why.append(f"it was {old}, not NonResponsive")
                 if not scenario.host(r.host).power_management:
                     why.append("it has no power management")
+                elif not world.physical.fact(ev.FENCE_AGENT_UP, r.host):
+                    why.append("its fence agent did not answer")
                 if not policy.enabled:
                     why.append("the fencing policy disables fencing")
                 if not proxy:

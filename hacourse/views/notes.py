@@ -50,6 +50,8 @@ def unasked_changes(log: Sequence[ev.Record], now: float) -> list[tuple[float, s
             out.append((r.t, f"The engine cut {r.host}'s power ({r.reason}): its power toggle shows it."))
         elif isinstance(r, ev.HostPoweredOn) and (r.t, r.host) not in asked:
             out.append((r.t, f"{r.host}'s power came back on ({r.reason})."))
+        elif r.sets is not None and r.about == "host" and (r.t, r.to_dict()["host"]) not in asked:
+            out.append((r.t, f"{audit.events_table([r])[0].message} (without a click)"))  # any other fact of a host
     return out[::-1]
 
 
