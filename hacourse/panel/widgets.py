@@ -249,11 +249,13 @@ class Lesson:
         else:
             start, end = self.window.value
         moment = self._finder(log, now) if self._finder is not None else None
-        words = f"enlarged under the timeline: {audit.clock(moment[0])}-{audit.clock(moment[1])}" if moment else ""
-        self.timeline.value = self._timeline.render(log, now, end, start, highlight=moment, highlight_words=words)
+        stretch = f"{audit.clock(moment[0])}-{audit.clock(moment[1])}" if moment else ""
+        self.timeline.value = self._timeline.render(log, now, end, start, highlight=moment,
+                                                    highlight_words=f"enlarged under the timeline: {stretch}")
         keys = set(self._timeline.legend_keys)
+        self.zoom.value = ""  # hidden, and nothing in it for the legend or a test to read
         if moment is not None:
-            self.zoom.value = self._zoom.render(log, now, moment[1], moment[0], title=f"Enlarged: {words[28:]}")
+            self.zoom.value = self._zoom.render(log, now, moment[1], moment[0], title=f"Enlarged: {stretch}")
             keys |= self._zoom.legend_keys
         self.zoom.layout.display = None if moment is not None else "none"
         self.legend.value = legend_html(keys)

@@ -44,11 +44,12 @@ class Word:
 
 
 TIMELINE = "svg.hacourse-timeline"
+ZOOM = "svg.hacourse-timeline-zoom"  # the inset of a moment a lesson enlarges (`Lesson(window=...)`)
 
 
-def words(panel: Locator) -> list[Word]:
-    """Every word and mark the timeline picture shows now, with its box as the browser drew it."""
-    found = panel.locator(f"{TIMELINE} .hacourse-word, {TIMELINE} .hacourse-mark, {TIMELINE} .hacourse-bracket").evaluate_all(
+def words(panel: Locator, svg: str = TIMELINE) -> list[Word]:
+    """Every word, mark and bracket a timeline picture shows now, with its box as the browser drew it."""
+    found = panel.locator(f"{svg} .hacourse-word, {svg} .hacourse-mark, {svg} .hacourse-bracket").evaluate_all(
         """els => els.map(e => {
             const b = e.getBBox();
             const title = e.querySelector('title');
@@ -59,9 +60,9 @@ def words(panel: Locator) -> list[Word]:
     return [Word(kind, text, tuple(box)) for kind, text, box in found]
 
 
-def now_x(panel: Locator) -> float | None:
+def now_x(panel: Locator, svg: str = TIMELINE) -> float | None:
     """Where the now line is drawn, in the picture's units (None: now is outside the window)."""
-    value = panel.locator(TIMELINE).first.get_attribute("data-now-x")
+    value = panel.locator(svg).first.get_attribute("data-now-x")
     return float(value) if value is not None else None
 
 
@@ -96,19 +97,25 @@ def _settled(read: Callable[[], object], ok: Callable[[object], bool], tries: in
     return read()
 
 
+def _apart(panel: Locator, shown: list[Word], svg: str) -> None:
+    clashes = [(a.text, b.text) for i, a in enumerate(shown) for b in shown[i + 1:] if a.overlaps(b)]
+    assert not clashes, f"words drawn over each other on the timeline ({svg}): {clashes}"
+    line = now_x(panel, svg)
+    if line is not None:
+        past = [w.text for w in shown if w.kind not in ("mark", "bracket") and w.box[2] > line + 1]
+        assert not past, f"written past the now line (x={line}) on {svg}: {past}"
+
+
 def assert_words_apart(panel: Locator, *expected: str) -> list[Word]:
-    """No two words or marks of the picture overlap, no word is written right of the now line;
-    each `expected` text is among them."""
+    """No two words, marks or brackets of the picture (and of its enlarged inset, if shown) overlap,
+    no word is written right of the now line; each `expected` text is on the timeline."""
     shown = _settled(lambda: words(panel), lambda ws: all(t in [w.text for w in ws] for t in expected))
     texts = [w.text for w in shown]
     for text in expected:
         assert text in texts, f"{text!r} is not written on the timeline; it shows {texts}"
-    clashes = [(a.text, b.text) for i, a in enumerate(shown) for b in shown[i + 1:] if a.overlaps(b)]
-    assert not clashes, f"words drawn over each other on the timeline: {clashes}"
-    line = now_x(panel)
-    if line is not None:
-        past = [w.text for w in shown if w.kind not in ("mark", "bracket") and w.box[2] > line + 1]
-        assert not past, f"written past the now line (x={line}): {past}"
+    _apart(panel, shown, TIMELINE)
+    if panel.locator(ZOOM).count():
+        _apart(panel, words(panel, ZOOM), ZOOM)
     return shown
 
 
@@ -117,7 +124,8 @@ def assert_legend_is_what_is_drawn(panel: Locator) -> list[str]:
     def read() -> tuple[list[str], list[str]]:
         legend = panel.locator(".hacourse-legend .hacourse-legend-entry").evaluate_all(
             "els => els.map(e => e.dataset.key)")
-        drawn = panel.locator(f"{TIMELINE} [data-key]").evaluate_all("els => els.map(e => e.dataset.key)")
+        drawn = panel.locator(f"{TIMELINE} [data-key], {ZOOM} [data-key]").evaluate_all(
+            "els => els.map(e => e.dataset.key)")
         return legend, sorted(set(drawn))
 
     legend, drawn = _settled(read, lambda pair: sorted(pair[0]) == pair[1])
@@ -144,11 +152,15 @@ class Driver:
         self.panel.scroll_into_view_if_needed()  # JupyterLab renders text out of view lazily
 
     def click(self, name: str, what: str = "") -> float:
+        """Click, wait for the redrawn timeline (timed), then check what every picture must hold:
+        no two words overlap, nothing written past now, the legend lists what is drawn."""
         old = self.panel.locator(TIMELINE).first.get_attribute("data-render")
         self.panel.get_by_role("button", name=name).first.click()  # not exact: an icon adds a glyph
         took = self._wait_for_render(old, what or f"the timeline after '{name}'")
         self.latencies.append(took)
         self.record_timing(f"click '{name}' -> updated timeline", took)
+        assert_words_apart(self.panel)
+        assert_legend_is_what_is_drawn(self.panel)
         return took
 
     def _wait_for_render(self, old: str | None, what: str, timeout_s: float = 30) -> float:
