@@ -9,6 +9,7 @@ from hacourse.analysis.audit import clock
 from hacourse.analysis.episodes import fence_episode, pauses, vm_recovery
 from hacourse.analysis.intervals import MigrationOutcome, final_vm_status, migration_spans
 from hacourse.model import Scenario
+from hacourse.physical import PhysicalState, QemuProcesses
 from hacourse.status import HostStatus, VmStatus
 
 
@@ -56,3 +57,26 @@ def compare_runs(runs: Mapping[str, tuple[Sequence[ev.Record], Scenario]]) -> li
     keys = next(iter(facts.values()), {})
     return [{"": key, **{name: f[key] for name, f in facts.items()}} for key in keys
             if any(f[key] is not None for f in facts.values())]
+
+
+def ha_vms_at_end(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, int]:
+    """The HA VMs at the end of a run, as the engine shows them and as they are.
+
+    The engine counts a VM on a host it cannot hear as Unknown (the sweep's outcomes count that as
+    not running), yet with only the management network down its qemu process, and the guest,
+    still run there: the last line tells the two apart.
+    """
+    physical = PhysicalState(scenario)
+    qemu = QemuProcesses(scenario, physical)
+    for r in log:
+        qemu.apply(r)
+        physical.apply(r)
+    ha = [vm.name for vm in scenario.vms if vm.ha]
+    final = final_vm_status(log, scenario)
+    return {
+        "HA VMs": len(ha),
+        "Up as the engine shows them": sum(final[vm] == VmStatus.UP for vm in ha),
+        "Unknown to the engine": sum(final[vm] == VmStatus.UNKNOWN for vm in ha),
+        "Down as the engine shows them": sum(final[vm] == VmStatus.DOWN for vm in ha),
+        "whose qemu process still runs": sum(bool(qemu.hosts.get(vm)) for vm in ha),
+    }

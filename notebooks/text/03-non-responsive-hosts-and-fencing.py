@@ -307,8 +307,8 @@ draw_timeline(*eras["ovirt-4.5"]);
 # %% [markdown]
 # - **Fewer, faster migrations.** 4.5's default migration policy, *Minimal downtime*, allows
 #   `max_outgoing_migrations` = **2** per host (and 2 incoming), against VDSM's 3 in 3.3; each gets
-#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. Yet the others wait: `db1` and
-#   `app1` hold both slots until their hanging writes fail (next point).
+#   `migration_max_bandwidth` = **62 MiB/s** (1 Gb/s ÷ 8 ÷ 2), against 32. Yet the others wait: once
+#   `mail1` is across, `db1` and `app1` hold both slots until their hanging writes fail (next point).
 # - **Writers stay on Pacific.** When their writes fail, QEMU's final disk flush fails and so does their
 #   migration; VDSM also refuses a VM already paused on an I/O error. 3.3 moved them paused and continued
 #   them on Atlantic; 4.5 leaves them Paused on Pacific, where their resume behaviour decides.
@@ -361,8 +361,9 @@ HTML(table_html(facts.compare_runs(both_eras(scenario))))
 # **What a paused VM does when its storage returns** (`paused-vms-resume`, `ovirt-4.5`): Pacific loses its
 # storage at 1:00, the cluster's resilience policy is *do not migrate*, so the writers pause on Pacific; the
 # storage returns at 10:00. Each VM follows its `resume_behavior` (since 4.2): `auto_resume` (the default)
-# continues, `leave_paused` waits for the admin, `kill` is destroyed once paused for `vm_kill_paused_timeout`
-# = 80 s, and, being HA, restarted elsewhere.
+# continues, `leave_paused` waits for the admin, `kill` is destroyed once paused longer than
+# `vm_kill_paused_timeout` = 80 s (VDSM checks every 40 s, so 80 to 120 s after the pause) and, being HA,
+# restarted elsewhere.
 
 # %%
 resume = load_scenario("../scenarios/paused-vms-resume.yaml")

@@ -1,0 +1,553 @@
+"""Every sentence of a notebook that says what a run does, held to the run (issue 20).
+
+One section per notebook. Each test quotes the sentence it checks (in its docstring), runs the
+notebook's scenario the way its cells do, with the notebook's seed and, where the sentence speaks
+of chance, with several seeds, under every profile the notebook offers. A change of the engine
+that makes a lesson's words wrong turns one of these red, naming the notebook and the sentence.
+Numbers a cell prints from the run are not repeated here: the cell computes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from hacourse import events as ev
+from hacourse import load_scenario, parse_scenario, sanlock, simulate
+from hacourse.analysis import episodes, intervals
+from hacourse.engine import Simulation
+from hacourse.model import Fault, Scenario
+from hacourse.panel.shell import HostShell
+from hacourse.scenario import vary
+from hacourse.status import FenceMethod, HostStatus, VmStatus
+from tests.seed import ROOT
+
+SCENARIOS = ROOT / "scenarios"
+ERAS = ("rhev-3.3", "ovirt-4.5")
+
+
+def scenario(name: str, **settings: object) -> Scenario:
+    base = load_scenario(SCENARIOS / f"{name}.yaml")
+    return vary(base, settings) if settings else base
+
+
+def of(log: Sequence[ev.Record], kind: type, **match: object) -> list:
+    return [r for r in log if isinstance(r, kind) and all(getattr(r, k) == v for k, v in match.items())]
+
+
+def statuses(log: Sequence[ev.Record], host: str, after: float = 0.0) -> list[str]:
+    return [r.new for r in of(log, ev.HostStatusChanged, host=host) if r.t >= after]
+
+
+def on_host_at_end(log, sc: Scenario) -> dict[str, str]:
+    return {vm.name: intervals.vm_state_at(log, vm.name, sc.duration, sc).host for vm in sc.vms}
+
+
+# --- notebooks/00-the-guides-lab: guides-lab, rhev-3.3, the cells' own steps ---------------------
+
+@pytest.fixture(scope="module")
+def guides_lab():
+    """The lesson's cells: `reboot` in Pacific's shell at 1:00, five minutes, the admin migrates four VMs
+    to Pacific, five minutes, `ifdown storage` and `ifdown p1p1`, five minutes."""
+    sc = scenario("guides-lab", faults=[], expect=[])
+    sim = Simulation(sc, 0)
+    shell = HostShell(sim, "pacific")
+    sim.run_until(60)
+    shell.run("reboot")
+    sim.run_until(360)
+    for vm in ("db1", "mail1", "app1", "web1"):
+        sim.inject("migrate", vm=vm, to="pacific")
+    sim.run_until(660)
+    shell.run("ifdown storage")
+    shell.run("ifdown p1p1")
+    sim.run_until(960)
+    return sim.log, sc
+
+
+def test_lesson_0_atlantic_is_elected_spm_at_the_next_spm_poll_after_the_reboot(guides_lab):
+    """'at the engine's next SPM poll (StoragePoolRefreshTimeInSeconds = 10 s) Atlantic is elected SPM'"""
+    log, sc = guides_lab
+    started = of(log, ev.SpmStarted, host="atlantic")[0]
+    assert 60 <= started.t <= 60 + sc.config()["StoragePoolRefreshTimeInSeconds"]
+
+
+def test_lesson_0_pacific_turns_non_responsive_and_is_fenced_before_it_is_back(guides_lab):
+    """'Pacific's reboot takes longer than the engine's patience: it turns Non Responsive and is
+    fenced before it is back'; and (3.3) a booting host shows Non Responsive."""
+    log, _ = guides_lab
+    after = statuses(log, "pacific", after=60)
+    assert after.index(HostStatus.NON_RESPONSIVE) < after.index(HostStatus.UP)
+    fenced = of(log, ev.HostFenced, host="pacific")[0]
+    up = next(r for r in of(log, ev.HostStatusChanged, host="pacific", new=HostStatus.UP) if r.t > 60)
+    assert fenced.method == FenceMethod.POWER_MANAGEMENT and fenced.t < up.t
+    while_booting = [r.new for r in of(log, ev.HostStatusChanged, host="pacific") if fenced.t <= r.t < up.t]
+    assert while_booting[0] == HostStatus.NON_RESPONSIVE
+
+
+def test_lesson_0_the_admins_migrations_land_on_pacific_and_step_4_brings_every_vm_back(guides_lab):
+    """Step 2 migrates four VMs to Pacific; the check of section 8: every VM back on Atlantic."""
+    log, sc = guides_lab
+    landed = {r.vm for r in of(log, ev.MigrationFinished, destination="pacific")}
+    assert landed == {"db1", "mail1", "app1", "web1"}
+    assert set(on_host_at_end(log, sc).values()) == {"atlantic"}
+
+
+def test_lesson_0_pacific_turns_non_operational_a_grace_after_the_refresh_and_its_vms_leave_by_priority(guides_lab):
+    """'About a minute later (the NIC grace, 60 s after the engine's statistics refresh sees p1p1 down)
+    Pacific turns Non Operational, and its VMs migrate to Atlantic, highest priority first.'"""
+    log, sc = guides_lab
+    rule = episodes.nic_rule(log, "pacific")
+    assert rule.went_down == 660 and rule.non_operational - rule.engine_saw == rule.grace_s == 60
+    leaving = [m for m in episodes.migration_order(log, sc) if m["source"] == "pacific"]
+    assert [m["priority"] for m in leaving] == sorted((m["priority"] for m in leaving), reverse=True)
+    assert {m["destination"] for m in leaving} == {"atlantic"}
+
+
+def test_lesson_0_the_writers_pause_on_eio_and_continue_on_atlantic(guides_lab):
+    """'The writers, db1 and app1, hang on their lost disk, pause on EIO, and continue on Atlantic.'"""
+    log, sc = guides_lab
+    writers = {vm.name for vm in sc.vms if vm.writes and vm.name in ("db1", "mail1", "app1", "web1")}
+    paused = [p for p in episodes.pauses(log, sc) if p.start >= 660]
+    assert writers == {"db1", "app1"} == {p.vm for p in paused}
+    assert {p.resumed_on for p in paused} == {"atlantic"}
+
+
+# --- notebooks/01-storage-network-down-non-spm: pacific-storage-down, both eras -------------------
+
+@pytest.mark.parametrize("era", ERAS)
+@pytest.mark.parametrize("seed", range(5))
+def test_lesson_1_the_engine_sees_the_nic_0_to_15_s_after_the_click_then_waits_60_s(era, seed):
+    """'it sees the NIC down 0–15 s after your click'; Non Operational 'at the first refresh at least
+    NicDHCPDelayGraceInMS = 60 later'; Answer 2: 'Any time from 60 to 75 s is right'."""
+    sc = scenario("pacific-storage-down", engine_profile=era)
+    rule = episodes.nic_rule(simulate(sc, seed=seed), "pacific")
+    assert 0 <= rule.engine_saw - rule.went_down <= 15
+    assert rule.non_operational - rule.engine_saw == rule.grace_s == 60
+    assert 60 <= rule.non_operational - rule.went_down <= 75
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_lesson_1_the_nic_rule_beats_the_storage_domain_timer_and_nothing_is_fenced(era):
+    """'that slower rule would also make Pacific Non Operational, but the NIC rule gets there first';
+    'The SPM stays on Atlantic, and nothing is fenced.'"""
+    sc = scenario("pacific-storage-down", engine_profile=era)
+    log = simulate(sc, seed=0)
+    nonop = episodes.first_status(log, "pacific", HostStatus.NON_OPERATIONAL)
+    assert "NETWORK_INTERFACE_IS_DOWN" in nonop.reason
+    assert all(t.t >= nonop.t for t in of(log, ev.StorageDomainTimerExpired))
+    assert not of(log, ev.HostFenced) and not of(log, ev.SpmStopped)
+    assert statuses(log, "pacific").count(HostStatus.NON_RESPONSIVE) == 0
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_lesson_1_the_engine_asks_for_every_migration_at_once_by_priority_and_slots_limit_the_copies(era):
+    """'The engine asks for all of them at once, sorted by VM priority'; VDSM copies at most
+    max_outgoing_migrations at a time, each at migration_max_bandwidth; 'the others wait for a slot'."""
+    sc = scenario("pacific-storage-down", engine_profile=era)
+    log = simulate(sc, seed=0)
+    order = episodes.migration_order(log, sc)
+    assert len({m["requested"] for m in order}) == 1
+    assert [m["priority"] for m in order] == sorted((m["priority"] for m in order), reverse=True)
+    config = sc.config()
+    assert {r.bandwidth_mib_s for r in of(log, ev.MigrationTransferStarted)} == {config["migration_max_bandwidth"]}
+    copying = [(m.transfer_start, m.end) for m in intervals.migration_spans(log) if m.transfer_start is not None]
+    most = max(sum(1 for s, e in copying if s <= t < e) for t, _ in copying)
+    assert most == config["max_outgoing_migrations"] < len(order)
+    assert any(m["queued_s"] > 0 for m in order)
+
+
+def test_lesson_1_under_3_3_the_writers_pause_130_s_after_the_ifdown_and_continue_on_atlantic():
+    """'the iSCSI layer holds the I/O for replacement_timeout = 120 s (after 5 + 5 s ...)'; 'it is moved
+    paused, and continued on Atlantic'; Answer 3: 'VMs that do not write never paused'."""
+    sc = scenario("pacific-storage-down")
+    assert sc.engine_profile == "rhev-3.3"
+    log = simulate(sc, seed=0)
+    fault = intervals.injected_faults(log)[0]
+    paused = episodes.pauses(log, sc)
+    assert {p.vm for p in paused} == {vm.name for vm in sc.vms if vm.writes}
+    assert {p.start - fault.t for p in paused} == {130}
+    assert {(p.host, p.resumed_on) for p in paused} == {("pacific", "atlantic")}
+    assert set(on_host_at_end(log, sc).values()) == {"atlantic"}
+
+
+def test_lesson_1_under_4_5_the_writers_stay_paused_on_pacific():
+    """'oVirt 4.x does not move such a VM ... The writer stays Paused on Pacific'."""
+    sc = scenario("pacific-storage-down", engine_profile="ovirt-4.5")
+    log = simulate(sc, seed=0)
+    paused = episodes.pauses(log, sc)
+    assert {p.vm for p in paused} == {vm.name for vm in sc.vms if vm.writes}
+    assert all(p.host == "pacific" and p.end is None for p in paused)
+    ends = on_host_at_end(log, sc)
+    assert {vm.name for vm in sc.vms if ends[vm.name] == "pacific"} == {p.vm for p in paused}
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_lesson_1_after_ifup_pacific_comes_back_at_the_next_auto_recovery_and_the_vms_stay(era):
+    """'press the toggle again (ifup) and advance 5 minutes. Pacific comes back only at the engine's next
+    auto-recovery run (AutoRecoverySchedule, every 5 minutes), through Initializing to Up; the VMs stay
+    on Atlantic.'"""
+    sc = scenario("pacific-storage-down", engine_profile=era, faults=[], expect=[])
+    sim = Simulation(sc, 0)
+    sim.run_until(60)
+    sim.inject("ifdown", "pacific", "storage")
+    sim.run_until(420)
+    moved = {vm for vm, host in on_host_at_end(sim.log, sc).items() if host == "atlantic"}
+    sim.inject("ifup", "pacific", "storage")
+    sim.run_until(720)
+    back = [r for r in of(sim.log, ev.HostStatusChanged, host="pacific") if r.t > 420]
+    assert [r.new for r in back] == [HostStatus.INITIALIZING, HostStatus.UP]
+    assert back[0].t % sc.config()["AutoRecoverySchedule"] == 0
+    assert {vm for vm in moved if intervals.vm_state_at(sim.log, vm, sim.now, sc).host == "atlantic"} == moved
+
+
+def test_lesson_1_with_fast_failing_storage_the_writers_pause_first_and_3_3_refuses_to_migrate_them():
+    """'With fast failure (replacement_timeout: 5) the writers pause before Pacific turns Non Operational,
+    and RHEV 3.3 then refuses to migrate them at all.'"""
+    sc = scenario("pacific-storage-down", **{"engine_config.node.session.timeo.replacement_timeout": 5})
+    log = simulate(sc, seed=0)
+    nonop = episodes.first_status(log, "pacific", HostStatus.NON_OPERATIONAL)
+    writers = {vm.name for vm in sc.vms if vm.writes}
+    assert all(p.start < nonop.t for p in episodes.pauses(log, sc))
+    assert not {r.vm for r in of(log, ev.MigrationFinished)} & writers
+    assert on_host_at_end(log, sc) == {vm.name: "pacific" if vm.name in writers else "atlantic" for vm in sc.vms}
+
+
+# --- notebooks/02-spm-storage-down: spm-storage-down, rhev-3.3 ------------------------------------
+
+def _race(seed: int):
+    sc = scenario("spm-storage-down")
+    log = simulate(sc, seed=seed)
+    return sc, log, episodes.spm_handover(log, sc)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lesson_2_sanlock_kills_vdsm_80_s_after_the_last_renewal_and_the_next_spm_waits_for_the_lease(seed):
+    """'At 8 × io_timeout (80 s) after the last good renewal, sanlock kills VDSM'; the new SPM may acquire
+    the lease only at host_dead_seconds (140 s) after the old owner's last renewal, at the engine's next
+    SpmStatus poll; 'the election time depends only on Atlantic's last renewal, never on which rule was first'."""
+    sc, log, handover = _race(seed)
+    config = sc.config()
+    fault = intervals.injected_faults(log)[0]
+    assert fault.t - sanlock.renewal_s(config) <= handover.last_renewal <= fault.t
+    killed = of(log, ev.HostFenced, host="atlantic", method=FenceMethod.SELF)
+    assert [k.t for k in killed] == [handover.lease_expired]
+    assert handover.new == "pacific"
+    assert 0 <= handover.started - handover.lease_free <= config["StoragePoolRefreshTimeInSeconds"]
+
+
+def test_lesson_2_both_rules_win_among_the_seeds_section_7_shows():
+    """'Depending on the phase ... Atlantic turns Non Operational through the NIC rule first ... or sanlock
+    kills VDSM first. Section 7 runs both.' (seeds 0-7) and how each case goes on."""
+    first = {}
+    for seed in range(8):
+        _, log, handover = _race(seed)
+        nonop = episodes.first_status(log, "atlantic", HostStatus.NON_OPERATIONAL)
+        after = statuses(log, "atlantic")[statuses(log, "atlantic").index(HostStatus.UP) + 1:]
+        if nonop.t < handover.lease_expired:  # the NIC rule won: the engine stops the SPM then (ResetIrs)
+            first[seed] = "nic"
+            assert handover.stopped == nonop.t
+            assert after[:5] == [HostStatus.NON_OPERATIONAL, HostStatus.CONNECTING, HostStatus.INITIALIZING,
+                                 HostStatus.UP, HostStatus.NON_OPERATIONAL]
+        else:  # sanlock won: Connecting, Initializing, Up (master domain Unknown), then Non Operational
+            first[seed] = "sanlock"
+            assert after[:4] == [HostStatus.CONNECTING, HostStatus.INITIALIZING, HostStatus.UP,
+                                 HostStatus.NON_OPERATIONAL]
+        assert statuses(log, "atlantic")[-1] == HostStatus.NON_OPERATIONAL
+        assert HostStatus.NON_RESPONSIVE not in statuses(log, "atlantic")
+        assert not of(log, ev.HostPoweredOff, host="atlantic")
+    assert set(first.values()) == {"nic", "sanlock"}, first
+
+
+def test_lesson_2_the_vms_leave_for_pacific_the_writers_continue_there_and_indian_is_never_spm():
+    """'A Non Operational host's VMs leave by priority, here to Pacific, the Up host with the most free
+    memory. The writers pause on EIO and continue on Pacific.' Answer 2: Indian's -1 means never."""
+    sc, log, _ = _race(0)
+    order = episodes.migration_order(log, sc)
+    assert {m["destination"] for m in order} == {"pacific"}
+    assert [m["priority"] for m in order] == sorted((m["priority"] for m in order), reverse=True)
+    paused = episodes.pauses(log, sc)
+    assert paused and {(p.host, p.resumed_on) for p in paused} == {("atlantic", "pacific")}
+    for seed in range(8):
+        assert "indian" not in {r.host for r in of(_race(seed)[1], ev.SpmStarted)}
+
+
+def test_lesson_2_after_ifup_atlantic_comes_back_and_the_spm_stays_on_pacific():
+    """'press the toggle again and advance 5 minutes. Atlantic comes back at the next auto-recovery, but
+    the SPM stays where it is'."""
+    sc = scenario("spm-storage-down", faults=[], expect=[])
+    sim = Simulation(sc, 0)
+    sim.run_until(60)
+    sim.inject("ifdown", "atlantic", "storage")
+    sim.run_until(360)
+    sim.inject("ifup", "atlantic", "storage")
+    sim.run_until(720)
+    assert intervals.host_status_at(sim.log, "atlantic", sim.now, sc) == HostStatus.UP
+    assert intervals.spm_holder(sim.log, sim.now, sc) == "pacific"
+
+
+# --- notebooks/03-non-responsive-hosts-and-fencing -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mgmt_down():
+    sc = scenario("pacific-mgmt-down")
+    return sc, simulate(sc, seed=0)
+
+
+def test_lesson_3_connecting_at_the_first_failed_poll_then_non_responsive_after_the_grace(mgmt_down):
+    """'At the first poll that fails the host turns Connecting'; Non Responsive after
+    TimeoutToResetVdsInSeconds + DelayResetPerVmInSeconds per VM (+ the SPM's 20 s), at a poll."""
+    sc, log = mgmt_down
+    config = sc.config()
+    fault = intervals.injected_faults(log)[0]
+    treated = episodes.fence_episode(log, "pacific")
+    assert 0 <= treated.connecting - fault.t <= config["VdsRefreshRate"]
+    vms = len(episodes.vm_recovery(log, sc, "pacific"))
+    grace = int(config["TimeoutToResetVdsInSeconds"] + config["DelayResetPerVmInSeconds"] * vms)
+    assert grace <= treated.non_responsive - (treated.connecting - config["VdsRefreshRate"]) < grace + config["VdsRefreshRate"]
+
+
+def test_lesson_3_soft_fencing_fails_then_the_agent_confirms_the_stop_5_s_later(mgmt_down):
+    """'Soft fencing ... here its connection times out'; 'the engine asks the agent for the power status,
+    first 5 s after the stop ... the first check confirms it'."""
+    _, log = mgmt_down
+    treated = episodes.fence_episode(log, "pacific")
+    assert treated.soft_fencing.startswith("failed")
+    assert treated.method == FenceMethod.POWER_MANAGEMENT
+    assert treated.fenced - treated.stop_sent == 5
+
+
+def test_lesson_3_ha_vms_restart_on_atlantic_as_the_fence_confirms_and_web1_stays_down(mgmt_down):
+    """'In RHEV 3.3 the fence flow itself starts each HA VM as soon as the stop is confirmed ... on an Up
+    host with room'; 'A VM that is not highly available stays Down'; 'web1 is the price'."""
+    sc, log = mgmt_down
+    treated = episodes.fence_episode(log, "pacific")
+    for v in episodes.vm_recovery(log, sc, "pacific"):
+        assert v.down == treated.fenced
+        if v.ha:
+            assert v.restarted == treated.fenced and v.on == "atlantic"
+        else:
+            assert v.restarted is None and intervals.final_vm_status(log, sc)[v.vm] == VmStatus.DOWN
+    assert [v.vm for v in episodes.vm_recovery(log, sc, "pacific") if not v.ha] == ["web1"]
+
+
+def test_lesson_3_pacific_boots_non_responsive_and_comes_back_whole_and_empty(mgmt_down):
+    """'the agent's start boots Pacific again (RHEV 3.3 shows it Non Responsive while it boots)'; 'the
+    reboot brings em1 up again ... Pacific goes through Initializing to Up, empty'."""
+    sc, log = mgmt_down
+    treated = episodes.fence_episode(log, "pacific")
+    after = statuses(log, "pacific", after=treated.fenced)
+    assert after == [HostStatus.NON_RESPONSIVE, HostStatus.INITIALIZING, HostStatus.UP]
+    assert of(log, ev.NicUp, host="pacific", nic="em1")
+    final = intervals.final_vm_status(log, sc)
+    assert not [vm for vm, host in on_host_at_end(log, sc).items() if host == "pacific" and final[vm] != VmStatus.DOWN]
+
+
+def test_lesson_3_without_power_management_pacific_stays_non_responsive_until_the_admin_powers_it_on():
+    """Section 7: 'Pacific stays Non Responsive ... and its VMs Unknown, HA ones included, until the admin
+    powers it on'; then 'the engine restarts the HA ones'."""
+    sc = scenario("pacific-power-loss-no-pm")
+    log = simulate(sc, seed=0)
+    stuck = episodes.fence_episode(log, "pacific")
+    power_on = intervals.injected_faults(log)[1]
+    assert stuck.skipped and stuck.fenced is None
+    assert intervals.host_status_at(log, "pacific", power_on.t - 1, sc) == HostStatus.NON_RESPONSIVE
+    for v in episodes.vm_recovery(log, sc, "pacific"):
+        assert v.down >= power_on.t
+        assert (v.up is not None) == v.ha
+
+
+def test_lesson_3_the_default_policy_never_fences_in_two_hosts_and_75_percent_does():
+    """Section 8: 1 host of 2 reaches the 50 % threshold: fencing skipped, db1 Unknown to the end; with 75 %
+    the run fences Pacific and db1 runs on Atlantic."""
+    pair = scenario("two-hosts-fencing-policy")
+    log = simulate(pair, seed=0)
+    assert episodes.fence_episode(log, "pacific").skipped
+    assert intervals.final_vm_status(log, pair)["db1"] == VmStatus.UNKNOWN
+    higher = vary(pair, {"cluster.fencing_policy.hosts_with_broken_connectivity_threshold": 75})
+    higher_log = simulate(higher, seed=0)
+    fenced = episodes.fence_episode(higher_log, "pacific")
+    assert fenced.fenced is not None
+    assert next(v for v in episodes.vm_recovery(higher_log, higher, "pacific") if v.vm == "db1").on == "atlantic"
+
+
+def _eras(name: str, **settings: object) -> dict[str, tuple[list, Scenario]]:
+    out = {}
+    for era in ERAS:
+        sc = scenario(name, engine_profile=era, **settings)
+        out[era] = (simulate(sc, seed=0), sc)
+    return out
+
+
+def test_lesson_3_eras_4_5_copies_two_at_a_time_faster_and_its_writers_pause_80_s_later_and_stay():
+    """Section 9: 4.5 allows 2 per host at 62 MiB/s against 3 at 32; 'db1 and app1 hold both slots until
+    their hanging writes fail'; 'Writers stay on Pacific'; 'Writes hang longer': 80 s of multipath queueing."""
+    eras = _eras("pacific-storage-down")
+    (old, old_sc), (new, new_sc) = eras["rhev-3.3"], eras["ovirt-4.5"]
+    assert {r.bandwidth_mib_s for r in of(new, ev.MigrationTransferStarted)} == {62}
+    assert {r.bandwidth_mib_s for r in of(old, ev.MigrationTransferStarted)} == {32}
+    paused_new = {p.vm: p for p in episodes.pauses(new, new_sc)}
+    mail1 = of(new, ev.MigrationFinished, vm="mail1")[0]
+    copying = {m.vm for m in intervals.migration_spans(new)
+               if m.transfer_start is not None and m.transfer_start <= mail1.t < m.end}
+    assert copying == {"db1", "app1"} and copying <= set(paused_new)
+    failed = min(p.start for p in paused_new.values())
+    for r in of(new, ev.MigrationTransferStarted):
+        assert r.vm in ("db1", "mail1", "app1") or r.t >= failed
+    paused_old = {p.vm: p for p in episodes.pauses(old, old_sc)}
+    assert {vm: paused_new[vm].start - p.start for vm, p in paused_old.items()} == dict.fromkeys(paused_old, 80)
+    assert all(p.end is None and p.host == "pacific" for p in paused_new.values())
+
+
+def test_lesson_3_eras_with_fast_failing_storage_3_3_refuses_each_paused_vm_and_4_5_moves_none():
+    """'3.3 refuses each paused VM (MIGRATE_PAUSED_VM_IS_UNSUPPORTED) and migrates the others'; '4.5 ...
+    one EIO-paused VM rejects the whole command, and no VM leaves Pacific'."""
+    eras = _eras("pacific-storage-down", **{"engine_config.node.session.timeo.replacement_timeout": 5,
+                                            "engine_config.no_path_retry_queue_s": 0})
+    (old, sc), (new, _) = eras["rhev-3.3"], eras["ovirt-4.5"]
+    writers = {vm.name for vm in sc.vms if vm.writes}
+    assert {r.vm for r in of(old, ev.MigrationFinished)} == {vm.name for vm in sc.vms if vm.host == "pacific"} - writers
+    assert not of(new, ev.MigrationFinished) and not of(new, ev.MigrationStarted)
+
+
+def test_lesson_3_eras_fencing_confirms_in_5_s_in_both_and_4_5_restarts_by_priority_and_shows_reboot_longer():
+    """'Fencing confirms as fast in both'; 'here mail1 (medium) starts once db1 (high) is Up'; '4.x keeps
+    it in Reboot ... 3.3 shows it Non Responsive while it boots'."""
+    eras = _eras("pacific-mgmt-down")
+    for era, (log, sc) in eras.items():
+        treated = episodes.fence_episode(log, "pacific")
+        assert treated.fenced - treated.stop_sent == 5, era
+    log, sc = eras["ovirt-4.5"]
+    recovered = {v.vm: v for v in episodes.vm_recovery(log, sc, "pacific")}
+    assert recovered["mail1"].restarted >= recovered["db1"].up
+    fenced = episodes.fence_episode(log, "pacific").fenced
+    assert intervals.host_status_at(log, "pacific", fenced, sc) == HostStatus.REBOOT
+    out_of_reboot = next(r for r in of(log, ev.HostStatusChanged, host="pacific", old=HostStatus.REBOOT))
+    assert out_of_reboot.t >= fenced + sc.config()["host_boot_s"]  # 4.x: Reboot until the host answers
+    old, _ = eras["rhev-3.3"]
+    assert statuses(old, "pacific", after=episodes.fence_episode(old, "pacific").fenced)[0] == HostStatus.NON_RESPONSIVE
+
+
+def test_lesson_3_each_paused_vm_follows_its_resume_behaviour():
+    """Section 10: 'auto_resume continues, leave_paused waits for the admin, kill is destroyed once paused
+    for vm_kill_paused_timeout = 80 s, and, being HA, restarted elsewhere'."""
+    sc = scenario("paused-vms-resume")
+    log = simulate(sc, seed=0)
+    final = intervals.final_vm_status(log, sc)
+    behaviour = {vm.name: vm.resume_behavior for vm in sc.vms}
+    for p in episodes.pauses(log, sc):
+        if behaviour[p.vm] == "auto_resume":
+            assert p.resumed_on == p.host and final[p.vm] == VmStatus.UP
+        elif behaviour[p.vm] == "leave_paused":
+            assert p.end is None and final[p.vm] == VmStatus.PAUSED
+        else:
+            timeout = sc.config()["vm_kill_paused_timeout"]
+            assert timeout < p.end - p.start <= timeout * 3 / 2
+            assert final[p.vm] == VmStatus.UP and intervals.vm_state_at(log, p.vm, sc.duration, sc).host != p.host
+    assert {behaviour[p.vm] for p in episodes.pauses(log, sc)} == {"auto_resume", "leave_paused", "kill"}
+
+
+def test_lesson_3_a_vm_lease_restarts_db1_after_a_power_loss_and_never_while_pacific_runs_it():
+    """Section 10: 'With the power lost ... succeeds once the lease has expired. With only the management
+    network down, db1 still runs on Pacific and keeps renewing its lease: the engine never starts a second copy.'"""
+    leased = scenario("pacific-mgmt-down", engine_profile="ovirt-4.5", **{"hosts[1].power_management": False,
+                                                                           "vms[0].lease": True})
+    power = vary(leased, {"faults[0]": Fault(at=60, action="power_off", host="pacific")})
+    lost = next(v for v in episodes.vm_recovery(simulate(power, seed=0), power, "pacific") if v.vm == "db1")
+    assert lost.on == "atlantic"
+    log = simulate(leased, seed=0)
+    assert not [r for r in of(log, ev.HaRestartAttempted, vm="db1") if r.outcome == "started"]
+    assert intervals.final_vm_status(log, leased)["db1"] == VmStatus.UNKNOWN
+
+
+# --- notebooks/availability-study ----------------------------------------------------------------
+
+BANDWIDTH = "engine_config.migration_max_bandwidth"
+
+
+@pytest.fixture(scope="module")
+def bandwidth_rows():
+    from hacourse.study.sweep import sweep
+    return sweep(scenario("pacific-storage-down"),
+                 {"engine_profile": list(ERAS), BANDWIDTH: [16, 24, 32, 48, 64, 96]}, seeds=range(5))
+
+
+def test_study_under_4_5_db1_never_runs_again_at_any_bandwidth(bandwidth_rows):
+    """The note: under ovirt-4.5 the line is flat, db1 stays paused on Pacific to the end at every
+    bandwidth; at 16 MiB/s every migration aborts (migration_max_time_per_gib_mem), from 24 on only the
+    writers' fail."""
+    new = [r for r in bandwidth_rows if r["engine_profile"] == "ovirt-4.5"]
+    assert all(r["ha_recovery_s"] is None for r in new)
+    assert len({r["ha_vm_down_s"] for r in new}) == 1
+    assert {r["migrations_failed"] for r in new if r[BANDWIDTH] == 16} == {r["migrations"] for r in new}
+    assert {r["migrations_failed"] for r in new if r[BANDWIDTH] > 16} == {r["vms_paused"] for r in new}
+
+
+def test_study_under_3_3_every_migration_switches_over_and_a_faster_network_means_a_shorter_pause(bandwidth_rows):
+    """The note: VDSM 4.13 lets every migration switch over in the end, even at 16 MiB/s; db1 pauses on EIO
+    and runs again when its migration switches over: a faster network, a shorter pause."""
+    old = [r for r in bandwidth_rows if r["engine_profile"] == "rhev-3.3"]
+    assert all(r["migrations_failed"] == 0 and r["ha_recovery_s"] is not None for r in old)
+    means = []
+    for bw in (16, 24, 32, 48, 64, 96):
+        values = [r["ha_vm_down_s"] for r in old if r[BANDWIDTH] == bw]
+        means.append(sum(values) / len(values))
+    assert means == sorted(means, reverse=True) and means[0] > 1000 * means[-1]
+
+
+def test_study_the_writers_pause_130_s_after_the_fault_under_3_3_and_80_s_later_under_4_5():
+    """The note: under rhev-3.3 db1's writes fail 130 s after the storage path; ovirt-4.5's multipath
+    queues them 80 s longer."""
+    for era, after in (("rhev-3.3", 130), ("ovirt-4.5", 210)):
+        sc = scenario("pacific-storage-down", engine_profile=era)
+        log = simulate(sc, seed=0)
+        db1 = next(p for p in episodes.pauses(log, sc) if p.vm == "db1")
+        assert db1.start - intervals.injected_faults(log)[0].t == after, era
+
+
+@pytest.fixture(scope="module")
+def partition_rows():
+    from hacourse.study.generate import generate_scenario
+    from hacourse.study.sweep import sweep
+
+    def cluster(management_down: int):
+        return parse_scenario(generate_scenario(40, 400, seed=0, duration=3600, management_down=management_down))
+
+    return sweep(cluster, {"management_down": [1, 5, 10, 15, 20, 25, 30],
+                           "cluster.fencing_policy.skip_if_connectivity_broken": [False, True]}, seeds=range(3))
+
+
+def test_study_the_policy_changes_nothing_below_half_and_fences_none_from_20_hosts_on(partition_rows):
+    """'Below half of the cluster the policy changes nothing ... From 20 unreachable hosts on, the engine
+    ... fences none: no VM is lost'; 'Without the policy, fencing 30 hosts leaves too little memory to
+    restart every HA VM'."""
+    skip = "cluster.fencing_policy.skip_if_connectivity_broken"
+    by = {(r["management_down"], r[skip], r["seed"]): r for r in partition_rows}
+    for (down, policy, seed), row in by.items():
+        if down < 20:
+            other = by[(down, not policy, seed)]
+            assert {k: v for k, v in row.items() if k != skip} == {k: v for k, v in other.items() if k != skip}
+        elif policy:
+            assert row["hosts_fenced"] == 0 and row["vms_down_at_end"] == 0
+    assert all(by[(30, False, seed)]["ha_vms_down_at_end"] > 0 for seed in range(3))
+
+
+def test_study_the_policy_loses_more_ha_vm_seconds_only_in_the_engines_view():
+    """'Yet the policy's runs lose more HA VM-seconds ... the HA VMs of the hosts the engine did not fence
+    stay Unknown to the end ... their qemu processes run on'; 'Without the policy ... their VMs really
+    died'; 'With it, every HA VM still runs'."""
+    from hacourse.analysis import facts
+    from hacourse.study.generate import generate_scenario
+    from hacourse.study.sweep import outcomes
+
+    skip = "cluster.fencing_policy.skip_if_connectivity_broken"
+    base = parse_scenario(generate_scenario(40, 400, seed=0, duration=3600, management_down=30))
+    runs = {policy: vary(base, {skip: policy}) for policy in (False, True)}
+    logs = {policy: simulate(sc, seed=0) for policy, sc in runs.items()}
+    assert outcomes(logs[True], runs[True])["ha_vm_down_s"] > outcomes(logs[False], runs[False])["ha_vm_down_s"]
+    without, with_policy = (facts.ha_vms_at_end(logs[p], runs[p]) for p in (False, True))
+    assert with_policy["Unknown to the engine"] > 0
+    assert with_policy["whose qemu process still runs"] == with_policy["HA VMs"]
+    assert without["Down as the engine shows them"] > 0
+    assert without["whose qemu process still runs"] < without["HA VMs"]
+    assert not of(logs[True], ev.NicUp)  # the management network never comes back in this run
