@@ -128,8 +128,9 @@ def test_reboot_from_the_shell_hands_the_spm_over_and_the_host_comes_back(seed_s
     shell = HostShell(seed_sim, "atlantic")
     out = shell.run("reboot")
     assert "The system is going down for reboot NOW!" in out
-    assert shell.run("ifconfig") == "ssh: connect to host atlantic port 22: No route to host"
+    assert shell.run("ssh root@atlantic") == "ssh: connect to host atlantic port 22: No route to host"
     seed_sim.run_until(600)
+    assert shell.run("ssh root@atlantic").startswith("Last login")
     log = seed_sim.log
     assert next(r for r in log if isinstance(r, ev.SpmStopped)).t == 30
     assert next(r for r in log if isinstance(r, ev.SpmStarted) and r.t > 0).host == "pacific"

@@ -49,7 +49,7 @@ def on_host_at_end(log, sc: Scenario) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def guides_lab():
     """The lesson's cells: `reboot` in Pacific's shell at 1:00, five minutes, the admin migrates four VMs
-    to Pacific, five minutes, `ifdown storage` and `ifdown p1p1`, five minutes."""
+    to Pacific, five minutes, `ssh root@pacific` again, `ifdown storage` and `ifdown p1p1`, five minutes."""
     sc = scenario("guides-lab", faults=[], expect=[])
     sim = Simulation(sc, 0)
     shell = HostShell(sim, "pacific")
@@ -59,6 +59,7 @@ def guides_lab():
     for vm in ("db1", "mail1", "app1", "web1"):
         sim.inject("migrate", vm=vm, to="pacific")
     sim.run_until(660)
+    assert shell.run("ssh root@pacific").startswith("Last login")  # the reboot closed the session
     shell.run("ifdown storage")
     shell.run("ifdown p1p1")
     sim.run_until(960)

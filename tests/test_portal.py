@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hacourse import events as ev
 from hacourse import load_scenario, simulate
 from hacourse.analysis import episodes, intervals
 from hacourse.panel.admin import PortalTabs, ShellConsole
@@ -90,3 +91,28 @@ def test_console_follows_the_lesson_reset_and_host_choice(lesson):
     assert "RUNNING" in console.type("ifconfig p1p1")
     assert console.type("nosuch") == "-bash: nosuch: command not found"
     assert console.errors.outputs == ()
+
+
+def test_why_on_an_event_shows_its_own_chain_first_and_folds_what_came_before():
+    """Lesson 0's 12:06 Non Operational event: the ifdown at 11:00 and the NIC grace explain it; the
+    reboot, the fence and the migrations before Pacific was last Up are folded under "Earlier"."""
+    from hacourse.panel.admin import add_admin_tools
+    from tests.seed import ROOT
+
+    lesson = Lesson(load_scenario(ROOT / "scenarios" / "guides-lab.yaml"), seed=0, scripted_faults=False)
+    console, tabs = add_admin_tools(lesson, host="pacific")
+    lesson.step(60)
+    console.type("reboot")
+    lesson.step(600)
+    console.type("ssh root@pacific")
+    console.type("ifdown storage")
+    lesson.step(300)
+    index = next(i for i, r in enumerate(lesson.log)
+                 if isinstance(r, ev.HostStatusChanged) and r.new == "NonOperational")
+    html = tabs.explain_event(index)
+    chain, _, earlier = html.partition('class="hacourse-why-earlier"')
+    assert "Admin ran &#x27;ifdown storage&#x27;" in chain and "Engine saw p1p1 (storage) down" in chain
+    assert "moved from Up to NonOperational" in chain
+    assert "reboot" not in chain and "fenced" not in chain
+    assert "Earlier:" in earlier and "reboot" in earlier and "fenced" in earlier
+    assert "max-height" not in html  # nothing cuts the answer off

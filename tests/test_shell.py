@@ -103,4 +103,69 @@ def test_rhel8_prints_flags_and_networkmanager_answers(seed):
 def test_a_powered_off_host_does_not_answer(seed):
     sim, shell = _shell(seed)
     sim.inject("power_off", "pacific")
-    assert shell.run("ifconfig") == "ssh: connect to host pacific port 22: No route to host"
+    assert shell.run("ifconfig") == "Write failed: Broken pipe"  # the session died with the host
+    assert shell.run("ssh root@pacific") == "ssh: connect to host pacific port 22: No route to host"
+
+
+# --- the session: reboot closes it, ssh opens a new one once the host answers -----------------
+
+def test_reboot_closes_the_session_and_nothing_runs_on_the_host_until_a_new_ssh(seed):
+    sim, shell = _shell(seed, host="pacific", t=60.0)
+    out = shell.run("reboot")
+    assert out.rstrip().endswith("Connection to pacific closed.")
+    assert shell.prompt == "$ "
+    faults = len(intervals.injected_faults(sim.log))
+    said = shell.run("service vdsmd restart")
+    assert "[  OK  ]" not in said and "ssh root@pacific" in said
+    assert len(intervals.injected_faults(sim.log)) == faults  # nothing reached the host
+    assert "command not found" in shell.run("ifconfig")
+
+
+def test_ssh_fails_while_the_host_is_off_is_refused_while_it_boots_and_logs_in_once_it_is_up(seed):
+    sim, shell = _shell(seed, host="pacific", t=60.0)
+    shell.run("reboot")
+    assert shell.run("ssh root@pacific") == "ssh: connect to host pacific port 22: No route to host"
+    sim.run_until(90)
+    on = next(r.t for r in sim.log if r.event == "HostPoweredOn")
+    assert on < 90
+    assert shell.run("ssh root@pacific") == "ssh: connect to host pacific port 22: Connection refused"
+    assert shell.prompt == "$ "
+    sim.run_until(600)  # the engine fenced it meanwhile (its reboot outlasted the grace); booted again since
+    assert shell.run("ssh root@pacific").startswith("Last login: simulated time")
+    assert shell.prompt == "[root@pacific ~]# "
+    assert "em1" in shell.run("ifconfig")
+
+
+def test_a_host_that_lost_power_under_the_session_breaks_the_pipe(seed):
+    sim, shell = _shell(seed, host="pacific", t=30.0)
+    sim.inject("power_off", "pacific")
+    assert shell.run("service vdsmd restart") == "Write failed: Broken pipe"
+    assert shell.prompt == "$ "
+    assert not [r for r in sim.log if r.event == "FaultInjected" and r.action == "restart_vdsm"]
+
+
+def test_ssh_without_the_management_link_finds_no_route_but_an_open_session_stays(seed):
+    _, shell = _shell(seed, host="pacific", t=30.0)
+    shell.run("ifdown ovirtmgmt")
+    assert "em1" in shell.run("ifconfig")  # the open session survives, as the guide's console does
+    shell.run("exit")
+    assert shell.run("ssh root@pacific") == "ssh: connect to host pacific port 22: No route to host"
+
+
+def test_clear_and_reset_empty_the_console_and_the_newest_line_is_at_the_bottom(seed):
+    from hacourse.panel.admin import ShellConsole
+    from hacourse.panel.widgets import Lesson
+
+    lesson = Lesson(seed, seed=0, scripted_faults=False)
+    console = ShellConsole(lambda: lesson.sim, host="pacific")
+    for command in ("ifconfig", "ip link", "ifconfig -a", "brctl show"):
+        console.type(command)
+    screen = console.screen.value
+    shown = screen.rsplit('class="hacourse-shell-screen"', 1)[1]  # the lines in view, older ones folded
+    assert shown.removesuffix("</pre>").endswith("[root@pacific ~]# ")
+    assert "brctl show" in shown and "ifconfig -a" not in shown and "ifconfig -a" in screen
+    for word in ("clear", "reset"):
+        console.type("ifconfig")
+        console.type(word)
+        assert "ifconfig" not in console.screen.value and console.transcript == []
+    assert console.shell.connected

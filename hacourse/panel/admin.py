@@ -1,7 +1,8 @@
 """The administrator's two tools as widgets: a root shell on each host, and the portal's tabs.
 
 `ShellConsole` is a terminal over `hacourse.panel.shell.HostShell`: pick the host (`ssh root@pacific`),
-type a command, press Enter; the transcript keeps every command and its output. `PortalTabs`
+type a command, press Enter; the transcript keeps every command and its output, the newest lines
+always in view (older ones folded above them), and `clear` or `reset` empties it. `PortalTabs`
 is the Administration Portal's tree pane and its Hosts, Virtual Machines and Events tabs, drawn
 from the log; selecting a host in the tree narrows the Virtual Machines tab to its VMs. Under the
 tabs, "Why?" shows for a picked VM or host the chain of the engine's decisions and timers that
@@ -21,17 +22,26 @@ from html import escape
 import ipywidgets as widgets
 
 from hacourse import events as ev
-from hacourse.analysis import audit
+from hacourse.analysis import audit, intervals
 from hacourse.analysis.explain import explain_host, explain_vm, state_line
-from hacourse.panel.shell import HostShell
+from hacourse.panel.shell import WORKSTATION_PROMPT, HostShell
+from hacourse.status import HostStatus, VmStatus
 from hacourse.views import events_html
 from hacourse.views.explain import explain_html
 from hacourse.views.portal import hosts_tab, hosts_tab_html, vms_tab, vms_tab_html
 
 TRANSCRIPT_LINES = 400
 NO_EVENT = "(pick an event)"
-_TERMINAL = ("background:#1e1e1e;color:#e0e0e0;font-family:monospace;font-size:12px;padding:6px;"
-             "margin:0;white-space:pre;overflow:auto;max-height:320px;")
+_TERMINAL = ("background:#1e1e1e;color:#e0e0e0;font-family:monospace;font-size:12px;line-height:1.35;"
+             "padding:6px;margin:0;white-space:pre;overflow-x:auto;")
+SCREEN_LINES = 22
+"""The screen shows the newest lines, as a terminal does; the older ones are folded above it (one
+click opens them). No scrolling is needed to see what a command just printed, in Lab, Voila or a
+screenshot alike."""
+CLEARS = ("clear", "reset")
+TAB_STYLE = ("<style>.hacourse-portal .lm-TabBar-tab, .hacourse-portal .p-TabBar-tab "
+             "{flex: 0 0 auto !important; min-width: max-content !important;}</style>")
+"""The portal's tab titles whole ("Virtual Machines"): a tab is as wide as its title, in Lab and Voila."""
 
 
 class ShellConsole:
@@ -60,7 +70,7 @@ class ShellConsole:
     def shell(self) -> HostShell:
         """The session on the selected host (a new one after the lesson's reset)."""
         sim = self._get_sim()
-        key = (id(sim), self.host.value)
+        key = self._key()
         if key not in self._shells:
             self._shells = {k: v for k, v in self._shells.items() if k[0] == id(sim)}
             self._shells[key] = HostShell(sim, self.host.value, on_change=self._on_change)
@@ -68,8 +78,13 @@ class ShellConsole:
 
     def type(self, line: str) -> str:
         """Run `line` on the selected host as if typed and Enter pressed; returns its output."""
+        if line.strip() in CLEARS:  # the terminal's own: it empties the screen, the session stays
+            self.transcript = []
+            self._draw()
+            return ""
+        prompt = self.shell.prompt
         output = self.shell.run(line)
-        self.transcript.append(self.shell.prompt + line)
+        self.transcript.append(prompt + line)
         if output:
             self.transcript.append(output.rstrip("\n"))
         self.transcript = self.transcript[-TRANSCRIPT_LINES:]
@@ -77,14 +92,25 @@ class ShellConsole:
         return output
 
     def _greet(self) -> None:
-        sim = self._get_sim()
-        self.transcript.append(f"$ ssh root@{self.host.value}")
-        self.transcript.append(f"Last login: simulated time {audit.clock(sim.now)}")
+        """Picking a host in the list is `ssh root@HOST` typed on the workstation."""
+        fresh = self._key() not in self._shells
+        shell = self.shell
+        said = shell.banner if fresh else shell.connect()
+        self.transcript += [f"{WORKSTATION_PROMPT}ssh root@{shell.host}", said]
         self._draw()
 
+    def _key(self) -> tuple[int, str]:
+        return id(self._get_sim()), self.host.value
+
     def _draw(self) -> None:
-        text = escape("\n".join(self.transcript + [self.shell.prompt]))
-        self.screen.value = f'<pre class="hacourse-shell-screen" style="{_TERMINAL}">{text}</pre>'
+        lines = "\n".join(self.transcript + [self.shell.prompt]).split("\n")
+        older, newest = lines[:-SCREEN_LINES], lines[-SCREEN_LINES:]
+        folded = ""
+        if older:
+            folded = (f'<details class="hacourse-shell-older"><summary style="font-size:12px">{len(older)} earlier '
+                      f'lines</summary><pre style="{_TERMINAL}">{escape(chr(10).join(older))}</pre></details>')
+        self.screen.value = (f'{folded}<pre class="hacourse-shell-screen" style="{_TERMINAL}">'
+                             f'{escape(chr(10).join(newest))}</pre>')
 
     def _on_host(self, _change) -> None:
         self.errors.capture()(self._greet)()
@@ -115,7 +141,8 @@ class PortalTabs:
         self.hosts = widgets.HTML()
         self.vms = widgets.HTML()
         self.events = widgets.HTML()
-        self.tabs = widgets.Tab(children=[self.hosts, self.vms, self.events], titles=self.TITLES)
+        self.tabs = widgets.Tab(children=[self.hosts, self.vms, self.events], titles=self.TITLES,
+                                layout=widgets.Layout(flex="1 1 auto", min_width="480px"))
         subjects = [(f"host {h}", f"host:{h}") for h in sim.hosts] + [(f"VM {v}", f"vm:{v}") for v in sim.vms]
         self.subject = widgets.Dropdown(options=[("(pick a host or a VM)", "")] + subjects, value="",
                                         description="Why?", layout=widgets.Layout(width="300px"))
@@ -126,8 +153,8 @@ class PortalTabs:
         self._syncing = False
         self.why = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
         self.errors = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox([self.tree, self.tabs]), widgets.HBox([self.subject, self.event]),
-                                    self.why, self.errors])
+        self.widget = widgets.VBox([widgets.HTML(TAB_STYLE), widgets.HBox([self.tree, self.tabs]),
+                                    widgets.HBox([self.subject, self.event]), self.why, self.errors])
         self.widget.add_class("hacourse-portal")
         self.refresh()
 
@@ -158,17 +185,21 @@ class PortalTabs:
             vm, host = getattr(record, "vm", None), getattr(record, "host", None) or None
             headline = f"the event at {audit.clock(record.t)}: {audit.events_table([record])[0].message}"
             upto = log[:self.event.value + 1]  # the chain up to this record, not what followed at its time
-            self.why.value = (explain_html(explain_vm(upto, vm, record.t), headline) if vm
-                              else explain_html(explain_host(upto, host, record.t), headline) if host
+            since = last_up(log[:self.event.value], vm=vm, host=host)
+            self.why.value = (explain_html(explain_vm(upto, vm, record.t), headline, since) if vm
+                              else explain_html(explain_host(upto, host, record.t), headline, since) if host
                               else "")
             return
         kind, _, name = self.subject.value.partition(":")
         if not name:
             self.why.value = ""
         elif kind == "vm":
-            self.why.value = explain_html(explain_vm(log, name, now), state_line(log, scenario, now, vm=name))
+            since = last_up(log, vm=name) if intervals.vm_state_at(log, name, now, scenario).status != VmStatus.UP else None
+            self.why.value = explain_html(explain_vm(log, name, now), state_line(log, scenario, now, vm=name), since)
         else:
-            self.why.value = explain_html(explain_host(log, name, now), state_line(log, scenario, now, host=name))
+            since = last_up(log, host=name) if intervals.host_status_at(log, name, now, scenario) != HostStatus.UP else None
+            self.why.value = explain_html(explain_host(log, name, now), state_line(log, scenario, now, host=name),
+                                          since)
 
     def _list_events(self, log, now: float) -> None:
         """The newest events, as the Events tab lists them, to pick one from (the choice is kept)."""
@@ -222,6 +253,15 @@ class PortalTabs:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def last_up(log, vm: str | None = None, host: str | None = None) -> float | None:
+    """When the VM (or else the host) last turned Up in `log`: where its own chain of causes starts.
+    None when it never did after its initial state (everything since 0:00 is its chain)."""
+    ups = [r.t for r in log if (isinstance(r, ev.VmStatusChanged) and vm is not None and r.vm == vm
+                                or isinstance(r, ev.HostStatusChanged) and vm is None and r.host == host)
+           and r.new in (HostStatus.UP, VmStatus.UP) and not ev.is_initial(r)]
+    return ups[-1] if ups else None
 
 
 def add_admin_tools(lesson, host: str | None = None) -> tuple[ShellConsole, PortalTabs]:

@@ -10,8 +10,15 @@ What the shell shows is read from the event log at the current time (`interfaces
 with the timeline: a name the admin brought down loses its UP flag (and `ifconfig` without `-a`
 no longer lists it), a link without carrier loses RUNNING. Commands that change the host go
 through `Simulation.inject`, so they are logged like a button press. Anything else answers as
-bash does. The session behaves like the host's console: it stays open when the management
-network goes down, and answers only while the host has power.
+bash does.
+
+The session is an SSH connection from the admin's workstation, with its rules: `reboot` (or
+`exit`) closes it, and so does the host losing power (the next command finds a broken pipe);
+after that the prompt is the workstation's and nothing runs on the host until a new
+`ssh root@HOST` succeeds, which it does only once the host has booted: powered off or without
+its management link it answers "No route to host", while it boots "Connection refused", as
+OpenSSH prints them. An open session stays open when the management network goes down (the
+model keeps the guide's console-like session; only new connections need the network).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from hacourse import events as ev
+from hacourse.analysis import audit
 from hacourse.model import Scenario
 from hacourse.physical import PhysicalState
 
@@ -208,10 +216,19 @@ def _brctl_show(items: Sequence[Interface]) -> str:
     return "\n".join(lines)
 
 
+WORKSTATION_PROMPT = "$ "
+"""The admin's own machine, where a closed session leaves the terminal."""
+
+BROKEN_PIPE = {"rhev-3.3": "Write failed: Broken pipe", "ovirt-4.5": "client_loop: send disconnect: Broken pipe"}
+"""What the workstation's ssh prints when the host died under an open session (OpenSSH 5.3 of
+RHEL 6; OpenSSH 8 of RHEL 8)."""
+
+
 class HostShell:
     """A root session on one host of a live `Simulation`; `run` interprets one command line.
 
-    `on_change` (optional) is called after a command changed the model, so a panel can redraw.
+    The session logs in when it is made (`banner` says how that went). `on_change` (optional) is
+    called after a command changed the model, so a panel can redraw.
     """
 
     def __init__(self, sim, host: str, on_change: Callable[[], None] | None = None) -> None:
@@ -222,14 +239,43 @@ class HostShell:
         self.on_change = on_change
         self.os = HOST_OS.get(sim.scenario.engine_profile, HOST_OS["ovirt-4.5"])
         self.history: list[str] = []
+        self.connected_at: float | None = None  # when this session logged in; None: closed
+        self.banner = self.connect()
+
+    @property
+    def connected(self) -> bool:
+        return self.connected_at is not None
 
     @property
     def prompt(self) -> str:
-        return f"[root@{self.host} ~]# "
+        return f"[root@{self.host} ~]# " if self.connected else WORKSTATION_PROMPT
 
     @property
     def powered(self) -> bool:
         return PhysicalState.at(self.sim.log, self.sim.now).is_powered(self.host)
+
+    def refusal(self) -> str | None:
+        """Why a new `ssh root@HOST` fails now, as OpenSSH says it; None if sshd answers."""
+        state = PhysicalState.at(self.sim.log, self.sim.now, self.sim.scenario)
+        if not state.management_up(self.host):
+            return f"ssh: connect to host {self.host} port 22: No route to host"
+        if self.sim.now < state.booted_at.get(self.host, 0.0):  # the kernel answers, sshd not yet
+            return f"ssh: connect to host {self.host} port 22: Connection refused"
+        return None
+
+    def connect(self) -> str:
+        """`ssh root@HOST` from the workstation: a new session, or the reason there is none."""
+        refused = self.refusal()
+        if refused is not None:
+            self.connected_at = None
+            return refused
+        self.connected_at = self.sim.now
+        return f"Last login: simulated time {audit.clock(self.sim.now)}"
+
+    def _died(self) -> bool:
+        """The host lost power since the session logged in: the connection is gone."""
+        return any(isinstance(r, ev.HostPoweredOff) and r.host == self.host and r.t >= self.connected_at
+                   for r in self.sim.log if r.t >= self.connected_at)
 
     def interfaces(self) -> list[Interface]:
         return interfaces(self.sim.log, self.sim.scenario, self.host, self.sim.now)
@@ -239,19 +285,34 @@ class HostShell:
         line = line.strip()
         if line:
             self.history.append(line)
-        if not self.powered:
-            return f"ssh: connect to host {self.host} port 22: No route to host"
         try:
             words = shlex.split(line, comments=True)
         except ValueError:
             return "-bash: syntax error: unexpected end of file"
+        if self.connected and self._died():
+            self.connected_at = None
+            return BROKEN_PIPE.get(self.sim.scenario.engine_profile, BROKEN_PIPE["ovirt-4.5"])
         if not words:
             return ""
         command, args = words[0], words[1:]
+        if not self.connected:
+            return self._on_workstation(command, args)
         handler = self._commands().get(command)
         if handler is None:
             return f"-bash: {command}: command not found"
         return handler(args)
+
+    def _on_workstation(self, command: str, args: list[str]) -> str:
+        """The terminal after the session closed: only `ssh` to this host does anything."""
+        if command == "ssh":
+            target = args[-1].rpartition("@")[2] if args else ""
+            if target == self.host:
+                return self.connect()
+            if not target:
+                return "usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-l login_name] [-p port] destination [command]"
+            return f"(this terminal is for {self.host}: pick ssh root@{target} in the list to log in there)"
+        return (f"-bash: {command}: command not found (this is your workstation: the session on {self.host} "
+                f"is closed; type ssh root@{self.host} to log in again)")
 
     # --- commands ----------------------------------------------------------------------
 
@@ -260,6 +321,7 @@ class HostShell:
             "ifconfig": self._ifconfig, "ip": self._ip, "ifdown": self._ifdown, "ifup": self._ifup,
             "brctl": self._brctl, "service": self._service, "hostname": lambda _: self.host,
             "whoami": lambda _: "root", "help": self._help, "cat": self._cat, "reboot": self._reboot,
+            "exit": self._logout, "logout": self._logout, "ssh": self._nested_ssh,
         }
         if self.os.network_manager:
             commands["systemctl"] = self._systemctl
@@ -267,7 +329,8 @@ class HostShell:
 
     def _help(self, _args: list[str]) -> str:
         return ("This simulated host understands: ifconfig [-a] [NAME], ip link, ip addr, brctl show,\n"
-                f"ifdown NAME, ifup NAME, {self.os.restart_vdsm}, reboot, hostname, cat /etc/redhat-release.")
+                f"ifdown NAME, ifup NAME, {self.os.restart_vdsm}, reboot, hostname, cat /etc/redhat-release,\n"
+                "exit; clear or reset empty the screen.")
 
     def _cat(self, args: list[str]) -> str:
         if args == ["/etc/redhat-release"]:
@@ -332,9 +395,24 @@ class HostShell:
                     else f"Connection '{args[0]}' successfully deactivated (D-Bus active path: {path})")
         return ""
 
+    def _logout(self, _args: list[str]) -> str:
+        self.connected_at = None
+        return f"logout\nConnection to {self.host} closed."
+
+    def _nested_ssh(self, args: list[str]) -> str:
+        return "(you are already logged in here; type exit first, or pick another host in the list)"
+
+    def _refused(self, action: str) -> ev.ActionRefused | None:
+        """The engine's refusal of the action just injected, if it refused."""
+        last = self.sim.log[-1] if self.sim.log else None
+        return last if isinstance(last, ev.ActionRefused) and last.action == action and last.t == self.sim.now else None
+
     def _restart_vdsm(self) -> str:
         self.sim.inject("restart_vdsm", self.host)
         self._changed()
+        refused = self._refused("restart_vdsm")
+        if refused is not None:  # never an [ OK ] for what did not happen
+            return f"vdsm: {refused.reason}"
         if self.os.network_manager:
             return ""
         return ("Shutting down vdsm daemon: \n"
@@ -367,9 +445,11 @@ class HostShell:
     def _reboot(self, _args: list[str]) -> str:
         self.sim.inject("reboot", self.host)
         self._changed()
+        self.connected_at = None  # the host's sshd is gone: the workstation's prompt is back
         return (f"\nBroadcast message from root@{self.host}\n\n"
                 "The system is going down for reboot NOW!\n"
-                f"Connection to {self.host} closed by remote host.")
+                f"Connection to {self.host} closed by remote host.\n"
+                f"Connection to {self.host} closed.")
 
     def _changed(self) -> None:
         if self.on_change is not None:

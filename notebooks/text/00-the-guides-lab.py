@@ -80,7 +80,12 @@ display(lesson)
 # next SPM poll (`StoragePoolRefreshTimeInSeconds` = 10 s) **Atlantic** is elected SPM: the guide's
 # starting point. Pacific's reboot takes longer than the engine's patience
 # (`TimeoutToResetVdsInSeconds` = 60 s): it turns **Non Responsive** and is fenced before it is
-# back. Pick *host pacific* under **Why?** to read the fencing checks.
+# back (RHEV 3.3 shows a booting host as Non Responsive too). Pick *host pacific* under **Why?** to
+# read the fencing checks.
+#
+# The reboot also closes your session (`Connection to pacific closed.`): the prompt is your
+# workstation's again, and nothing runs on Pacific until `ssh root@pacific` logs you in anew. While
+# Pacific is off, ssh answers `No route to host`; while it boots, `Connection refused`.
 
 # %%
 lesson.step(60)
@@ -106,9 +111,11 @@ HTML(portal.vms.value)
 # ## 5 · Step 3: find the storage network, and take it down
 #
 # In Pacific's shell, `ifconfig` lists the NICs and one bridge per logical network, named after it:
-# `storage` is the bridge over `p1p1`. The guide runs `ifdown storage` and `ifdown p1p1`.
+# `storage` is the bridge over `p1p1`. The guide runs `ifdown storage` and `ifdown p1p1`. First log
+# in again: the reboot of step 1 closed the session.
 
 # %%
+print(console.type("ssh root@pacific"))
 print(console.type("ifconfig"))
 
 # %%

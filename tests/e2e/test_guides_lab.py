@@ -25,18 +25,18 @@ def _type(app, shell: Locator, command: str, expect: str) -> str:
     """Type a command into the shell's box, press Enter, wait until the screen shows `expect` once
     more than before (the lesson's own cells typed some of these commands already)."""
     box = shell.locator("input[type='text']").first
-    screen = shell.locator("pre.hacourse-shell-screen")
-    before = screen.inner_text().count(expect)
+    screen = shell.locator(".hacourse-shell-screen").locator("xpath=..")  # the lines in view and the folded ones
+    before = screen.text_content().count(expect)
     box.fill(command)
     box.press("Enter")
     deadline = time.perf_counter() + 30
-    while screen.inner_text().count(expect) <= before:
+    while screen.text_content().count(expect) <= before:
         app.assert_no_errors()
         if time.perf_counter() > deadline:
             app.screenshot("timeout")
             raise AssertionError(f"{app.name}: '{expect}' never showed on the shell's screen after {command}")
         time.sleep(0.1)
-    return screen.inner_text()
+    return screen.text_content()
 
 
 def _drive_the_tools(app, record_timing: Callable[[str, float], None]) -> None:

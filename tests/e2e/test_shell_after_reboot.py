@@ -1,0 +1,98 @@
+"""The host shell after `reboot`, in a real browser (Voila, lesson 0; issue 20).
+
+At the end of the guide's lab, in Pacific's shell: four commands (the newest line stays in view),
+`reboot` (the connection closes, the workstation's prompt returns), `service vdsmd restart`
+(nothing runs on the host, nothing says OK), then `ssh root@pacific` after each minute of
+simulated time: it fails as OpenSSH does ("No route to host" while Pacific is off, "Connection
+refused" while it boots) until it logs in, and `ifconfig` answers again. `clear` empties the screen.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator
+
+pytestmark = pytest.mark.browser
+
+LESSON = "notebooks/00-the-guides-lab.ipynb"
+REFUSALS = ("ssh: connect to host pacific port 22: No route to host",
+            "ssh: connect to host pacific port 22: Connection refused")
+
+
+def _type(app, shell: Locator, command: str) -> str:
+    """Type `command`, press Enter, wait until the screen is redrawn; what follows the command on it."""
+    box = shell.locator("input[type='text']").first
+    screen = shell.locator(".hacourse-shell-screen").locator("xpath=..")  # the lines in view and the folded ones
+    before = screen.text_content()
+    box.fill(command)
+    box.press("Enter")
+    deadline = time.perf_counter() + 30
+    while (text := screen.text_content()) == before:
+        app.assert_no_errors()
+        if time.perf_counter() > deadline:
+            app.screenshot("timeout")
+            raise AssertionError(f"{app.name}: the shell's screen did not change after '{command}'")
+        app.page.wait_for_timeout(100)
+    app.assert_no_errors()
+    return text.rsplit(command, 1)[1] if command in text else ""
+
+
+def _newest_line_in_view(app, shell: Locator) -> None:
+    """The screen's last line (the prompt) lies inside the scrolling box, not below its fold."""
+    box = shell.locator(".hacourse-shell-screen")
+    last, frame = box.evaluate("""el => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        const rects = range.getClientRects();
+        const last = rects[rects.length - 1];
+        const frame = el.getBoundingClientRect();
+        return [[last.top, last.bottom], [frame.top, frame.bottom]];
+    }""")
+    if not (frame[0] - 1 <= last[0] and last[1] <= frame[1] + 1):
+        app.screenshot("shell-newest-line-hidden", of=shell)
+        raise AssertionError(f"{app.name}: the shell's newest line ({last}) is out of its box ({frame})")
+
+
+def test_in_voila_the_shell_after_reboot_needs_a_new_ssh_that_fails_until_the_host_is_up(served_dir: Path, voila) -> None:
+    app = voila(served_dir / LESSON)
+    app.open()
+    page = app.page
+    shell = page.locator(".hacourse-shell").first
+    app.wait_for(shell.locator("input[type='text']").first, "the shell", timeout_s=120)
+
+    for command in ("ifconfig", "ip link", "ifconfig -a", "brctl show"):
+        _type(app, shell, command)
+        _newest_line_in_view(app, shell)
+
+    said = _type(app, shell, "reboot")
+    assert "Connection to pacific closed." in said, said
+    assert shell.locator(".hacourse-shell-screen").inner_text().rstrip().endswith("$"), "the workstation's prompt"
+    said = _type(app, shell, "service vdsmd restart")
+    assert "OK" not in said and "ssh root@pacific" in said, said
+
+    plus = page.get_by_role("button", name="+1 min")
+    seen = []
+    for _ in range(20):
+        said = _type(app, shell, "ssh root@pacific").strip().splitlines()[0]
+        if said.startswith("Last login"):
+            break
+        assert said in REFUSALS, said
+        seen.append(said)
+        plus.click()
+        page.wait_for_load_state("networkidle")
+    else:
+        raise AssertionError(f"{app.name}: ssh never logged in again: {seen}")
+    assert REFUSALS[0] in seen, seen  # it was off right after the reboot
+    _newest_line_in_view(app, shell)
+    assert "em1" in _type(app, shell, "ifconfig")
+    _newest_line_in_view(app, shell)
+
+    _type(app, shell, "clear")
+    text = shell.locator(".hacourse-shell-screen").inner_text()
+    assert text.strip() == "[root@pacific ~]#", text
+    app.assert_no_errors()
+    shell.scroll_into_view_if_needed()
+    app.screenshot("shell-after-reboot", of=shell)
