@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 from hacourse import events as ev
 from hacourse.analysis.audit import clock
+from hacourse.analysis.availability import availability
 from hacourse.analysis.episodes import fence_episode, pauses, vm_recovery
 from hacourse.analysis.intervals import MigrationOutcome, final_vm_status, migration_spans
 from hacourse.model import Scenario
-from hacourse.physical import PhysicalState, QemuProcesses
 from hacourse.status import HostStatus, VmStatus
 
 
@@ -59,18 +59,12 @@ def compare_runs(runs: Mapping[str, tuple[Sequence[ev.Record], Scenario]]) -> li
             if any(f[key] is not None for f in facts.values())]
 
 
-def ha_vms_at_end(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, int]:
-    """The HA VMs at the end of a run, as the engine shows them and as they are.
 
-    The engine counts a VM on a host it cannot hear as Unknown (the sweep's outcomes count that as
-    not running), yet with only the management network down its qemu process, and the guest,
-    still run there: the last line tells the two apart.
-    """
-    physical = PhysicalState(scenario)
-    qemu = QemuProcesses(scenario, physical)
-    for r in log:
-        qemu.apply(r)
-        physical.apply(r)
+def ha_vms_at_end(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, int]:
+    """The HA VMs at the end of a run, as the engine shows them and as their guests are
+    (`analysis.availability`): a VM on a host the engine cannot hear is Unknown to it, yet with only
+    the management network down its guest runs on there."""
+    guests = availability(log, scenario)
     ha = [vm.name for vm in scenario.vms if vm.ha]
     final = final_vm_status(log, scenario)
     return {
@@ -78,5 +72,5 @@ def ha_vms_at_end(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, int
         "Up as the engine shows them": sum(final[vm] == VmStatus.UP for vm in ha),
         "Unknown to the engine": sum(final[vm] == VmStatus.UNKNOWN for vm in ha),
         "Down as the engine shows them": sum(final[vm] == VmStatus.DOWN for vm in ha),
-        "whose qemu process still runs": sum(bool(qemu.hosts.get(vm)) for vm in ha),
+        "whose guest still runs": sum(guests[vm].runs_at_end for vm in ha),
     }
