@@ -70,7 +70,7 @@ def test_lesson_0_atlantic_is_elected_spm_at_the_next_spm_poll_after_the_reboot(
     """'at the engine's next SPM poll (StoragePoolRefreshTimeInSeconds = 10 s) Atlantic is elected SPM'"""
     log, sc = guides_lab
     started = of(log, ev.SpmStarted, host="atlantic")[0]
-    assert 60 <= started.t <= 60 + sc.config()["StoragePoolRefreshTimeInSeconds"]
+    assert 60 <= started.t <= 60 + sc.config().StoragePoolRefreshTimeInSeconds
 
 
 def test_lesson_0_pacific_turns_non_responsive_and_is_fenced_before_it_is_back(guides_lab):
@@ -151,10 +151,10 @@ def test_lesson_1_the_engine_asks_for_every_migration_at_once_by_priority_and_sl
     assert len({m["requested"] for m in order}) == 1
     assert [m["priority"] for m in order] == sorted((m["priority"] for m in order), reverse=True)
     config = sc.config()
-    assert {r.bandwidth_mib_s for r in of(log, ev.MigrationTransferStarted)} == {config["migration_max_bandwidth"]}
+    assert {r.bandwidth_mib_s for r in of(log, ev.MigrationTransferStarted)} == {config.migration_max_bandwidth}
     copying = [(m.transfer_start, m.end) for m in intervals.migration_spans(log) if m.transfer_start is not None]
     most = max(sum(1 for s, e in copying if s <= t < e) for t, _ in copying)
-    assert most == config["max_outgoing_migrations"] < len(order)
+    assert most == config.max_outgoing_migrations < len(order)
     assert any(m["queued_s"] > 0 for m in order)
 
 
@@ -198,7 +198,7 @@ def test_lesson_1_after_ifup_pacific_comes_back_at_the_next_auto_recovery_and_th
     sim.run_until(720)
     back = [r for r in of(sim.log, ev.HostStatusChanged, host="pacific") if r.t > 420]
     assert [r.new for r in back] == [HostStatus.INITIALIZING, HostStatus.UP]
-    assert back[0].t % sc.config()["AutoRecoverySchedule"] == 0
+    assert back[0].t % sc.config().AutoRecoverySchedule == 0
     assert {vm for vm in moved if intervals.vm_state_at(sim.log, vm, sim.now, sc).host == "atlantic"} == moved
 
 
@@ -234,7 +234,7 @@ def test_lesson_2_sanlock_kills_vdsm_80_s_after_the_last_renewal_and_the_next_sp
     killed = of(log, ev.HostFenced, host="atlantic", method=FenceMethod.SELF)
     assert [k.t for k in killed] == [handover.lease_expired]
     assert handover.new == "pacific"
-    assert 0 <= handover.started - handover.lease_free <= config["StoragePoolRefreshTimeInSeconds"]
+    assert 0 <= handover.started - handover.lease_free <= config.StoragePoolRefreshTimeInSeconds
 
 
 def test_lesson_2_both_rules_win_among_the_seeds_section_7_shows():
@@ -302,10 +302,10 @@ def test_lesson_3_connecting_at_the_first_failed_poll_then_non_responsive_after_
     config = sc.config()
     fault = intervals.injected_faults(log)[0]
     treated = episodes.fence_episode(log, "pacific")
-    assert 0 <= treated.connecting - fault.t <= config["VdsRefreshRate"]
+    assert 0 <= treated.connecting - fault.t <= config.VdsRefreshRate
     vms = len(episodes.vm_recovery(log, sc, "pacific"))
-    grace = int(config["TimeoutToResetVdsInSeconds"] + config["DelayResetPerVmInSeconds"] * vms)
-    assert grace <= treated.non_responsive - (treated.connecting - config["VdsRefreshRate"]) < grace + config["VdsRefreshRate"]
+    grace = int(config.TimeoutToResetVdsInSeconds + config.DelayResetPerVmInSeconds * vms)
+    assert grace <= treated.non_responsive - (treated.connecting - config.VdsRefreshRate) < grace + config.VdsRefreshRate
 
 
 def test_lesson_3_soft_fencing_fails_then_the_agent_confirms_the_stop_5_s_later(mgmt_down):
@@ -424,7 +424,7 @@ def test_lesson_3_eras_fencing_confirms_in_5_s_in_both_and_4_5_restarts_by_prior
     fenced = episodes.fence_episode(log, "pacific").fenced
     assert intervals.host_status_at(log, "pacific", fenced, sc) == HostStatus.REBOOT
     out_of_reboot = next(r for r in of(log, ev.HostStatusChanged, host="pacific", old=HostStatus.REBOOT))
-    assert out_of_reboot.t >= fenced + sc.config()["host_boot_s"]  # 4.x: Reboot until the host answers
+    assert out_of_reboot.t >= fenced + sc.config().host_boot_s  # 4.x: Reboot until the host answers
     old, _ = eras["rhev-3.3"]
     assert statuses(old, "pacific", after=episodes.fence_episode(old, "pacific").fenced)[0] == HostStatus.NON_RESPONSIVE
 
@@ -442,7 +442,7 @@ def test_lesson_3_each_paused_vm_follows_its_resume_behaviour():
         elif behaviour[p.vm] == "leave_paused":
             assert p.end is None and final[p.vm] == VmStatus.PAUSED
         else:
-            timeout = sc.config()["vm_kill_paused_timeout"]
+            timeout = sc.config().vm_kill_paused_timeout
             assert timeout < p.end - p.start <= timeout * 3 / 2
             assert final[p.vm] == VmStatus.UP and intervals.vm_state_at(log, p.vm, sc.duration, sc).host != p.host
     assert {behaviour[p.vm] for p in episodes.pauses(log, sc)} == {"auto_resume", "leave_paused", "kill"}

@@ -186,7 +186,7 @@ HTML(details_html(
     table_html(order, ["order", "vm", "ha", "priority", "requested", "transfer_start", "end", "queued_s"],
                times=["requested", "transfer_start", "end"])
     + f"<p>The engine asks for all {len(order)} migrations as Pacific turns Non Operational, highest priority "
-      f"first; only {scenario.config()['max_outgoing_migrations']} copy at once (<code>max_outgoing_migrations"
+      f"first; only {scenario.config().max_outgoing_migrations} copy at once (<code>max_outgoing_migrations"
       "</code>), the rest wait for a slot (<i>queued_s</i>, seconds). The order follows the <b>priority</b> "
       "field, not the HA flag: an HA VM left at Low priority would leave last.</p>"))
 

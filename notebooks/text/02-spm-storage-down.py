@@ -177,7 +177,7 @@ draw_timeline(log, scenario);
 # %% jupyter={"source_hidden": true}
 handover = episodes.spm_handover(log, scenario)
 fault = intervals.injected_faults(log)[0]
-io = config["io_timeout"]
+io = config.io_timeout
 HTML(details_html(
     "Answer 1 · who becomes SPM, and when (click to open)",
     f"<p><b>{handover.new.capitalize()}, at {audit.clock(handover.started)}</b>, "
@@ -191,7 +191,7 @@ HTML(details_html(
     f"<li>The lease was free at {audit.clock(handover.lease_free)}, 8 × <code>io_timeout</code> + the watchdog's 60 s = "
     f"{sanlock.host_dead_s(config):g} s "
     "after the last renewal; the engine's next SpmStatus poll (every <code>StoragePoolRefreshTimeInSeconds</code> "
-    f"= {config['StoragePoolRefreshTimeInSeconds']} s) elected {handover.new.capitalize()} at {audit.clock(handover.started)}.</li>"
+    f"= {config.StoragePoolRefreshTimeInSeconds} s) elected {handover.new.capitalize()} at {audit.clock(handover.started)}.</li>"
     f"</ul><p>The data center had no SPM for {handover.without_spm_s:g} s. Running VMs did not notice: only "
     "changes to the storage's structure (new disks, snapshots, extending thin disks) wait for an SPM.</p>"))
 

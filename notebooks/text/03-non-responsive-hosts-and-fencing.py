@@ -176,19 +176,19 @@ fault = intervals.injected_faults(log)[0]
 treated = episodes.fence_episode(log, "pacific")
 vms = episodes.vm_recovery(log, scenario, "pacific")
 spm = intervals.spm_holder(log, treated.connecting, scenario) == "pacific"
-grace = int(config["TimeoutToResetVdsInSeconds"] + config["DelayResetForSpmInSeconds"] * spm
-            + config["DelayResetPerVmInSeconds"] * len(vms))
+grace = int(config.TimeoutToResetVdsInSeconds + config.DelayResetForSpmInSeconds * spm
+            + config.DelayResetPerVmInSeconds * len(vms))
 HTML(details_html(
     "Answer 1 · the timing (click to open)",
     f"<p><code>ifdown ovirtmgmt</code> at {audit.clock(fault.t)}; Connecting at {audit.clock(treated.connecting)}; "
     f"<b>Non Responsive at {audit.clock(treated.non_responsive)}</b>, {treated.non_responsive - fault.t:g} s later. "
-    f"The grace is <code>TimeoutToResetVdsInSeconds</code> {config['TimeoutToResetVdsInSeconds']} + "
-    f"<code>DelayResetPerVmInSeconds</code> {config['DelayResetPerVmInSeconds']:g} × {len(vms)} VMs"
-    f"{' + <code>DelayResetForSpmInSeconds</code> ' + str(config['DelayResetForSpmInSeconds']) if spm else ''}"
+    f"The grace is <code>TimeoutToResetVdsInSeconds</code> {config.TimeoutToResetVdsInSeconds} + "
+    f"<code>DelayResetPerVmInSeconds</code> {config.DelayResetPerVmInSeconds:g} × {len(vms)} VMs"
+    f"{' + <code>DelayResetForSpmInSeconds</code> ' + str(config.DelayResetForSpmInSeconds) if spm else ''}"
     f" = {grace} s (the engine drops the fraction), counted from the last poll VDSM answered, and ends at "
-    f"the next poll ({config['VdsRefreshRate']} s apart). Yes: with 40 VMs it would be "
-    f"{config['DelayResetPerVmInSeconds'] * 40:g} s longer, and "
-    f"{config['DelayResetForSpmInSeconds']} s longer again on the SPM.</p>"))
+    f"the next poll ({config.VdsRefreshRate} s apart). Yes: with 40 VMs it would be "
+    f"{config.DelayResetPerVmInSeconds * 40:g} s longer, and "
+    f"{config.DelayResetForSpmInSeconds} s longer again on the SPM.</p>"))
 
 # %% jupyter={"source_hidden": true}
 HTML(details_html(
@@ -271,7 +271,7 @@ HTML(details_html(
     f"<p>With the threshold at 75 % the same run fences Pacific ({fenced.method}, confirmed at "
     f"{audit.clock(fenced.fenced)}) and <code>db1</code> runs on {db1.on} at {audit.clock(db1.up)}. The stop waited "
     f"until {audit.clock(fenced.stop_sent)}: with <code>skip_if_sd_active</code> on, the engine first waits "
-    f"<code>HostStorageLeaseAliveCheckingInterval</code> = {pair.config()['HostStorageLeaseAliveCheckingInterval']} s "
+    f"<code>HostStorageLeaseAliveCheckingInterval</code> = {pair.config().HostStorageLeaseAliveCheckingInterval} s "
     "after the last poll VDSM answered, then asks the proxy whether Pacific still renews its storage lease "
     "(a host that does is alive, and is not fenced).</p>"))
 
