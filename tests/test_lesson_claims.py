@@ -186,8 +186,8 @@ def test_lesson_1_under_4_5_the_writers_stay_paused_on_pacific():
 @pytest.mark.parametrize("era", ERAS)
 def test_lesson_1_after_ifup_pacific_comes_back_at_the_next_auto_recovery_and_the_vms_stay(era):
     """'press the toggle again (ifup) and advance 5 minutes. Pacific comes back only at the engine's next
-    auto-recovery run (AutoRecoverySchedule, every 5 minutes), through Initializing to Up; the VMs stay
-    on Atlantic.'"""
+    auto-recovery run (AutoRecoverySchedule, every 5 minutes), through Unassigned and Initializing to Up;
+    the VMs stay on Atlantic.'"""
     sc = scenario("pacific-storage-down", engine_profile=era, faults=[], expect=[])
     sim = Simulation(sc, 0)
     sim.run_until(60)
@@ -197,7 +197,7 @@ def test_lesson_1_after_ifup_pacific_comes_back_at_the_next_auto_recovery_and_th
     sim.inject("ifup", "pacific", "storage")
     sim.run_until(720)
     back = [r for r in of(sim.log, ev.HostStatusChanged, host="pacific") if r.t > 420]
-    assert [r.new for r in back] == [HostStatus.INITIALIZING, HostStatus.UP]
+    assert [r.new for r in back] == [HostStatus.UNASSIGNED, HostStatus.INITIALIZING, HostStatus.UP]
     assert back[0].t % sc.config().AutoRecoverySchedule == 0
     assert {vm for vm in moved if intervals.vm_state_at(sim.log, vm, sim.now, sc).host == "atlantic"} == moved
 
