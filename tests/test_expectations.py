@@ -134,6 +134,84 @@ def test_the_why_of_a_failed_expectation_is_printed_beside_it():
     assert "why" not in verdict.written
 
 
+# --- order and counts ----------------------------------------------------------------------------
+
+
+def test_before_holds_when_the_first_happens_earlier_and_says_how_long_between_them():
+    """The per-host limit on outgoing migrations, asserted: log1 copies only after mail1 is done."""
+    (held, reversed_) = judged([
+        {"event": "MigrationFinished", "vm": "mail1", "before": {"event": "MigrationTransferStarted", "vm": "log1"}},
+        {"event": "MigrationTransferStarted", "vm": "log1", "before": {"event": "MigrationFinished", "vm": "mail1"}},
+    ])
+    assert held.passed and "MigrationFinished {vm: mail1} at 196.4 s" in held.seen
+    assert "(the same instant: the log's order)" in held.seen and held.measured == 0
+    assert not reversed_.passed and "after MigrationFinished {vm: mail1}" in reversed_.seen
+
+
+def test_before_between_two_status_changes_measures_the_gap():
+    (verdict,) = judged([{"host": "pacific", "becomes": "NonOperational",
+                          "before": {"vm": "db1", "becomes": "Up", "on": "atlantic"}}])
+    log = simulate(load_scenario(SEED), seed=0)
+    nonop = of(log, "HostStatusChanged", host="pacific", new="NonOperational")[0]
+    landed = of(log, "VmStatusChanged", vm="db1", new="Up", host="atlantic")[0]
+    assert verdict.passed and verdict.measured == pytest.approx(landed.t - nonop.t)
+
+
+def test_before_fails_when_the_other_never_happens_and_says_so():
+    (verdict,) = judged([{"vm": "db1", "becomes": "Paused", "before": {"spm": "pacific", "elected": True}}])
+    assert not verdict.passed and "but pacific elected SPM never happened" in verdict.seen
+
+
+@pytest.mark.parametrize(
+    ("entry", "holds", "words"),
+    [
+        ({"event": "MigrationStarted", "times": 6}, True, "MigrationStarted: 6 times (at 2:06, 2:06"),
+        ({"event": "MigrationStarted", "times": 5}, False, "6 times (at"),
+        ({"event": "MigrationStarted", "at_least": 5}, True, "expected at least 5"),
+        ({"event": "MigrationTransferStarted", "at_least": 3, "between": [0, 1], "after": {"fault": 0}}, False,
+         "0 times 0-1 s after fault 0"),
+        ({"host": "pacific", "becomes": "NonOperational", "times": 1}, True, "pacific becomes NonOperational: 1 time"),
+        ({"vm": "db1", "becomes": "Up", "on": "atlantic", "times": 1}, True, "db1 becomes Up on atlantic: 1 time"),
+    ],
+)
+def test_times_and_at_least_count_what_happened_in_the_window(entry, holds, words):
+    (verdict,) = judged([entry])
+    assert verdict.passed is holds, verdict.seen
+    assert words in verdict.seen
+
+
+def test_a_count_measures_when_the_nth_time_happened_and_keeps_the_count():
+    (six, three) = judged([{"event": "MigrationFinished", "times": 6},
+                           {"event": "MigrationTransferStarted", "at_least": 3, "after": {"fault": 0}}])
+    assert six.count == 6 and six.measured == pytest.approx(268.831)
+    assert three.count == 6 and three.measured == pytest.approx(126.0 - 60)
+
+
+@pytest.mark.parametrize(
+    ("entries", "words"),
+    [
+        ("  - {event: MigrationStarted, times: 0}\n", "expected a whole number, 1 or more, found 0"),
+        ("  - {host: pacific, ends: Up, times: 2}\n", "'times' goes with becomes or event"),
+        ("  - {event: MigrationStarted, times: 2, at_least: 1}\n", "say times (exactly N) or at_least"),
+        ("  - {never: HostFenced, before: {event: NicDown}}\n", "'before' goes with becomes, spm elected"),
+        ("  - {event: NicDown, between: [0, 5], before: {event: NicUp}}\n", "'between' does not go with before"),
+        ("  - {event: NicDown, before: {vm: db1, ends: Up}}\n", "the entry under before must happen at a time"),
+        ("  - {event: NicDown, before: {event: NicUp, times: 2}}\n", "'times' goes on the outer entry"),
+        ("  - {event: NicDown, before: web1}\n", "expected another entry, e.g. before: {vm: mail1"),
+        ("  - {event: NicDown, before: {vm: db2, becomes: Up}}\n", "unknown VM 'db2'"),
+        ("  - {event: NicDown, before: {vm: db1, becomes: Upp}}\n", "unknown vm status 'Upp'"),
+    ],
+)
+def test_a_badly_written_order_or_count_is_refused_with_what_is_allowed(entries, words):
+    problems = problems_of(entries)
+    assert any(words in str(p) for p in problems), [str(p) for p in problems]
+
+
+def test_a_problem_in_the_entry_under_before_names_its_place():
+    problems = [str(p) for p in problems_of("  - {event: NicDown, before: {vm: db2, becomes: Up}}\n")]
+    assert any("expect[0].before.vm: unknown VM 'db2'" in p for p in problems), problems
+
+
 # --- badly written entries ----------------------------------------------------------------------
 
 

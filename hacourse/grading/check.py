@@ -77,7 +77,10 @@ class Tally:
 
 
 def reference(entry: Mapping, scenario: Scenario) -> str:
-    """What an entry's time is counted from, in words: its fault, or the start of the run."""
+    """What an entry's time is counted from, in words: its fault, or the start of the run (for an
+    order, `before:`, the first of the two)."""
+    if "before" in entry:
+        return "the first of the two, until the second"
     after = entry.get("after")
     if isinstance(after, Mapping) and isinstance(after.get("fault"), int):
         fault = scenario.faults[after["fault"]]

@@ -11,6 +11,8 @@ leaves Atlantic". Each entry of the scenario's `expect:` list is one such senten
       - {vm: db1, ends: Up, on: atlantic}
       - {never: HostFenced}
       - {vm: db1, paused: true}
+      - {vm: db1, becomes: WaitForLaunch, before: {vm: mail1, becomes: WaitForLaunch}}
+      - {host: pacific, becomes: Unassigned, times: 2}
 
 An entry names what it is about (`host`, `vm`, `spm`, or a record kind under `event`/`never`) and
 one thing that must hold of it. Time windows tolerate timing, which the seed moves by a poll or
@@ -30,7 +32,7 @@ from hacourse.actions import fault_label
 from hacourse.analysis.audit import clock, events_table
 from hacourse.analysis.intervals import end_of, spm_holder
 from hacourse.model import Scenario
-from hacourse.scenario.expect import COMMON_KEYS, EVENT_KEYS, PREDICATES, record_fields, written
+from hacourse.scenario.expect import COMMON_KEYS, COUNT_KEYS, EVENT_KEYS, PREDICATES, record_fields, written
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Verdict:
     seen: str
     why: str = ""
     measured: float | None = None  # seconds after the entry's reference (its fault, or the start), when timed
+    count: int | None = None  # with times/at_least: how many times it happened (in its window)
 
     def __str__(self) -> str:
         text = f"{'ok  ' if self.passed else 'FAIL'}  expect[{self.index}] {self.written}\n        {self.seen}"
@@ -85,6 +88,7 @@ class Seen(NamedTuple):
     passed: bool
     text: str
     measured: float | None = None
+    count: int | None = None
 
 
 Judge = Callable[[Sequence[ev.Record], Scenario], tuple[bool, str] | Seen]
@@ -98,8 +102,8 @@ class Expectation:
     why: str = ""
 
     def evaluate(self, log: Sequence[ev.Record], scenario: Scenario) -> Verdict:
-        passed, seen, measured = Seen(*self.judge(log, scenario))
-        return Verdict(self.index, self.written, passed, seen, self.why, measured)
+        passed, seen, measured, count = Seen(*self.judge(log, scenario))
+        return Verdict(self.index, self.written, passed, seen, self.why, measured, count)
 
 
 # ---- reading the log -----------------------------------------------------------------------
@@ -271,10 +275,91 @@ def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool
     return judge
 
 
+Occurrences = Callable[[Sequence[ev.Record], Scenario], list[tuple[int, ev.Record]]]
+"""Where a timed entry (becomes, spm elected, event) happens: (index in the log, record), in its window."""
+
+
+def _occurrences(entry: Mapping) -> tuple[str, Occurrences]:
+    """A timed entry in words, and the records where it happens."""
+    window = _window_of(entry)
+    if "event" in entry:
+        kind = entry["event"]
+        fields = {k: v for k, v in entry.items() if k in record_fields(kind)}
+        what = kind + (" {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}" if fields else "")
+
+        def matches(r: ev.Record) -> bool:
+            return r.event == kind and all(getattr(r, k) == v for k, v in fields.items())
+    elif "spm" in entry:
+        host = entry["spm"]
+        what = f"{host} elected SPM"
+
+        def matches(r: ev.Record) -> bool:
+            return isinstance(r, ev.SpmStarted) and r.host == host and not ev.is_initial(r)
+    else:
+        subject = "host" if "host" in entry else "vm"
+        name, status, on = entry[subject], entry["becomes"], entry.get("on")
+        what = f"{name} becomes {status}" + (f" on {on}" if on else "")
+        kind, field = (ev.HostStatusChanged, "host") if subject == "host" else (ev.VmStatusChanged, "vm")
+
+        def matches(r: ev.Record) -> bool:
+            return (isinstance(r, kind) and getattr(r, field) == name and r.new == status and not ev.is_initial(r)
+                    and (on is None or r.host == on))
+
+    def occurrences(log: Sequence[ev.Record], scenario: Scenario) -> list[tuple[int, ev.Record]]:
+        return [(i, r) for i, r in enumerate(log) if matches(r) and window.holds(r.t, scenario)]
+    return what, occurrences
+
+
+def _counted(entry: Mapping, n: int, exact: bool) -> Judge:
+    """`times: N` / `at_least: N`: how often it happened in its window. Measured: when the N-th
+    time happened, after the entry's reference (what a window around it would hold); the count
+    itself is the verdict's `count`."""
+    what, occurrences = _occurrences(entry)
+    window = _window_of(entry)
+
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> Seen:
+        hits = [r for _, r in occurrences(log, scenario)]
+        start, origin = window.origin(scenario)
+        scope = f" {window.lo:g}-{window.hi:g} s after {origin}" if window.lo is not None else (
+            f" after {origin}" if window.fault is not None else "")
+        when = ", ".join(clock(r.t) for r in hits[:10]) + (", ..." if len(hits) > 10 else "")
+        text = f"{what}: {len(hits)} time{'' if len(hits) == 1 else 's'}{scope}" + (f" (at {when})" if hits else "")
+        passed = len(hits) == n if exact else len(hits) >= n
+        text += f"; expected {'exactly' if exact else 'at least'} {n}"
+        return Seen(passed, text, hits[n - 1].t - start if len(hits) >= n else None, len(hits))
+    return judge
+
+
+def _ordered(entry: Mapping) -> Judge:
+    """`before: {other entry}`: this entry's first occurrence comes earlier in the log than the other's
+    (at one instant, the engine's order). Measured: the seconds from the first to the second."""
+    what, first = _occurrences(entry)
+    other_what, second = _occurrences(entry["before"])
+
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> Seen:
+        a, b = first(log, scenario), second(log, scenario)
+        if not a:
+            seen = f"; {other_what} at {_at(b[0][1].t)}" if b else f"; {other_what} did not either"
+            return Seen(False, f"{what} never happened{seen}")
+        i, ra = a[0]
+        if not b:
+            return Seen(False, f"{what} at {_at(ra.t)}, but {other_what} never happened")
+        j, rb = b[0]
+        same = " (the same instant: the log's order)" if ra.t == rb.t else ""
+        order = "before" if i < j else "after"
+        return Seen(i < j, f"{what} at {_at(ra.t)}, {order} {other_what} at {_at(rb.t)}{same}", rb.t - ra.t)
+    return judge
+
+
 # ---- reading the entries -------------------------------------------------------------------
 
 def _judge(entry: Mapping) -> Judge:
     """The judge of one entry that the loader has checked (`hacourse.scenario.expect`)."""
+    if "before" in entry:
+        return _ordered(entry)
+    for key in COUNT_KEYS:
+        if key in entry:
+            return _counted(entry, entry[key], exact=key == "times")
     if any(k in entry for k in EVENT_KEYS):
         key = next(k for k in EVENT_KEYS if k in entry)
         kind = entry[key]

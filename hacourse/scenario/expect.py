@@ -51,6 +51,8 @@ EVENT_KEYS = ("event", "never")
 `{never: KIND, ...}`: none does."""
 
 WINDOW_KEYS = ("between", "after")
+ORDER_KEYS = ("before",)  # this entry's first occurrence comes before another entry's
+COUNT_KEYS = ("times", "at_least")  # how many times it happens
 COMMON_KEYS = ("why", "grade_tolerance", "observe")  # about the entry, not the run: its reason and its exercise
 WINDOWED = {("host", "becomes"), ("vm", "becomes"), ("spm", "elected")}
 STATUSES = {"host": tuple(s.value for s in HostStatus), "vm": tuple(s.value for s in VmStatus)}
@@ -58,6 +60,11 @@ KEY_DOCS = {
     "between": "[lo, hi]: seconds after `after` (or after the start) within which it happens",
     "after": "{fault: N}: the window counts from fault N of `faults:` (its index)",
     "on": "with becomes or ends: on that host",
+    "before": ("another entry (host or vm becomes, spm elected: true, or event, with its fields, no window): "
+               "this one's first occurrence comes earlier in the log than the other's (both must happen; at "
+               "one instant the log's order is the engine's); not with between/after"),
+    "times": "N: with becomes or event: it happens exactly N times (in the window, if one is given)",
+    "at_least": "N: with becomes or event: it happens N times or more (in the window, if one is given)",
     "why": "the instructor's reason, shown beside a failure",
     "grade_tolerance": "seconds: in an exercise, how far from the run's time an answer may be (default: half "
                        "the `between` window)",
@@ -143,38 +150,51 @@ class Expectation(Kind):
             "grade_tolerance": {"description": KEY_DOCS["grade_tolerance"], "type": "number", "minimum": 0},
             "observe": {"description": KEY_DOCS["observe"], "type": "boolean"},
         }
-        forms = []
-        for subject, predicates in PREDICATES.items():
-            properties: dict[str, Any] = {subject: {"description": f"the {subject}'s name" if subject != "spm"
-                                                    else "the host's name", "type": "string"}}
-            for predicate, doc in predicates.items():
-                properties[predicate] = {"description": doc, **_value_schema(subject, predicate)}
-            form = {"type": "object", "properties": {**properties, **window}, "required": [subject],
-                    "oneOf": [{"required": [p]} for p in predicates], "additionalProperties": False}
-            if subject == "vm":
-                properties["on"] = {"description": KEY_DOCS["on"], "type": "string"}
-                # A YAML 1.1 reader (PyYAML) sees the key `on` as true; an editor (YAML 1.2) as text.
-                del form["additionalProperties"]
-                form["propertyNames"] = {"enum": [*form["properties"], True]}
-            forms.append(form)
-        kinds = {"event": {"description": "a record of this kind appears", "enum": sorted(ev.KINDS)},
-                 "never": {"description": "no record of this kind appears", "enum": sorted(ev.KINDS)}}
-        forms.append({"type": "object", "properties": {**kinds, **window},
-                      "oneOf": [{"required": [key]} for key in EVENT_KEYS],
-                      "additionalProperties": {"description": "a field of the record and the value it must have",
-                                               "type": ["string", "number", "boolean"]},
-                      "allOf": [_fields_schema(kind) for kind in sorted(ev.KINDS)]})
-        return {"anyOf": forms}
+        said = {
+            # The other entry's shape only: the loader checks it as an entry (names, statuses, fields).
+            "before": {"description": KEY_DOCS["before"], "type": "object",
+                       "oneOf": [{"required": ["host", "becomes"]}, {"required": ["vm", "becomes"]},
+                                 {"required": ["spm", "elected"]}, {"required": ["event"]}]},
+            **{key: {"description": KEY_DOCS[key], "type": "integer", "minimum": 1} for key in COUNT_KEYS},
+        }
+        return {"anyOf": _forms({**window, **said})}
 
     def describe(self) -> str:
         return "an expected outcome (a mapping; see \"Expected outcomes\")"
+
+
+def _forms(extra: dict) -> list[dict]:
+    """The entry's forms in JSON Schema, each with the `extra` keys (windows, order, counts, why)."""
+    forms = []
+    for subject, predicates in PREDICATES.items():
+        properties: dict[str, Any] = {subject: {"description": f"the {subject}'s name" if subject != "spm"
+                                                else "the host's name", "type": "string"}}
+        for predicate, doc in predicates.items():
+            properties[predicate] = {"description": doc, **_value_schema(subject, predicate)}
+        form = {"type": "object", "properties": {**properties, **extra}, "required": [subject],
+                "oneOf": [{"required": [p]} for p in predicates], "additionalProperties": False}
+        if subject == "vm":
+            properties["on"] = {"description": KEY_DOCS["on"], "type": "string"}
+            # A YAML 1.1 reader (PyYAML) sees the key `on` as true; an editor (YAML 1.2) as text.
+            del form["additionalProperties"]
+            form["propertyNames"] = {"enum": [*form["properties"], True]}
+        forms.append(form)
+    kinds = {"event": {"description": "a record of this kind appears", "enum": sorted(ev.KINDS)},
+             "never": {"description": "no record of this kind appears", "enum": sorted(ev.KINDS)}}
+    forms.append({"type": "object", "properties": {**kinds, **extra},
+                  "oneOf": [{"required": [key]} for key in EVENT_KEYS],
+                  "additionalProperties": {"description": "a field of the record and the value it must have",
+                                           "type": ["string", "number", "boolean"]},
+                  "allOf": [_fields_schema(kind) for kind in sorted(ev.KINDS)]})
+    return forms
 
 
 def _fields_schema(kind: str) -> dict:
     """When an entry names record kind `kind`: the keys it may have, and the allowed values of
     the fields whose values come from a fixed vocabulary."""
     fields = record_fields(kind)
-    then: dict[str, Any] = {"propertyNames": {"enum": [*EVENT_KEYS, *fields, *WINDOW_KEYS, *COMMON_KEYS]}}
+    more = [*WINDOW_KEYS, *COMMON_KEYS, *ORDER_KEYS, *COUNT_KEYS]
+    then: dict[str, Any] = {"propertyNames": {"enum": [*EVENT_KEYS, *fields, *more]}}
     named = {field: vocabulary for field in fields if (vocabulary := field_vocabulary(kind, field))}
     if named:
         then["properties"] = {field: {"enum": list(values)} for field, (_, values) in named.items()}
@@ -223,7 +243,8 @@ def _read(e: _Entry) -> None:
 def _subject(e: _Entry, subject: str) -> None:
     entry = e.entry
     predicates = PREDICATES[subject]
-    allowed = [subject, *predicates, *WINDOW_KEYS, *(("on",) if subject == "vm" else ()), *COMMON_KEYS]
+    allowed = [subject, *predicates, *WINDOW_KEYS, *(("on",) if subject == "vm" else ()), *COMMON_KEYS,
+               *ORDER_KEYS, *COUNT_KEYS]
     for key in entry:
         if key not in allowed:
             e.bad(key, f"unknown key {found_value(key)} in a {subject} expectation; allowed: "
@@ -243,6 +264,8 @@ def _subject(e: _Entry, subject: str) -> None:
         e.bad("on", f"'on' goes with becomes or ends, not with {predicate}")
     windowed = (subject, predicate) in WINDOWED and value is not False or predicate == "paused" and value
     _window(e, windowed=bool(windowed) or predicate is None)
+    timed = (subject, predicate) in WINDOWED and value is not False
+    _order_and_count(e, timed=timed or predicate is None, countable=predicate in ("becomes", None))
 
 
 def _value(e: _Entry, subject: str, predicate: str, value: object, name: object) -> None:
@@ -274,7 +297,7 @@ def _event(e: _Entry) -> None:
         _window(e, windowed=True)
         return
     fields = record_fields(kind)
-    allowed = [key, *fields, *WINDOW_KEYS, *COMMON_KEYS]
+    allowed = [key, *fields, *WINDOW_KEYS, *COMMON_KEYS, *ORDER_KEYS, *COUNT_KEYS]
     for k, value in entry.items():
         if k not in allowed:
             e.bad(k, f"{kind} has no field {found_value(k)}; allowed: {', '.join(allowed)}"
@@ -284,6 +307,55 @@ def _event(e: _Entry) -> None:
             if vocabulary is not None:
                 e.name(k, value, vocabulary[1], vocabulary[0])
     _window(e, windowed=True)
+    _order_and_count(e, timed=key == "event", countable=key == "event")
+
+
+def _order_and_count(e: _Entry, timed: bool, countable: bool) -> None:
+    """`times`/`at_least` go with what happens a number of times (becomes, event); `before` with what
+    happens at a time, and names another such entry, checked as one."""
+    entry = e.entry
+    counts = [k for k in COUNT_KEYS if k in entry]
+    if counts and not countable:
+        e.bad(counts[0], f"'{counts[0]}' goes with becomes or event (something that can happen several times)")
+    if len(counts) > 1:
+        e.bad(counts[1], "say times (exactly N) or at_least (N or more), not both")
+    for key in counts:
+        n = entry[key]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            e.bad(key, f"expected a whole number, 1 or more, found {found_value(n)}; to say it never happens, "
+                  "write never: KIND or never_becomes: STATUS")
+    if "before" not in entry:
+        return
+    if not timed:
+        e.bad("before", "'before' goes with becomes, spm elected: true or event (something that happens at a time)")
+        return
+    given = [k for k in WINDOW_KEYS if k in entry]
+    if given:
+        e.bad(given[0], f"'{given[0]}' does not go with before: the entry says which comes first, not when")
+    _other(e)
+
+
+def _other(e: _Entry) -> None:
+    """The entry under `before:`: a timed entry of its own, without window, reason, order or count."""
+    value, node = e.entry["before"], e.nodes.get("before")
+    example = "before: {vm: mail1, becomes: WaitForLaunch}"
+    if not isinstance(value, dict) or not isinstance(node, MappingNode):
+        e.bad("before", f"expected another entry, e.g. {example}; found {found_value(value)}")
+        return
+    other = _Entry(node, e.path + ("before",), e.checker, {("on" if k is True else k): v for k, v in value.items()})
+    e.entry["before"] = other.entry
+    extra = [k for k in other.entry if k in (*WINDOW_KEYS, *COMMON_KEYS, *ORDER_KEYS, *COUNT_KEYS)]
+    if extra:
+        other.bad(extra[0], f"the entry under before says only what happens; '{extra[0]}' goes on the outer entry")
+    else:
+        _read(other)
+        subject = next((k for k in PREDICATES if k in other.entry), None)
+        timed = "event" in other.entry or subject is not None and any(
+            (subject, p) in WINDOWED and other.entry[p] is not False for p in PREDICATES[subject] if p in other.entry)
+        if other.ok and not timed:
+            other.bad(None, f"the entry under before must happen at a time: host or vm becomes, spm elected: "
+                      f"true, or event (e.g. {example})")
+    e.ok = e.ok and other.ok
 
 
 def _window(e: _Entry, windowed: bool) -> None:

@@ -174,28 +174,33 @@ def _check_fault_nic(fault: dict, hosts: Known, path: Path, checker: Checker) ->
 def _check_expectations(data: dict, known: dict[str, Known], checker: Checker) -> None:
     """Each `expect:` entry names hosts, VMs, NICs, networks and storage domains of the scenario:
     an entry about something that does not exist could never be tested."""
-    hosts = known["host"]
     for i, entry in _items(data, "expect"):
-        path = ("expect", i)
-        subject = next((s for s in PREDICATES if s in entry), None)
-        if subject is not None and not any(k in entry for k in EVENT_KEYS):
-            _reference(entry[subject], known["VM" if subject == "vm" else "host"], "VM" if subject == "vm"
-                       else "host", path + (subject,), checker)
-            _reference(entry.get("on"), hosts, "host", path + ("on",), checker)
-            if subject == "vm":
-                _reference(entry.get("starts_migrating_before"), known["VM"], "VM",
-                           path + ("starts_migrating_before",), checker)
+        _check_expectation(entry, ("expect", i), known, checker)
+
+
+def _check_expectation(entry: dict, path: Path, known: dict[str, Known], checker: Checker) -> None:
+    hosts = known["host"]
+    if isinstance(entry.get("before"), dict):  # the other entry of an order names things too
+        _check_expectation(entry["before"], path + ("before",), known, checker)
+    subject = next((s for s in PREDICATES if s in entry), None)
+    if subject is not None and not any(k in entry for k in EVENT_KEYS):
+        _reference(entry[subject], known["VM" if subject == "vm" else "host"], "VM" if subject == "vm"
+                   else "host", path + (subject,), checker)
+        _reference(entry.get("on"), hosts, "host", path + ("on",), checker)
+        if subject == "vm":
+            _reference(entry.get("starts_migrating_before"), known["VM"], "VM",
+                       path + ("starts_migrating_before",), checker)
+        return
+    for key, what in NAMED_FIELDS.items():
+        if key == "nic" or key not in entry:
             continue
-        for key, what in NAMED_FIELDS.items():
-            if key == "nic" or key not in entry:
-                continue
-            _reference(entry[key], known[what], what, path + (key,), checker)
-        if "nic" in entry and hosts.judged:
-            host = hosts.get(entry.get("host"))
-            if host is None and "host" in entry or host is not None and checker.is_broken(("hosts", host[0], "nics")):
-                continue  # an unknown host is a problem of its own; a host's broken nics: not judged
-            nics = (host[1].get("nics") or {}) if host else {n: None for _, h in hosts.values() for n in h.get("nics") or {}}
-            if entry["nic"] not in nics:
-                whose = f"host '{entry['host']}' has no NIC" if host else "no host has a NIC"
-                _report(checker, path + ("nic",), f"{whose} '{entry['nic']}'; allowed: {allowed_list(list(nics))}"
-                        f"{did_you_mean(entry['nic'], nics)}")
+        _reference(entry[key], known[what], what, path + (key,), checker)
+    if "nic" in entry and hosts.judged:
+        host = hosts.get(entry.get("host"))
+        if host is None and "host" in entry or host is not None and checker.is_broken(("hosts", host[0], "nics")):
+            return  # an unknown host is a problem of its own; a host's broken nics: not judged
+        nics = (host[1].get("nics") or {}) if host else {n: None for _, h in hosts.values() for n in h.get("nics") or {}}
+        if entry["nic"] not in nics:
+            whose = f"host '{entry['host']}' has no NIC" if host else "no host has a NIC"
+            _report(checker, path + ("nic",), f"{whose} '{entry['nic']}'; allowed: {allowed_list(list(nics))}"
+                    f"{did_you_mean(entry['nic'], nics)}")

@@ -99,14 +99,16 @@ def expect_table() -> str:
     """A Markdown table of what an `expect:` entry may say (`hacourse/scenario/expect.py`)."""
     out = ["| the entry is about | it says one of | and may add |", "|---|---|---|"]
     windows = "`between`, `after`"
+    more = {"host": "`before`, `times`/`at_least` (with becomes)", "vm": "`before`, `times`/`at_least` (with becomes)",
+            "spm": "`before` (with elected: true)"}
     for subject, predicates in PREDICATES.items():
         said = "<br>".join(f"`{name}: {_expect_value(subject, name)}`: {doc}" for name, doc in predicates.items())
-        extra = (f"`on: HOST` (with becomes, ends), {windows}" if subject == "vm" else windows) + ", `why`"
+        extra = (f"`on: HOST` (with becomes, ends), {windows}" if subject == "vm" else windows) + f", {more[subject]}, `why`"
         about = "`spm: HOST` (a host and the SPM role)" if subject == "spm" else (
             f"`{subject}: NAME`; STATUS is one of {', '.join(STATUSES[subject])}")
         out.append(f"| {about} | {said} | {extra} |")
     out.append(f"| `event: KIND` | the record kind appears in the log, with the fields given (`host: pacific`) | "
-               f"any field of KIND, {windows}, `why` |")
+               f"any field of KIND, {windows}, `before`, `times`/`at_least`, `why` |")
     out.append(f"| `never: KIND` | no record of that kind (with those fields) appears | any field of KIND, {windows}, "
                "`why` |")
     out += ["", "| key | meaning |", "|---|---|"]
