@@ -85,5 +85,5 @@ def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -
             since.pop((f"vm:{r.vm}", r.old), None)
             if r.new == V.WAIT_FOR_LAUNCH:
                 since[(f"vm:{r.vm}", r.new)] = r.t
-    judge(until, strict=False)
+    judge(until, strict=True)  # the run never processed `until` (world.overdue)
     return out

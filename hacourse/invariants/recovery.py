@@ -182,5 +182,5 @@ def check_ha_restart_bound(log: Sequence[ev.Record], scenario: Scenario, until: 
             room = world.vm_status[vm] == V.WAIT_FOR_LAUNCH or (
                 not blocked(vm) and most_free >= ha[vm].memory_gb - 1e-9)
             owed[vm] = (t if since is None else since) if room else None
-    judge(until, strict=False)
+    judge(until, strict=True)  # the run never processed `until` (world.overdue)
     return out

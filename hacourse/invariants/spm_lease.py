@@ -92,5 +92,5 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
             world.apply(r)
             if last is not None and holder is None and world.physical.renewing(last, t):
                 free_at = min(free_at, t)  # storage back: the old holder can release its lease
-    overstay(until, strict=False)
+    overstay(until, strict=True)  # the run never processed `until` (world.overdue)
     return out

@@ -97,7 +97,7 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
             elif heard_since[host] is None:
                 heard_since[host] = t
         judge(t, strict=False)
-    judge(until, strict=False)
+    judge(until, strict=True)  # the run never processed `until` (world.overdue)
     return out
 
 

@@ -90,7 +90,9 @@ class World:
 def overdue(due: float, now: float, strict: bool) -> bool:
     """Whether a deadline has passed at `now`. Judged before the records logged at `now` apply
     (`strict`), a deadline at `now` is not missed yet (those records may meet it); judged after
-    them, or at the end of the run, it is."""
+    them, it is. The end of a run (`until`) is judged strictly too: SimPy's `run(until=t)` stops
+    before it processes the events of instant `t`, so what would meet a deadline there never ran
+    (a VM due Up at 70 s of a 70 s run is not late)."""
     return due < now - TOL if strict else due <= now + TOL
 
 
