@@ -180,6 +180,7 @@ class QemuProcesses:
                                      for v in scenario.vms}
         self.unheard: set[str] = set()  # hosts the engine shows in a CUT_OFF status
         self.hosts: dict[str, set[str]] = defaultdict(set)  # VM -> the hosts its process runs on
+        self._on: dict[str, dict[str, None]] = defaultdict(dict)  # the inverse, host -> its VMs (in arrival order)
 
     def apply(self, r: ev.Record) -> None:
         if isinstance(r, ev.HostStatusChanged):
@@ -189,21 +190,29 @@ class QemuProcesses:
                 self.unheard.discard(r.host)
         elif isinstance(r, ev.VmStatusChanged):
             if r.old == VmStatus.DOWN or r.new == VmStatus.WAIT_FOR_LAUNCH:
-                self.hosts[r.vm].add(r.host)
+                self._start(r.vm, r.host)
             elif r.new == VmStatus.DOWN and not self._only_believed(r.vm, r.host):
-                self.hosts[r.vm].discard(r.host)
+                self._end(r.vm, r.host)
         elif isinstance(r, ev.MigrationFinished):
-            self.hosts[r.vm].discard(r.source)
-            self.hosts[r.vm].add(r.destination)
+            self._end(r.vm, r.source)
+            self._start(r.vm, r.destination)
         elif isinstance(r, ev.HostPoweredOff):
             for vm in self.on_host(r.host):
-                self.hosts[vm].discard(r.host)
+                self._end(vm, r.host)
         elif isinstance(r, ev.VmProcessDied):
-            self.hosts[r.vm].discard(r.host)
+            self._end(r.vm, r.host)
+
+    def _start(self, vm: str, host: str) -> None:
+        self.hosts[vm].add(host)
+        self._on[host][vm] = None
+
+    def _end(self, vm: str, host: str) -> None:
+        self.hosts[vm].discard(host)
+        self._on[host].pop(vm, None)
 
     def on_host(self, host: str) -> list[str]:
-        """The VMs whose process runs on `host`."""
-        return [vm for vm, hosts in self.hosts.items() if host in hosts]
+        """The VMs whose process runs on `host` (an index: a power loss costs its host's VMs, not all)."""
+        return list(self._on[host])
 
     def _only_believed(self, vm: str, host: str) -> bool:
         """A Down the engine shows for `vm` on `host` is its belief, not VDSM's report."""

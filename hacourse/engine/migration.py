@@ -123,6 +123,8 @@ class Migrations:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.ties = sim.rng("ties")
+        self.in_flight: dict[str, Vm] = {}  # VMs whose migration was started and may still run
+        self.vm_order = {name: i for i, name in enumerate(sim.vms)}
 
     def connect(self, *, domain: StorageDomain) -> None:
         """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
@@ -194,6 +196,7 @@ class Migrations:
         if vm.status == VmStatus.UP:
             vm.set_status(VmStatus.MIGRATING_FROM, f"migrating to {dest.name}")
         vm.migrating(sim.env.process(self._run(vm, source, dest)), dest.name)
+        self.in_flight[vm.name] = vm
 
     def _run(self, vm: Vm, source: Host, dest: Host):
         """VDSM on the source: wait for a slot, copy memory, switch over."""
@@ -274,8 +277,12 @@ class Migrations:
             self.interrupt_all(host, EndLostMigrationLink(host.name))
 
     def interrupt_all(self, host: Host, cause: EndLost) -> None:
-        """A migration needs both ends: a host that loses power or its migration link stops them."""
-        for vm in self.sim.vms.values():
-            if vm.migration is not None and vm.migration.is_alive and (
-                    vm.host == host.name or vm.migration_dest == host.name):
+        """A migration needs both ends: a host that loses power or its migration link stops them.
+        Only the migrations in flight are looked at (in the scenario's VM order), not every VM."""
+        for name in sorted(self.in_flight, key=self.vm_order.__getitem__):
+            vm = self.in_flight[name]
+            if vm.migration is None or not vm.migration.is_alive:
+                del self.in_flight[name]
+            elif vm.host == host.name or vm.migration_dest == host.name:
                 vm.migration.interrupt(cause)
+
