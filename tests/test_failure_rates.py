@@ -105,3 +105,18 @@ def test_adding_a_vm_does_not_move_another_targets_failures():
         return [r.t for r in log if isinstance(r, ev.FaultInjected) and r.target == "db1"]
 
     assert crashes(simulate(one, 0)) == crashes(simulate(more, 0))
+
+
+def test_a_sweep_over_failure_rates_reports_the_availability_columns():
+    from hacourse.study.sweep import InProcess, sweep
+
+    scenario = over_years(parse_scenario(BASE + """
+failure_rates:
+  - {fault: power_off, each: host, mtbf_h: 500, mttr_h: 5}
+operator: {restart_non_ha_after_h: 0.5, confirm_rebooted_after_h: 0.25}
+"""), 2)
+    rows = sweep(scenario, {"failure_rates[0].mtbf_h": [100, 10000], "operator.restart_non_ha_after_h": [0.5]},
+                 seeds=1, executor=InProcess())
+    often, rarely = rows
+    assert often["non_ha_availability"] < rarely["non_ha_availability"] <= 1.0
+    assert often["ha_availability"] < rarely["ha_availability"]
