@@ -241,3 +241,31 @@ def test_the_released_table_and_scenario_are_the_same_bytes_each_time(course, tm
     assert json.loads((again.out / "student" / f"{NAME}.variants.json").read_text())["exercise"] == NAME
     assert copy.deepcopy(nb.read(again.out / "instructor" / f"{NAME}.ipynb")) == nb.read(
         built.out / "instructor" / f"{NAME}.ipynb")
+
+
+def test_the_printable_hand_out_has_the_picture_the_story_and_every_question_but_no_answer(course):
+    folder, built = course
+    page = (built.out / "handout.html").read_text()
+    rows = manifest(built.out)
+    assert page.count('<div class="question">') == built.items
+    assert "<svg" in page and "The data center at the start" in page
+    assert "Question 1.</strong> How many seconds after fault 0" in page
+    assert "answer_1 = ... (a number of seconds after fault 0)" in page
+    assert "Your notebook runs your own variant" in page
+    for student in STUDENTS:
+        assert rows[student]["answer:q1"] not in page  # no variant's answer
+    assert "Up on atlantic" not in page and "Paused on pacific" not in page
+    description = (folder / f"{NAME}.yaml").read_text().split("description:")[1].split("\n")[0].strip(" >|")
+    assert not description or description[:30] not in page
+    assert "@media print" in page and "break-inside: avoid" in page
+
+
+def test_the_walkthrough_gives_each_answer_with_why_what_the_run_showed_and_the_engines_chain(course):
+    _, built = course
+    walk = (built.out / "walkthrough.md").read_text()
+    assert walk.count("**Answer:**") == built.items
+    q1 = walk.split("## Question 1.")[1].split("## Question 2.")[0]
+    assert "**Answer:** `66.0`" in q1 and "Across the variants: 66 to 192 s." in q1
+    assert "**What the run showed:** pacific became NonOperational at 126 s" in q1
+    assert "grace NicDHCPDelayGraceInMS = 60 s" in q1  # the engine's chain behind it
+    assert not (built.out / "instructor" / "walkthrough.md").exists()  # nbgrader releases instructor/

@@ -59,6 +59,7 @@ class Item:
     grade: str  # the grading cell's code
     points: int = 1  # 0: shown, not graded (`observe: true`)
     hint: str = ""  # what the answer is, in the answer cell: "a number of seconds after fault 0, e.g. ..."
+    entry: Mapping | None = None  # the expect: entry it asks about
 
 
 @dataclass(frozen=True)
@@ -189,17 +190,18 @@ def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | Non
                               f"does {_happening(entry)}? Within {tolerance:g} s counts.", answer,
                               round(verdict.measured, 1) if verdict.measured is not None else None,
                               f"feedback = lab.when({answer}, {({**asked, **extra})!r}, tolerance={tolerance:g})",
-                              hint=f"a number of seconds after {origin.split(' (')[0]}, e.g. {answer} = 75"))
+                              hint=f"a number of seconds after {origin.split(' (')[0]}, e.g. {answer} = 75",
+                              entry=raw))
         elif predicate == "ends" and subject in ("host", "vm"):
             status, host = final_state(lab.run(), lab.scenario, subject, entry[subject])
-            shape = "'Up on atlantic': the status, then the host" if subject == "vm" else "'Up'"
+            shape = "'Up on HOST': the status, then the host" if subject == "vm" else "'Up'"
             items.append(Item(f"q{n}", f"**Question {n}.** In which status does {entry[subject]} end the run"
                               f"{', and on which host' if subject == 'vm' else ''}? Answer like {shape}.", answer,
                               f"{status} on {host}" if subject == "vm" else status,
                               f"feedback = lab.ends({answer}, {subject!r}, {entry[subject]!r}"
                               f"{', why=' + repr(raw['why']) if raw.get('why') else ''})",
                               hint=f"text: the status{' and the host' if subject == 'vm' else ''}, e.g. {answer} = "
-                                   f"{'Up on hostA' if subject == 'vm' else 'Up'!r}"))
+                                   f"{'Up on hostA' if subject == 'vm' else 'Up'!r}", entry=raw))
         elif predicate == "starts_migrating_before":
             pair = sorted([entry["vm"], entry[predicate]])
             truth = next((v for v in pair if lab.first(v, pair).passed), NEITHER)
@@ -207,12 +209,12 @@ def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | Non
                               f"{pair[0]} or {pair[1]}? Answer with its name, or {NEITHER!r} if it migrates "
                               "neither.", answer, truth, f"feedback = lab.first({answer}, {pair!r}"
                               f"{', why=' + repr(raw['why']) if raw.get('why') else ''})",
-                              hint=f"a VM's name (text) or {NEITHER!r}, e.g. {answer} = {pair[0]!r}"))
+                              hint=f"a VM's name (text) or {NEITHER!r}, e.g. {answer} = {pair[0]!r}", entry=raw))
         else:
             verdict = lab.judge(entry)
             items.append(Item(f"q{n}", f"**Question {n}.** True or False: {sentence(entry, scenario)}.", answer,
                               verdict.passed, f"feedback = lab.true_or_false({answer}, {({**entry, **extra})!r})",
-                              hint=f"True or False, e.g. {answer} = True"))
+                              hint=f"True or False, e.g. {answer} = True", entry=raw))
     return items
 
 
@@ -436,6 +438,7 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
         elif students is None:
             write(student, folder / f"{name}.ipynb")
     plan = [variant for variant, *_ in notebooks if variant is not None]
+    _write_people_pages(out, spec, notebooks[0][1] / file_name, notebooks[0][2], notebooks[1:], students)
     if students is not None:
         shutil.rmtree(out / "variants")  # each student's variant is made again from the table, by the notebook
         issued = {s: Issued(v.number, v.seed, dict(v.settings)) for s, v in zip(students, plan, strict=True)}
@@ -456,6 +459,51 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
     graded = [c for c in notebooks[0][3]["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
     points = sum(c["metadata"]["nbgrader"]["points"] for c in graded)
     return kind, len(graded), points, plan, warnings
+
+
+def _write_people_pages(out: Path, spec: ExerciseSpec, scenario_file: Path, items: list[Item],
+                        variants: list, students: list[str] | None) -> None:
+    """`handout.html` for the students (no answers) and `walkthrough.md` for the instructor."""
+    from collections import Counter
+
+    from hacourse.grading.handout import handout_html, walkthrough_md
+
+    lab = Lab(scenario_file)
+    scenario = lab.scenario
+    title = spec.title or scenario.name
+    graded = [item for item in items if item.points]
+    questions = [(item.prompt, f"{item.answer} = ... ({item.hint.split(', e.g.')[0]})" if item.hint else "")
+                 for item in graded]
+    questions += [(f"**{q.ask}**", "") for q in spec.questions]
+    questions += [(item.prompt, "") for item in items if not item.points]
+    note = ("Your notebook runs your own variant of this scenario (its seed and settings differ from your "
+            "neighbours'): read the numbers there." if students or variants else "")
+    story = (spec.intro or ("" if spec.tune else DEFAULT_INTRO)).strip()
+    if spec.show_description:
+        story = scenario.description.strip() + "\n\n" + story
+    (out / "handout.html").write_text(handout_html(title, story, scenario, lab.overview(), questions, note),
+                                      encoding="utf-8")
+    rows = []
+    for item in graded:
+        row = {"question": item.grade_id, "prompt": item.prompt, "answer": item.solution, "entry": None}
+        if item.entry is not None:
+            entry = {k: v for k, v in item.entry.items() if k not in ("between", "grade_tolerance", "observe")}
+            verdict = lab.judge(entry)
+            after = entry.get("after")
+            origin = scenario.faults[after["fault"]].at if isinstance(after, Mapping) else 0.0
+            row.update(entry=entry, why=item.entry.get("why", ""), seen=verdict.seen,
+                       at=None if verdict.measured is None else origin + verdict.measured)
+        rows.append(row)
+    spread: dict[str, str] = {}
+    for index, item in enumerate(graded):
+        values = [[i for i in v_items if i.points][index].solution for _, _, v_items, _ in variants]
+        if not values:
+            continue
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            spread[item.grade_id] = f"{min(values):g} to {max(values):g} s"
+        else:
+            spread[item.grade_id] = ", ".join(f"{v!r} ({n})" for v, n in Counter(map(str, values)).most_common())
+    (out / "walkthrough.md").write_text(walkthrough_md(title, scenario, lab.run(), rows, spread), encoding="utf-8")
 
 
 def _answer_warnings(made: list[tuple[Variant, list[Item]]]) -> list[str]:

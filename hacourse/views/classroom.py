@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from hacourse.grading.summary import QuestionSummary
+if TYPE_CHECKING:
+    from hacourse.grading.summary import QuestionSummary
 
 
 def draw_class_summary(summaries: Sequence[QuestionSummary], ax: Axes | None = None) -> Axes:
