@@ -239,7 +239,7 @@ def test_lesson_2_sanlock_kills_vdsm_80_s_after_the_last_renewal_and_the_next_sp
 
 def test_lesson_2_both_rules_win_among_the_seeds_section_7_shows():
     """'Depending on the phase ... Atlantic turns Non Operational through the NIC rule first ... or sanlock
-    kills VDSM first. Section 7 runs both.' (seeds 0-7) and how each case goes on."""
+    kills VDSM first. Section 6 runs both.' (seeds 0-7) and how each case goes on."""
     first = {}
     for seed in range(8):
         _, log, handover = _race(seed)
@@ -345,7 +345,7 @@ def test_lesson_3_pacific_boots_non_responsive_and_comes_back_whole_and_empty(mg
 
 
 def test_lesson_3_without_power_management_pacific_stays_non_responsive_until_the_admin_powers_it_on():
-    """Section 7: 'Pacific stays Non Responsive ... and its VMs Unknown, HA ones included, until the admin
+    """Section 6: 'Pacific stays Non Responsive ... and its VMs Unknown, HA ones included, until the admin
     powers it on'; then 'the engine restarts the HA ones'."""
     sc = scenario("pacific-power-loss-no-pm")
     log = simulate(sc, seed=0)
@@ -359,7 +359,7 @@ def test_lesson_3_without_power_management_pacific_stays_non_responsive_until_th
 
 
 def test_lesson_3_the_default_policy_never_fences_in_two_hosts_and_75_percent_does():
-    """Section 8: 1 host of 2 reaches the 50 % threshold: fencing skipped, db1 Unknown to the end; with 75 %
+    """Section 7: 1 host of 2 reaches the 50 % threshold: fencing skipped, db1 Unknown to the end; with 75 %
     the run fences Pacific and db1 runs on Atlantic."""
     pair = scenario("two-hosts-fencing-policy")
     log = simulate(pair, seed=0)
@@ -381,7 +381,7 @@ def _eras(name: str, **settings: object) -> dict[str, tuple[list, Scenario]]:
 
 
 def test_lesson_3_eras_4_5_copies_two_at_a_time_faster_and_its_writers_pause_80_s_later_and_stay():
-    """Section 9: 4.5 allows 2 per host at 62 MiB/s against 3 at 32; 'db1 and app1 hold both slots until
+    """Section 8: 4.5 allows 2 per host at 62 MiB/s against 3 at 32; 'db1 and app1 hold both slots until
     their hanging writes fail'; 'Writers stay on Pacific'; 'Writes hang longer': 80 s of multipath queueing."""
     eras = _eras("pacific-storage-down")
     (old, old_sc), (new, new_sc) = eras["rhev-3.3"], eras["ovirt-4.5"]
@@ -430,7 +430,7 @@ def test_lesson_3_eras_fencing_confirms_in_5_s_in_both_and_4_5_restarts_by_prior
 
 
 def test_lesson_3_each_paused_vm_follows_its_resume_behaviour():
-    """Section 10: 'auto_resume continues, leave_paused waits for the admin, kill is destroyed once paused
+    """Section 9: 'auto_resume continues, leave_paused waits for the admin, kill is destroyed once paused
     for vm_kill_paused_timeout = 80 s, and, being HA, restarted elsewhere'."""
     sc = scenario("paused-vms-resume")
     log = simulate(sc, seed=0)
@@ -449,7 +449,7 @@ def test_lesson_3_each_paused_vm_follows_its_resume_behaviour():
 
 
 def test_lesson_3_a_vm_lease_restarts_db1_after_a_power_loss_and_never_while_pacific_runs_it():
-    """Section 10: 'With the power lost ... succeeds once the lease has expired. With only the management
+    """Section 9: 'With the power lost ... succeeds once the lease has expired. With only the management
     network down, db1 still runs on Pacific and keeps renewing its lease: the engine never starts a second copy.'"""
     leased = scenario("pacific-mgmt-down", engine_profile="ovirt-4.5", **{"hosts[1].power_management": False,
                                                                            "vms[0].lease": True})

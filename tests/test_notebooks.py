@@ -80,3 +80,21 @@ def test_notebook_matches_its_percent_script(path: Path):
     stored = nbformat.read(path, as_version=4)
     assert _cells(stored) == _cells(from_script), (
         f"{path.name} differs from {script.name}; run `jupytext --sync {script.relative_to(ROOT)}`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_section_numbers_run_on_without_a_gap_in_voila_and_in_lab(path: Path):
+    """Voila leaves out the cells tagged lab-only: a numbered section among them would make the
+    numbers jump (4, then 6). So the numbered headings outside them count 1, 2, 3 ... and a
+    lab-only heading carries no number."""
+    nb = nbformat.read(path, as_version=4)
+    numbers, lab_only = [], []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            head = line.removeprefix("## ")
+            if line.startswith("## ") and head.split(" ")[0].isdigit():
+                (lab_only if "lab-only" in cell.metadata.get("tags", []) else numbers).append(int(head.split(" ")[0]))
+    assert not lab_only, f"{path.name}: lab-only sections numbered {lab_only}"
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: section numbers {numbers}"

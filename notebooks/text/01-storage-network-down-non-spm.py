@@ -64,7 +64,7 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 # %% [markdown]
 # ## 2 · Predict, then run
 #
-# Before you touch anything, write down your answers. Sections 5 and 6 reveal them.
+# Before you touch anything, write down your answers. Section 5 reveals them.
 #
 # 1. **Order.** Which VMs leave Pacific first? Do all of them move at once?
 # 2. **Timing.** How long after `ifdown` does Pacific turn Non Operational: a few seconds, about a
@@ -150,7 +150,7 @@ display(lesson)
 # the VMs stay on Atlantic.
 
 # %% [markdown] tags=["lab-only"]
-# ## 5 · The guide's procedure, in code
+# ## The guide's procedure, in code
 #
 # The same steps with the panel's own controls, on a second panel (yours above is untouched):
 # `ifdown` at 1:00, then four minutes. The check below reads the figure, not the engine: Pacific's lane
@@ -171,7 +171,7 @@ moved = sorted({s.lane.removeprefix("vm:") for s in shown if s.status == "migrat
 print(f"At {audit.clock(replay.now)} the figure shows Pacific Non Operational and migrations of {', '.join(moved)}.")
 
 # %% [markdown]
-# ## 6 · The answers
+# ## 5 · The answers
 #
 # From the run of the scenario file itself (the `ifdown` at 1:00, as in the guide):
 

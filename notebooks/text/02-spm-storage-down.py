@@ -72,7 +72,7 @@ HTML(table_html([{"host": h.name, "SPM priority": h.spm_priority, "memory (GiB)"
 # %% [markdown]
 # ## 2 · Predict, then run
 #
-# Write down your answers before you run anything. Sections 6 and 7 reveal them.
+# Write down your answers before you run anything. Sections 5 and 6 reveal them.
 #
 # 1. **Who and when.** Which host becomes the new SPM, and how long after the `ifdown` on Atlantic?
 # 2. **Why not Indian?** Indian is Up and reaches the storage as well as Pacific does. Could it become
@@ -133,14 +133,14 @@ lesson
 # (`NicDHCPDelayGraceInMS` = 60 s after the engine sees `p1p1` down) also runs. Depending on the phase of
 # the engine's statistics refresh and of sanlock's renewals (both drawn from the run's seed), Atlantic
 # turns Non Operational through the NIC rule first, and the engine then stops the SPM itself (`ResetIrs`:
-# an SPM that leaves Up loses the role); or sanlock kills VDSM first. Section 7 runs both.
+# an SPM that leaves Up loses the role); or sanlock kills VDSM first. Section 6 runs both.
 #
 # **Try next:** press the toggle again (`ifup storage on atlantic`) and advance 5 minutes. Atlantic comes
 # back at the next auto-recovery (`AutoRecoverySchedule`, every 5 min), but the SPM stays where it is:
 # the engine moves the role only when its holder fails, never back to a "preferred" host on its own.
 
 # %% [markdown] tags=["lab-only"]
-# ## 5 · The procedure, in code
+# ## The procedure, in code
 #
 # A second panel driven by its own controls: `ifdown storage on atlantic` at 1:00, then four minutes. The
 # check reads the figure: Atlantic's lane must show Non Operational and the ⚑ of its self-fencing, and the
@@ -166,7 +166,7 @@ print(f"At {audit.clock(replay.now)} the figure shows Atlantic Non Operational, 
       f"{audit.clock(vacant[0].start)} to {audit.clock(vacant[0].end)}, then the SPM on Pacific.")
 
 # %% [markdown]
-# ## 6 · The answers
+# ## 5 · The answers
 #
 # From the run of the scenario file itself (`ifdown storage` on Atlantic at 1:00):
 
@@ -232,7 +232,7 @@ HTML(details_html(
                  times=["requested", "end"])))
 
 # %% [markdown]
-# ## 7 · Two rules race
+# ## 6 · Two rules race
 #
 # The same scenario with other seeds: each seed moves the phase of the engine's statistics refresh and
 # of sanlock's renewals, as two real data centers never tick in step.

@@ -67,7 +67,7 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 # %% [markdown]
 # ## 2 · Predict, then run
 #
-# Write down your answers. Sections 6 to 8 reveal them.
+# Write down your answers. Sections 5 to 7 reveal them.
 #
 # 1. **Timing.** Pacific's management network goes down. How long until the engine declares Pacific
 #    Non Responsive? Would it take longer if Pacific ran more VMs, or were the SPM?
@@ -130,7 +130,7 @@ lesson
 # goes through Initializing to Up, empty.
 
 # %% [markdown] tags=["lab-only"]
-# ## 5 · The procedure, in code
+# ## The procedure, in code
 #
 # A second panel driven by its own controls: `ifdown ovirtmgmt on pacific` at 1:00, then five minutes.
 # The check reads the figure: Pacific's lane must show Connecting, then Reboot, and the ⚑ of the fence;
@@ -163,7 +163,7 @@ print(f"At {audit.clock(replay.now)} the figure shows Pacific Connecting, Non Re
       "and fenced; the HA VMs restarted at once, WaitForLaunch and Up; web1 Down; and the ovirtmgmt toggle released.")
 
 # %% [markdown]
-# ## 6 · The answers
+# ## 5 · The answers
 #
 # From the run of the scenario file itself (`ifdown ovirtmgmt` on Pacific at 1:00):
 
@@ -214,7 +214,7 @@ HTML(details_html(
       f"survive a reboot. Pacific is Up again at {audit.clock(treated.up_again)}, with no VMs.</p>"))
 
 # %% [markdown]
-# ## 7 · A host without power management
+# ## 6 · A host without power management
 #
 # `pacific-power-loss-no-pm`: Pacific loses its power at 1:00, and has no fence agent. At 15:00 the admin
 # switches it on again.
@@ -239,10 +239,10 @@ HTML(details_html(
                  times=["Down at", "restarted at", "Up again at"])
     + "<p>The engine cannot prove a host without a fence agent is off, so it never restarts its VMs "
       "elsewhere on its own. A real admin who knows the host is off would use <i>Confirm 'Host has been "
-      "rebooted'</i> instead of waiting; the VM leases of section 10 are the other way out.</p>"))
+      "rebooted'</i> instead of waiting; the VM leases of section 9 are the other way out.</p>"))
 
 # %% [markdown]
-# ## 8 · Two hosts and the fencing policy
+# ## 7 · Two hosts and the fencing policy
 #
 # Since oVirt 3.5 a cluster has a **fencing policy**. New clusters made in the UI get
 # `skip_if_connectivity_broken` on, with `hosts_with_broken_connectivity_threshold` = **50 %**: when that
@@ -276,7 +276,7 @@ HTML(details_html(
     "(a host that does is alive, and is not fenced).</p>"))
 
 # %% [markdown]
-# ## 9 · Two engine eras side by side
+# ## 8 · Two engine eras side by side
 #
 # The scenarios so far run the `rhev-3.3` profile: the timers and limits of the Evaluation Guide's engine.
 # A scenario's `engine_profile: ovirt-4.5` switches to today's defaults. Here are three scenarios under
@@ -356,7 +356,7 @@ HTML(table_html(facts.compare_runs(both_eras(scenario))))
 #   while it boots.
 
 # %% [markdown]
-# ## 10 · Going further
+# ## 9 · Going further
 #
 # **What a paused VM does when its storage returns** (`paused-vms-resume`, `ovirt-4.5`): Pacific loses its
 # storage at 1:00, the cluster's resilience policy is *do not migrate*, so the writers pause on Pacific; the

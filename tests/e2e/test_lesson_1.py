@@ -76,10 +76,10 @@ def _drive_the_fault(app, record_timing, in_lab: bool) -> None:
     drive.shot("3-plus-5-min")
 
     figure_check = app.page.locator(".jp-OutputArea-output", has_text="the figure shows Pacific Non Operational")
-    if in_lab:  # section 5 (the procedure in code) is for JupyterLab
-        assert figure_check.count(), "the lesson's own check of its figure (section 5) printed nothing"
+    if in_lab:  # the procedure in code is for JupyterLab
+        assert figure_check.count(), "the lesson's own check of its figure (the procedure in code) printed nothing"
     else:
-        assert not figure_check.count(), "Voila shows section 5, meant for JupyterLab only"
+        assert not figure_check.count(), "Voila shows the procedure in code, meant for JupyterLab only"
     drive.report()
     app.screenshot("page")
 
