@@ -107,7 +107,7 @@ class PhysicalState:
         if fact.about == "storage_domain":
             hosts = sorted(set(self.powered) | {h for h, _ in self.nic_up})
         else:
-            hosts = [subject if fact.about == "host" else subject[0]]  # type: ignore[index]
+            hosts = [str(r.to_dict()["host"])]  # a host's fact, or a NIC's of that host
         if not value:
             for host in hosts:
                 if self.renewing(host, r.t):

@@ -154,7 +154,7 @@ PROFILES: Mapping[str, Mapping[str, float | int | bool | None | str]] = MappingP
 def config_of(profile: str, overrides: Mapping[str, object] | None = None) -> EngineConfig:
     """The effective configuration: the profile's defaults with the overrides (by real key) on top.
     A key the profile does not have is refused at once (the loader says so earlier, with a line)."""
-    values = {f.name: None for f in _KEYS}
+    values: dict[str, object] = {f.name: None for f in _KEYS}
     values.update({_FIELD_OF[key]: value for key, value in PROFILES[profile].items()})
     for key, value in (overrides or {}).items():
         if key not in PROFILES[profile]:

@@ -145,7 +145,7 @@ class Fencing:
         whatever happens, the host is set NonResponsive and the host monitor takes over. A host that
         does not come back (its management link is down) stays NonResponsive, never Reboot."""
         sim, env = self.sim, self.sim.env
-        probe = float(sim.config.ServerRebootSleepTime)
+        probe = float(sim.config.ServerRebootSleepTime or 0)  # a 4.x key: only 4.x sleeps on reboot
         start = env.now
         answered = False
         while env.now + probe <= start + timeout + 1e-9:

@@ -74,10 +74,10 @@ def plan_precopy(memory_gb: float, dirty_mib_s: float, config: EngineConfig) -> 
     bw = float(config.migration_max_bandwidth)
     memory = memory_gb * 1024
     if config.migration_timeout is not None:  # VDSM 4.13: no progress for migration_timeout, no overall limit
-        max_time, progress_timeout, stuck = float("inf"), config.migration_timeout, "migration_timeout"
-    else:  # VDSM 4.16+
-        max_time = config.migration_max_time_per_gib_mem * max(memory_gb, 1)
-        progress_timeout, stuck = config.migration_progress_timeout, "migration_progress_timeout"
+        max_time, progress_timeout, stuck = float("inf"), float(config.migration_timeout), "migration_timeout"
+    else:  # VDSM 4.16+: both keys are in its profile
+        max_time = float(config.migration_max_time_per_gib_mem or 0) * max(memory_gb, 1)
+        progress_timeout, stuck = float(config.migration_progress_timeout or 0), "migration_progress_timeout"
     elapsed, remaining, iteration = MIGRATION_SETUP_S, memory, 1
     best, best_at = remaining, elapsed
     while True:

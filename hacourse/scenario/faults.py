@@ -75,7 +75,7 @@ class ControlChoice(Choice):
     def __init__(self) -> None:
         super().__init__(())
 
-    @property  # type: ignore[override]
+    @property
     def values(self) -> tuple[str, ...]:
         return tuple(k.name for k in actions.ACTIONS.values() if k.control is not None)
 

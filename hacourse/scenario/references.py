@@ -151,8 +151,10 @@ def _check_fault_applies(fault: dict, known: dict[str, Known], i: int, checker: 
     kind = ACTIONS.get(fault.get("action"))
     if kind is None or kind.where is None or TARGETS[kind.where.key].section is None:
         return
-    section = known[TARGETS[kind.where.key].section or ""]
-    problem = kind.misapplied(fault.get(kind.where.key), {name: item for name, (_, item) in section.items()})
+    section, name = known[TARGETS[kind.where.key].section or ""], fault.get(kind.where.key)
+    if not isinstance(name, str):
+        return  # missing: reported already
+    problem = kind.misapplied(name, {key: item for key, (_, item) in section.items()})
     if problem:
         _report(checker, ("faults", i, kind.where.key), problem)
 
