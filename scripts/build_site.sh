@@ -23,7 +23,7 @@ JUPYTERLITE=0.8.6   # core and kernel of one minor version (the kernel's 0.8.7 w
 PYODIDE=314.0.6     # jupyterlite_pyodide_kernel.constants.PYODIDE_VERSION of that kernel
 PYYAML=6.0.3        # the version Pyodide's own lock names
 
-OUT=${HACOURSE_SITE_DIR:-build/site}
+OUT=$(realpath -m "${HACOURSE_SITE_DIR:-build/site}")
 WORK=build/site-work
 force=0
 if [ "${1:-}" = "--force" ]; then force=1; fi
@@ -84,7 +84,7 @@ say "staging the lite dir (contents, configuration, Pyodide)"
 say "jupyter lite build into $OUT (its log: $WORK/build.log)"
 rm -rf "$OUT"
 root=$(pwd)
-if ! (cd "$WORK/lite" && "$root/.venv-site/bin/jupyter-lite" build --output-dir "$root/$OUT" \
+if ! (cd "$WORK/lite" && "$root/.venv-site/bin/jupyter-lite" build --output-dir "$OUT" \
         --no-sourcemaps --no-unused-shared-packages) >"$WORK/build.log" 2>&1; then
     tail -n 30 "$WORK/build.log" >&2
     say "jupyter lite build failed"

@@ -7,8 +7,11 @@ anything outside its origin (site_browser.py blocks and records every such reque
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from site_browser import SitePage, offline_browser, site, site_url  # noqa: F401 (fixtures)
+from test_lesson_1 import _drive_the_fault
 
 pytestmark = pytest.mark.browser
 
@@ -25,3 +28,17 @@ def test_the_browser_kernel_runs_a_scenario_and_lists_its_events(site: SitePage,
     assert out.startswith("emscripten pure-python yaml"), out[:300]
     assert "Error Host pacific moved from Up to NonOperational state (NETWORK_INTERFACE_IS_DOWN" in out, out
     assert "Migration started (VM: db1, Source: pacific, Destination: atlantic" in out, out
+
+
+LESSON_1 = "notebooks/01-storage-network-down-non-spm.ipynb"
+
+
+def test_lesson_1_runs_in_the_browser_and_the_storage_nic_goes_down_from_the_panel(
+    site: SitePage, record_timing  # noqa: F811
+) -> None:
+    record_timing("page open -> kernel idle (cold cache)", site.open(LESSON_1))
+    start = time.perf_counter()
+    site.run_all()
+    site.wait_until_idle(timeout_s=240)
+    record_timing("lesson 1 Run All Cells -> every cell run", time.perf_counter() - start)
+    _drive_the_fault(site, record_timing, in_lab=True)
