@@ -10,6 +10,7 @@ first asked for. Drawing functions take an optional `ax`, return it, and never c
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
 from hacourse.views.lanes import timeline_lanes
@@ -28,8 +29,13 @@ _MATPLOTLIB = {  # name -> module: these need matplotlib, imported on first use
 }
 
 
+_WITHOUT = ("draw_timeline", "draw_topology")  # drawn by views/without_matplotlib.py where matplotlib is missing
+
+
 def __getattr__(name: str) -> Any:
     if name in _MATPLOTLIB:
+        if name in _WITHOUT and find_spec("matplotlib") is None:  # the browser's kernel: the SVG renderer
+            return getattr(import_module("hacourse.views.without_matplotlib"), name)
         return getattr(import_module(_MATPLOTLIB[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -36,6 +36,7 @@ LESSON_1 = "notebooks/01-storage-network-down-non-spm.ipynb"
 def test_lesson_1_runs_in_the_browser_and_the_storage_nic_goes_down_from_the_panel(
     site: SitePage, record_timing  # noqa: F811
 ) -> None:
+    site.name = "site-lesson1"  # its screenshots: test-output/site-lesson1-*.png
     record_timing("page open -> kernel idle (cold cache)", site.open(LESSON_1))
     start = time.perf_counter()
     site.run_all()
