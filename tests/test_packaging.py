@@ -23,7 +23,7 @@ def test_the_wheel_ships_every_scenario_and_the_json_schema(tmp_path):
 
 
 # import name -> distribution name, where they differ
-DISTRIBUTIONS = {"yaml": "pyyaml", "PIL": "pillow"}
+DISTRIBUTIONS = {"yaml": "pyyaml", "PIL": "pillow", "IPython": "ipython"}
 
 
 def _imported_top_level_modules() -> dict[str, set[str]]:
