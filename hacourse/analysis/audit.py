@@ -39,7 +39,7 @@ class EventRow:
         return clock(self.t)
 
 
-_HOST_SEVERITY = {
+_HOST_SEVERITY: dict[str, str] = {
     HostStatus.UP: NORMAL,
     HostStatus.INITIALIZING: NORMAL,
     HostStatus.CONNECTING: WARNING,
@@ -48,7 +48,7 @@ _HOST_SEVERITY = {
     HostStatus.NON_OPERATIONAL: ERROR,
     HostStatus.NON_RESPONSIVE: ERROR,
 }
-_VM_SEVERITY = {VmStatus.PAUSED: WARNING, VmStatus.UNKNOWN: WARNING, VmStatus.DOWN: ERROR}
+_VM_SEVERITY: dict[str, str] = {VmStatus.PAUSED: WARNING, VmStatus.UNKNOWN: WARNING, VmStatus.DOWN: ERROR}
 
 
 _SAID: dict[type[ev.Record], tuple[str, str]] = {

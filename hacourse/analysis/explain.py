@@ -175,13 +175,15 @@ def _initial(r: ev.Record) -> bool:
 
 def state_line(log: Sequence[ev.Record], scenario: Scenario | None, at: float, vm: str | None = None,
                host: str | None = None) -> str:
-    """The state the chain leads to, in one line."""
+    """The state the chain leads to, in one line: of `vm` if given, else of `host`."""
     if vm is not None:
         state = intervals.vm_state_at(log, vm, at, scenario)
         if state is None:
             return f"{vm}: not in this run"
         place = f" on {state.host}" if state.status != "Down" else ""
         return f"{vm} at {audit.clock(at)}: {state.status}{place}"
+    if host is None:
+        raise ValueError("state_line: name a vm or a host")
     status = intervals.host_status_at(log, host, at, scenario)
     spm = " (SPM)" if intervals.spm_holder(log, at, scenario) == host else ""
     return f"{host} at {audit.clock(at)}: {status}{spm}"

@@ -24,6 +24,12 @@ def _span_text(values: Sequence[float]) -> str | None:
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
+def _last_of_all(times: Sequence[float | None]) -> float | None:
+    """The last of `times`; None when there are none or one of them never came (None)."""
+    came = [t for t in times if t is not None]
+    return max(came) if came and len(came) == len(times) else None
+
+
 def run_facts(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]:
     """A run in a few numbers, to set runs of one scenario side by side; None where a fact does not apply."""
     moves = migration_spans(log)
@@ -34,19 +40,21 @@ def run_facts(log: Sequence[ev.Record], scenario: Scenario) -> dict[str, object]
     gone = next((r for r in log if isinstance(r, ev.HostStatusChanged) and r.new == HostStatus.NON_RESPONSIVE), None)
     treated = fence_episode(log, gone.host) if gone else None
     back = [v.up for v in vm_recovery(log, scenario, gone.host) if v.ha] if gone else []
+    all_back = _last_of_all(back)
     return {
         "I/O to a lost storage path fails after (s)": lost.eio_after_s if lost and blocked else None,
         "migrations copying at once (most)": _most_at_once(
             [(m.transfer_start, m.end) for m in moves if m.transfer_start is not None]) or None,
         "MiB/s per migration": _span_text([r.bandwidth_mib_s for r in log if isinstance(r, ev.MigrationTransferStarted)]),
         "switch-over downtime of VMs that never paused (ms)": _span_text(
-            [m.downtime_ms for m in moves if m.outcome == MigrationOutcome.FINISHED and m.vm not in paused]),
+            [m.downtime_ms for m in moves
+             if m.outcome == MigrationOutcome.FINISHED and m.vm not in paused and m.downtime_ms is not None]),
         "VMs paused on EIO": len(paused) if blocked else None,
         "migrations refused or failed": sum(m.refused_or_failed for m in moves) if moves else None,
         "last migration ended at": clock(last_move) if last_move is not None else None,
         "host Non Responsive at": clock(gone.t) if gone else None,
         "fence confirmed the host off at": clock(treated.fenced) if treated and treated.fenced else None,
-        "HA VMs all running again at": clock(max(back)) if back and None not in back else None,
+        "HA VMs all running again at": clock(all_back) if all_back is not None else None,
         "VMs Down at the end": sum(status == VmStatus.DOWN for status in final_vm_status(log, scenario).values()),
     }
 

@@ -43,7 +43,8 @@ def parse_seeds(text: str) -> list[int]:
 
 def seed_ranges(seeds: Sequence[int]) -> str:
     """The seeds written back as ranges: [0, 1, 2, 5] -> '0-2, 5'."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[int] = []
     for seed in sorted(seeds):
         if run and seed != run[-1] + 1:
             parts.append(_span(run))
@@ -167,7 +168,7 @@ class _FileCheck:
         from hacourse.events import to_jsonl
         from hacourse.grading.golden import MISSING, compare_golden, golden_for, write_golden
 
-        given = None if self.golden is True else self.golden
+        given = self.golden if isinstance(self.golden, str | Path) else None  # True: beside the scenario
         target = golden_for(self.path, seed, self.scenario.seed, given)
         seed_flag = "" if seed == self.scenario.seed else f" --seed {seed}"
         where = "" if given is None else f" {given}"

@@ -298,6 +298,8 @@ def check_paused_reason(choice: str) -> Feedback:
         return _wrong("format", f"answer with one letter: {', '.join(PAUSED_CHOICES)}")
     back = next(r for r in log if isinstance(r, ev.NicUp) and r.host == "pacific")
     app1 = _resumed(log, "app1")
+    if app1 is None:  # the scenario's story: app1 (auto_resume) continues when storage returns
+        raise RuntimeError(f"{PAUSED}: app1 never resumed; the exercise no longer fits its scenario")
     if key == "a":
         return _wrong("storage-never-back", f"storage did come back: {back.nic} on pacific went up at "
                       f"{clock(back.t)}, and app1, paused the same way, resumed at {clock(app1.t)}")

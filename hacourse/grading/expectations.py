@@ -91,7 +91,9 @@ class Seen(NamedTuple):
     count: int | None = None
 
 
-Judge = Callable[[Sequence[ev.Record], Scenario], tuple[bool, str] | Seen]
+Judged = tuple[bool, str] | Seen
+"""A judge's answer: held or not and in words, or a `Seen` that also says when."""
+Judge = Callable[[Sequence[ev.Record], Scenario], Judged]
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def _initial(scenario: Scenario, subject: str, name: str) -> str:
 
 
 def _becomes(subject: str, name: str, status: str, on: str | None, window: Window) -> Judge:
-    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> Judged:
         changes = _changes(log, subject, name)
         start, origin = window.origin(scenario)
         hits = [r for r in changes if r.new == status and (on is None or r.host == on) and r.t >= start]
@@ -195,7 +197,7 @@ def _always(name: str, status: str) -> Judge:
 def _migrates_before(vm: str, other: str) -> Judge:
     def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
         started = [r for r in log if isinstance(r, ev.MigrationStarted)]
-        order = {}
+        order: dict[str, tuple[int, ev.MigrationStarted]] = {}
         for n, r in enumerate(started, 1):
             order.setdefault(r.vm, (n, r))
         if vm not in order:
@@ -226,7 +228,7 @@ def _spm_always(host: str) -> Judge:
 
 
 def _spm_elected(host: str, wanted: bool, window: Window) -> Judge:
-    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> Judged:
         start, origin = window.origin(scenario)
         elected = [r for r in _spm_events(log, host)
                    if isinstance(r, ev.SpmStarted) and not ev.is_initial(r) and r.t >= start]
@@ -257,7 +259,7 @@ def _spm_ends(host: str, wanted: bool) -> Judge:
 def _event(kind: str, fields: Mapping[str, object], window: Window, wanted: bool) -> Judge:
     shown = kind + (" {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}" if fields else "")
 
-    def judge(log: Sequence[ev.Record], scenario: Scenario) -> tuple[bool, str]:
+    def judge(log: Sequence[ev.Record], scenario: Scenario) -> Judged:
         matching = [r for r in log if r.event == kind and all(getattr(r, k) == v for k, v in fields.items())]
         hits = [r for r in matching if window.holds(r.t, scenario)]
         start, origin = window.origin(scenario)

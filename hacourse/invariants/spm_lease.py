@@ -41,11 +41,13 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
     cycled: set[str] = set()  # holders that lost power since they took the role: their lease went with it
 
     def overstay(now: float, strict: bool) -> None:
-        since = (world.physical.no_storage_since.get(holder)
-                 if holder and world.physical.is_powered(holder) and holder not in cycled else None)
-        if since is not None and (holder, since) not in reported and overdue(since + give_up, now, strict):
-            reported.add((holder, since))
-            out.append(Violation(since + give_up, "spm-storage", f"{holder} still holds the SPM role "
+        host = holder
+        if not host or not world.physical.is_powered(host) or host in cycled:
+            return
+        since = world.physical.no_storage_since.get(host)
+        if since is not None and (host, since) not in reported and overdue(since + give_up, now, strict):
+            reported.add((host, since))
+            out.append(Violation(since + give_up, "spm-storage", f"{host} still holds the SPM role "
                                  f"{give_up:g} s after it lost storage at {since:g} s"))
 
     for t, group in instants(log):

@@ -24,6 +24,7 @@ import ipywidgets as widgets
 from hacourse import events as ev
 from hacourse.analysis import audit, intervals
 from hacourse.analysis.explain import explain_host, explain_vm, state_line
+from hacourse.engine import Simulation
 from hacourse.panel.shell import WORKSTATION_PROMPT, HostShell
 from hacourse.status import HostStatus, VmStatus
 from hacourse.views import events_html
@@ -47,7 +48,7 @@ TAB_STYLE = ("<style>.hacourse-portal .lm-TabBar-tab, .hacourse-portal .p-TabBar
 class ShellConsole:
     """A terminal on the hosts of a live simulation; display it, or `type` into it."""
 
-    def __init__(self, get_sim: Callable[[], object], on_change: Callable[[], None] | None = None,
+    def __init__(self, get_sim: Callable[[], Simulation], on_change: Callable[[], None] | None = None,
                  host: str | None = None) -> None:
         self._get_sim = get_sim
         self._on_change = on_change
@@ -131,7 +132,7 @@ class PortalTabs:
 
     TITLES = ("Hosts", "Virtual Machines", "Events")
 
-    def __init__(self, get_sim: Callable[[], object], events_shown: int = 40) -> None:
+    def __init__(self, get_sim: Callable[[], Simulation], events_shown: int = 40) -> None:
         self._get_sim = get_sim
         self.events_shown = events_shown
         sim = get_sim()

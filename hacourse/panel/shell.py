@@ -101,7 +101,7 @@ def interfaces(log: Sequence[ev.Record], scenario: Scenario, host: str, t: float
     host_index = [h.name for h in scenario.hosts].index(host)
     nets = [n.name for n in scenario.networks]
     out = [Interface("lo", "loopback", True, True, address="127.0.0.1")]
-    bridges = []
+    bridges: list[Interface] = []
     for nic, network in spec.nics.items():
         nic_up = nic not in downed
         carrier = link_up[nic] or network in downed  # a downed bridge leaves its port's carrier

@@ -183,8 +183,10 @@ class Checker:
 
     def _written_pairs(self, node: MappingNode, path: Path) -> list[tuple[str, Node, Node]]:
         """`pairs` of a mapping without merge keys (nearly all of them): the same answer, faster."""
-        result = [(key_node.value, key_node, value_node) for key_node, value_node in node.value
-                  if type(key_node) is ScalarNode]
+        result: list[tuple[str, Node, Node]] = [
+            (key_node.value, key_node, value_node) for key_node, value_node in node.value
+            if type(key_node) is ScalarNode
+        ]
         if len(result) == len(node.value) and len({key for key, _, _ in result}) == len(result):
             return result
         seen: dict[str, Node] = {}

@@ -24,7 +24,7 @@ def config_kind(values: Sequence[object], choices: Sequence[str] | None) -> Kind
     if given and all(isinstance(v, bool) for v in given):
         kind = Boolean()
     elif given and all(isinstance(v, str) for v in given):
-        kind = Choice(choices or sorted(set(given)))
+        kind = Choice(choices or sorted({str(v) for v in given}))
     elif all(isinstance(v, int) for v in given):
         kind = Integer(minimum=0)
     else:
@@ -50,9 +50,9 @@ class EngineConfig(Kind):
     def _check(self, node: Node, path: Path, checker: Checker) -> Any:
         if not isinstance(node, MappingNode):
             return self.mismatch(node, path, checker)
-        profile = checker.profile
-        allowed = list(self.profiles[profile]) if profile in self.profiles else list(self.kinds)
-        of_profile = f" for profile {profile}" if profile in self.profiles else ""
+        profile = checker.profile if checker.profile in self.profiles else None
+        allowed = list(self.profiles[profile]) if profile is not None else list(self.kinds)
+        of_profile = f" for profile {profile}" if profile is not None else ""
         result = {}
         for key, key_node, value_node in checker.pairs(node, path):
             if key not in allowed:

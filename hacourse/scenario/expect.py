@@ -133,6 +133,8 @@ class Expectation(Kind):
         raw = checker.construct(node, path)
         if raw is INVALID:
             return INVALID
+        if not isinstance(raw, dict):  # a tagged mapping, `!!set {a, b}`
+            return self.mismatch(node, path, checker)
         # YAML 1.1, which the loader follows, reads a bare `on:` key as true: here it is `on`.
         entry = {("on" if k is True else k): v for k, v in raw.items()}
         checked = _Entry(node, path, checker, entry)

@@ -22,7 +22,8 @@ class TargetsOfAction:
     given, and none it does not take."""
 
     def check(self, record: dict, given: set[str], node: Node, path: Path, checker: Checker) -> None:
-        kind = actions.ACTIONS.get(record.get("action"))
+        action = record.get("action")
+        kind = actions.ACTIONS.get(action) if isinstance(action, str) else None
         if kind is None:
             return  # no action, or an unknown one: reported already
         for key, message in kind.problems({key: True for key in given}):

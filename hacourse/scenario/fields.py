@@ -289,7 +289,7 @@ class ListOf(Kind):
         return [self.item.plain(v) for v in value] if isinstance(value, list | tuple) else value
 
     def json_schema(self) -> dict:
-        schema = {"type": "array", "items": self.item.json_schema()}
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
         if self.min_items:
             schema["minItems"] = self.min_items
         return schema
@@ -327,7 +327,7 @@ class MapOf(Kind):
         return {k: self.value.plain(v) for k, v in value.items()} if isinstance(value, Mapping) else value
 
     def json_schema(self) -> dict:
-        schema = {"type": "object", "additionalProperties": self.value.json_schema()}
+        schema: dict[str, Any] = {"type": "object", "additionalProperties": self.value.json_schema()}
         if self.min_items:
             schema["minProperties"] = self.min_items
         return schema

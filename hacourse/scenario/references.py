@@ -9,6 +9,7 @@ mistake gives one problem, not a cascade).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeGuard
 
 from hacourse import model
 from hacourse.actions import ACTIONS, TARGETS
@@ -58,15 +59,17 @@ def _unique(data: dict, section: str, checker: Checker) -> Known:
         known.judged = False
     for i, item in _items(data, section):
         name = item.get("name")
+        if name is None:
+            continue
         if name in known:
             _report(checker, (section, i, "name"),
                     f"duplicate name '{name}'; {section}[{known[name][0]}] already has it")
-        elif name is not None:
+        else:
             known[name] = (i, item)
     return known
 
 
-def _reference(name: object, known: Known, what: str, path: Path, checker: Checker) -> bool:
+def _reference(name: object, known: Known, what: str, path: Path, checker: Checker) -> TypeGuard[str]:
     """Whether `name` names an item of `known`; a name that does not is a problem."""
     if name is None or name in known or not known.judged:
         return name in known
@@ -162,7 +165,7 @@ def _check_fault_applies(fault: dict, known: dict[str, Known], i: int, checker: 
 def _check_fault_nic(fault: dict, hosts: Known, path: Path, checker: Checker) -> None:
     """A fault's `nic` is a NIC of its host, by the NIC's name or by the network it carries."""
     host, nic = fault.get("host"), fault.get("nic")
-    if nic is None or host not in hosts:
+    if nic is None or host is None or host not in hosts:
         return
     index, item = hosts[host]
     nics = item.get("nics") or {}

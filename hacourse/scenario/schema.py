@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from hacourse.actions import ACTIONS
@@ -138,5 +139,10 @@ def docs_with_tables(docs: str) -> str:
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
         if not pattern.search(docs):
             raise ValueError(f"docs have no {begin} ... {end} block")
-        docs = pattern.sub(lambda _, begin=begin, end=end, table=table: f"{begin}\n{table()}{end}", docs)
+        docs = pattern.sub(_literal(f"{begin}\n{table()}{end}"), docs)
     return docs
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for `re.sub` that inserts `text` as it is (its backslashes are no escapes)."""
+    return lambda _: text

@@ -106,13 +106,12 @@ def _set(data: dict, setting: str, value: object) -> None:
             if not isinstance(step, str):
                 raise _BadSetting(setting, f"{_shown(done)} is {kind.what}, not a list: write .key, not [{step}]")
             field = kind.fields.get(step)
-            child_kind = field.kind if field else None
             if last or field is None:  # an unknown key is set as written: the check names what is allowed
-                container[step] = _plain(value, child_kind)
+                container[step] = _plain(value, field.kind if field else None)
                 return
             if step not in container or container[step] is None:
-                container[step] = {} if not isinstance(_bare(child_kind), ListOf) else []
-            container, kind = container[step], child_kind
+                container[step] = {} if not isinstance(_bare(field.kind), ListOf) else []
+            container, kind = container[step], field.kind
         elif isinstance(kind, ListOf):
             index = _index(container, step, kind, setting, done)
             if last:
@@ -135,8 +134,9 @@ def _index(items: list, step: str | int, kind: ListOf, setting: str, done: Path)
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if step in names:
         return names.index(step)
+    named = [n for n in names if isinstance(n, str)]
     raise _BadSetting(setting, f"no item named '{step}' in {_shown(done)}; allowed: "
-                      f"{allowed_list([n for n in names if isinstance(n, str)])}{did_you_mean(step, names)}")
+                      f"{allowed_list(named)}{did_you_mean(step, named)}")
 
 
 def _shown(done: Path) -> str:

@@ -22,7 +22,7 @@ _BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;margin:2px 0;"
 def _asked(log: Sequence[ev.Record], until: float) -> set[tuple[float, str]]:
     """(t, host) of every fault or action the student or the scenario injected (ifdown, link_down,
     power_off, ...): what changes on that host at that instant was asked for."""
-    return {(r.t, r.host) for r in log if isinstance(r, ev.FaultInjected) and r.t <= until}
+    return {(r.t, r.host) for r in log if isinstance(r, ev.FaultInjected) and r.host is not None and r.t <= until}
 
 
 def _why(log: Sequence[ev.Record], host: str, t: float) -> str:

@@ -84,6 +84,11 @@ def _cell(value: object) -> str:
     return escape(str(value))
 
 
+def _time_cell(value: object) -> str:
+    """A cell of a `times` column: seconds as m:ss."""
+    return clock(value) if isinstance(value, int | float) else _cell(value)
+
+
 def table_html(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None,
                times: Sequence[str] = (), labels: Mapping[str, str] | None = None) -> str:
     """Rows of dicts as an HTML table; the `times` columns (seconds) are shown as m:ss.
@@ -98,7 +103,7 @@ def table_html(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | No
     head = "".join(f'<th style="{_CELL}" title="{escape(c)}">{escape(labels.get(c, c))}</th>' for c in columns)
     body = "".join(
         "<tr>" + "".join(
-            f'<td style="{_CELL}">{clock(row[c]) if c in times and isinstance(row.get(c), (int, float)) else _cell(row.get(c))}</td>'
+            f'<td style="{_CELL}">{_time_cell(row.get(c)) if c in times else _cell(row.get(c))}</td>'
             for c in columns) + "</tr>"
         for row in rows
     )

@@ -105,14 +105,14 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
         host_lines.append((changed, _line(f"host:{host}", " · ".join(parts), status=now.status)))
 
     vm_lines = []
-    for vm, spans in vms.items():
-        if not spans:
+    for vm, runs in vms.items():
+        if not runs:
             continue
-        now = spans[-1]
-        ran = [s.host for s in spans]
+        last = runs[-1]
+        ran = [s.host for s in runs]
         ran = [h for i, h in enumerate(ran) if i == 0 or ran[i - 1] != h]
-        since = _since(spans, lambda s: (s.host, s.status))
-        parts = [f"<b>{escape(vm)}</b>: {escape(now.status)} on {escape(now.host)} since {audit.clock(since)}"]
+        since = _since(runs, lambda s: (s.host, s.status))
+        parts = [f"<b>{escape(vm)}</b>: {escape(last.status)} on {escape(last.host)} since {audit.clock(since)}"]
         if len(ran) > 1:
             parts.append("ran on " + " → ".join(escape(h) for h in ran))
         if vm in moving:
@@ -121,8 +121,8 @@ def timeline_text_html(log: Sequence[ev.Record], scenario: Scenario | None = Non
             parts.append(f"migrating {escape(m.source)} → {escape(m.destination)} ({state})")
         if vm in vm_events:
             parts.append(vm_events[vm])
-        changed = len(spans) > 1 or now.status != "Up" or vm in vm_events
-        vm_lines.append((changed, _line(f"vm:{vm}", " · ".join(parts), status=now.status, host=now.host)))
+        changed = len(runs) > 1 or last.status != "Up" or vm in vm_events
+        vm_lines.append((changed, _line(f"vm:{vm}", " · ".join(parts), status=last.status, host=last.host)))
 
     holder = (f"SPM: {escape(spm)} since {audit.clock(spm_since)}" if spm is not None and spm_since is not None
               else "SPM: none" if spm is None else f"SPM: {escape(spm)}")
