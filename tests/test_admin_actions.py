@@ -70,7 +70,7 @@ def test_a_vm_that_fits_nowhere_keeps_the_host_preparing_and_the_engine_tries_ag
     failures = [r for r in log if isinstance(r, ev.MigrationFailed) and r.vm == "big1"]
     assert len(failures) == 2
     memory = [r for r in log if isinstance(r, ev.PlacementDecided) and r.vm == "big1"]
-    assert all(("atlantic", "Memory") == f[:2] for r in memory for f in r.filtered if f[0] == "atlantic")
+    assert all(f[:2] == ("atlantic", "Memory") for r in memory for f in r.filtered if f[0] == "atlantic")
     assert _statuses(log, "pacific")[-1] == "Up"  # the admin activated it: big1 still runs there
     assert intervals.vm_state_at(log, "big1", 900).host == "pacific"
 

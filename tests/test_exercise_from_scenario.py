@@ -73,8 +73,7 @@ def answers(notebook) -> dict[str, str]:
 def predict(tmp_path_factory):
     folder = tmp_path_factory.mktemp("predict")
     shutil.copy(SEED, folder / "lab.yaml")
-    built = make_exercise(folder / "lab.yaml", folder / "out", variants=3, vary=("NicDHCPDelayGraceInMS", [60, 120, 180]))
-    return built
+    return make_exercise(folder / "lab.yaml", folder / "out", variants=3, vary=("NicDHCPDelayGraceInMS", [60, 120, 180]))
 
 
 @pytest.fixture(scope="module")

@@ -205,7 +205,7 @@ def test_the_student_copy_has_stubs_instead_of_solutions_and_keeps_the_grading_c
     teacher = nbformat.read(path, as_version=4)
     student = nbformat.read(student_copies / path.name, as_version=4)
     assert [c.metadata for c in student.cells] == [c.metadata for c in teacher.cells]
-    for mine, theirs in zip(teacher.cells, student.cells):
+    for mine, theirs in zip(teacher.cells, student.cells, strict=True):
         if nbgrader(mine).get("solution"):
             solution = mine.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0].strip()
             assert solution not in theirs.source

@@ -56,9 +56,10 @@ def test_a_generated_run_turns_the_storage_hosts_non_operational_and_fences_the_
     assert any(r.event == "MigrationFinished" for r in log)
 
 
-@pytest.mark.parametrize("hosts, vms", [(2, 10), (0, 10), (10, -1)])
-def test_impossible_sizes_are_refused(hosts, vms):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("hosts", "vms", "message"), [
+    (2, 10, "need at least 3 hosts"), (0, 10, "need at least 3 hosts"), (10, -1, "vms must be 0 or more")])
+def test_impossible_sizes_are_refused(hosts, vms, message):
+    with pytest.raises(ValueError, match=message):
         generate_scenario(hosts, vms)
 
 

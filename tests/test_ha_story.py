@@ -117,7 +117,7 @@ def test_ha_vms_restart_elsewhere_only_after_the_fence_and_non_ha_vms_stay_down(
     assert {r.vm for r in restarted} == {"db1", "mail1"}
     assert all(r.t >= fenced.t for r in restarted)
     assert all(r.host == "atlantic" for r in restarted)
-    web1 = [r for r in of(log, "VmStatusChanged", vm="web1")]
+    web1 = list(of(log, "VmStatusChanged", vm="web1"))
     assert web1[-1].new == "Down"
 
 

@@ -36,7 +36,8 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([node.module] if node.module else []))
             names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
-        for name in names:
+        for imported in names:
+            name = imported
             while name not in modules and "." in name:
                 name = name.rpartition(".")[0]
             if name in modules:

@@ -205,7 +205,7 @@ def test_ovirt_4_5_copies_two_at_a_time_faster_and_rejects_the_whole_batch_with_
     assert of(fast, "MigrationStarted") == []
 
 
-@pytest.mark.parametrize("policy,leaving", [("migrate", 6), ("migrate_ha_only", 2), ("do_not_migrate", 0)])
+@pytest.mark.parametrize(("policy", "leaving"), [("migrate", 6), ("migrate_ha_only", 2), ("do_not_migrate", 0)])
 def test_the_resilience_policy_decides_which_vms_leave(policy, leaving):
     log = simulate(variant(cluster={"resilience_policy": policy}))
     assert len(of(log, "MigrationStarted")) == leaving

@@ -109,7 +109,7 @@ def test_settings_reach_nested_fields_and_engine_keys_with_dots(scenario):
     assert scenario.cluster.fencing_policy.skip_if_connectivity_broken is False  # the original is untouched
 
 
-@pytest.mark.parametrize("key, message", [
+@pytest.mark.parametrize(("key", "message"), [
     ("engine_config.migration_max_bandwith", "did you mean 'migration_max_bandwidth'?"),
     ("clustr.resilience_policy", "did you mean 'cluster'?"),
     ("faults[7].at", "index 7 is out of range: faults has 2 faults ([0] to [1])"),
@@ -171,7 +171,7 @@ def test_coinciding_lines_are_drawn_apart_and_the_figure_says_they_coincide():
     ax = draw_sweep(rows, key, "ha_vm_down_s", hue="engine_profile")
     first, second = ax.get_lines()
     assert list(first.get_ydata()) == list(second.get_ydata())
-    assert all(b > a for a, b in zip(first.get_xdata(), second.get_xdata()))  # side by side, not on top
+    assert all(b > a for a, b in zip(first.get_xdata(), second.get_xdata(), strict=True))  # side by side, not on top
     assert first.get_marker() != second.get_marker()
     assert coinciding_note(ax) == ("engine era ovirt-4.5 coincides with engine era rhev-3.3 "
                                    "(drawn a little to the right)")

@@ -133,7 +133,7 @@ def explain_host(log: Sequence[ev.Record], host: str, at: float | None = None) -
         if isinstance(r, ev.StorageDomainReportedProblematic) and r.host == host:
             problem = True
         mine = _about_host(r, host) and not (isinstance(r, ev.HostStatusChanged) and _initial(r))
-        if mine or problem and r.about == "storage_domain":  # the domain's timer and status, once it matters here
+        if mine or (problem and r.about == "storage_domain"):  # the domain's timer and status, once it matters here
             steps.append(_describe(r))
     return steps
 
@@ -150,7 +150,7 @@ def explain_vm(log: Sequence[ev.Record], vm: str, at: float | None = None) -> li
             if not _initial(r):
                 steps.append(_describe(r))
             where = r.host if r.new != "Down" else ""
-        elif isinstance(r, ev.EvacuationPlanned) and (r.host == where and not r.order
+        elif isinstance(r, ev.EvacuationPlanned) and ((r.host == where and not r.order)
                                                       or any(name == vm for name, _ in r.order)):
             steps.append(_evacuation(r, vm))
         elif getattr(r, "vm", None) == vm:

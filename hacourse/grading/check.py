@@ -146,7 +146,7 @@ class _FileCheck:
 
         log = simulate(self.scenario, seed=seed)
         verdicts = evaluate(log, self.scenario, self.expectations)
-        for tally, verdict in zip(self.tallies, verdicts):
+        for tally, verdict in zip(self.tallies, verdicts, strict=True):
             tally.add(seed, verdict)
         failed = [v for v in verdicts if not v.passed]
         if failed:

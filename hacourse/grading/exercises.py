@@ -125,7 +125,7 @@ def check_migration_order(answer: Sequence[str], seed: int = 0) -> Feedback:
         return _wrong("memory", "you put the smallest VMs first, as if the engine cleared the host fastest that "
                       "way; it does not look at size when it orders migrations, only at each VM's priority "
                       "(the HA flag does not order them either)")
-    place = next(i for i, (a, s) in enumerate(zip(answer, started)) if vms[a].priority != vms[s].priority)
+    place = next(i for i, (a, s) in enumerate(zip(answer, started, strict=False)) if vms[a].priority != vms[s].priority)
     there = priority_label(vms[started[place]].priority)
     return _wrong("priority", f"at place {place + 1} you put {label(answer[place])}, but the engine started a "
                   f"{there}-priority VM there ({label(started[place])}). It sorts the VMs of a NonOperational "
@@ -155,7 +155,7 @@ def check_spm_priorities(priorities: Mapping[str, int]) -> Feedback:
     hosts = [h.name for h in shipped(SPM_SCENARIO).hosts]
     if not isinstance(priorities, Mapping) or sorted(priorities) != sorted(hosts):
         return _wrong("format", f"give one spm_priority for each of {_names(hosts)}, e.g. "
-                      + str({h: 5 for h in hosts}))
+                      + str(dict.fromkeys(hosts, 5)))
     try:
         scenario = spm_scenario(priorities)
     except ScenarioError as error:

@@ -79,7 +79,7 @@ def first_difference(golden: str, actual: str, name: str = "golden log") -> str 
     old, new = golden.splitlines(), actual.splitlines()
     if old == new:
         return None
-    at = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    at = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
     changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2
                   in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if tag != "equal")
     lines = [(f"{name}: this run first differs at record {at + 1} (line {at + 1}); "

@@ -45,8 +45,8 @@ def _lines(source: str) -> list[str]:
 
 def dumps(book: Notebook) -> str:
     cells, seen = [], set()
-    for index, cell in enumerate(book["cells"]):
-        cell = dict(cell)
+    for index, given in enumerate(book["cells"]):
+        cell = dict(given)
         wanted = str(grading(cell).get("grade_id") or f"cell-{index}")
         cell_id = wanted if wanted not in seen else f"{wanted}-{index}"
         seen.add(cell_id)

@@ -65,7 +65,7 @@ def check_writes_pause(log: Sequence[ev.Record], scenario: Scenario, until: floa
     eio, poll = float(rules.eio_after_s(config)), float(config.VdsRefreshRate)
     writers = {v.name for v in scenario.vms if v.writes}
     world = World(scenario)
-    arrived: dict[str, float] = {vm: 0.0 for vm in writers}
+    arrived: dict[str, float] = dict.fromkeys(writers, 0.0)
     heard_since: dict[str, float | None] = {h.name: 0.0 for h in scenario.hosts}  # None: cannot hear it
     reported: set[tuple[str, str, float]] = set()
 

@@ -264,7 +264,7 @@ def _subject(e: _Entry, subject: str) -> None:
     on = entry.get("on")
     if on is not None and predicate not in ("becomes", "ends", None):
         e.bad("on", f"'on' goes with becomes or ends, not with {predicate}")
-    windowed = (subject, predicate) in WINDOWED and value is not False or predicate == "paused" and value
+    windowed = ((subject, predicate) in WINDOWED and value is not False) or (predicate == "paused" and value)
     _window(e, windowed=bool(windowed) or predicate is None)
     timed = (subject, predicate) in WINDOWED and value is not False
     _order_and_count(e, timed=timed or predicate is None, countable=predicate in ("becomes", None))

@@ -26,7 +26,7 @@ class TargetsOfAction:
         kind = actions.ACTIONS.get(action) if isinstance(action, str) else None
         if kind is None:
             return  # no action, or an unknown one: reported already
-        for key, message in kind.problems({key: True for key in given}):
+        for key, message in kind.problems(dict.fromkeys(given, True)):
             at = path if key is None else path + (key,)
             checker.report(checker.node_at(at) or node, at, message)
 

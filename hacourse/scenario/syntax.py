@@ -140,7 +140,7 @@ def _indented_too_far(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int,
 def _indented_off(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str] | None:
     """A key or list item whose indentation matches no level above it."""
     problem, context = exc.problem or "", exc.context or ""
-    block = "did not find expected" in problem and "block" in context or problem.startswith("expected <block end>")
+    block = ("did not find expected" in problem and "block" in context) or problem.startswith("expected <block end>")
     if exc.problem_mark is None or not block:
         return None
     index = exc.problem_mark.line

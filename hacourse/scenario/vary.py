@@ -80,7 +80,7 @@ def _steps(setting: str) -> list[tuple[str | int, int]]:
         step = _NEXT.match(setting, pos)
         if step is None:
             raise _BadSetting(setting, f"expected .name or [index] at '{setting[pos:]}'")
-        steps.append((step.group(1) if step.group(1) else int(step.group(2)), step.end()))
+        steps.append((step.group(1) or int(step.group(2)), step.end()))
         pos = step.end()
     return steps
 

@@ -57,7 +57,7 @@ def sweep(
         _check_each_value(scenario, grid)
     tasks = []
     for values in itertools.product(*(grid[name] for name in names)):
-        settings = dict(zip(names, values))
+        settings = dict(zip(names, values, strict=True))
         base = _base(scenario, settings)
         built = vary(base, {setting_path(k, base): v for k, v in _overrides(scenario, settings).items()})
         tasks += [(built, seed, settings) for seed in seeds]

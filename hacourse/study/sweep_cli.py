@@ -169,7 +169,7 @@ def summary(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> str:
             cells.append(mean + (f" ({never} never)" if never else ""))
         table.append(cells)
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table)
 
 
 def run_sweep(path: str, settings: Sequence[str], seeds: Sequence[int] | None, csv_out: str | None,

@@ -85,8 +85,7 @@ class Placer:
         patch = text.get_bbox_patch()
         if patch is not None:  # a box around the words: its pad (in font sizes) and a pixel for its edge
             pad = patch.get_boxstyle().pad * text.get_fontsize() * self.ax.figure.dpi / 72 + 1
-        box = Box(x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad)
-        return box
+        return Box(x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad)
 
     def _remember(self, artist, box: Box) -> None:
         artist.placed_box = box  # what `label_boxes` reports without measuring again

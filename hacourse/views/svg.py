@@ -126,8 +126,8 @@ def mark_svg(marker: str, x: float, y: float, size: float, color: str) -> str:
     """A mark's shape centred at (x, y), `size` wide: drawn as paths, so no font is needed for it."""
     h = size / 2
     if marker == "v":
-        return f'<path d="M{_f(x - h)} {_f(y - h)}H{_f(x + h)}L{_f(x)} {_f(y + h)}Z" fill="{color}" stroke="#fff" ' \
-               f'stroke-width="0.6"/>'
+        return (f'<path d="M{_f(x - h)} {_f(y - h)}H{_f(x + h)}L{_f(x)} {_f(y + h)}Z" fill="{color}" stroke="#fff" '
+                f'stroke-width="0.6"/>')
     if marker == "X":
         w = size / 5
         return (f'<path d="M{_f(x - h)} {_f(y - h)}L{_f(x + h)} {_f(y + h)}M{_f(x + h)} {_f(y - h)}L{_f(x - h)} '
@@ -331,7 +331,7 @@ def _draw_shares(d: _Drawing, lane: Lane, top: float, h: float) -> None:
                 continue
             y1 = top + h - bottom[i] * h
             parts.append(f"M{_f(c.x(a))} {_f(y1 - frac * h)}H{_f(c.x(b))}V{_f(y1)}H{_f(c.x(a))}Z")
-        bottom = [b + f for b, f in zip(bottom, fractions)]
+        bottom = [b + f for b, f in zip(bottom, fractions, strict=True)]
         if parts:
             d.back.append(f'<path class="hacourse-span" data-lane="{escape(lane.key)}" data-key="{escape(status)}" '
                           f'd="{"".join(parts)}" fill="{palette.status_color(status)}">'
@@ -348,15 +348,15 @@ def _draw_marks(d: _Drawing, lane: Lane, cy: float) -> None:
     shown = [m for m in sorted(lane.marks, key=lambda m: m.t) if c.xmin <= m.t <= c.xmax]
     sizes = [mark_style(m.kind).size * MARK_PX for m in shown]
     centres: list[float] = []
-    for m, size in zip(shown, sizes):
+    for m, size in zip(shown, sizes, strict=True):
         x = c.x(m.t)
         if centres:
             x = max(x, centres[-1] + sizes[len(centres) - 1] / 2 + PAD_PX + size / 2)
         centres.append(x)
-    over = max((x + s / 2 - d.limit for x, s in zip(centres, sizes)), default=0.0)
+    over = max((x + s / 2 - d.limit for x, s in zip(centres, sizes, strict=True)), default=0.0)
     if over > 0:
-        centres = [max(c.left + s / 2, x - over) for x, s in zip(centres, sizes)]
-    for m, x, size in zip(shown, centres, sizes):
+        centres = [max(c.left + s / 2, x - over) for x, s in zip(centres, sizes, strict=True)]
+    for m, x, size in zip(shown, centres, sizes, strict=True):
         style = mark_style(m.kind)
         box = Box(x - size / 2, y - size / 2, x + size / 2, y + size / 2)
         d.taken.append(box)
@@ -368,7 +368,7 @@ def _draw_marks(d: _Drawing, lane: Lane, cy: float) -> None:
                        f'fill="transparent"/></g>')
         d.marks.append(DrawnMark(lane.key, m.kind, m.t, m.text))
         d.keys.add(m.kind)
-    for m, x, size in zip(shown, centres, sizes):
+    for m, x, size in zip(shown, centres, sizes, strict=True):
         if m.note:  # right of the mark, or left of it, in the lane's lower half
             words = _Text(m.note, NOTE_FONT)
             within = Box(c.left, c.top, d.limit, c.bottom)
@@ -475,7 +475,7 @@ def _frame(d: _Drawing, lanes: Sequence[Lane], title: str | None) -> str:
     out.append(f'<path d="M{_f(c.left)} {_f(c.bottom)}H{_f(c.right)}" stroke="#455a64"/>')
     out.append(f'<text x="{_f((c.left + c.right) / 2)}" y="{_f(c.bottom + 38)}" font-size="{TICK_FONT}" '
                f'text-anchor="middle" fill="#37474f">simulated time (minutes:seconds)</text>')
-    for lane, y in zip(lanes, c.ys):
+    for lane, y in zip(lanes, c.ys, strict=True):
         out.append(f'<text class="hacourse-lane-name" data-lane="{escape(lane.key)}" x="{_f(c.left - 8)}" '
                    f'y="{_f(c.y(y) + 0.35 * LANE_FONT)}" font-size="{LANE_FONT}" text-anchor="end" '
                    f'fill="#212121">{escape(lane.label)}</text>')
@@ -511,12 +511,12 @@ def render_timeline(lanes: Sequence[Lane], moments: Sequence[Instant], *, xmin: 
         frame += (f'<rect class="hacourse-highlight" x="{_f(a)}" y="{_f(c.top - 4)}" width="{_f(max(b - a, 2.0))}" '
                   f'height="{_f(c.bottom - c.top + 4)}" fill="#fff59d" opacity="0.55">'
                   f'{_title(highlight_words)}</rect>')
-    for lane, y in zip(lanes, c.ys):
+    for lane, y in zip(lanes, c.ys, strict=True):
         _draw_spans(d, lane, c.y(y))
     _draw_top(d, moments)
-    for lane, y in zip(lanes, c.ys):
+    for lane, y in zip(lanes, c.ys, strict=True):
         _draw_marks(d, lane, c.y(y))
-    for lane, y in zip(lanes, c.ys):
+    for lane, y in zip(lanes, c.ys, strict=True):
         _draw_lane_words(d, lane, c.y(y))
     now_attr = f' data-now="{now:g}" data-now-x="{_f(d.now_x)}"' if d.now_x is not None else ""
     svg = (f'<svg class="hacourse-{label}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(WIDTH)} '

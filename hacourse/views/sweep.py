@@ -94,7 +94,7 @@ def coinciding(lines: Sequence[SweepLine]) -> list[tuple[str, str]]:
     def same(a: SweepLine, b: SweepLine) -> bool:
         return a.xs == b.xs and all(
             (m is None) == (n is None) and (m is None or n is None or abs(m - n) <= 1e-9 * max(1.0, abs(m)))
-            for m, n in zip(a.means, b.means))
+            for m, n in zip(a.means, b.means, strict=True))
     return [(a.label, b.label) for i, a in enumerate(lines) for b in lines[i + 1:] if same(a, b)]
 
 
@@ -118,9 +118,9 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
         if line.label in hidden:
             nudged += 1
         dx = step * nudged if line.label in hidden else 0.0
-        known = sorted((where(v) + dx, m) for v, m in zip(line.xs, line.means) if m is not None)
+        known = sorted((where(v) + dx, m) for v, m in zip(line.xs, line.means, strict=True) if m is not None)
         if known:
-            ax.plot(*zip(*known), color=color, marker=MARKERS[i % len(MARKERS)],
+            ax.plot(*zip(*known, strict=True), color=color, marker=MARKERS[i % len(MARKERS)],
                     linestyle=DASHES[i % len(DASHES)], label=label)
         if line.points:
             ax.scatter([where(v) + dx for v, _ in line.points], [v for _, v in line.points],

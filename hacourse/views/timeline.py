@@ -177,7 +177,7 @@ def _draw_spans(ax: Axes, lane: Lane, y: float, xmin: float, xmax: float, end: f
         xs = [*lane.share_times, end]
         bottom = [0.0] * len(lane.share_times)
         for status, fractions in lane.shares:
-            top = [b + f for b, f in zip(bottom, fractions)]
+            top = [b + f for b, f in zip(bottom, fractions, strict=True)]
             lo = [y + h / 2 - b * h for b in bottom] + [y + h / 2 - bottom[-1] * h]
             hi = [y + h / 2 - tp * h for tp in top] + [y + h / 2 - top[-1] * h]
             made.append(ax.fill_between(xs, lo, hi, step="post", color=palette.status_color(status), linewidth=0,
@@ -323,12 +323,12 @@ def draw_content(ax: Axes, lanes: Sequence[Lane], ys: Sequence[float], t0: float
     placer = Placer(ax)
     used: set[str] = set()
     made: list[Artist] = []
-    for lane, y in zip(lanes, ys):
+    for lane, y in zip(lanes, ys, strict=True):
         made += _draw_spans(ax, lane, y, xmin, xmax, end, used)
     made += _draw_top_row(ax, placer, moments, now, xmin, xmax, used)
-    for lane, y in zip(lanes, ys):
+    for lane, y in zip(lanes, ys, strict=True):
         made += _draw_marks(ax, placer, lane, y, xmin, xmax, used)
-    for lane, y in zip(lanes, ys):
+    for lane, y in zip(lanes, ys, strict=True):
         made += _draw_lane_words(ax, placer, lane, y, xmin, xmax, end)
     return made, used
 
