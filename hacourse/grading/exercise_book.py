@@ -99,11 +99,13 @@ def sentence(entry: Mapping, scenario: Scenario) -> str:
         shown = f" with {written(fields)[1:-1]}" if fields else ""
         text = f"{'a' if subject == 'event' else 'no'} {name} record{shown} appears in the log"
     elif subject == "spm":
-        text = {("always", True): f"{name} holds the SPM role from start to end",
-                ("elected", True): f"{name} is elected SPM during the run",
-                ("elected", False): f"{name} is never elected SPM",
-                ("ends", True): f"{name} holds the SPM role when the run ends",
-                ("ends", False): f"{name} does not hold the SPM role when the run ends"}.get((predicate, value), "")
+        said: dict[tuple[str, object], str] = {
+            ("always", True): f"{name} holds the SPM role from start to end",
+            ("elected", True): f"{name} is elected SPM during the run",
+            ("elected", False): f"{name} is never elected SPM",
+            ("ends", True): f"{name} holds the SPM role when the run ends",
+            ("ends", False): f"{name} does not hold the SPM role when the run ends"}
+        text = said.get((predicate or "", value), "")
     else:
         text = {"becomes": f"{name} turns {value}{on} at some point",
                 "never_becomes": f"{name} never turns {value}",
@@ -380,7 +382,7 @@ def make_exercise(scenario_file: str | Path, out: str | Path, variants: int = 0,
     if spec.tune:
         varied(scenario, spec.tune, source=f"{scenario_file.parent / (name + '.exercise.yaml')}: tune")
     plan = variants_for(scenario, variants, seeds, vary)
-    builds = [(None, scenario)] + [(v, varied(scenario, {"seed": v.seed, **v.settings},
+    builds: list[tuple[Variant | None, Scenario]] = [(None, scenario)] + [(v, varied(scenario, {"seed": v.seed, **v.settings},
                                               source=f"{scenario_file} ({v.label()})")) for v in plan]
     made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -523,7 +525,9 @@ def _answer_warnings(made: list[tuple[Variant, list[Item]]]) -> list[str]:
         tolerance = _grade_tolerance(item)
         if tolerance is None or len(made) < 2:
             continue
-        values = [items[index].solution for _, items in made]
+        values = [v for _, items in made if isinstance(v := items[index].solution, int | float)]
+        if len(values) < len(made):
+            continue  # a variant whose answer is no number of seconds: no spread to compare
         spread = max(values) - min(values)
         if tolerance >= spread:
             passing = sum(abs(a - b) <= tolerance for i, a in enumerate(values) for j, b in enumerate(values) if i != j)

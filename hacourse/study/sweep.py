@@ -78,7 +78,7 @@ def _parameters(scenario: ScenarioSource) -> set[str]:
     return set(inspect.signature(scenario).parameters)
 
 
-def _base(scenario: ScenarioSource, settings: Mapping[str, object]) -> Scenario:
+def _base(scenario: Scenario | Callable[..., Scenario], settings: Mapping[str, object]) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
     wanted = _parameters(scenario)

@@ -19,13 +19,16 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import yaml
 
 from hacourse.model import Scenario
 from hacourse.study.outcomes import OUTCOMES
 from hacourse.study.sweep import InProcess, sweep
+
+if TYPE_CHECKING:
+    from hacourse.views.sweep import Row  # not at run time: it would load matplotlib for every sweep
 
 SUMMARY = ("ha_recovery_s", "ha_vm_down_s", "ha_vm_portal_down_s", "ha_availability", "non_ha_availability",
            "vms_paused", "vms_down_at_end", "hosts_fenced")
@@ -143,17 +146,18 @@ def write_plot(rows: Sequence[Mapping[str, object]], keys: Sequence[str], y: str
 
     from hacourse.views.sweep import draw_sweep
 
-    ax = draw_sweep(rows, x=keys[0], y=y, hue=keys[1] if len(keys) > 1 else None)
+    figure, ax = plt.subplots(figsize=(7, 4))
+    draw_sweep(rows, x=keys[0], y=y, hue=keys[1] if len(keys) > 1 else None, ax=ax)
     ax.set_title(textwrap.fill(f"{y}: {OUTCOMES[y]}", 90), fontsize=9, loc="left")
-    ax.figure.tight_layout()
-    ax.figure.savefig(path, dpi=110)
-    plt.close(ax.figure)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
-def summary(rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> str:
+def summary(rows: Sequence[Row], keys: Sequence[str]) -> str:
     """One line per grid point: the mean of the main outcomes over its seeds (runs without a
     number, such as HA VMs that never came back, are counted apart)."""
-    groups: dict[tuple, list[Mapping[str, object]]] = {}
+    groups: dict[tuple, list[Row]] = {}
     for row in rows:
         groups.setdefault(tuple(row[k] for k in keys), []).append(row)
     header = [*keys, "runs", *SUMMARY]

@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:  # Box and the rule are pure Python (the SVG panel uses them); Placer works on matplotlib's
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.text import Text
 
@@ -48,12 +50,21 @@ def first_free(boxes: Sequence[Box], taken: Sequence[Box], within: Box | None = 
     return None
 
 
+_PLACED: WeakKeyDictionary[Artist, Box] = WeakKeyDictionary()  # artist -> the box its placing gave it
+
+
+def remember(artist: Artist, box: Box) -> None:
+    """Keep the box the placing gave `artist`: `label_boxes` reports it without measuring again."""
+    _PLACED[artist] = box
+
+
 class Placer:
     """Takes boxes on one Axes and places texts where no box is taken yet."""
 
     def __init__(self, ax: Axes) -> None:
         self.ax = ax
-        self.renderer = ax.figure.canvas.get_renderer()
+        # an Agg canvas (every backend these figures are drawn with); the stubs type it as the base class
+        self.renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
         self.taken: list[Box] = []
 
     def take(self, box: Box) -> None:
@@ -84,11 +95,12 @@ class Placer:
         pad = 0.0
         patch = text.get_bbox_patch()
         if patch is not None:  # a box around the words: its pad (in font sizes) and a pixel for its edge
-            pad = patch.get_boxstyle().pad * text.get_fontsize() * self.ax.figure.dpi / 72 + 1
+            # a box style keeps its pad as an attribute; the stubs' BoxStyle does not declare it
+            pad = patch.get_boxstyle().pad * text.get_fontsize() * self.ax.figure.dpi / 72 + 1  # type: ignore[attr-defined]
         return Box(x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad)
 
-    def _remember(self, artist, box: Box) -> None:
-        artist.placed_box = box  # what `label_boxes` reports without measuring again
+    def _remember(self, artist: Artist, box: Box) -> None:
+        remember(artist, box)
 
     def place(self, text: Text, candidates: Iterable[dict], within: Box | None = None) -> Text | None:
         """Try `text` at each candidate (keyword arguments of `Text.set`); keep the first free one.
@@ -112,17 +124,19 @@ def label_boxes(ax: Axes, *, measure: bool = False) -> list[tuple[str, str, Box]
     The boxes are those the placing used; with `measure`, matplotlib's own extents of the drawn
     artists (slower: what a test compares them with).
     """
-    renderer = ax.figure.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg, as in Placer
     out = []
     for artist in (*ax.texts, *ax.lines):
         gid = artist.get_gid() or ""
         if not gid.startswith(("label|", "mark|")) or not artist.get_visible():
             continue
-        box = None if measure else getattr(artist, "placed_box", None)
+        box = None if measure else _PLACED.get(artist)
         if box is None:
             e = artist.get_window_extent(renderer)
             box = Box(e.x0, e.y0, e.x1, e.y1)
-        text = artist.get_text() if gid.startswith("label|") else gid.split("|", 3)[3]
+        text = artist.get_text() if gid.startswith("label|") and isinstance(artist, Text) else gid.split("|", 3)[3]
         out.append((gid.split("|")[1] if gid.startswith("label|") else "mark", text, box))
     return out
 

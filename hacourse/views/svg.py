@@ -427,7 +427,7 @@ def _draw_top(d: _Drawing, moments: Sequence[Instant]) -> None:
     lanes: now left of its line, then each action left of its line, or right of it up to now."""
     c = d.c
     rows = [c.top - 6 - ROW_PX * (i + 0.5) for i in range(TOP_ROWS)]
-    if d.now_x is not None:
+    if d.now_x is not None and d.now is not None:  # now is in the window
         x = d.now_x
         d.back.append(f'<g class="hacourse-now" data-key="{NOW}" data-t="{d.now:g}">{_title(f"now {_clock(d.now)}")}'
                       f'<path d="M{_f(x)} {_f(c.top - 4)}V{_f(c.bottom)}" stroke="{palette.NOW_COLOR}" '

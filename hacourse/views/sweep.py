@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
@@ -19,7 +20,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from hacourse.views import palette
 
-Row = Mapping[str, object]
+Row = Mapping[str, Any]
+"""One run of a sweep: its settings (any scenario value), its seed and its outcomes (numbers, or None)."""
 LINE_COLORS = ("#1e88e5", "#ef6c00", "#2e9d48", "#8e24aa", "#5d4037", "#00838f")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 DASHES = ("-", "--", ":", "-.")
@@ -105,12 +107,13 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
         _, ax = plt.subplots(figsize=(7, 4))
     lines = sweep_lines(rows, x, y, hue)
     every_x = list(dict.fromkeys(v for line in lines for v in line.xs))
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in every_x)
+    numbers = [v for v in every_x if isinstance(v, int | float) and not isinstance(v, bool)]
+    numeric = len(numbers) == len(every_x)
     where = (lambda v: v) if numeric else {v: i for i, v in enumerate(every_x)}.__getitem__
     top = blended_transform_factory(ax.transData, ax.transAxes)
     same = coinciding(lines)
     hidden = {later for _, later in same}
-    step = NUDGE * ((max(every_x) - min(every_x)) or 1.0) if numeric and every_x else 0.08
+    step = NUDGE * ((max(numbers) - min(numbers)) or 1.0) if numeric and numbers else 0.08
     nudged = 0
     for i, line in enumerate(lines):
         color = LINE_COLORS[i % len(LINE_COLORS)]

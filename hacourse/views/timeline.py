@@ -11,11 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import matplotlib.pyplot as plt
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -26,7 +28,7 @@ from hacourse import events as ev
 from hacourse.analysis import audit
 from hacourse.model import Scenario
 from hacourse.views import palette
-from hacourse.views.labels import PAD_PX, Box, Placer
+from hacourse.views.labels import PAD_PX, Box, Placer, remember
 from hacourse.views.lanes import (  # noqa: F401  (re-exported: the lanes were defined here before)
     ADMIN,
     ENGINE_SAW,
@@ -96,9 +98,17 @@ def timeline_size(n_lanes: int, n_legend: int = 0, *, legend_beside: bool = True
 LIVE_RIGHT_IN = 0.35
 
 
+def figure_of(ax: Axes) -> Figure:
+    """The figure `ax` is drawn in (matplotlib's types allow a SubFigure; a timeline never has one)."""
+    figure = ax.get_figure(root=True)
+    if figure is None:
+        raise ValueError("the Axes belongs to no figure")
+    return figure
+
+
 def place_axes(ax: Axes, *, legend_beside: bool = True) -> None:
     """Fixed margins (in inches) for lane labels on the left, the legend on the right, label rows on top."""
-    width, height = ax.figure.get_size_inches()
+    width, height = figure_of(ax).get_size_inches()
     right = RIGHT_IN if legend_beside else LIVE_RIGHT_IN
     ax.set_position((LEFT_IN / width, BOTTOM_IN / height, 1 - (LEFT_IN + right) / width,
                      1 - (BOTTOM_IN + TOP_IN) / height))
@@ -111,7 +121,7 @@ def drawn_keys(ax: Axes) -> set[str]:
     gids = {line.get_gid() or "" for line in ax.lines}
     keys |= {key for key in (FAULT, ADMIN, REFUSED, NOW) if key in gids}
     keys |= {GRACE for gid in gids if gid.endswith(f"|{GRACE}")}
-    keys |= {c.get_gid().split("|", 1)[1] for c in ax.collections if "|" in (c.get_gid() or "")}
+    keys |= {gid.split("|", 1)[1] for c in ax.collections if "|" in (gid := c.get_gid() or "")}
     return keys
 
 
@@ -141,7 +151,7 @@ def _px(ax: Axes, x: float, y: float) -> tuple[float, float]:
 def _shift(ax: Axes, dx_px: float = 0.0, dy_px: float = 0.0, base=None):
     """A transform that draws `dx_px`, `dy_px` pixels away from `base` (data by default), in points."""
     to_pt = 72 / ax.figure.dpi
-    return offset_copy(base or ax.transData, fig=ax.figure, x=dx_px * to_pt, y=dy_px * to_pt, units="points")
+    return offset_copy(base or ax.transData, fig=figure_of(ax), x=dx_px * to_pt, y=dy_px * to_pt, units="points")
 
 
 def _draw_spans(ax: Axes, lane: Lane, y: float, xmin: float, xmax: float, end: float,
@@ -201,13 +211,14 @@ def _draw_marks(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float, xma
         centre = max(px, right + PAD_PX + half)
         line, = ax.plot([m.t], [y - LANE_HEIGHT / 2 - 0.02], marker=style.marker, color=style.color,
                         markersize=style.size, linestyle="none",
-                        **({} if style.marker.startswith("$") else {"markeredgecolor": "white",
-                                                                     "markeredgewidth": 0.5}),
                         transform=_shift(ax, centre - px), gid=f"mark|{lane.key}|{m.kind}|{m.text}", clip_on=False)
+        if not style.marker.startswith("$"):  # a drawn mark gets a white rim; a glyph ($...$) none
+            line.set_markeredgecolor("white")
+            line.set_markeredgewidth(0.5)
         made.append(line)
         box = Box(centre - half, py - half, centre + half, py + half)
         placer.take(box)
-        line.placed_box = box
+        remember(line, box)
         right = box.x1
         used.add(m.kind)
         if m.note:  # right of the mark, or left of it, in the lane's lower half, or under the lane's name row
@@ -399,8 +410,9 @@ def draw_lanes(ax: Axes, lanes: Sequence[Lane], t0: float, end: float, *,
     xmin = t0 if xmin is None else xmin
     _, used = draw_content(ax, lanes, ys, t0, end, xmax, moments=moments, now=now, xmin=xmin)
     width, height = timeline_size(len(lanes), len(used))
-    if height > ax.figure.get_figheight() and len(ax.figure.axes) == 1:
-        ax.figure.set_size_inches(width, height)  # the lanes only get taller: placed words stay apart
+    figure = figure_of(ax)
+    if height > figure.get_figheight() and len(figure.axes) == 1:
+        figure.set_size_inches(width, height)  # the lanes only get taller: placed words stay apart
         place_axes(ax)
     draw_frame(ax, lanes, ys, headings, xmin, xmax, title=title, legend=used)
     return ax
@@ -481,7 +493,7 @@ def drawn_spans(ax: Axes) -> list[DrawnSpan]:
         if isinstance(patch, Rectangle) and "|" in gid:
             lane, status = gid.split("|", 1)
             x = patch.get_x()
-            out.append(DrawnSpan(lane, status, x, x + patch.get_width(), patch.get_facecolor()))
+            out.append(DrawnSpan(lane, status, x, x + patch.get_width(), to_rgba(patch.get_facecolor())))
     return out
 
 
@@ -500,7 +512,8 @@ def drawn_marks(ax: Axes) -> list[DrawnMark]:
         gid = line.get_gid() or ""
         if gid.startswith("mark|"):
             _, lane, kind, text = gid.split("|", 3)
-            out.append(DrawnMark(lane, kind, float(line.get_xdata()[0]), text))
+            xs = cast("Sequence[float]", line.get_xdata())  # the one time the mark was drawn at
+            out.append(DrawnMark(lane, kind, float(xs[0]), text))
     return out
 
 
