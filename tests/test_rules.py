@@ -35,7 +35,7 @@ def test_the_engine_config_is_typed_and_a_misspelt_key_fails_at_once():
     assert config.NicDHCPDelayGraceInMS == 90 and config.migration_timeout is None  # 4.5 has no migration_timeout
     with pytest.raises(AttributeError):
         config.NicDHCPDelayGraceInMs  # noqa: B018
-    with pytest.raises(KeyError, match="unknown engine-config key 'migration_timeout' for profile ovirt-4.5"):
+    with pytest.raises(KeyError, match=r"unknown engine-config key 'migration_timeout' for profile ovirt-4\.5"):
         config_of("ovirt-4.5", {"migration_timeout": 60})
     with pytest.raises(AttributeError):
         config.io_timeout = 5  # type: ignore[misc]

@@ -204,7 +204,7 @@ def _run_grading_cell(source: str, namespace: dict, question: str) -> tuple[bool
     out = io.StringIO()
     with _graded_feedback(), contextlib.redirect_stdout(out):
         try:
-            exec(compile(source, question, "exec"), namespace)  # noqa: S102 -- the instructor's own cell
+            exec(compile(source, question, "exec"), namespace)  # the instructor's own cell
             passed = True
         except NameError:
             return False, "no answer"
@@ -225,21 +225,21 @@ def _changes(exercise: Exercise, folder: Path, handed: nb.Notebook) -> list[str]
         if back.is_file() and back.read_bytes() != original.read_bytes():
             notes.append(f"handed back a {original.name} that is not the one issued (ignored: graded on the "
                          "variant the manifest issued)")
-    given = {nb.grading(c).get("grade_id"): c for c in student_copy(exercise.notebook, exercise.name)["cells"]
-             if nb.grading(c).get("grade_id")}
+    given = {grade_id: c for c in student_copy(exercise.notebook, exercise.name)["cells"]
+             if (grade_id := nb.grading(c).get("grade_id"))}
     seen = set()
-    added = []
+    added: list[str] = []
     for cell in handed["cells"]:
         grade_id = nb.grading(cell).get("grade_id")
-        original = given.get(grade_id)
-        if original is None:
+        issued = given.get(grade_id)
+        if issued is None:
             if cell["cell_type"] == "code" and any(w in _names(cell["source"]) for w in GRADER_WORDS):
                 added.append(cell["source"].strip().splitlines()[0][:60] if cell["source"].strip() else "")
             continue
         seen.add(grade_id)
-        meta = nb.grading(original)
+        meta = nb.grading(issued)
         if (meta.get("locked") or meta.get("grade")) and not meta.get("solution") \
-                and cell["source"].strip() != original["source"].strip():
+                and cell["source"].strip() != issued["source"].strip():
             notes.append(f"edited the locked cell {grade_id} (ignored: graded with the original)")
     missing = [g for g, c in given.items() if g not in seen and (nb.grading(c).get("grade") or g == "setup")]
     if missing:

@@ -18,9 +18,7 @@ if TYPE_CHECKING:
 def draw_class_summary(summaries: Sequence[QuestionSummary], ax: Axes | None = None) -> Axes:
     """Questions top to bottom, each bar the share who got it; returns the axes."""
     if ax is None:
-        figure = Figure(figsize=(8, 0.45 * len(summaries) + 1.2))
-        FigureCanvasAgg(figure)
-        ax = figure.add_subplot()
+        ax = _figure(summaries).add_subplot()
     names = [s.question for s in summaries][::-1]
     shares = [s.share for s in summaries][::-1]
     ax.barh(names, shares, color=["#2e7d32" if v >= 0.75 else "#f9a825" if v >= 0.4 else "#c62828" for v in shares])
@@ -35,7 +33,14 @@ def draw_class_summary(summaries: Sequence[QuestionSummary], ax: Axes | None = N
     return ax
 
 
+def _figure(summaries: Sequence[QuestionSummary]) -> Figure:
+    figure = Figure(figsize=(8, 0.45 * len(summaries) + 1.2))
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def save_class_summary(summaries: Sequence[QuestionSummary], path: str | Path) -> None:
-    ax = draw_class_summary(summaries)
-    ax.figure.tight_layout()
-    ax.figure.savefig(path, dpi=120)
+    figure = _figure(summaries)
+    draw_class_summary(summaries, figure.add_subplot())
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
