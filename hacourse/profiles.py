@@ -160,4 +160,5 @@ def config_of(profile: str, overrides: Mapping[str, object] | None = None) -> En
         if key not in PROFILES[profile]:
             raise KeyError(f"unknown engine-config key {key!r} for profile {profile}")
         values[_FIELD_OF[key]] = value
+    # the values are checked against each key's kind by the loader (scenario/engine_config.py), not here
     return EngineConfig(profile, **values)  # type: ignore[arg-type]

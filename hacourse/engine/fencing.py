@@ -37,7 +37,7 @@ class Fencing:
         """The cluster's fencing policy before any fence; records the checks and their values."""
         policy = self.sim.scenario.cluster.fencing_policy
         checks = [("fencing enabled", "yes" if policy.enabled else "no", "pass" if policy.enabled else "skip")]
-        reason = None if policy.enabled else SkipCause.DISABLED
+        reason: str | None = None if policy.enabled else SkipCause.DISABLED
         if policy.enabled and policy.skip_if_connectivity_broken:
             hosts = list(self.sim.hosts.values())
             broken, share = rules.broken_connectivity([h.status for h in hosts])

@@ -134,9 +134,10 @@ class HaRestarter:
         if not limit:
             return False
         now = self.sim.env.now
-        held_before = entry.blocked_since is not None
-        if held_before:
-            entry.blocked_s += now - entry.blocked_since
+        blocked_since = entry.blocked_since
+        held_before = blocked_since is not None
+        if blocked_since is not None:
+            entry.blocked_s += now - blocked_since
             entry.blocked_since = None
         if entry.blocked_s > limit + EPSILON or needed is None or vm.spec.priority >= needed:
             return False
@@ -192,7 +193,7 @@ class HaRestarter:
     def boot(self, vm: Vm, launch: int, reason: str):
         """The guest of a launched VM boots: Up after `VM_BOOT_S` (an HA restart, the admin's Run)."""
         yield self.sim.env.timeout(VM_BOOT_S)
-        if vm.launches.current(launch) and vm.status == VmStatus.WAIT_FOR_LAUNCH:
+        if vm.launches.current(launch) and vm.status == VmStatus.WAIT_FOR_LAUNCH and vm.host is not None:
             vm.set_status(VmStatus.UP, reason)
             vm.arrived(self.sim.hosts[vm.host])
         if vm.name in self.queue:

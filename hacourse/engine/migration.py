@@ -205,7 +205,8 @@ class Migrations:
         try:
             with source.outgoing.request() as out_slot:
                 yield out_slot
-                incoming = dest.incoming.request() if dest.incoming else None
+                slots = dest.incoming
+                incoming = slots.request() if slots else None
                 try:
                     if incoming is not None:
                         yield incoming
@@ -231,8 +232,8 @@ class Migrations:
                     yield env.timeout(plan.downtime_ms / 1000)
                     self._finish(vm, source, dest, paused_at, started)
                 finally:
-                    if incoming is not None:
-                        dest.incoming.release(incoming)
+                    if slots is not None and incoming is not None:
+                        slots.release(incoming)
         except simpy.Interrupt as stop:  # an EndLost
             self._fail(vm, source, dest, str(stop.cause))
 

@@ -54,10 +54,11 @@ class Simulation:
         self.stats_period = self.config.VdsRefreshRate * self.config.NumberVmRefreshesBeforeSave
         self.host_order = {h.name: i for i, h in enumerate(scenario.hosts)}
         self.watchers: list[Watcher] = []  # filled below, once its actors exist
-        self.hosts = {h.name: Host(self, h, self.watchers) for h in scenario.hosts}
+        # the actors' types written out: the action table reaches them through `sim` (an import circle for mypy)
+        self.hosts: dict[str, Host] = {h.name: Host(self, h, self.watchers) for h in scenario.hosts}
         self.placement = FreeMemoryIndex(self.hosts, self.host_order)
-        self.vms = {v.name: Vm(self, v) for v in scenario.vms}
-        self.domain = StorageDomain(self, scenario.storage_domains[0].name if scenario.storage_domains else "storage")
+        self.vms: dict[str, Vm] = {v.name: Vm(self, v) for v in scenario.vms}
+        self.domain: StorageDomain = StorageDomain(self, scenario.storage_domains[0].name if scenario.storage_domains else "storage")
         self.storage = self.domain.paths  # each host's path to the domain, by host name
         self.lifecycle = HostLifecycle(self)
         self.monitor = HostMonitor(self)
@@ -65,7 +66,7 @@ class Simulation:
         self.spm = Spm(self, scenario.spm)
         self.fencing = Fencing(self)
         self.ha = HaRestarter(self)
-        self.admin = Admin(self)
+        self.admin: Admin = Admin(self)
         self.operator = Operator(self)
         self._wire()
         self._initial_records()
@@ -138,7 +139,7 @@ class Simulation:
         for key, name in kind.targets_of(fault).items():
             target = TARGETS[key]
             if target.section is None:  # a NIC of the fault's host, by its name or its network's
-                nics = self.scenario.host(fault.host).nics
+                nics = self.scenario.host(fault.target_host).nics
                 known = [*nics, *dict.fromkeys(nics.values())]
                 what = f"host {fault.host!r} has no NIC or network"
             else:
