@@ -51,8 +51,8 @@ def child(hosts: int, vms: int, years: float) -> dict:
 
 
 def fresh(hosts: int, vms: int, years: float) -> dict:
-    code = f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks.nines import child; " \
-           f"print(json.dumps(child({hosts}, {vms}, {years})))"
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks.nines import child; "
+            f"print(json.dumps(child({hosts}, {vms}, {years})))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.splitlines()[-1])
 

@@ -243,7 +243,7 @@ def offered(scenario: Scenario) -> Iterator[tuple[ActionKind, dict[str, str]]]:
     `lesson: controls:` lists, when it lists them), once per combination of targets it applies to."""
     chosen = scenario.lesson.controls
     for kind in ACTIONS.values():
-        if kind.control is None or chosen is not None and kind.name not in chosen:
+        if kind.control is None or (chosen is not None and kind.name not in chosen):
             continue
         for targets in controls(kind, scenario):
             if kind.where is None or kind.applies_to(entry_of(scenario, kind.where.key, targets[kind.where.key])):

@@ -79,7 +79,7 @@ def test_two_hosts_with_power_management_lose_only_minutes_per_failure_of_the_vm
     long_stops = [(a, b) for a, b in db1.down_spans() if b - a > 600]
     minutes = (db1.downtime_s - sum(b - a for a, b in long_stops)) / strikes / 60
     assert minutes < 5  # detection + fence + restart
-    assert len(long_stops) <= 2 and both_off > 0 or not long_stops  # hours only while both hosts were down
+    assert (len(long_stops) <= 2 and both_off > 0) or not long_stops  # hours only while both hosts were down
 
 
 def test_without_spare_memory_ha_vms_wait_for_capacity():

@@ -137,10 +137,10 @@ def downtime(log: Sequence[ev.Record], scenario: Scenario,
                 marks[vm].append((r.t, engine.phase(vm), engine.cause.get(vm, "other")))
     by_cause: dict[str, float] = defaultdict(float)
     by_phase: dict[str, float] = defaultdict(float)
-    for name, vm in vms.items():
+    for name, seen in vms.items():
         changes = marks.get(name, [])
         times = [c[0] for c in changes]
-        for start, end in vm.down_spans():
+        for start, end in seen.down_spans():
             i = bisect_right(times, start) - 1
             cause = changes[i][2] if i >= 0 else "other"
             phase = changes[i][1] if i >= 0 else "detection"

@@ -72,7 +72,7 @@ class Operator:
         that fit nowhere."""
         sim = self.sim
         yield sim.env.timeout(float(self.spec.restart_non_ha_after_h or 0.0) * HOUR_S)
-        started, next_try = sim.env.now, {name: sim.env.now for name in waiting}
+        started, next_try = sim.env.now, dict.fromkeys(waiting, sim.env.now)
         while waiting and sim.env.now - started <= GIVE_UP_S:
             for name in sorted(waiting):
                 vm = sim.vms[name]

@@ -150,9 +150,9 @@ class Simulation:
         if kind.where is not None and (section := TARGETS[kind.where.key].section) is not None:
             entries = {item.name: entry_of(self.scenario, kind.where.key, item.name)
                        for item in getattr(self.scenario, section)}
-            problem = kind.misapplied(getattr(fault, kind.where.key), entries)
-            if problem:
-                raise ValueError(problem)
+            refused = kind.misapplied(getattr(fault, kind.where.key), entries)
+            if refused:
+                raise ValueError(refused)
 
     def _scheduled(self, fault: Fault):
         yield self.env.timeout(fault.at)

@@ -97,8 +97,8 @@ class FailureRateRecord(Record):
         self.cls = model.FailureRate
         self.rules = (RepairOfFault(),)
 
-    @property
-    def fields(self) -> dict[str, Field]:
+    @property  # read from the action table when asked (as the faults' record does), not given once
+    def fields(self) -> dict[str, Field]:  # type: ignore[override]
         faults = drawable()
         repairs = [r for r in (undo_of(f) for f in faults) if r]
         return {

@@ -151,7 +151,8 @@ def _check_faults(data: dict, known: dict[str, Known], checker: Checker) -> None
 
 def _check_fault_applies(fault: dict, known: dict[str, Known], i: int, checker: Checker) -> None:
     """A kind that applies only to some hosts (or VMs) names one of them (`ActionKind.where`)."""
-    kind = ACTIONS.get(fault.get("action"))
+    action = fault.get("action")
+    kind = ACTIONS.get(action) if isinstance(action, str) else None
     if kind is None or kind.where is None or TARGETS[kind.where.key].section is None:
         return
     section, name = known[TARGETS[kind.where.key].section or ""], fault.get(kind.where.key)

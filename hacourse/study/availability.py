@@ -159,7 +159,7 @@ def report_text(report: Mapping) -> str:
     runs = f"{len(seeds)} seeds" if len(seeds) > 1 else f"seed {seeds[0]}"
     lines = [f"Availability over {years:g} simulated years, {runs}: the fraction of VM-time the guests ran",
              f"95% interval: {report['ci_method']}", ""]
-    rows = [("class", "VMs", "availability", "nines", "95% interval", "portal shows running")]
+    rows: list[tuple[str, ...]] = [("class", "VMs", "availability", "nines", "95% interval", "portal shows running")]
     for cls, c in report["classes"].items():
         ci = f"{c['ci95'][0]:.6f} - {c['ci95'][1]:.6f}" if c["ci95"] else "-"
         rows.append((CLASSES[cls], str(c["vms"]), f"{c['availability']:.6f}",
@@ -184,7 +184,7 @@ def report_text(report: Mapping) -> str:
 
 def _table(rows: Sequence[Sequence[str]], header: bool = True) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    out = ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     if header:
         out.insert(1, "  " + "  ".join("-" * w for w in widths))
     return out
