@@ -415,7 +415,7 @@ def test_lesson_3_eras_fencing_confirms_in_5_s_in_both_and_4_5_restarts_by_prior
     """'Fencing confirms as fast in both'; 'here mail1 (medium) starts once db1 (high) is Up'; '4.x keeps
     it in Reboot ... 3.3 shows it Non Responsive while it boots'."""
     eras = _eras("pacific-mgmt-down")
-    for era, (log, sc) in eras.items():
+    for era, (log, _) in eras.items():
         treated = episodes.fence_episode(log, "pacific")
         assert treated.fenced - treated.stop_sent == 5, era
     log, sc = eras["ovirt-4.5"]

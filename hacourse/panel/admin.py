@@ -195,7 +195,8 @@ class PortalTabs:
         if not name:
             self.why.value = ""
         elif kind == "vm":
-            since = last_up(log, vm=name) if intervals.vm_state_at(log, name, now, scenario).status != VmStatus.UP else None
+            state = intervals.vm_state_at(log, name, now, scenario)
+            since = last_up(log, vm=name) if state is not None and state.status != VmStatus.UP else None
             self.why.value = explain_html(explain_vm(log, name, now), state_line(log, scenario, now, vm=name), since)
         else:
             since = last_up(log, host=name) if intervals.host_status_at(log, name, now, scenario) != HostStatus.UP else None
@@ -259,8 +260,8 @@ class PortalTabs:
 def last_up(log, vm: str | None = None, host: str | None = None) -> float | None:
     """When the VM (or else the host) last turned Up in `log`: where its own chain of causes starts.
     None when it never did after its initial state (everything since 0:00 is its chain)."""
-    ups = [r.t for r in log if (isinstance(r, ev.VmStatusChanged) and vm is not None and r.vm == vm
-                                or isinstance(r, ev.HostStatusChanged) and vm is None and r.host == host)
+    ups = [r.t for r in log if ((isinstance(r, ev.VmStatusChanged) and vm is not None and r.vm == vm)
+                                or (isinstance(r, ev.HostStatusChanged) and vm is None and r.host == host))
            and r.new in (HostStatus.UP, VmStatus.UP) and not ev.is_initial(r)]
     return ups[-1] if ups else None
 

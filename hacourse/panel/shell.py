@@ -274,8 +274,11 @@ class HostShell:
 
     def _died(self) -> bool:
         """The host lost power since the session logged in: the connection is gone."""
-        return any(isinstance(r, ev.HostPoweredOff) and r.host == self.host and r.t >= self.connected_at
-                   for r in self.sim.log if r.t >= self.connected_at)
+        since = self.connected_at
+        if since is None:  # not logged in: no connection to lose
+            return False
+        return any(isinstance(r, ev.HostPoweredOff) and r.host == self.host and r.t >= since
+                   for r in self.sim.log if r.t >= since)
 
     def interfaces(self) -> list[Interface]:
         return interfaces(self.sim.log, self.sim.scenario, self.host, self.sim.now)

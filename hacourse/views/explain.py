@@ -41,7 +41,7 @@ def explain_html(steps: Sequence[Step], headline: str, since: float | None = Non
     earlier = [s for s in steps if since is not None and s.t <= since]
     body = _items(chain) or "<li><i>Nothing happened to it yet.</i></li>"
     folded = ""
-    if earlier:
+    if earlier and since is not None:  # steps up to `since` exist only when it is given
         folded = (f'<details class="hacourse-why-earlier"><summary>Earlier: {len(earlier)} step'
                   f'{"s" if len(earlier) != 1 else ""} up to {clock(since)}, when it was last Up</summary>'
                   + _LIST.format(cls="hacourse-why-before", items=_items(earlier)) + "</details>")
