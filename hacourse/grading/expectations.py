@@ -88,7 +88,7 @@ class Seen(NamedTuple):
     passed: bool
     text: str
     measured: float | None = None
-    count: int | None = None
+    hits: int | None = None  # with times/at_least: how many times it happened (a tuple has count())
 
 
 Judged = tuple[bool, str] | Seen

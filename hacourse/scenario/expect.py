@@ -173,7 +173,7 @@ def _forms(extra: dict) -> list[dict]:
                                                 else "the host's name", "type": "string"}}
         for predicate, doc in predicates.items():
             properties[predicate] = {"description": doc, **_value_schema(subject, predicate)}
-        form = {"type": "object", "properties": {**properties, **extra}, "required": [subject],
+        form: dict[str, Any] = {"type": "object", "properties": {**properties, **extra}, "required": [subject],
                 "oneOf": [{"required": [p]} for p in predicates], "additionalProperties": False}
         if subject == "vm":
             properties["on"] = {"description": KEY_DOCS["on"], "type": "string"}
@@ -352,8 +352,8 @@ def _other(e: _Entry) -> None:
     else:
         _read(other)
         subject = next((k for k in PREDICATES if k in other.entry), None)
-        timed = "event" in other.entry or subject is not None and any(
-            (subject, p) in WINDOWED and other.entry[p] is not False for p in PREDICATES[subject] if p in other.entry)
+        timed = "event" in other.entry or (subject is not None and any(
+            (subject, p) in WINDOWED and other.entry[p] is not False for p in PREDICATES[subject] if p in other.entry))
         if other.ok and not timed:
             other.bad(None, f"the entry under before must happen at a time: host or vm becomes, spm elected: "
                       f"true, or event (e.g. {example})")

@@ -202,8 +202,8 @@ def _check_expectation(entry: dict, path: Path, known: dict[str, Known], checker
             continue
         _reference(entry[key], known[what], what, path + (key,), checker)
     if "nic" in entry and hosts.judged:
-        host = hosts.get(entry.get("host"))
-        if host is None and "host" in entry or host is not None and checker.is_broken(("hosts", host[0], "nics")):
+        host = hosts.get(entry["host"]) if "host" in entry else None
+        if (host is None and "host" in entry) or (host is not None and checker.is_broken(("hosts", host[0], "nics"))):
             return  # an unknown host is a problem of its own; a host's broken nics: not judged
         nics = (host[1].get("nics") or {}) if host else {n: None for _, h in hosts.values() for n in h.get("nics") or {}}
         if entry["nic"] not in nics:
