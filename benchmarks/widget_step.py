@@ -4,7 +4,7 @@
     python benchmarks/widget_step.py --clicks 40
 
 A click runs its callback to the end before returning: the simulation advances, then the
-timeline, the topology picture and the Events tab are redrawn from the log and the PNGs are in
+timeline, the topology picture and the Events tab are redrawn from the log and the SVGs are in
 the widgets. That is what is timed here (the browser's own repaint is measured by the e2e tests).
 Wall time is what a student waits for; CPU time is the same work without the other processes
 of a shared machine, so both are printed. Target: median under 100 ms.

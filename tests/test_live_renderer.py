@@ -102,6 +102,11 @@ def test_admin_actions_are_drawn_as_the_admins_and_a_refused_one_as_refused():
     assert (ADMIN, 30.0) in lines and (ADMIN, 121.0) in lines  # migrate db1, select indian as SPM
     assert (REFUSED, 31.0) in lines and (REFUSED, 120.0) in lines  # db1 moving already; pacific never SPM
     assert not any(key == FAULT for key, _ in lines)  # no fault in this story
+    written = {kind: [] for kind in (ADMIN, REFUSED)}
+    for kind, text, _ in picture.words:
+        written.get(kind, []).append(text)
+    assert written[ADMIN] == ["migrate db1 to indian", "migrate web1", "select indian as SPM"]
+    assert written[REFUSED] == ["refused: migrate db1 +2 more", "refused: select pacific as SPM"]  # 0:31-0:33: one label
     assert "admin action" in lesson.legend.value and "fault injected" not in lesson.legend.value
     title = re.search(r'data-key="admin action refused" data-t="120"><title>([^<]*)', lesson.timeline.value)
     assert title and "why: " in title.group(1)

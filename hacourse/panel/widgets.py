@@ -219,13 +219,13 @@ class Lesson:
         """Redraw everything from the log up to now."""
         log, now = self.sim.log, self.sim.now
         self._sync_toggles()
+        self._draw_timeline()  # first: what the click is for reaches the page first
         finished = now >= self.scenario.duration
         for b in self.step_buttons.values():
             b.disabled = finished
         self.clock.value = (f"<b>t = {audit.clock(now)}</b>{' (end of the scenario)' if finished else ''}"
                             f" &nbsp;·&nbsp; {audit.status_line(log, now, self.scenario)}")
         self.notes.value = panel_notes_html(log, now, self._in_effect())
-        self._draw_timeline()
         self.topology.value = self._topology.render(log, now)
         self._show_events()
         for listener in self.listeners:

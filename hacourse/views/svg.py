@@ -42,7 +42,8 @@ WIDTH = 960.0  # the viewBox's width; the page scales the picture to its column
 LANE_PX, SPAN_PX = 36.0, 24.0  # the gap between lanes holds a grace bracket, under its lane
 RIGHT, BOTTOM = 20.0, 44.0
 LANE_FONT, SPAN_FONT, NOTE_FONT, TOP_FONT, HEADING_FONT, TICK_FONT, TITLE_FONT = 14, 13, 12, 13, 13, 13, 16
-TOP_ROWS = 2  # rows of words above the lanes: now, the faults and admin actions
+TOP_ROWS = 3  # rows of words above the lanes: now, the faults and admin actions
+GROUP_PX = 8.0  # faults (or admin actions) closer than this on the figure share one label
 ROW_PX = TOP_FONT * 1.45
 TITLE_PX = 24.0
 MIN_SPAN = 6.0  # the narrowest a span is drawn (a 5 s Reboot still reads as one)
@@ -224,16 +225,29 @@ class _Drawing:
         self.marks: list[DrawnMark] = []
         self.keys: set[str] = set()
         self.lines: list[tuple[str, float]] = []
+        self.stem_boxes: list[Box] = []
 
     def place(self, words: _Text, spots: Sequence[tuple[float, float, str]], kind: str, fill: str,
-              within: Box, lane: str = "") -> bool:
-        """Write `words` at the first of `spots` (x, centre y, anchor) where they touch nothing."""
-        boxes = [words.box(x, cy, anchor) for x, cy, anchor in spots]
-        at = first_free(boxes, self.taken, within)
-        if at is None:
+              within: Box, lane: str = "", leader: float | None = None) -> bool:
+        """Write `words` at the first of `spots` (x, centre y, anchor) where they touch nothing.
+
+        With `leader` (an x), a thin line runs from y `within.y1` up to the words' middle at that x,
+        so words in a higher row read as their line's; it must touch nothing either.
+        """
+        for i, (x, cy, anchor) in enumerate(spots):
+            box = words.box(x, cy, anchor)
+            stem = Box(leader - 0.7, cy, leader + 0.7, within.y1) if leader is not None else None
+            if first_free([box], self.taken, within) is None:
+                continue
+            if stem is not None and first_free([stem], [t for t in self.taken if t not in self.stem_boxes]) is None:
+                continue  # a leader crosses no words (leaders of lines close together may run side by side)
+            break
+        else:
             return False
-        x, cy, anchor = spots[at]
-        box = boxes[at]
+        if stem is not None:
+            self.taken.append(stem)
+            self.stem_boxes.append(stem)
+            self.front.append(f'<path d="M{_f(leader)} {_f(stem.y1)}V{_f(cy)}" stroke="{fill}" stroke-width="1"/>')
         self.taken.append(box)
         self.picture_words.append((kind, words.text, box))
         extra = f' data-kind="{kind}"' + (f' data-lane="{escape(lane)}"' if lane else "")
@@ -435,31 +449,40 @@ def _draw_top(d: _Drawing, moments: Sequence[Instant]) -> None:
         d.keys.add(NOW)
         d.lines.append((NOW, d.now))
         d.place(_Text(f"now {_clock(d.now)}", TOP_FONT, bold=True), [(x - 3, cy, "end") for cy in rows], "now",
-                palette.NOW_COLOR, c.page)
-    grouped: dict[tuple[float, str], list[Instant]] = {}
-    for m in moments:
-        if c.xmin <= m.t <= c.xmax:
-            grouped.setdefault((m.t, m.key), []).append(m)
-    for (t, key), ms in sorted(grouped.items()):
+                palette.NOW_COLOR, Box(0, 0, WIDTH, c.top - 4), leader=x)
+    groups: list[list[Instant]] = []  # per key, instants closer than GROUP_PX on the figure share one label
+    for m in sorted((m for m in moments if c.xmin <= m.t <= c.xmax), key=lambda m: (m.key, m.t)):
+        last = groups[-1][-1] if groups else None
+        if last is not None and last.key == m.key and c.x(m.t) - c.x(last.t) < GROUP_PX:
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    for ms in sorted(groups, key=lambda g: g[0].t):
+        key = ms[0].key
         color, dash = _INSTANT_STYLE[key]
-        x = c.x(t)
-        texts = [m.text for m in ms]
-        words = "; ".join(texts[:2]) + (f"; +{len(texts) - 2} more" if len(texts) > 2 else "")
-        if key == "admin action refused":
-            words = f"refused: {words}"
-        title = "\n".join(f"{swatch(key).words}: {m.text} at {_clock(m.t)}" + (f"\nwhy: {m.why}" if m.why else "")
-                          for m in ms)
-        dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        d.back.append(f'<g class="hacourse-instant" data-key="{escape(key)}" data-t="{t:g}">{_title(title)}'
-                      f'<path d="M{_f(x)} {_f(c.top - 4)}V{_f(c.bottom)}" stroke="{color}" stroke-width="1.3"{dashed}/>'
-                      f'<path class="hcsvg-hit" d="M{_f(x)} {_f(c.top - 4)}V{_f(c.bottom)}"/></g>')
+        for t in sorted({m.t for m in ms}):
+            x = c.x(t)
+            title = "\n".join(f"{swatch(key).words}: {m.text} at {_clock(m.t)}" + (f"\nwhy: {m.why}" if m.why else "")
+                              for m in ms if m.t == t)
+            dashed = f' stroke-dasharray="{dash}"' if dash else ""
+            d.back.append(f'<g class="hacourse-instant" data-key="{escape(key)}" data-t="{t:g}">{_title(title)}'
+                          f'<path d="M{_f(x)} {_f(c.top - 4)}V{_f(c.bottom)}" stroke="{color}" stroke-width="1.3"'
+                          f'{dashed}/><path class="hcsvg-hit" d="M{_f(x)} {_f(c.top - 4)}V{_f(c.bottom)}"/></g>')
+            d.lines.append((key, t))
         d.keys.add(key)
-        d.lines.append((key, t))
-        text = _Text(words, TOP_FONT)
-        spots = [(x - 3, cy, "end") for cy in rows]
-        if x + 3 + text.width <= d.limit:
-            spots += [(x + 3, cy, "start") for cy in rows]
-        d.place(text, spots, key, color, Box(0, 0, d.limit, c.top))
+        x = c.x(ms[0].t)
+        prefix = "refused: " if key == "admin action refused" else ""
+        texts = [m.text for m in ms]
+        forms = [prefix + "; ".join(texts[:2]) + (f"; +{len(texts) - 2} more" if len(texts) > 2 else "")]
+        if len(texts) > 1:
+            forms.append(prefix + f"{texts[0]} +{len(texts) - 1} more")
+        for form in forms:
+            text = _Text(form, TOP_FONT)
+            spots = [(x - 3, cy, "end") for cy in rows]
+            if x + 3 + text.width <= d.limit:
+                spots += [(x + 3, cy, "start") for cy in rows]
+            if d.place(text, spots, key, color, Box(0, 0, d.limit, c.top - 4), leader=x):
+                break
 
 
 def _frame(d: _Drawing, lanes: Sequence[Lane], title: str | None) -> str:
