@@ -234,7 +234,7 @@ class _Drawing:
         With `leader` (an x), a thin line runs from y `within.y1` up to the words' middle at that x,
         so words in a higher row read as their line's; it must touch nothing either.
         """
-        for i, (x, cy, anchor) in enumerate(spots):
+        for x, cy, anchor in spots:
             box = words.box(x, cy, anchor)
             stem = Box(leader - 0.7, cy, leader + 0.7, within.y1) if leader is not None else None
             if first_free([box], self.taken, within) is None:
@@ -244,7 +244,7 @@ class _Drawing:
             break
         else:
             return False
-        if stem is not None:
+        if leader is not None and stem is not None:
             self.taken.append(stem)
             self.stem_boxes.append(stem)
             self.front.append(f'<path d="M{_f(leader)} {_f(stem.y1)}V{_f(cy)}" stroke="{fill}" stroke-width="1"/>')
