@@ -51,6 +51,9 @@ EVERY_FORM = """expect:
   - {never: HostFenced}
   - {never: HostFenced, host: pacific}
   - {never: MigrationStarted, vm: db1, between: [0, 10]}
+  - {vm: db1, becomes: MigratingFrom, before: {vm: web1, becomes: MigratingFrom}}
+  - {host: pacific, becomes: NonOperational, times: 1}
+  - {event: MigrationStarted, at_least: 2, between: [0, 600], after: {fault: 0}}
   - {vm: log1, paused: true, observe: true}
 """
 
@@ -113,6 +116,11 @@ def test_every_form_of_entry_becomes_one_question(every_form):
                         "pacific turn NonOperational? Within 3 s counts.")  # grade_tolerance, not half the window
     assert any("True or False: a NicDown record with host: pacific appears in the log" in q for q in asked)
     assert any("True or False: no HostFenced record with host: pacific appears in the log" in q for q in asked)
+    assert asked[29] == ("**Question 30.** True or False: db1 turns MigratingFrom, before web1 turns "
+                         "MigratingFrom.")
+    assert asked[30] == "**Question 31.** How many times does pacific turn NonOperational?"
+    assert asked[31] == ("**Question 32.** How many MigrationStarted records appear in the log 0 to 600 s after fault 0 "
+                         "(ifdown storage on pacific at 60 s)?")
     answer_cells = [c["source"] for c in book["cells"] if nb.grading(c).get("solution")]
     assert answer_cells[2].startswith("# answer_3: a number of seconds after fault 0, e.g. answer_3 = 75")
 

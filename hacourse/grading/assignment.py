@@ -321,6 +321,17 @@ class Lab:
         return Feedback(False, "wrong", f"{answer} is not it. " + _after_grading(
             seen, {"why": why}, "What orders the migrations off a host, and which VMs can the engine migrate at all?"))
 
+    def how_many(self, answer: object, entry: Mapping) -> Feedback:
+        """Predict: how many times does it happen (an entry with `times:` or `at_least:`)?"""
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            return Feedback(False, "format", "answer with a whole number, e.g. 2")
+        verdict = self.judge(entry)
+        if answer == verdict.count:
+            return Feedback(True, "correct", verdict.seen.split("; expected")[0] + _why(entry))
+        return Feedback(False, "fewer" if answer > (verdict.count or 0) else "more",
+                        f"{answer} is not it. " + _after_grading(verdict.seen.split("; expected")[0], entry,
+                                                                 "Which timer repeats, and how often in this run?"))
+
     def true_or_false(self, answer: object, entry: Mapping) -> Feedback:
         """Predict: does this statement about the run hold?"""
         if not isinstance(answer, bool):

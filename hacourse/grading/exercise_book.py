@@ -115,12 +115,36 @@ def sentence(entry: Mapping, scenario: Scenario) -> str:
                 "starts_migrating_before": f"the engine starts migrating {name} before {value}"}.get(predicate or "", "")
     if not text:
         return f"this holds in the run: {written(entry)}"
+    if "times" in entry or "at_least" in entry:
+        count = f"exactly {entry['times']}" if "times" in entry else f"at least {entry['at_least']}"
+        text = text.removesuffix(" at some point").replace(" record", " records").replace(" appears ", " appear ")
+        text += f", {count} time{'' if entry.get('times', entry.get('at_least')) == 1 else 's'}"
+    if isinstance(entry.get("before"), Mapping):
+        other = sentence(entry["before"], scenario).removesuffix(" at some point")
+        text = text.removesuffix(" at some point") + f", before {other}"
     if "after" in entry:
         text += f", counting from {reference(entry, scenario)}"
     if "between" in entry:
         lo, hi = entry["between"]
         text += f", {lo:g} to {hi:g} s after {'it' if 'after' in entry else 'the start'}"
     return text
+
+
+def _how_many(entry: Mapping, scenario: Scenario) -> str:
+    """"How many times ...?" for an entry that counts (`times:`/`at_least:` left out)."""
+    subject, _ = entry_subject(entry)
+    if subject in ("event", "never"):
+        fields = {k: v for k, v in entry.items() if k not in (subject, "between", "after")}
+        what = f"How many {entry[subject]} records{' with ' + written(fields)[1:-1] if fields else ''} appear in the log"
+    else:
+        on = f" on {entry['on']}" if entry.get("on") else ""
+        what = f"How many times does {entry[subject]} turn {entry.get('becomes')}{on}"
+    if "between" in entry:
+        lo, hi = entry["between"]
+        what += f" {lo:g} to {hi:g} s after {reference(entry, scenario)}"
+    elif "after" in entry:
+        what += f" after {reference(entry, scenario)}"
+    return what + "?"
 
 
 def _happening(entry: Mapping) -> str:
@@ -180,9 +204,16 @@ def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | Non
         n = i + 1
         answer = f"answer_{n}"
         observe = bool(raw.get("observe"))
+        counted = "times" in entry or "at_least" in entry
         if observe:
             items.append(Item(f"observe{n}", f"**Watch (not graded).** Whether {sentence(entry, scenario)}: "
                               "see it in the run at the end.", "", None, "", points=0))
+        elif counted:
+            verdict = lab.judge(entry)
+            asked = {k: v for k, v in entry.items() if k not in ("times", "at_least")}
+            items.append(Item(f"q{n}", f"**Question {n}.** {_how_many(asked, scenario)}", answer, verdict.count,
+                              f"feedback = lab.how_many({answer}, {({**entry, **extra})!r})",
+                              hint=f"a whole number, e.g. {answer} = 2", entry=raw))
         elif _timed(subject, predicate, raw):
             tolerance = _tolerance(raw)
             asked = {k: v for k, v in entry.items() if k != "between"}
