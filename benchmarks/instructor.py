@@ -1,4 +1,6 @@
-"""How long an instructor waits for the course-scale commands, on this machine.
+"""How long an instructor waits for the course-scale commands, on this machine: check and sweep,
+an exercise from every shipped scenario, 30 variants, a roster of 30 and the grading of their 30
+hand-ins with the class summary.
 
     python benchmarks/instructor.py
 
@@ -52,7 +54,45 @@ def main() -> int:
         shutil.copy(LESSON, work / "lab.yaml")
         show("exercise pacific-storage-down --variants 30 (17 questions each)",
              *timed("exercise", "lab.yaml", "-o", "ex", "--variants", "30", "-q", cwd=work))
+        wall = cpu = 0.0
+        for path in SHIPPED:
+            w, c = timed("exercise", str(path), "-o", f"every/{path.stem}", "-q", cwd=work)
+            wall, cpu = wall + w, cpu + c
+        show(f"exercise on every shipped scenario ({len(SHIPPED)} commands)", wall, cpu)
+        roster = "student_id\n" + "".join(f"student{k:02d}\n" for k in range(1, 31))
+        (work / "roster.csv").write_text(roster)
+        show("exercise pacific-storage-down --roster (30 students) --vary NicDHCPDelayGraceInMS=60..180",
+             *timed("exercise", "lab.yaml", "-o", "class", "--roster", "roster.csv", "--vary",
+                    "NicDHCPDelayGraceInMS=60..180", "-q", cwd=work))
+        _submissions(work / "class", work / "submitted")
+        show("grade 30 submissions (hacourse grade: each judged on its own variant)",
+             *timed("grade", "class", "submitted", "-o", "grades.csv", cwd=work))
+        show("class-summary of the 30 (table and figure)",
+             *timed("class-summary", "grades.csv", "--plot", "summary.png", cwd=work))
     return 0
+
+
+def _submissions(exercise: Path, submitted: Path) -> None:
+    """30 students' hand-ins: student k answers with the right answers of student k+1's variant
+    (some right, some wrong), as nbgrader's submitted/STUDENT/ASSIGNMENT/ holds them."""
+    import csv
+
+    from hacourse.grading import notebook as nb
+
+    with open(exercise / "manifest.csv", newline="") as table:
+        rows = list(csv.DictReader(table))
+    book = nb.read(exercise / "student" / "lab.ipynb")
+    for k, row in enumerate(rows):
+        given = rows[(k + 1) % len(rows)] if k % 2 else row
+        for cell in book["cells"]:
+            grade_id = nb.grading(cell).get("grade_id", "")
+            if grade_id.endswith("-answer"):
+                question = grade_id.removesuffix("-answer")
+                cell["source"] = f"answer_{question[1:]} = {given['answer:' + question]}\n"
+        folder = submitted / row["student_id"] / "lab"
+        folder.mkdir(parents=True)
+        nb.write(book, folder / "lab.ipynb")
+        shutil.copy(exercise / "student" / "lab.yaml", folder)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The instructor guide's walk runs as written: its `sh` blocks, in order, in an empty folder, from
-a new scenario to an exercise that nbgrader grades and a sweep; then what they left behind is
-what the guide says they make."""
+a new scenario to an exercise with a roster that nbgrader's exchange releases and collects,
+nbgrader and `hacourse grade` grade and `hacourse class-summary` sums up, and a sweep; then what
+they left behind is what the guide says they make."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import re
 import subprocess
 
 import pytest
-import yaml
 
 from hacourse.scenario import load_scenario
 from tests.seed import ROOT
@@ -31,7 +31,9 @@ def test_the_walk_has_its_five_steps_in_sh_blocks():
     blocks = walkthrough_commands()
     assert len(blocks) == 5
     said = "\n".join(blocks)
-    for command in ("hacourse new", "hacourse check", "hacourse exercise", "nbgrader autograde", "hacourse sweep"):
+    for command in ("hacourse new", "hacourse check", "hacourse exercise", "--roster", "nbgrader release_assignment",
+                    "nbgrader submit", "nbgrader autograde", "hacourse grade", "hacourse class-summary",
+                    "hacourse sweep"):
         assert command in said
 
 
@@ -66,16 +68,30 @@ def test_the_scenario_validates_with_its_expectations_and_its_timeline_was_drawn
     assert (folder / "course" / "grace-timeline.png").stat().st_size > 10_000
 
 
-def test_the_exercise_bundles_are_made_and_nbgrader_grades_them(walked):
-    folder, _ = walked
+def test_the_exercise_gives_each_student_a_variant_and_nbgrader_and_hacourse_grade_it(walked):
+    folder, done = walked
     exercise = folder / "course" / "grace-exercise"
-    for bundle in ("instructor", "student", "variants/01", "variants/02", "variants/03"):
-        assert sorted(p.name for p in (exercise / bundle).iterdir()) == ["grace.ipynb", "grace.yaml"], bundle
-    alice = yaml.safe_load((exercise / "variants" / "02" / "grace.yaml").read_text())
-    assert alice["seed"] == 1
+    for bundle in ("instructor", "student"):
+        assert sorted(p.name for p in (exercise / bundle).iterdir()) == [
+            "grace.ipynb", "grace.variants.json", "grace.yaml"], bundle
+    with open(exercise / "manifest.csv", newline="") as table:
+        issued = {r["student_id"]: (r["variant"], r["seed"]) for r in csv.DictReader(table)}
+    assert issued == {"alice": ("1", "0"), "bob": ("2", "1")}
+    assert (exercise / "handout.html").is_file() and (exercise / "walkthrough.md").is_file()
     with open(folder / "grading" / "grades.csv", newline="") as grades:
         scores = {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in csv.DictReader(grades)}
-    assert scores == {"key": (3.0, 3.0), "alice": (0.0, 3.0)}
+    assert scores == {"key": (3.0, 3.0), "alice": (0.0, 3.0)}  # alice came through the exchange
+    assert "alice            variant 01  0/3" in done.stdout
+    assert "key              no variant  3/3" in done.stdout
+    assert "not on the roster: graded on the scenario as written" in done.stdout  # the key, as it should
+    assert "scored otherwise" not in done.stdout  # nbgrader and hacourse grade agree
+
+
+def test_the_class_summary_is_a_table_and_a_figure(walked):
+    folder, done = walked
+    assert "| question | got it | common wrong answers | hardest variants |" in done.stdout
+    assert "| expect0 | 1/2 (50%) |" in done.stdout
+    assert (folder / "grading" / "grace-summary.png").stat().st_size > 5_000
 
 
 def test_the_sweep_wrote_one_row_per_setting_and_seed_and_its_figure(walked):
