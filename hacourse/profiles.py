@@ -21,6 +21,15 @@ from types import MappingProxyType
 from typing import Any
 
 DEFAULT_PROFILE = "rhev-3.3"
+ERA_VERSION = {"rhev-3.3": (3, 3), "ovirt-4.5": (4, 5)}
+"""The oVirt version of each profile: what its engine had."""
+SCENARIO_KEYS_SINCE: dict[str, tuple[tuple[int, int], str]] = {
+    "vms[].lease": ((4, 1), "VM storage leases came with oVirt 4.1"),
+    "vms[].resume_behavior": ((4, 2), "a VM's resume behaviour after an I/O-error pause came with oVirt 4.2"),
+}
+"""Scenario keys of features an older engine did not have: refused under its profile, so a 3.3 run
+never applies a 4.x setting ([E3.3.0] has no VM leases, no resume behaviour). The cluster fencing
+policy (oVirt 3.5) belongs here too; it waits for the availability study, which sweeps it on rhev-3.3."""
 
 
 class _Absent:
@@ -63,7 +72,7 @@ class EngineConfig:
     sd_health_check_delay: int = era(10)  # s, domain monitor period; [V] monitor.py
     max_outgoing_migrations: int = era(3, ovirt_45=2)  # source semaphore, min(3, cores); [V4.13] config.py.in;
     # 4.5: Minimal downtime policy maxMigrations; [CFG] MigrationPolicies
-    max_incoming_migrations: int | None = era(None, ovirt_45=2)  # no incoming limit in 3.x; [V4.16] clientIF.py;
+    max_incoming_migrations: int | None = era(ovirt_45=2)  # no incoming limit in 3.x (absent); [V4.16] clientIF.py;
     # 4.5: the engine sends maxMigrations as incomingLimit too; [E] MigrateVmCommand
     migration_max_bandwidth: int = era(32, ovirt_45=62)  # MiB/s per migration; [V4.13] config.py.in;
     # 4.5 AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
@@ -76,7 +85,8 @@ class EngineConfig:
     # max_downtime; [Q] migration.c; 4.5: Minimal downtime policy; [CFG] MigrationPolicies
     migration_timeout: int | None = era(300, ovirt_45=ABSENT)  # s without progress -> abort, no overall limit;
     # [V4.13] vm.py MigrationMonitorThread, config.py.in (VDSM 4.16 replaced it by the two below)
-    vm_kill_paused_timeout: int = era(80)  # s, 8 x sanlock io_timeout, for resume_behavior kill; [V] virt/utils.py
+    vm_kill_paused_timeout: int | None = era(ovirt_45=80)  # s, 8 x sanlock io_timeout, for resume_behavior kill
+    # (4.2+, so absent in 3.3); [V] virt/utils.py
     # --- sanlock (SPM lease) ---
     io_timeout: int = era(10)  # s; [V] config [sanlock] io_timeout; renewal fails at 8x, host dead at 8x + 60 s; [SL]
     # --- iSCSI / multipath on the host (not set by VDSM; open-iscsi defaults of the era) ---
@@ -95,21 +105,21 @@ class EngineConfig:
     host_boot_s: int = era(120)  # s power on -> VDSM answers: an ASSUMPTION (a 3.3.1 host took ~10 min after a power loss)
     # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
     # runner (rules.ha_runner_interval_s); the runner and its retries are 4.x keys (below) ---
-    vm_leases: bool = era(False, ovirt_45=True)  # VM storage leases arrived in 4.1; a lease: true VM is an ordinary
-    # HA VM in 3.3; 4.5: VdsManager.restartVmsWithLeaseIfNeeded
-    NumberVdsRefreshesBeforeTryToStartUnknownVms: int = era(10)  # polls; [CFG], used with VM leases
-    NumberVdsRefreshesBeforeRetryToStartUnknownVms: int = era(100)  # polls (+1); [CFG]
+    vm_leases: bool | None = era(ovirt_45=True)  # VM storage leases arrived in 4.1 (a 3.3 scenario may not ask
+    # for one, SCENARIO_KEYS_SINCE); 4.5: VdsManager.restartVmsWithLeaseIfNeeded
+    NumberVdsRefreshesBeforeTryToStartUnknownVms: int | None = era(ovirt_45=10)  # polls; [CFG], used with VM leases
+    NumberVdsRefreshesBeforeRetryToStartUnknownVms: int | None = era(ovirt_45=100)  # polls (+1); [CFG]
     # --- behaviour switches that differ between eras (data, not branches) ---
     migrate_paused_vms: str = era("none", ovirt_45="not_eio")  # 3.2-3.4 reject any Paused VM
     # (MIGRATE_PAUSED_VM_IS_UNSUPPORTED); 3.5+ reject only EIO-paused VMs; VmValidator.canMigrate
-    migrate_multiple_vms_all_or_nothing: bool = era(False, ovirt_45=True)  # MigrateMultipleVmsCommand.validate, 4.4+
+    migrate_multiple_vms_all_or_nothing: bool | None = era(ovirt_45=True)  # MigrateMultipleVmsCommand.validate, 4.4+
     eio_fails_migration: bool = era(False, ovirt_45=True)  # 3.3: a writer whose I/O fails migrates paused, continued
     # on the destination (GUIDE); 4.5: VDSM refuses an EIO-paused VM, QEMU's failed final flush fails it;
     # vdsm 9101fa94e, 85ac19fab
-    default_resume_behavior: str = era("auto_resume")  # before 4.2 every VM behaved as AUTO_RESUME; 4.5: VmBase
-    # default, HA VMs with a lease are forced to kill
-    force_select_spm: bool = era(False, ovirt_45=True)  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came
-    # with oVirt 3.5; [E] SpmStopOnIrs, the chosen host tried first
+    default_resume_behavior: str | None = era(ovirt_45="auto_resume")  # 4.2+; before, every VM behaved as
+    # AUTO_RESUME (rules.resume_behavior); 4.5: VmBase default, HA VMs with a lease are forced to kill
+    force_select_spm: bool | None = era(ovirt_45=True)  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came
+    # with oVirt 3.5: refused at run time under 3.3; [E] SpmStopOnIrs, the chosen host tried first
     # --- maintenance ---
     HostPreparingForMaintenanceIdleTime: int = era(300)  # s a host may prepare idle before another try; [CFG]
     # --- oVirt 4.x only ---

@@ -70,7 +70,7 @@ def resume_behavior(vm: Vm, config: EngineConfig) -> str:
     lease (forced, `VmHandler.autoSelectResumeBehavior`), else the profile's default (reference §4.2)."""
     if vm.resume_behavior:
         return vm.resume_behavior
-    return "kill" if vm.ha and vm.lease else config.default_resume_behavior
+    return "kill" if vm.ha and vm.lease else config.default_resume_behavior or "auto_resume"  # 3.3: no setting
 
 
 def outgoing_slots(config: EngineConfig, host: Host) -> int:

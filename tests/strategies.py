@@ -83,9 +83,9 @@ def clusters(draw: st.DrawFn, min_hosts: int = 2, max_hosts: int = 8, max_vms: i
             "writes": draw(st.booleans()),
             "dirty_rate_mib_s": draw(st.sampled_from((0, 2, 20, 200))),
         }
-        if draw(st.booleans()):
+        if profile == "ovirt-4.5" and draw(st.booleans()):  # 4.2+ and 4.1+: refused under rhev-3.3
             vm["resume_behavior"] = draw(st.sampled_from(RESUME_BEHAVIORS))
-        if ha and draw(st.booleans()):
+        if profile == "ovirt-4.5" and ha and draw(st.booleans()):
             vm["lease"] = True
         vms.append(vm)
     eligible = [h["name"] for h in hosts if h["spm_priority"] != -1]

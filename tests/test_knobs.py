@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from hacourse import parse_scenario, simulate, to_jsonl
-from hacourse.profiles import PROFILES
+from hacourse.profiles import ERA_VERSION, PROFILES, SCENARIO_KEYS_SINCE
 from hacourse.scenario.definition import CONFIG_CHOICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +49,23 @@ def probe_data(path: Path) -> dict:
     return data
 
 
+def without_newer_keys(data: dict, profile: str) -> dict:
+    """The probe without the scenario keys its profile's era did not have (the loader refuses them)."""
+    for key, (since, _) in SCENARIO_KEYS_SINCE.items():
+        if ERA_VERSION[profile] >= since:
+            continue
+        section, _, field = key.partition(".")
+        if section.endswith("[]"):
+            data[section[:-2]] = [{k: v for k, v in item.items() if k != field} for item in data.get(section[:-2]) or ()]
+        elif isinstance(data.get(section), dict):
+            data[section] = {k: v for k, v in data[section].items() if k != field}
+    return data
+
+
 @cache
 def run_probe(path: Path, profile: str, key: str | None = None, value: object = None) -> str:
     """The probe's event log (JSON Lines, seed 0) under `profile`, with `key` overridden."""
-    data = dict(probe_data(path))
+    data = without_newer_keys(dict(probe_data(path)), profile)
     data["engine_profile"] = profile
     config = {k: v for k, v in (data.get("engine_config") or {}).items() if k in PROFILES[profile]}
     if key is not None:

@@ -84,15 +84,15 @@ def test_the_issue_2_shape_loads_into_the_model():
 
 def test_optional_keys_reach_the_model():
     text = ISSUE_2_SHAPE.replace("engine_config: {}", "engine_config: {NicDHCPDelayGraceInMS: 90, "
-                                 "max_incoming_migrations: null, migrate_paused_vms: not_eio}")
+                                 "max_incoming_migrations: 3, migrate_paused_vms: not_eio}")
     text = text.replace("priority: low, writes: false}", "priority: 37, writes: false, dirty_rate_mib_s: 40, "
                         "resume_behavior: kill, lease: true}")
     text = text.replace("cluster: {resilience_policy: migrate}", "cluster: {resilience_policy: migrate_ha_only, "
                         "fencing_policy: {skip_if_sd_active: true, hosts_with_broken_connectivity_threshold: 75}}")
     text += "description: ''\nseed: 7\nexpect:\n  - {vm: db1, starts_migrating_before: web1}\n"
-    scenario = parse_scenario(text)
+    scenario = parse_scenario(text.replace("rhev-3.3", "ovirt-4.5"))
     assert scenario.config().NicDHCPDelayGraceInMS == 90
-    assert scenario.config().max_incoming_migrations is None
+    assert scenario.config().max_incoming_migrations == 3
     assert scenario.vms[1] == Vm(name="web1", host="pacific", memory_gb=2.0, priority=37, dirty_rate_mib_s=40.0,
                                  resume_behavior="kill", lease=True)
     assert scenario.cluster.resilience_policy == "migrate_ha_only"
@@ -100,6 +100,19 @@ def test_optional_keys_reach_the_model():
                                                             hosts_with_broken_connectivity_threshold=75)
     assert scenario.seed == 7
     assert scenario.expect == ({"vm": "db1", "starts_migrating_before": "web1"},)
+
+
+def test_what_rhev_3_3_did_not_have_is_refused_naming_the_era():
+    """Issue 19, correction 6: a 3.3 run never applies a 3.5+ setting silently."""
+    text = ISSUE_2_SHAPE.replace("engine_config: {}", "engine_config: {max_incoming_migrations: 2}")
+    text = text.replace("priority: low, writes: false}", "priority: low, writes: false, resume_behavior: kill, "
+                        "lease: true}")
+    said = [str(p) for p in problems_of(text)]
+    assert any("unknown engine-config key 'max_incoming_migrations' for profile rhev-3.3" in p for p in said)
+    for where, since in (("vms[1].lease", "oVirt 4.1"), ("vms[1].resume_behavior", "oVirt 4.2")):
+        assert any(f"{where}: not in engine_profile rhev-3.3" in p and since in p and "ovirt-4.5" in p
+                   for p in said), said
+    assert parse_scenario(text.replace("rhev-3.3", "ovirt-4.5")).vms[1].lease
 
 
 def test_a_fault_may_name_the_network_instead_of_the_nic():

@@ -13,6 +13,7 @@ from typing import TypeGuard
 
 from hacourse import model
 from hacourse.actions import ACTIONS, TARGETS
+from hacourse.profiles import DEFAULT_PROFILE, ERA_VERSION, SCENARIO_KEYS_SINCE
 from hacourse.scenario.checker import Checker, Path, allowed_list, did_you_mean
 from hacourse.scenario.errors import SEMANTIC
 from hacourse.scenario.expect import EVENT_KEYS, NAMED_FIELDS, PREDICATES
@@ -24,6 +25,7 @@ def check_references(data: dict, checker: Checker) -> None:
     vms = _unique(data, "vms", checker)
     domains = _unique(data, "storage_domains", checker)
     _check_management_network(data, checker)
+    _check_era(data, checker)
     for i, domain in _items(data, "storage_domains"):
         _reference(domain.get("network"), networks, "network", ("storage_domains", i, "network"), checker)
     for i, host in _items(data, "hosts"):
@@ -32,6 +34,26 @@ def check_references(data: dict, checker: Checker) -> None:
     _check_vms(data, hosts, checker)
     _check_faults(data, {"hosts": hosts, "vms": vms, "storage_domains": domains}, checker)
     _check_expectations(data, {"host": hosts, "VM": vms, "storage domain": domains, "network": networks}, checker)
+
+
+def _check_era(data: dict, checker: Checker) -> None:
+    """A key the profile's engine did not have is refused where it is written, naming the era."""
+    profile = data.get("engine_profile") or DEFAULT_PROFILE
+    if profile not in ERA_VERSION:
+        return  # an unknown profile is a problem of its own
+    newer = [p for p, v in ERA_VERSION.items() if v > ERA_VERSION[profile]]
+    for key, (since, what) in SCENARIO_KEYS_SINCE.items():
+        if ERA_VERSION[profile] >= since:
+            continue
+        section, _, field = key.partition(".")
+        if section.endswith("[]"):
+            places = [((section[:-2], i, field), item) for i, item in _items(data, section[:-2])]
+        else:
+            places = [((section, field), data.get(section) or {})]
+        for path, holder in places:
+            if isinstance(holder, dict) and field in holder:
+                _report(checker, path, f"not in engine_profile {profile}: {what}; remove it"
+                        + (f", or use engine_profile: {newer[0]}" if newer else ""))
 
 
 def _items(data: dict, section: str) -> Iterable[tuple[int, dict]]:
