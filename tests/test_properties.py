@@ -5,7 +5,9 @@ including -1, power management, both engine profiles, resilience and fencing pol
 schedules (ifdown/ifup of any NIC, power off/on, at random and often shared instants), writes
 them as scenario files, loads them through `parse_scenario`, runs them and checks every invariant.
 
-Profiles: `ci` (the default, about a thousand examples in all) and `long` (twenty times more):
+Profiles: `ci` (the default) replays the committed corpus tests/corpus/schedules.jsonl (written by
+`python -m tests.make_corpus`) instead of the two random searches, so a new fault kind or a changed
+strategy does not change what CI checks; `long` runs the random searches (twenty times the draws):
     HACOURSE_HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py
 A failing example is shrunk and saved under test-output/failing-scenarios/; the failure message
 names the file, which reproduces it with `hacourse run FILE --check` (or, for faults injected
@@ -97,6 +99,48 @@ def assert_promises_kept(data: dict, run, saved: dict | None = None, how: str = 
         fail_with_file(saved or data, how + "\n".join(str(v) for v in violations))
 
 
+CORPUS = Path(__file__).resolve().parent / "corpus" / "schedules.jsonl"
+SEARCH = pytest.mark.skipif(PROFILE == "ci", reason="CI replays tests/corpus/; the random search is the long profile's")
+
+
+def corpus_cases() -> list:
+    lines = CORPUS.read_text().splitlines() if CORPUS.exists() else []
+    return [pytest.param(json.loads(line), id=f"{'live' if json.loads(line)['injected'] else 'scheduled'}-{n}")
+            for n, line in enumerate(lines)]
+
+
+def run_injected(injected: list[dict]):
+    """A widget's buttons: `Simulation.inject` between `run_until` calls, checked at every pause."""
+    def run(scenario):
+        sim = Simulation(scenario)
+        for fault in injected:
+            sim.run_until(fault["at"])
+            sim.inject(**{key: value for key, value in fault.items() if key != "at"})
+            if check_all(sim.log, scenario, until=sim.now):
+                return sim.log, sim.now
+        return sim.run(), scenario.duration
+    return run
+
+
+@pytest.mark.parametrize("case", corpus_cases())
+def test_the_committed_corpus_of_schedules_breaks_no_promise(case):
+    """The search's draws, frozen (tests/make_corpus.py): scheduled faults, or faults injected live."""
+    data, injected = case["data"], case["injected"]
+    if injected is None:
+        assert_promises_kept(data, lambda s: (simulate(s), s.duration))
+    else:
+        assert_promises_kept(data, run_injected(injected), saved={**data, "faults": injected},
+                             how="faults injected live with Simulation.inject, in this order:\n")
+
+
+def test_the_corpus_covers_every_kind_the_search_draws():
+    assert CORPUS.exists(), "run: python -m tests.make_corpus"
+    drawn = {fault["action"] for line in CORPUS.read_text().splitlines()
+             for fault in (json.loads(line)["injected"] or json.loads(line)["data"]["faults"])}
+    assert {"ifdown", "power_off", "storage_down", "vm_crash", "maintenance"} <= drawn
+
+
+@SEARCH
 @budget(600)
 @given(scenario_data())
 def test_random_faults_in_random_clusters_break_no_promise(data):
@@ -110,6 +154,7 @@ def live_injections(draw: st.DrawFn) -> tuple[dict, list[dict]]:
     return data, draw(fault_lists(data, max_faults=8))
 
 
+@SEARCH
 @budget(300)
 @given(live_injections())
 def test_faults_injected_live_break_no_promise(drawn):
@@ -117,17 +162,7 @@ def test_faults_injected_live_break_no_promise(drawn):
     on the partial log. The saved file lists the injections as its faults; tests/test_regressions.py
     replays them both ways (scheduled, and injected live)."""
     data, injected = drawn
-
-    def run(scenario):
-        sim = Simulation(scenario)
-        for fault in injected:
-            sim.run_until(fault["at"])
-            sim.inject(**{key: value for key, value in fault.items() if key != "at"})
-            if check_all(sim.log, scenario, until=sim.now):
-                return sim.log, sim.now
-        return sim.run(), scenario.duration
-
-    assert_promises_kept(data, run, saved={**data, "faults": injected},
+    assert_promises_kept(data, run_injected(injected), saved={**data, "faults": injected},
                          how="faults injected live with Simulation.inject, in this order:\n")
 
 
