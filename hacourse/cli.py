@@ -135,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--assignment", default=None, help="with a gradebook.db: the assignment's name")
     summary.add_argument("--plot", default=None, metavar="PNG", help="draw the share who got each question")
 
+    link = sub.add_parser("link", help="a link to the course site that opens this scenario file in the lesson "
+                                       "panel (the file travels in the link, compressed)")
+    link.add_argument("scenario", help="a scenario YAML file (checked first: a broken file makes no link)")
+    link.add_argument("--site", default=None, metavar="URL",
+                      help="the course site (default: this repository's GitHub Pages, from its git remote)")
+
     sub.add_parser("generate", help="write a generated large-cluster scenario", add_help=False)
     return parser
 
@@ -167,9 +173,26 @@ def main(argv: list[str] | None = None) -> int:
             return _grade(args)
         if args.command == "class-summary":
             return _class_summary(args)
+        if args.command == "link":
+            return _link(args.scenario, args.site)
     except BrokenPipeError:
         return 0
     return EXIT_BAD_INPUT
+
+
+def _link(path: str, site: str | None) -> int:
+    from hacourse.scenario import ScenarioError, load_scenario
+    from hacourse.scenario.gallery import link_query, pages_url
+
+    try:
+        load_scenario(path)
+    except ScenarioError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    text = Path(path).read_text(encoding="utf-8")
+    base = (site or pages_url() or "http://localhost:8000/").rstrip("/")
+    print(f"{base}/lab/index.html?path=notebooks/open-scenario.ipynb&{link_query(text)}")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

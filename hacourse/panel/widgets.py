@@ -35,8 +35,9 @@ from hacourse.actions import TARGETS, ActionKind, offered
 from hacourse.analysis import audit
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
+from hacourse.panel import page_query
 from hacourse.scenario import ScenarioError, vary
-from hacourse.scenario.gallery import find_scenario, listing, requested
+from hacourse.scenario.gallery import find_scenario, listing, requested_scenario
 from hacourse.views import events_html, timeline_text_html, zoom
 from hacourse.views.legend import legend_html
 from hacourse.views.live import LiveTimeline, LiveTopology
@@ -357,11 +358,13 @@ class Lesson:
 
 
 def open_requested(environ: Mapping[str, str] | None = None) -> object:
-    """The lesson panel on the scenario a link asks for (`requested`). A name that finds nothing
-    prints what is wrong and the gallery, and shows no panel: no traceback in a student's page."""
-    name = requested(environ)
+    """The lesson panel on the scenario a link asks for (`requested_scenario`). A name that finds
+    nothing, or a carried file with problems, prints what is wrong and the gallery, and shows no
+    panel: no traceback in a student's page. In the browser's kernel the page's link is read first."""
+    if environ is None and page_query.in_browser():
+        return page_query.from_the_page(open_requested)
     try:
-        scenario = find_scenario(name)
+        scenario, name = requested_scenario(environ)
     except ScenarioError as error:
         print(f"{error}\n\nThe shipped scenarios:\n{listing()}")
         return None

@@ -22,7 +22,9 @@
 # scenario by name, `?scenario=../courses/week3/flapping.yaml` a file of the repository (relative
 # to this folder). Without a link, the environment variable `HACOURSE_SCENARIO` says which, and
 # without either, lesson 1's scenario opens. In a notebook of your own, `Lesson("my-lab.yaml")`
-# does the same.
+# does the same. On the course site (the browser version, no server) the same query works on
+# `.../lab/index.html?path=notebooks/open-scenario.ipynb&scenario=pacific-mgmt-down`, and
+# `hacourse link my-lab.yaml` prints a link that carries your own file, checked as a file is.
 
 # %%
 from hacourse.panel.widgets import open_requested

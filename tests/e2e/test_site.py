@@ -10,8 +10,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import REPO
+from lesson_panel import panel_of
 from site_browser import SitePage, offline_browser, site, site_url  # noqa: F401 (fixtures)
 from test_lesson_1 import _drive_the_fault
+
+from hacourse.scenario.gallery import LINK_SOURCE, link_query
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +47,30 @@ def test_lesson_1_runs_in_the_browser_and_the_storage_nic_goes_down_from_the_pan
     site.wait_until_idle(timeout_s=240)
     record_timing("lesson 1 Run All Cells -> every cell run", time.perf_counter() - start)
     _drive_the_fault(site, record_timing, in_lab=True)
+
+
+def test_a_link_opens_its_scenario_in_the_lesson_panel(site: SitePage) -> None:  # noqa: F811
+    """`?scenario=NAME` opens a shipped scenario; `?yaml=` (hacourse link) an instructor's own file,
+    and a broken one shows the loader's message instead of a panel."""
+    site.name = "site-link"
+    page = site.page
+    site.open("notebooks/open-scenario.ipynb", query="scenario=pacific-mgmt-down")
+    site.run_all()
+    site.wait_until_idle(timeout_s=240)
+    site.wait_for(page.get_by_text("(scenario: pacific-mgmt-down)"), "the linked scenario's name")
+    site.wait_for(panel_of(page).get_by_role("button", name="+15 s"), "its lesson panel")
+    site.screenshot("shipped")
+
+    own = (REPO / "scenarios" / "pacific-mgmt-down.yaml").read_text().replace("name: ", "name: Week 3 · ", 1)
+    site.open("notebooks/open-scenario.ipynb", query=link_query(own))
+    site.run_all()
+    site.wait_until_idle(timeout_s=240)
+    site.wait_for(page.get_by_text(f"(scenario: {LINK_SOURCE})"), "the carried scenario")
+    assert page.get_by_text("Week 3 · ").count() >= 1
+    site.wait_for(panel_of(page).get_by_role("button", name="+15 s"), "its lesson panel")
+
+    site.open("notebooks/open-scenario.ipynb", query=link_query("name: x\nhosts: 3\n"))
+    site.run_all()
+    site.wait_until_idle(timeout_s=240)
+    site.wait_for(page.get_by_text(f"{LINK_SOURCE}:2:8: hosts: expected a list", exact=False), "the loader's message")
+    assert panel_of(page).count() == 0
