@@ -114,6 +114,35 @@ def test_lesson_0_the_writers_pause_on_eio_and_continue_on_atlantic(guides_lab):
     assert {p.resumed_on for p in paused} == {"atlantic"}
 
 
+def test_lesson_0_after_run_all_the_timeline_shows_the_whole_lab():
+    """Section 2: 'each [cell] moves the timeline's window to the step it is about; after Run All it shows
+    the whole lab, 0:00 to the end': the reboot, the fence and the ifdown are all in the drawn window."""
+    from hacourse.panel.admin import add_admin_tools
+    from hacourse.panel.widgets import Lesson
+
+    lesson = Lesson(scenario("guides-lab"), seed=0, scripted_faults=False)
+    console, _ = add_admin_tools(lesson, host="pacific")
+    lesson.step(60)
+    console.type("reboot")
+    lesson.step(300)
+    lesson.show_window(0, lesson.now)
+    assert lesson.timeline_picture.xmin <= 60 <= lesson.timeline_picture.xmax
+    for vm in ("db1", "mail1", "app1", "web1"):
+        lesson.inject("migrate", vm=vm, to="pacific")
+    lesson.step(300)
+    lesson.show_window(300, lesson.now)
+    console.type("ssh root@pacific")
+    console.type("ifdown storage")
+    console.type("ifdown p1p1")
+    lesson.step(300)
+    lesson.show_window(0, lesson.now)
+    picture = lesson.timeline_picture
+    fenced = of(lesson.log, ev.HostFenced, host="pacific")[0].t
+    for t in (60, fenced, 660, lesson.now):
+        assert picture.xmin <= t <= picture.xmax, (t, picture.xmin, picture.xmax)
+    assert any(s.lane == "host:pacific" and s.status == HostStatus.NON_OPERATIONAL for s in picture.spans)
+
+
 # --- notebooks/01-storage-network-down-non-spm: pacific-storage-down, both eras -------------------
 
 @pytest.mark.parametrize("era", ERAS)
@@ -556,3 +585,17 @@ def test_study_the_policy_loses_more_ha_vm_seconds_only_in_the_engines_view():
     assert without["Down as the engine shows them"] > 0
     assert without["whose guest still runs"] < without["HA VMs"]
     assert not of(logs[True], ev.NicUp)  # the management network never comes back in this run
+
+
+def test_lesson_2_what_the_student_sees_first():
+    """Section 4, 'What you see': about a minute of nothing after the ifdown; no power cut and the VMs
+    keep running; 'The SPM lane goes hatched (no SPM) for about a minute, then names Pacific'."""
+    for seed in range(8):
+        sc, log, handover = _race(seed)
+        fault = intervals.injected_faults(log)[0]
+        first = min(r.t for r in log if r.t > fault.t and isinstance(r, ev.HostStatusChanged | ev.HostFenced)
+                    and r.host == "atlantic")
+        assert 50 <= first - fault.t <= 90, (seed, first - fault.t)
+        atlantic_vms = {vm.name for vm in sc.vms if vm.host == "atlantic"}
+        assert not [r for r in of(log, ev.VmStatusChanged, new=VmStatus.DOWN) if r.vm in atlantic_vms]
+        assert 45 <= handover.without_spm_s <= 90 and handover.new == "pacific", (seed, handover.without_spm_s)

@@ -178,3 +178,38 @@ def test_an_error_in_a_callback_is_not_swallowed_outside_a_notebook(lesson, monk
     monkeypatch.setattr(lesson.sim, "inject", broken)
     with pytest.raises(RuntimeError, match="engine refused"):
         lesson.control("ifdown storage on pacific").value = True
+
+
+def _visible(widget) -> list:
+    """The controls a student sees: those not inside a box hidden by a picker."""
+    import ipywidgets as widgets
+    if getattr(widget.layout, "display", None) == "none":
+        return []
+    if isinstance(widget, widgets.Box):
+        return [w for child in widget.children for w in _visible(child)]
+    return [widget] if isinstance(widget, widgets.Button | widgets.ToggleButton) else []
+
+
+def test_controls_are_grouped_by_host_and_vm_with_the_lessons_fault_first():
+    from hacourse import load_scenario
+    from tests.seed import ROOT
+
+    lesson = Lesson(load_scenario(ROOT / "scenarios" / "spm-storage-down.yaml"), seed=0, scripted_faults=False)
+    assert lesson.pickers["host"].value == "atlantic"  # the host of the lesson's own fault
+    shown = [w.description for w in _visible(lesson.controls_area)]
+    assert shown[0] == "ifdown storage on atlantic"
+    assert all("atlantic" in d for d in shown if " on " in d or d.startswith(("power", "maintenance")))
+    assert len(shown) < len(lesson.fault_controls) / 2  # calmer: one host's and one VM's controls at a time
+    lesson.pickers["host"].value = "pacific"
+    assert "ifdown storage on pacific" in [w.description for w in _visible(lesson.controls_area)]
+
+
+def test_a_pressed_toggle_says_what_the_next_click_runs_in_the_engines_words():
+    from hacourse import load_scenario
+    from tests.seed import ROOT
+
+    lesson = Lesson(load_scenario(ROOT / "scenarios" / "pacific-storage-down.yaml"), seed=0, scripted_faults=False)
+    lesson.control("maintenance pacific").value = True
+    assert lesson.control("maintenance pacific").description == "activate pacific"
+    lesson.control("power off atlantic").value = True
+    assert lesson.control("power off atlantic").description == "power on atlantic"

@@ -35,7 +35,7 @@ TRANSCRIPT_LINES = 400
 NO_EVENT = "(pick an event)"
 _TERMINAL = ("background:#1e1e1e;color:#e0e0e0;font-family:monospace;font-size:12px;line-height:1.35;"
              "padding:6px;margin:0;white-space:pre;overflow-x:auto;")
-SCREEN_LINES = 22
+SCREEN_LINES = 16
 """The screen shows the newest lines, as a terminal does; the older ones are folded above it (one
 click opens them). No scrolling is needed to see what a command just printed, in Lab, Voila or a
 screenshot alike."""
@@ -272,6 +272,6 @@ def add_admin_tools(lesson, host: str | None = None) -> tuple[ShellConsole, Port
     tabs = PortalTabs(lambda: lesson.sim)
     console = ShellConsole(lambda: lesson.sim, on_change=lesson.refresh, host=host)
     lesson.listeners.append(tabs.refresh)
-    lesson.add_section(console.widget)
+    lesson.add_beside_controls(console.widget)  # typing and watching the timeline without scrolling
     lesson.add_section(tabs.widget)
     return console, tabs

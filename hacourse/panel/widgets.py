@@ -1,9 +1,12 @@
 """The lesson's control panel: run the cluster, break it by hand, watch the engine react.
 
 `Lesson` wraps a live `Simulation`. The fault controls come from the table of fault kinds and
-admin actions (`hacourse.actions`): each host gets one toggle per NIC, named after the command
-a click runs next ("ifdown storage on pacific"; pressed, red, the network is down and it reads
-"ifup storage on pacific"), and a power toggle; a kind without an undo is a button. A note
+admin actions (`hacourse.actions`), grouped by what they act on: pick a host (its network, its
+power, the admin's actions on it), pick a VM; the lesson's own fault comes first. A toggle is
+named after the command a click runs next ("ifdown storage on pacific"; pressed, red, the
+network is down and it reads "ifup storage on pacific", in the engine's or the shell's words);
+a kind without an undo is a button. A host's shell can sit beside the controls
+(`add_beside_controls`), so typing and watching the timeline need no scrolling. A note
 under them says what is in effect now and what changed without a click (a fence's reboot
 undoes an `ifdown`: the toggle releases itself, and the note says why). The clock moves by
 play/pause (a timer in the browser), by step buttons or by `lesson.step(seconds)`. After every
@@ -31,7 +34,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from hacourse.actions import TARGETS, ActionKind, offered
+from hacourse.actions import ACTIONS, TARGETS, ActionKind, Side, offered
 from hacourse.analysis import audit
 from hacourse.engine import Simulation
 from hacourse.model import Scenario
@@ -69,12 +72,14 @@ def _snap(stops: list[tuple[str, float]], t: float) -> float:
     return min((v for _, v in stops), key=lambda v: abs(v - t))
 
 
-def _pressed_words(released: str, undo: str) -> str:
-    """What a pressed toggle runs next: `ifdown X on h` -> `ifup X on h`, `power off h` -> `power on h`."""
+def _pressed_words(released: str, undo: str, words: Mapping[str, str]) -> str:
+    """What a pressed toggle runs next, as the engine or the shell says it: `ifdown X on h` -> `ifup X
+    on h`, `power off h` -> `power on h`, `maintenance h` -> `activate h` (the undo kind's label)."""
     for down, up in (("ifdown ", "ifup "), ("power off ", "power on ")):
         if released.startswith(down):
             return up + released.removeprefix(down)
-    return f"{undo.replace('_', ' ')} ({released})"
+    label = ACTIONS[undo].label
+    return label(words) if callable(label) else label.format(**words)
 
 
 class Lesson:
@@ -92,6 +97,7 @@ class Lesson:
                  tick_ms: int = 700, window: zoom.Finder | tuple[float, float] | None = None) -> None:
         if not isinstance(scenario, Scenario):
             scenario = find_scenario(scenario)
+        self.lesson_fault = scenario.faults[0] if scenario.faults else None  # the fault the lesson is about
         self.scenario = scenario if scripted_faults else vary(scenario, {"faults": [], "expect": []})
         self.seed = seed
         self.sim = Simulation(self.scenario, seed)
@@ -105,6 +111,7 @@ class Lesson:
         self.clock = widgets.HTML()
         self.errors = widgets.Output()
         self.fault_controls: list[tuple[ActionKind, dict[str, str], widgets.Widget]] = []
+        self.pickers: dict[str, widgets.ToggleButtons] = {}  # target key (host, vm, ...) -> its picker
         rows = self._fault_rows(button)
 
         self.step_buttons = {}
@@ -141,8 +148,11 @@ class Lesson:
         self.severity.observe(self._capture(lambda _: self._show_events()), "value")
         self.events = widgets.HTML()
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
+        self.controls_area = widgets.HBox([widgets.VBox(rows, layout=widgets.Layout(flex="0 1 auto"))],
+                                          layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.controls_area.add_class("hacourse-controls")
         self.sections: list[widgets.Widget] = [
-            self.clock, clock_row, *rows, self.notes, widgets.HBox([self.window, self.follow]),
+            self.clock, clock_row, self.controls_area, self.notes, widgets.HBox([self.window, self.follow]),
             widgets.HBox([widgets.VBox([self.timeline, self.zoom],
                                        layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
                           self.legend]),
@@ -156,6 +166,12 @@ class Lesson:
         if window is not None and not callable(window):
             self.show_window(*window)
         self.refresh()
+
+    def add_beside_controls(self, tool: widgets.Widget) -> None:
+        """Put a tool (a host's shell) to the right of the controls, above the timeline, so that typing
+        and watching need no scrolling (on a narrow screen it wraps under the controls)."""
+        tool.layout.flex = "1 1 480px"
+        self.controls_area.children = (*self.controls_area.children, tool)
 
     def add_section(self, section: widgets.Widget, before: widgets.Widget | None = None) -> None:
         """Add a part to the panel, at the end (above the error area) or before `before`."""
@@ -300,17 +316,48 @@ class Lesson:
             self._capture(lambda: self.step(self.speed.value))()
 
     def _fault_rows(self, layout: widgets.Layout) -> list[widgets.Widget]:
-        """The controls of the table's kinds (`hacourse.actions`), one row per thing they act on
-        (each host, then each storage domain or VM): a toggle for a pair such as ifdown/ifup,
-        a button for a kind without an undo."""
-        rows: dict[tuple[str, str], list[widgets.Widget]] = {}  # (target key, name) -> its controls
-        for kind, targets in offered(self.scenario):  # where each kind applies (hacourse.actions)
-            row = (kind.targets[0], targets[kind.targets[0]])
-            rows.setdefault(row, []).append(self._fault_control(kind, targets, layout))
+        """The controls of the table's kinds (`hacourse.actions.offered`), grouped by what they act on:
+        pick a host (its network, its power and hardware, the admin's actions on it), pick a VM, the
+        storage. Only the picked host's and VM's controls show; the lesson's own fault comes first and
+        its host is picked to begin with. A toggle for a pair such as ifdown/ifup, a button for a kind
+        without an undo; every control is a button, reachable with the Tab key."""
+        boxes: dict[str, dict[str, dict[str, list[widgets.Widget]]]] = {}  # target key -> name -> group -> controls
+        for kind, targets in sorted(offered(self.scenario), key=lambda kt: not self._is_lesson_fault(*kt)):
+            key = kind.targets[0]
+            group = ("network" if "nic" in kind.targets else "admin" if kind.side == Side.ADMIN
+                     else "power" if key == "host" else "faults")
+            boxes.setdefault(key, {}).setdefault(targets[key], {}).setdefault(group, []).append(
+                self._fault_control(kind, targets, layout))
         wrap = widgets.Layout(flex_flow="row wrap")  # buttons wrap rather than cut their words short
-        return [widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width="90px")), *controls],
-                             layout=wrap)
-                for (_, name), controls in rows.items()]
+        rows: list[widgets.Widget] = []
+        for key, by_name in boxes.items():
+            shown = {name: widgets.VBox([widgets.HBox([widgets.HTML(f"<i>{group}</i>",
+                                                                    layout=widgets.Layout(width="64px")), *controls],
+                                                      layout=wrap)
+                                         for group, controls in groups.items()])
+                     for name, groups in by_name.items()}
+            first = next(iter(by_name))
+            picker = widgets.ToggleButtons(options=list(by_name), value=first, description=TARGETS[key].what,
+                                           style={"button_width": "auto"},
+                                           tooltip=f"Pick the {TARGETS[key].what} whose controls show below")
+            picker.add_class(f"hacourse-pick-{key}")
+
+            def show(change, shown=shown) -> None:
+                for name, box in shown.items():
+                    box.layout.display = None if name == change["new"] else "none"
+            picker.observe(show, "value")
+            show({"new": first})
+            self.pickers[key] = picker
+            rows.append(widgets.VBox([picker, *shown.values()], layout=widgets.Layout(margin="0 0 4px 0")))
+        return rows
+
+    def _is_lesson_fault(self, kind: ActionKind, targets: dict[str, str]) -> bool:
+        """The control that does what the lesson's scenario file does first (its first fault)."""
+        fault = self.lesson_fault
+        if fault is None or kind.name != fault.action:
+            return False
+        return all(getattr(fault, key, None) in (None, value, targets.get("nic_name"))
+                   for key, value in targets.items() if key in TARGETS)
 
     def _fault_control(self, kind: ActionKind, words: dict[str, str], layout: widgets.Layout) -> widgets.Widget:
         control = kind.control
@@ -324,6 +371,7 @@ class Lesson:
             widget = widgets.ToggleButton(description=description, layout=layout, icon=control.icon,
                                           tooltip=tooltip)
             widget.observe(self._toggle_handler(kind.name, control.undo, targets), "value")
+            self._words[id(widget)] = (description, _pressed_words(description, control.undo, words))
         self.fault_controls.append((kind, targets, widget))
         return widget
 
@@ -345,8 +393,7 @@ class Lesson:
 
     def _show_state(self, toggle: widgets.ToggleButton, pressed: bool, undo: str) -> None:
         """The toggle's words say what a click runs next; its colour and tooltip, what holds now."""
-        released = toggle.description if id(toggle) not in self._words else self._words[id(toggle)][0]
-        words = self._words.setdefault(id(toggle), (released, _pressed_words(released, undo)))
+        words = self._words[id(toggle)]
         toggle.value = pressed
         toggle.description = words[pressed]
         toggle.button_style = "danger" if pressed else ""

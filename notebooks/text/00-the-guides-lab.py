@@ -58,15 +58,17 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha, 
 # %% [markdown]
 # ## 2 · Your tools
 #
-# The panel runs the data center from 0:00. Under the timeline and the Events tab you find:
+# The panel runs the data center from 0:00. The cells below drive it step by step, and each moves the
+# timeline's window to the step it is about; after *Run All* it shows the whole lab, 0:00 to the end
+# (*follow the clock* brings back the usual window). Beside the buttons, and under the timeline, you find:
 #
-# - **the shell**: pick the host (`ssh root@pacific`), type a command and press Enter. It knows
-#   `ifconfig`, `ip link`, `brctl show`, `ifdown NAME`, `ifup NAME`, `service vdsmd restart` and
-#   `reboot`; anything else answers as bash does.
-# - **the portal**: the tree pane (System, then each host) beside the Hosts, Virtual Machines and
+# - **the shell** (beside the buttons): pick the host (`ssh root@pacific`), type a command and press Enter. It knows
+#   `ifconfig`, `ip link`, `brctl show`, `ifdown NAME`, `ifup NAME`, `service vdsmd restart`, `reboot`
+#   and `exit`; `clear` empties the screen; anything else answers as bash does.
+# - **the portal** (under the timeline): the tree pane (System, then each host) beside the Hosts, Virtual Machines and
 #   Events tabs; clicking a host lists its VMs. **Why?** explains a host or a VM.
-# - the admin's buttons in each host's row: **maintenance**, **confirm rebooted**, **select as SPM**;
-#   in each VM's row, **migrate** (to the host the scheduler picks).
+# - the admin's buttons under the host you pick: **maintenance**, **confirm rebooted**, **select as SPM**;
+#   under the VM you pick, **migrate** (to the host the scheduler picks).
 
 # %%
 lesson = Lesson(scenario, seed=0, scripted_faults=False)
@@ -91,6 +93,7 @@ display(lesson)
 lesson.step(60)
 print(console.type("reboot"))
 lesson.step(300)
+lesson.show_window(0, lesson.now)  # the timeline shows this step: the reboot, the hand-over, the fence
 HTML(f"SPM now: <b>{intervals.spm_holder(lesson.log, lesson.now, scenario)}</b> &nbsp; Pacific: "
      f"<b>{intervals.host_status_at(lesson.log, 'pacific', lesson.now, scenario)}</b>")
 
@@ -104,6 +107,7 @@ HTML(f"SPM now: <b>{intervals.spm_holder(lesson.log, lesson.now, scenario)}</b> 
 for vm in ("db1", "mail1", "app1", "web1"):
     lesson.inject("migrate", vm=vm, to="pacific")
 lesson.step(300)
+lesson.show_window(300, lesson.now)
 portal.select_host("pacific")
 HTML(portal.vms.value)
 
@@ -133,6 +137,7 @@ print(console.type("ip link"))
 
 # %%
 lesson.step(300)
+lesson.show_window(0, lesson.now)  # the whole lab, from the reboot to the VMs back on Atlantic
 HTML(portal.hosts.value + portal.vms.value)
 
 # %% [markdown]

@@ -80,10 +80,12 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 # - **`ifdown storage on pacific`** runs the guide's command on Pacific at the current simulated time
 #   (the `storage` bridge and its NIC `p1p1` go down together). Pressed, it turns red and reads
 #   **`ifup storage on pacific`**: a button always names what your next click runs.
-#   The other toggles do the same for the other networks and hosts; **power off** pulls the plug.
+#   The controls are grouped by what they act on: pick a **host** (Pacific, the lesson's, is picked)
+#   to see its network, its power (**power off** pulls the plug) and the admin's actions on it; pick
+#   a **VM** for its own.
 #   The line under the buttons says what is in effect, and warns when the engine changes something
 #   without your click.
-# - **Pacific's shell** (`ssh root@pacific`, under the Events tab) is the guide's own way: type
+# - **Pacific's shell** (`ssh root@pacific`, beside the buttons) is the guide's own way: type
 #   `ifconfig` to find the storage network (the `storage` bridge over the NIC `p1p1`), then
 #   `ifdown storage` and `ifdown p1p1`. The shell and the toggle act on the same host: either is enough.
 # - **+15 s**, **+1 min**, **+5 min** advance the clock; ▶ plays it (the slider sets how far each
@@ -100,7 +102,7 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 # %%
 lesson = Lesson(scenario, seed=0, scripted_faults=False)
 shell = ShellConsole(lambda: lesson.sim, on_change=lesson.refresh, host="pacific")
-lesson.add_section(shell.widget)
+lesson.add_beside_controls(shell.widget)
 display(lesson)
 
 # %% [markdown]

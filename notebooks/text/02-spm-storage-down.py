@@ -97,47 +97,57 @@ lesson = Lesson(scenario, seed=0, scripted_faults=False, window=zoom.spm_handove
 lesson
 
 # %% [markdown]
-# ## 4 · What you are watching, and which setting decides it
+# ## 4 · What you are watching
 #
-# **sanlock stops renewing the lease.** The SPM role is a lease on the storage domain, held through
-# sanlock. sanlock renews the host's lease every 2 × `io_timeout` (VDSM's `[sanlock] io_timeout` =
-# **10 s**, so every 20 s) by writing to the storage. Without `p1p1` every renewal fails. Nothing shows
-# in the portal yet.
+# **What you see, in order** (the enlarged picture under the timeline shows the busy minute):
 #
-# **At 8 × `io_timeout` (80 s) after the last good renewal, sanlock kills VDSM.** sanlock must assume
-# another host may soon take the lease, so it kills every process that holds a lease in that lockspace:
-# VDSM. On Atlantic's lane a diamond marks the expired lease and a purple flag beside it the
-# *self-fencing* (⚑ *fenced (self)*, as in the Events tab): the host fences its own agent;
-# no power is cut, and the VMs (QEMU processes) keep running. systemd restarts VDSM within seconds.
+# 1. **About a minute of nothing.** Atlantic keeps its green lane and the SPM; the portal says nothing.
+# 2. **A diamond and a purple flag on Atlantic's lane** (⚑ *fenced (self)*, as in the Events tab):
+#    Atlantic's agent, VDSM, was killed *on Atlantic, by Atlantic*. No power is cut; the VMs keep
+#    running.
+# 3. **Atlantic flickers: Connecting, Initializing, a moment of Up, then Non Operational** (orange).
+#    In some runs Non Operational comes first and the flicker after it (section 6). Atlantic is never Non Responsive and never power-cycled.
+# 4. **Its VMs migrate to Pacific**, highest priority first, as in lesson 1; the writers pause on their
+#    lost disk and continue on Pacific.
+# 5. **The SPM lane goes hatched (*no SPM*) for about a minute, then names Pacific.** Indian is never
+#    chosen.
 #
-# **The engine sees Connecting, Initializing, Up, then Non Operational.** While VDSM restarts the
-# engine's polls fail (Connecting, as in lesson 3, but far shorter than the grace before Non
-# Responsive). The new VDSM reports Initializing; the engine then tries to connect it to the storage
-# pool (`InitVdsOnUp`), which fails. But the data center has no SPM now, so its master domain shows
-# **Unknown**, and for that case the engine's code says "not failing the operation": Atlantic comes back
-# **Up**, without storage. At its next statistics refresh the NIC rule sees `p1p1` down for longer than
-# its grace: **Non Operational, `NETWORK_INTERFACE_IS_DOWN`**. Atlantic still answers the engine, so it is
-# Non Operational, not Non Responsive, and nothing power-cycles it.
-#
-# **The VMs migrate, as in lesson 1.** A Non Operational host's VMs leave by priority, here to Pacific,
-# the Up host with the most free memory. The writers pause on EIO and continue on Pacific.
-#
-# **No SPM for a while (hatched), then a new one.** The engine polls the SPM every
-# `StoragePoolRefreshTimeInSeconds` = **10 s** and, once the role is vacant, tries to elect one: among the
-# **Up** hosts that reach the storage and whose `spm_priority` is not -1, the highest priority wins, ties
-# broken at random. But the new SPM must *acquire the lease* on storage, and sanlock grants it only once
-# the old owner's lease is dead: sanlock's `host_dead_seconds`, **8 × `io_timeout` + the watchdog's 60 s = 140 s**
-# after the old owner's last renewal.
-#
-# **Two rules race.** `storage` is a required network, so the NIC rule of lesson 1
-# (`NicDHCPDelayGraceInMS` = 60 s after the engine sees `p1p1` down) also runs. Depending on the phase of
-# the engine's statistics refresh and of sanlock's renewals (both drawn from the run's seed), Atlantic
-# turns Non Operational through the NIC rule first, and the engine then stops the SPM itself (`ResetIrs`:
-# an SPM that leaves Up loses the role); or sanlock kills VDSM first. Section 6 runs both.
+# **Why, in the guide's words.** Only the SPM may change the storage's metadata, and two SPMs at once
+# would corrupt it. The role is a *lease* on the storage that its holder must renew by writing there,
+# every 2 × `io_timeout` (VDSM's `[sanlock] io_timeout` = **10 s**). Without `p1p1` Atlantic cannot
+# renew. So that it can never write metadata with a lapsed lease, sanlock on Atlantic kills VDSM
+# **8 × `io_timeout` = 80 s** after the last good renewal: that is the self-fencing (step 2). VDSM
+# restarts within seconds, without storage, and the engine finds Atlantic unable to serve: Non Operational
+# (step 3), reachable but useless, so its VMs are migrated (step 4). Another host may take the lease only
+# once it is surely dead: **8 × `io_timeout` + the watchdog's 60 s = 140 s** after Atlantic's last
+# renewal. Until then nobody is SPM (step 5). Then the engine elects the highest SPM priority among the
+# Up hosts that reach the storage: Pacific; Indian's priority -1 means *never*.
 #
 # **Try next:** press the toggle again (`ifup storage on atlantic`) and advance 5 minutes. Atlantic comes
 # back at the next auto-recovery (`AutoRecoverySchedule`, every 5 min), but the SPM stays where it is:
 # the engine moves the role only when its holder fails, never back to a "preferred" host on its own.
+
+# %% [markdown]
+# ### For the curious: inside the engine
+#
+# *Skip this on a first reading; section 5 answers the questions without it.*
+#
+# - **The flicker of step 3.** While VDSM restarts, the engine's polls fail (Connecting, as in lesson 3,
+#   but far shorter than the grace before Non Responsive). The new VDSM reports Initializing; the engine
+#   then tries to connect it to the storage pool (`InitVdsOnUp`), which fails. But the data center has no
+#   SPM now, so its master domain shows **Unknown**, and for that case the engine's code says "not failing
+#   the operation": Atlantic comes back **Up**, without storage. At its next statistics refresh the NIC
+#   rule of lesson 1 sees `p1p1` down for longer than its grace: **Non Operational,
+#   `NETWORK_INTERFACE_IS_DOWN`**.
+# - **Two rules race.** `storage` is a required network, so that NIC rule (`NicDHCPDelayGraceInMS` = 60 s
+#   after the engine sees `p1p1` down) runs from the start too. Depending on the phase of the engine's
+#   statistics refresh and of sanlock's renewals (both drawn from the run's seed), Atlantic turns Non
+#   Operational through the NIC rule first, and the engine then stops the SPM itself (`ResetIrs`: an SPM
+#   that leaves Up loses the role); or sanlock kills VDSM first. Section 6 runs both.
+# - **The election.** The engine polls the SPM every `StoragePoolRefreshTimeInSeconds` = **10 s** and,
+#   once the role is vacant, elects among the **Up** hosts that reach the storage and whose
+#   `spm_priority` is not -1 the highest priority, ties broken at random (`GetUpAndPrioritizedVds`); the
+#   new SPM must then *acquire the lease*, which sanlock grants only at `host_dead_seconds`.
 
 # %% [markdown] tags=["lab-only"]
 # ## The procedure, in code

@@ -58,10 +58,19 @@ def _newest_line_in_view(app, shell: Locator) -> None:
 
 def test_in_voila_the_shell_after_reboot_needs_a_new_ssh_that_fails_until_the_host_is_up(served_dir: Path, voila) -> None:
     app = voila(served_dir / LESSON)
+    app.page.set_viewport_size({"width": 1366, "height": 768})  # a student's laptop
     app.open()
     page = app.page
     shell = page.locator(".hacourse-shell").first
     app.wait_for(shell.locator("input[type='text']").first, "the shell", timeout_s=120)
+    app.wait_for(page.locator("svg.hacourse-timeline").first, "the timeline")
+    top = shell.bounding_box()["y"]
+    timeline = page.locator("svg.hacourse-timeline").first.bounding_box()
+    assert timeline["y"] + min(timeline["height"], 240) - top <= 768, (
+        f"{app.name}: at 1366x768 the shell (from y={top:.0f}) and the timeline (from y={timeline['y']:.0f}) "
+        "are not in view together")
+    shell.scroll_into_view_if_needed()
+    app.screenshot("shell-and-timeline-1366x768")
 
     for command in ("ifconfig", "ip link", "ifconfig -a", "brctl show"):
         _type(app, shell, command)
