@@ -148,7 +148,7 @@ class Lesson:
         self.severity.observe(self._capture(lambda _: self._show_events()), "value")
         self.events = widgets.HTML()
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
-        self.controls_area = widgets.HBox([widgets.VBox(rows, layout=widgets.Layout(flex="0 1 auto"))],
+        self.controls_area = widgets.HBox([widgets.VBox(rows, layout=widgets.Layout(flex="0 1 auto", max_width="600px"))],
                                           layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.controls_area.add_class("hacourse-controls")
         self.sections: list[widgets.Widget] = [
@@ -171,6 +171,8 @@ class Lesson:
         """Put a tool (a host's shell) to the right of the controls, above the timeline, so that typing
         and watching need no scrolling (on a narrow screen it wraps under the controls)."""
         tool.layout.flex = "1 1 480px"
+        tool.layout.min_width = "420px"
+        tool.layout.max_width = "760px"
         self.controls_area.children = (*self.controls_area.children, tool)
 
     def add_section(self, section: widgets.Widget, before: widgets.Widget | None = None) -> None:
