@@ -395,7 +395,7 @@ class Lesson:
 
     def _show_state(self, toggle: widgets.ToggleButton, pressed: bool, undo: str) -> None:
         """The toggle's words say what a click runs next; its colour and tooltip, what holds now."""
-        words = self._words[id(toggle)]
+        words = self._words.setdefault(id(toggle), (toggle.description, toggle.description))  # no undo: one name
         toggle.value = pressed
         toggle.description = words[pressed]
         toggle.button_style = "danger" if pressed else ""
