@@ -86,13 +86,24 @@ def scenario_names(root: Path = ROOT) -> list[str]:
             for p in sorted((root / "scenarios").glob("*.y*ml"))]
 
 
+def site_url(owner: str, repo: str, path: str = "") -> str:
+    """The course site on the repository's GitHub Pages (.github/workflows/pages.yml publishes it)."""
+    return f"https://{owner.lower()}.github.io/{repo}/{path}"
+
+
+def site_lesson(owner: str, repo: str, notebook: str, query: str = "") -> str:
+    """A notebook of the course site, opened in its JupyterLab (the kernel runs in the browser)."""
+    return site_url(owner, repo, f"lab/index.html?path={notebook}" + (f"&{query}" if query else ""))
+
+
 def badge(owner: str, repo: str, ref: str = "HEAD") -> str:
     return f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(owner, repo, lab(LESSON_1), ref)})"
 
 
 def readme_block(owner: str, repo: str, ref: str = "HEAD") -> str:
     """The README's lines between BEGIN and END: the badge and the app's link."""
-    return (f"{BEGIN}\n{badge(owner, repo, ref)}\n"
+    return (f"{BEGIN}\n**Open the course in your browser** (nothing to install; Python runs in the page): "
+            f"<{site_lesson(owner, repo, LESSON_1)}>\n\n{badge(owner, repo, ref)}\n"
             f"(the badge opens lesson 1 in JupyterLab on mybinder.org, built from {owner}/{repo}; the same "
             f"lesson as an app: <{binder_url(owner, repo, app(LESSON_1), ref)}>)\n{END}")
 
@@ -114,6 +125,11 @@ def listing(owner: str, repo: str, ref: str = "HEAD", root: Path = ROOT) -> str:
     lines += ["", "Lesson 1 as an app (Voila):", f"  {binder_url(owner, repo, app(LESSON_1), ref)}", "",
               "Each scenario in the lesson panel (Voila, open-scenario.ipynb?scenario=...):"]
     lines += [f"  {name}: {binder_url(owner, repo, app(OPEN_SCENARIO, name), ref)}" for name in scenario_names(root)]
+    lines += ["", "The course site (GitHub Pages: .github/workflows/pages.yml; the kernel runs in the browser):"]
+    lines += [f"  {nb}: {site_lesson(owner, repo, nb)}" for nb in notebooks]
+    lines += ["", "Each scenario on the site (open-scenario.ipynb; `hacourse link FILE` for your own file):"]
+    lines += [f"  {name}: {site_lesson(owner, repo, OPEN_SCENARIO, f'scenario={name}')}"
+              for name in scenario_names(root)]
     return "\n".join(lines)
 
 

@@ -78,6 +78,10 @@ def test_a_fork_prints_and_writes_its_own_links(tmp_path):
     assert f"{opened}../scenarios/week3-flapping.yaml" in result.stdout
     readme = (root / "README.md").read_text()
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({lesson_1})" in readme
+    site = "https://alice.github.io/hacourse-fall/lab/index.html?path=notebooks/"
+    opened = f"<{site}01-storage-network-down-non-spm.ipynb>"  # the Pages site pages.yml publishes
+    assert f"**Open the course in your browser** (nothing to install; Python runs in the page): {opened}" in readme
+    assert f"{site}open-scenario.ipynb&scenario=pacific-mgmt-down" in result.stdout
     assert "OWNER" not in readme
     assert _links(root, "--readme").returncode == 0
     assert (root / "README.md").read_text() == readme, "a second run writes the same README"
