@@ -74,3 +74,19 @@ def test_a_link_opens_its_scenario_in_the_lesson_panel(site: SitePage) -> None: 
     site.wait_until_idle(timeout_s=240)
     site.wait_for(page.get_by_text(f"{LINK_SOURCE}:2:8: hosts: expected a list", exact=False), "the loader's message")
     assert panel_of(page).count() == 0
+
+
+@pytest.mark.parametrize("notebook", [
+    "notebooks/03-non-responsive-hosts-and-fencing.ipynb",
+    "notebooks/exercises/01-predict-the-migration-order.ipynb",
+])
+def test_a_lesson_and_an_exercise_run_every_cell_in_the_browser(site: SitePage, notebook: str,  # noqa: F811
+                                                                record_timing) -> None:
+    site.name = f"site-{notebook.rsplit('/', 1)[1].split('-', 1)[0]}-{notebook.split('/')[1][:4]}"
+    site.open(notebook)
+    start = time.perf_counter()
+    site.run_all()
+    site.wait_until_idle(timeout_s=300)
+    record_timing(f"{notebook}: Run All Cells -> every cell run", time.perf_counter() - start)
+    site.assert_no_errors()
+    site.screenshot("page")
