@@ -102,7 +102,8 @@ class EngineConfig:
     vdsm_restart_s: int = era(10)  # s to restart VDSM (3.3: respawn --minlifetime 10; 4.x systemd Restart=always):
     # an assumption
     ssh_connect_timeout_s: int = era(10)  # s until SSH soft fencing gives up on a silent host: an assumption
-    host_boot_s: int = era(120)  # s power on -> VDSM answers: an ASSUMPTION (a 3.3.1 host took ~10 min after a power loss)
+    host_boot_s: int = era(120)  # s power on -> VDSM answers: an ASSUMPTION, short on purpose; servers take 3-10 min
+    # (a 3.3.1 host took ~10 min after a power loss); docs/fidelity.md section 9
     # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
     # runner (rules.ha_runner_interval_s); the runner and its retries are 4.x keys (below) ---
     vm_leases: bool | None = era(ovirt_45=True)  # VM storage leases arrived in 4.1 (a 3.3 scenario may not ask
@@ -120,6 +121,9 @@ class EngineConfig:
     # AUTO_RESUME (rules.resume_behavior); 4.5: VmBase default, HA VMs with a lease are forced to kill
     force_select_spm: bool | None = era(ovirt_45=True)  # the admin's 'Select as SPM' (ForceSelectSPMCommand) came
     # with oVirt 3.5: refused at run time under 3.3; [E] SpmStopOnIrs, the chosen host tried first
+    ssh_soft_fence_checks_power: bool | None = era(ovirt_45=True)  # 4.x SshSoftFencingCommand asks the fence
+    # agent first and does not soft-fence a host it reports off; [E4.4.0+] pm/SshSoftFencingCommand
+    # (isHostPoweredOff); [E3.3.0] SshSoftFencingCommand has no such check
     # --- maintenance ---
     HostPreparingForMaintenanceIdleTime: int = era(300)  # s a host may prepare idle before another try; [CFG]
     # --- oVirt 4.x only ---

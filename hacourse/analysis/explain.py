@@ -69,7 +69,12 @@ def _election(r: ev.SpmElectionDecided) -> Step:
     elif r.lease_free_at > r.t:
         why.append(f"SPM lease free only at {audit.clock(r.lease_free_at)} "
                    "(sanlock's host_dead_seconds after the old owner's last renewal)")
-    if r.chosen:
+    top = max((prio for _, prio in r.candidates), default=None)
+    tied = [host for host, prio in r.candidates if prio == top]
+    if r.chosen and len(tied) > 1 and r.chosen in tied:
+        what = (f"SPM election chose {r.chosen} at random among {', '.join(tied)}, tied at the highest SPM "
+                f"priority ({top}): the engine orders equal priorities by RANDOM() (GetUpAndPrioritizedVds)")
+    elif r.chosen:
         what = f"SPM election chose {r.chosen} (highest SPM priority among the candidates)"
     elif not r.candidates:
         what = "SPM election: no host can take the role"

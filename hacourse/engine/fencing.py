@@ -67,7 +67,12 @@ class Fencing:
             self._skip(host, reason=reason)
             return
         # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a booted host.
-        if host.os_up and host.link_up("management"):
+        # 4.x asks the fence agent first (through a proxy) and skips it for a host reported off.
+        if (config.ssh_soft_fence_checks_power and host.spec.power_management and host.fact(FENCE_AGENT_UP)
+                and not host.power.value and self._proxy(host) is not None):
+            sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT,
+                       result="skipped: the fence agent reports the host powered off")
+        elif host.os_up and host.link_up("management"):
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT,
                        result="vdsm-tool service-restart vdsmd over SSH")
             host.restart_vdsm()
@@ -111,7 +116,7 @@ class Fencing:
                 return
         else:
             checks.append(("skip_if_sd_active", "off", "pass"))
-        proxy = next((h for h in sim.hosts.values() if h is not host and h.status == HostStatus.UP), None)
+        proxy = self._proxy(host)
         checks.append(("fence proxy", proxy.name if proxy else "no Up host", "pass" if proxy else "skip"))
         sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
                    outcome=f"power management restart through {proxy.name}" if proxy else "skip fencing")
@@ -138,6 +143,10 @@ class Fencing:
         if reboot_timeout is not None:
             yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)  # the agent confirms "on"
             yield from self._sleep_on_reboot(host, reboot_timeout)
+
+    def _proxy(self, host: Host) -> Host | None:
+        """The host the engine sends fence commands through: another host that is Up."""
+        return next((h for h in self.sim.hosts.values() if h is not host and h.status == HostStatus.UP), None)
 
     def _sleep_on_reboot(self, host: Host, timeout: float):
         """4.x ([E] VdsCommand.sleepOnReboot): the host stays Reboot, its network errors ignored, while

@@ -203,9 +203,12 @@ class Spm:
                     candidates.sort(key=lambda h: h.name != forced)  # ForceSelectSPM's host goes first
                     self._decided(candidates, candidates[0].name, last)
                     self.holder = self.lease_owner = self.previous = candidates[0].name
+                    top = candidates[0].spec.spm_priority
+                    tied = sum(h.spec.spm_priority == top for h in candidates)
                     reason = ("elected: selected as SPM by the admin (ForceSelectSPM)" if forced == self.holder
-                              else f"elected: highest SPM priority ({candidates[0].spec.spm_priority}) "
-                                   "among Up hosts that reach storage")
+                              else f"elected: highest SPM priority ({top}) among Up hosts that reach storage"
+                              + (f", drawn at random among the {tied} hosts with it (ORDER BY vds_spm_priority "
+                                 "DESC, RANDOM())" if tied > 1 else ""))
                     sim.record(SpmStarted, host=self.holder, reason=reason)
                     self.set_dc_status("Up", f"SPM started on {self.holder}")
                     return
