@@ -57,6 +57,12 @@ def server_reboot_timeout_s(config: EngineConfig) -> float | None:
     return config.ServerRebootTimeout
 
 
+def kill_paused_timeout_s(config: EngineConfig) -> float:
+    """VDSM's `vm_kill_paused_timeout`, for resume_behavior kill (4.2+). Absent in 3.3, which has no
+    kill behaviour, so no VM there reaches a reader of it."""
+    return float(config.vm_kill_paused_timeout or 0)
+
+
 def eio_after_s(config: EngineConfig) -> float:
     """How long writes hang on a lost iSCSI path before they fail (EIO): NOP-out detection
     (interval + timeout), the session's replacement_timeout, then multipath queueing

@@ -116,7 +116,7 @@ class _Guests:
         self.physical = PhysicalState(scenario)
         self.processes = QemuProcesses(scenario, self.physical)
         self.behavior = {v.name: rules.resume_behavior(v, config) for v in scenario.vms}
-        self.kill_after = float(config.vm_kill_paused_timeout or 0)  # 3.3: no kill behaviour
+        self.kill_after = rules.kill_paused_timeout_s(config)
         self.booting: set[tuple[str, str]] = set()
         self.paused: dict[tuple[str, str], float] = {}  # (vm, host) -> paused since
         self.reported: set[tuple[str, str]] = set()  # pauses the engine showed (it ends them by a record)

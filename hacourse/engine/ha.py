@@ -80,7 +80,7 @@ class HaRestarter:
         """
         sim, env, config = self.sim, self.sim.env, self.sim.config
         poll = config.VdsRefreshRate
-        wait = config.NumberVdsRefreshesBeforeTryToStartUnknownVms * poll
+        wait = (config.NumberVdsRefreshesBeforeTryToStartUnknownVms or 0) * poll  # 4.1+ keys, as vm_leases
         storage = self.domain.paths[host_name]
         while vm.status == VmStatus.UNKNOWN and vm.host == host_name:
             yield env.timeout(wait)
@@ -92,7 +92,7 @@ class HaRestarter:
                 return
             sim.record(HaRestartAttempted, vm=vm.name, host="",
                        result=f"{RestartResult.LEASE_HELD} {host_name}; retry later")
-            wait = (config.NumberVdsRefreshesBeforeRetryToStartUnknownVms + 1) * poll
+            wait = ((config.NumberVdsRefreshesBeforeRetryToStartUnknownVms or 0) + 1) * poll
 
     def _poke(self) -> None:
         if not self.poked.triggered:

@@ -118,7 +118,7 @@ class Vm:
         a VM paused longer than `vm_kill_paused_timeout` (80 s): 80-120 s after the pause ([V]
         virt/periodic.py). The engine knows only if it hears VDSM, else it learns it later."""
         sim = self.sim
-        timeout = sim.config.vm_kill_paused_timeout
+        timeout = rules.kill_paused_timeout_s(sim.config)
         period = max(1, int(timeout) // 2)
         phase = sim.phase(f"vdsm-periodic:{self.host}", period)
         yield sim.env.timeout(next_tick(self.paused_at + timeout + 1e-6, period, phase) - sim.env.now)
@@ -140,7 +140,7 @@ class Vm:
         if self.pause_reason != PauseCode.EIO or self.migration is not None:
             return
         behavior = self.resume_behavior
-        if behavior == "kill" and self.sim.env.now - self.paused_at > self.sim.config.vm_kill_paused_timeout:
+        if behavior == "kill" and self.sim.env.now - self.paused_at > rules.kill_paused_timeout_s(self.sim.config):
             self._killed_while_paused()
         elif behavior in ("auto_resume", "kill"):
             self.pause_reason = None

@@ -46,6 +46,7 @@ def _check_era(data: dict, checker: Checker) -> None:
         if ERA_VERSION[profile] >= since:
             continue
         section, _, field = key.partition(".")
+        places: list[tuple[Path, object]]
         if section.endswith("[]"):
             places = [((section[:-2], i, field), item) for i, item in _items(data, section[:-2])]
         else:
