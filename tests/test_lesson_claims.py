@@ -599,3 +599,45 @@ def test_lesson_2_what_the_student_sees_first():
         atlantic_vms = {vm.name for vm in sc.vms if vm.host == "atlantic"}
         assert not [r for r in of(log, ev.VmStatusChanged, new=VmStatus.DOWN) if r.vm in atlantic_vms]
         assert 45 <= handover.without_spm_s <= 90 and handover.new == "pacific", (seed, handover.without_spm_s)
+
+
+# --- notebooks/exercises: the sentences that say what the exercise's run does ---------------------
+
+def test_exercise_1_db1_arrives_late():
+    """Exercise 1: 'Compare the order the migrations started with the order they finished: which VMs
+    overtake others, and why does db1 arrive so late?' (db1 starts first and finishes after a later one)."""
+    from hacourse.grading import exercises
+
+    sc = exercises.shipped(exercises.MIGRATION_ORDER)
+    log = simulate(sc, seed=0)
+    started = [r.vm for r in of(log, ev.MigrationStarted)]
+    finished = [r.vm for r in of(log, ev.MigrationFinished)]
+    assert started[0] == "db1" and finished.index("db1") > 0 and finished != started
+
+
+def test_exercise_3_the_first_flap_costs_db1_and_mail1_a_reboot_and_pacific_is_fenced_again():
+    """Exercise 3: under the default policy 'The first flap already costs db1 and mail1 a reboot: the
+    engine fences Pacific and restarts them on Atlantic, and a later flap fences Pacific again.'"""
+    from hacourse.grading import exercises
+
+    flapping = exercises.fencing_scenario({"enabled": True})
+    log = simulate(flapping, seed=0)
+    flaps = [f.t for f in intervals.injected_faults(log) if f.action == "ifdown"]
+    fenced = [r.t for r in of(log, ev.HostFenced, host="pacific")]
+    assert len(flaps) >= 2 and flaps[0] < fenced[0] < flaps[1] and len(fenced) >= 2
+    for vm in ("db1", "mail1"):
+        downs = of(log, ev.VmStatusChanged, vm=vm, new=VmStatus.DOWN)
+        assert [r.t for r in downs] == [fenced[0]], vm
+        assert intervals.vm_state_at(log, vm, flapping.duration, flapping).host == "atlantic"
+
+
+def test_exercise_4_app1_runs_again_and_report1_stays_paused():
+    """Exercise 4: 'When storage returns, app1 runs again, but report1 stays paused to the end.'"""
+    from hacourse.grading import exercises
+
+    sc = exercises.shipped(exercises.PAUSED)
+    log = simulate(sc, seed=0)
+    paused = {p.vm: p for p in episodes.pauses(log, sc)}
+    assert paused["app1"].end is not None
+    assert paused["report1"].end is None
+    assert intervals.final_vm_status(log, sc)["report1"] == VmStatus.PAUSED
