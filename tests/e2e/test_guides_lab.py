@@ -67,6 +67,9 @@ def _drive_the_tools(app, record_timing: Callable[[str, float], None]) -> None:
     app.assert_no_errors()
 
     portal.get_by_role("tab", name="Hosts").click()
+    cut = portal.locator(".lm-TabBar-tabLabel, .p-TabBar-tabLabel").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+    assert not cut, f"{app.name}: tab titles cut short: {cut}"  # "Virtual Machines" whole
     hosts = portal.locator(".hacourse-portal-hosts tr.hacourse-host")
     app.wait_for(hosts.filter(has_text="atlantic"), "Atlantic in the Hosts tab")
     assert portal.locator('tr.hacourse-host[data-host="pacific"][data-status="NonOperational"]').count() == 1
