@@ -31,6 +31,8 @@ from hacourse.status import VmStatus
 Span = tuple[float, float]
 SHOWN_RUNNING = frozenset({VmStatus.UP, VmStatus.MIGRATING_FROM})
 """The statuses in which the portal shows a VM running."""
+CLASSES = {"ha": "HA", "non_ha": "non-HA"}
+"""The classes availability is reported for, by key, in words."""
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,13 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from hacourse.analysis.availability import availability
+from hacourse.analysis.availability import CLASSES, availability
 from hacourse.analysis.downtime import PHASES, downtime
 from hacourse.engine import simulate
 from hacourse.model import Scenario
 from hacourse.scenario import vary
 
 YEAR_S = 365.0 * 86400.0
-CLASSES = {"ha": "HA", "non_ha": "non-HA"}
 T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
        2.045, 2.042)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 
+from hacourse.analysis.availability import CLASSES
 from hacourse.model import Scenario
 from hacourse.scenario import parse_scenario
 from hacourse.scenario.failure_rates import TYPICAL_OPERATOR, TYPICAL_RATES
-from hacourse.study.availability import CLASSES, availability_report
+from hacourse.study.availability import availability_report
 from hacourse.study.sweep import InProcess
 
 YEARS, SEEDS = 10, range(5)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from hacourse.study.availability import CLASSES
+from hacourse.analysis.availability import CLASSES
 
 COLORS = {"ha": "#1e88e5", "non_ha": "#ef6c00"}
 
