@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 
 fast=0
 if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
+workers="${HACOURSE_TEST_WORKERS:-2}"  # the fast lane runs on both cores (pytest-xdist); 0 = in one process
 
 ensure_venv '.[test]'
 
@@ -32,7 +33,7 @@ no_tests() {  # "no tests collected" (pytest's 5) is a failure here
 
 if [ "$fast" = 1 ]; then
     say "the fast lane: pytest -m 'not slow and not browser'"
-    status=0; run_pytest -m "not slow and not browser" -q "$@" || status=$?
+    status=0; run_pytest -m "not slow and not browser" -q -n "$workers" "$@" || status=$?
     if [ "$status" -eq 5 ]; then no_tests; fi
     exit "$status"
 fi
@@ -43,7 +44,8 @@ mkdir -p test-output
 # table (files below 100 %, and the total). Code run only in subprocesses (the CLI as a command,
 # notebook kernels) is not counted.
 say "tier 1, the fast lane (a red model fails the run here, before the slow tiers)"
-first=0; run_pytest -m "not slow and not browser" --durations=15 --cov=hacourse --cov-report= "$@" || first=$?
+first=0; run_pytest -m "not slow and not browser" -n "$workers" --durations=15 --cov=hacourse --cov-report= "$@" \
+    || first=$?
 if [ "$first" -ne 0 ] && [ "$first" -ne 5 ]; then exit "$first"; fi
 say "tier 2, slow and browser tests (screenshots and timings go to test-output/)"
 second=0; run_pytest -m "slow or browser" --durations=25 --cov=hacourse --cov-append \

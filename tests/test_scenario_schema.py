@@ -145,6 +145,7 @@ def _places(data: object, path: tuple = ()) -> list[tuple]:
     return places
 
 
+@pytest.mark.slow  # a 300-example property search; the fast lane leaves it out
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_schema_rejects_exactly_what_the_loader_finds_structurally_wrong(data):
