@@ -121,7 +121,11 @@ def graded(course):
             cell["source"] = "feedback = lab.answer(1, 1)\nprint(feedback)"
     book["cells"].insert(2, nb.code("from hacourse.grading.assignment import Lab\nLab.when = lambda *a, **k: None"))
     scenario = (built.out / "student" / f"{NAME}.yaml").read_text().replace("at: 60", "at: 30", 1)
-    hand_in(built.out, submitted, "carol", book, scenario)
+    carol = hand_in(built.out, submitted, "carol", book, scenario)
+    table = json.loads((carol / f"{NAME}.variants.json").read_text())  # every key given variant 1's seed
+    for issued in table["variants"].values():
+        issued.update(seed=0, settings={"NicDHCPDelayGraceInMS": 60})
+    (carol / f"{NAME}.variants.json").write_text(json.dumps(table))
     # dave is not on the roster; erin handed in the copy untouched; frank wrote an expression
     hand_in(built.out, submitted, "dave", answered(built.out, "alice"))
     hand_in(built.out, submitted, "erin", answered(built.out, "alice", blank=True))
@@ -155,6 +159,7 @@ def test_a_swapped_scenario_edited_grading_cells_and_added_code_change_nothing_a
     assert carol.score == built.points  # her own answers, judged on her own variant
     notes = "\n".join(carol.notes)
     assert f"handed back a {NAME}.yaml that is not the one issued (ignored" in notes
+    assert f"handed back a {NAME}.variants.json that is not the one issued (ignored" in notes
     assert "edited the locked cell q5 (ignored: graded with the original)" in notes
     assert "added code that reaches for the grader (from hacourse.grading.assignment import Lab" in notes
 

@@ -35,6 +35,9 @@ HUB_EXTRAS = ("alembic", "certipy", "oauthlib", "pamela", "pydantic", "pydantic_
               "SQLAlchemy", "typing-inspection", "Mako", "RapidFuzz", "setuptools", "aiohttp", "multidict", "yarl",
               "aiohappyeyeballs", "aiosignal", "frozenlist", "propcache")
 STUDENTS = ("alice", "bob")
+HOST_KEYED = """  - {event: NicDown, host: pacific, why: "the storage NIC goes down first"}
+  - {never: HostFenced, host: pacific, why: "Pacific still answers the engine"}
+"""
 COURSE = "hacourse"
 TOKEN = uuid.uuid4().hex
 START = time.monotonic()
@@ -197,8 +200,12 @@ def classroom(installed, tmp_path_factory):
         (folder / "home" / student / ".jupyter" / "nbgrader_config.py").write_text(config + STUDENT_CONFIG)
     env = {**os.environ, "PATH": installed["PATH"], "PYTHONPATH": installed["PYTHONPATH"]}
     # the instructor: an exercise with a roster of two, released through nbgrader's exchange
-    shutil.copy(SEED, folder / "lab.yaml")
-    (folder / "roster.csv").write_text("student_id,name\nalice,Alice\nbob,Bob\n")
+    # a scenario with entries keyed by host (the form that once crashed the exercise maker), checked
+    # over 30 seeds, and a class of 30 of whom alice and bob come to this lab
+    (folder / "lab.yaml").write_text(SEED.read_text() + HOST_KEYED)
+    run(sys.executable, "-m", "hacourse.cli", "check", "lab.yaml", "--seeds", "0-29", "-q", cwd=folder, env=env)
+    others = "".join(f"student{k:02d},Student {k}\n" for k in range(3, 31))
+    (folder / "roster.csv").write_text("student_id,name\nalice,Alice\nbob,Bob\n" + others)
     run(sys.executable, "-m", "hacourse.cli", "exercise", "lab.yaml", "-o", "lab-exercise", "--roster", "roster.csv",
         "--vary", "NicDHCPDelayGraceInMS=60,180", "-q", cwd=folder, env=env)
     shutil.copytree(folder / "lab-exercise" / "instructor", course / "source" / "lab")
@@ -302,6 +309,18 @@ def test_nbgrader_and_hacourse_grade_agree_right_answers_full_marks_a_copy_loses
     assert f"alice            variant 01  {points:g}/{points:g}" in report
     assert "bob              variant 02" in report
     assert "scored otherwise" not in report and "not the one issued" not in report  # nbgrader restored the files
+    with open(folder / "lab-exercise" / "manifest.csv", newline="") as table:
+        assert len(list(csv.DictReader(table))) == 30
+
+
+def test_after_autograding_the_feedback_says_what_the_run_showed_and_why(graded):
+    _, course, _, _ = graded
+    book = json.loads((course / "autograded" / "bob" / "lab" / "lab.ipynb").read_text())
+    q1 = next(c for c in book["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
+    said = "".join(o.get("text", "") for o in q1["outputs"])
+    assert said.startswith("Not yet: 66 s is ") and "too early" in said
+    assert "What the run showed: pacific became NonOperational at" in said
+    assert "Why it matters: NicDHCPDelayGraceInMS" in said
 
 
 def test_the_class_summary_shows_who_got_each_question(graded, classroom):
