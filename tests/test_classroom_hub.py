@@ -317,7 +317,7 @@ def test_after_autograding_the_feedback_says_what_the_run_showed_and_why(graded)
     _, course, _, _ = graded
     book = json.loads((course / "autograded" / "bob" / "lab" / "lab.ipynb").read_text())
     q1 = next(c for c in book["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
-    said = "".join(o.get("text", "") for o in q1["outputs"])
+    said = "".join("".join(o.get("text", "")) for o in q1["outputs"])  # text: a string or its lines
     assert said.startswith("Not yet: 66 s is ") and "too early" in said
     assert "What the run showed: pacific became NonOperational at" in said
     assert "Why it matters: NicDHCPDelayGraceInMS" in said
