@@ -274,3 +274,35 @@ def test_the_walkthrough_gives_each_answer_with_why_what_the_run_showed_and_the_
     assert "**What the run showed:** pacific became NonOperational at 126 s" in q1
     assert "grace NicDHCPDelayGraceInMS = 60 s" in q1  # the engine's chain behind it
     assert not (built.out / "instructor" / "walkthrough.md").exists()  # nbgrader releases instructor/
+
+
+def test_the_summary_and_the_grader_read_nbgraders_gradebook(tmp_path):
+    """The tables and columns of nbgrader 0.9's gradebook that are read (nbgrader/api.py)."""
+    import sqlite3
+
+    from hacourse.grading.autograde import gradebook_scores
+
+    db = tmp_path / "gradebook.db"
+    with sqlite3.connect(db) as con:
+        con.executescript("""
+            CREATE TABLE assignment (id TEXT, name TEXT);
+            CREATE TABLE submitted_assignment (id TEXT, assignment_id TEXT, student_id TEXT);
+            CREATE TABLE submitted_notebook (id TEXT, assignment_id TEXT);
+            CREATE TABLE base_cell (id TEXT, name TEXT);
+            CREATE TABLE grade_cells (id TEXT, max_score REAL);
+            CREATE TABLE grade (id TEXT, notebook_id TEXT, cell_id TEXT, auto_score REAL, manual_score REAL);
+            INSERT INTO assignment VALUES ('a', 'lab'), ('b', 'other');
+            INSERT INTO submitted_assignment VALUES ('sa1', 'a', 'alice'), ('sa2', 'a', 'bob'), ('sa3', 'b', 'alice');
+            INSERT INTO submitted_notebook VALUES ('n1', 'sa1'), ('n2', 'sa2'), ('n3', 'sa3');
+            INSERT INTO base_cell VALUES ('c1', 'q1'), ('c2', 'q2');
+            INSERT INTO grade_cells VALUES ('c1', 1), ('c2', 2);
+            INSERT INTO grade VALUES ('g1', 'n1', 'c1', 1, NULL), ('g2', 'n1', 'c2', 0, 2), ('g3', 'n2', 'c1', 0, NULL),
+                                     ('g4', 'n2', 'c2', 2, NULL), ('g5', 'n3', 'c1', 0, NULL);
+        """)
+    assert gradebook_scores(db, "lab") == {("alice", "q1"): 1.0, ("alice", "q2"): 2.0, ("bob", "q1"): 0.0,
+                                           ("bob", "q2"): 2.0}  # a manual score wins
+    summaries = {s.question: s for s in summarize(read_rows(db, "lab"))}
+    assert (summaries["q1"].right, summaries["q1"].students, summaries["q1"].wrong_answers) == (1, 2, ())
+    assert (summaries["q2"].right, summaries["q2"].students) == (2, 2)
+    done = hacourse("class-summary", db)
+    assert done.returncode == 2 and "say which with --assignment NAME" in done.stderr
