@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from hacourse.events import FENCE_AGENT_UP, FaultInjected, FenceAgentAnswers, FenceAgentStopped
+from hacourse.events import FENCE_AGENT_UP, VDSM_ENABLED, FaultInjected, FenceAgentAnswers, FenceAgentStopped
 
 if TYPE_CHECKING:
     from hacourse.engine.simulation import Simulation
@@ -378,6 +378,26 @@ register(ActionKind(
     said="The qemu process of VM {vm} died.", label="qemu of {vm} dies",
     control=Control("kill qemu of {vm}", "Kills the qemu process of VM {vm} now, as oVirt's system test does.",
                     icon="bolt"),
+))
+
+
+def _vdsm_masked(sim: Simulation, targets: Mapping[str, str]) -> bool:
+    return not sim.hosts[targets["host"]].fact(VDSM_ENABLED)
+
+
+register(ActionKind(
+    "stop_vdsm", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].stop_vdsm(),
+    doc="vdsmd is stopped and masked on the host (ovirt-system-tests' test_vdsm_recovery): the engine "
+        "loses VDSM, an SSH soft fence cannot restart it, and a power fence's reboot does not either",
+    said="Fault: vdsmd stopped and masked on host {host}.", label="vdsmd masked {host}",
+    control=Control("stop and mask vdsmd on {host}", "Stops vdsmd on {host} and masks it, so nothing "
+                    "restarts it; press again to unmask and start it.", icon="bolt", undo="start_vdsm",
+                    pressed=_vdsm_masked),
+))
+register(ActionKind(
+    "start_vdsm", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].start_vdsm(),
+    doc="vdsmd is unmasked and started again (it answers once the host is booted)",
+    said="Repair: vdsmd unmasked and started on host {host}.", label="vdsmd started {host}",
 ))
 
 

@@ -40,6 +40,7 @@ POWERED = Fact("powered", "host", True)  # every host starts powered
 NIC_UP = Fact("nic_up", "nic", True)  # every NIC starts with carrier
 ARRAY_UP = Fact("array_up", "storage_domain", True)  # every storage array starts answering
 FENCE_AGENT_UP = Fact("fence_agent_up", "host", True)  # a host's fence agent (IPMI, iLO) starts answering
+VDSM_ENABLED = Fact("vdsm_enabled", "host", True)  # vdsmd may run: not stopped and masked by hand
 
 
 def facts() -> tuple[Fact, ...]:
@@ -169,6 +170,26 @@ class FenceAgentStopped(Record):
 class FenceAgentAnswers(Record):
     sets = (FENCE_AGENT_UP, True)
     said = ("Normal", "The fence agent of host {host} answers again.")
+
+    host: str
+
+
+@dataclass(frozen=True)
+class VdsmStopped(Record):
+    """vdsmd was stopped and masked on the host (`systemctl stop vdsmd; systemctl mask vdsmd`, as
+    ovirt-system-tests' test_vdsm_recovery does): a physical fact. Nothing starts it again, neither
+    systemd nor an SSH soft fence nor a reboot, until it is unmasked and started."""
+
+    sets = (VDSM_ENABLED, False)
+    said = ("Warning", "vdsmd was stopped and masked on host {host}: nothing restarts it.")
+
+    host: str
+
+
+@dataclass(frozen=True)
+class VdsmUnmasked(Record):
+    sets = (VDSM_ENABLED, True)
+    said = ("Normal", "vdsmd was unmasked and started on host {host}.")
 
     host: str
 

@@ -15,7 +15,16 @@ import simpy
 from hacourse import physical, rules
 from hacourse.engine.clock import Epoch
 from hacourse.engine.network import Nic, Signal
-from hacourse.events import Fact, HostPoweredOff, HostPoweredOn, HostStatusChanged, Record
+from hacourse.events import (
+    VDSM_ENABLED,
+    Fact,
+    HostPoweredOff,
+    HostPoweredOn,
+    HostStatusChanged,
+    Record,
+    VdsmStopped,
+    VdsmUnmasked,
+)
 from hacourse.model import Host as HostSpec
 from hacourse.status import HostStatus as S
 
@@ -160,7 +169,7 @@ class Host:
         yield self.sim.env.timeout(self.sim.config.host_boot_s)
         if self.power_cycles.current(cycle):
             self.os_up = True
-            self.vdsm.set(True)
+            self.vdsm.set(self.fact(VDSM_ENABLED))  # a masked vdsmd stays down across the boot
             self.physically_changed()
 
     def fact(self, fact: Fact) -> bool:
@@ -198,9 +207,21 @@ class Host:
 
     def _vdsm_starts(self, cycle: int):
         yield self.sim.env.timeout(self.sim.config.vdsm_restart_s)
-        if self.power_cycles.current(cycle) and self.os_up:  # while the OS boots, the boot starts VDSM
+        if self.power_cycles.current(cycle) and self.os_up and self.fact(VDSM_ENABLED):  # the boot starts it
             self.vdsm.set(True)
             self.physically_changed()
+
+    def stop_vdsm(self) -> None:
+        """`systemctl stop vdsmd; systemctl mask vdsmd` (ovirt-system-tests' test_vdsm_recovery): VDSM
+        exits and no restart brings it back (systemd, `vdsm-tool service-restart` over SSH, a reboot)."""
+        self.vdsm.set(False)
+        self.set_fact(VdsmStopped)  # records it and tells the watchers
+
+    def start_vdsm(self) -> None:
+        """`systemctl unmask vdsmd; systemctl start vdsmd`: VDSM starts again on a booted host."""
+        self.set_fact(VdsmUnmasked)
+        if self.os_up and not self.vdsm.value:
+            self.sim.env.process(self._vdsm_starts(self.power_cycles.token))
 
     def physically_changed(self, nic: Nic | None = None) -> None:
         """Power, a NIC or VDSM changed here: tell every actor that watches a host, in the order of
