@@ -49,21 +49,33 @@ if ! command -v npm >/dev/null; then
 fi
 mkdir -p "$WORK"
 SITE_PY=.venv-site/bin/python
+SITE_REQS=("jupyterlite-core==$JUPYTERLITE" "jupyterlite-pyodide-kernel==$JUPYTERLITE"
+           "pyodide-lock[uv]" "jupyterlab-widgets>=3.0.15,<4" jupyter-server wheel pip)
+uv_of_venv=""  # the lessons' .venv brings uv (scripts/_venv.sh): seconds instead of pip's minutes
+if [ -x .venv/bin/python ] && .venv/bin/python -m uv --version >/dev/null 2>&1; then uv_of_venv=1; fi
 if [ ! -x "$SITE_PY" ]; then
     say "creating .venv-site, the site builder's own venv"
-    python3 -m venv .venv-site
+    if [ -n "$uv_of_venv" ]; then python3 -m venv --without-pip .venv-site; else python3 -m venv .venv-site; fi
 fi
-if ! "$SITE_PY" -c "import jupyterlite_core, jupyterlite_pyodide_kernel, pyodide_lock, uv, jupyter_server" 2>/dev/null \
+if ! "$SITE_PY" -c "import jupyterlite_core, jupyterlite_pyodide_kernel, pyodide_lock, uv, jupyter_server, pip" \
+        2>/dev/null \
     || [ "$("$SITE_PY" -c 'import jupyterlite_core; print(jupyterlite_core.__version__)')" != "$JUPYTERLITE" ]; then
-    say "installing jupyterlite-core and jupyterlite-pyodide-kernel $JUPYTERLITE (pip)"
-    quiet_pip "$SITE_PY" -m pip install --quiet --disable-pip-version-check --progress-bar off \
-        "jupyterlite-core==$JUPYTERLITE" "jupyterlite-pyodide-kernel==$JUPYTERLITE" \
-        "pyodide-lock[uv]" "jupyterlab-widgets>=3.0.15,<4" jupyter-server wheel
+    if [ -n "$uv_of_venv" ]; then
+        say "installing jupyterlite-core and jupyterlite-pyodide-kernel $JUPYTERLITE (uv)"
+        .venv/bin/python -m uv pip install --quiet --python "$SITE_PY" "${SITE_REQS[@]}"
+    else
+        say "installing jupyterlite-core and jupyterlite-pyodide-kernel $JUPYTERLITE (pip)"
+        quiet_pip "$SITE_PY" -m pip install --quiet --disable-pip-version-check --progress-bar off "${SITE_REQS[@]}"
+    fi
 fi
 
 say "building the hacourse wheel from this checkout"
 rm -rf "$WORK/wheels" && mkdir -p "$WORK/wheels"
-quiet_pip "$SITE_PY" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$WORK/wheels" . >/dev/null
+if ! "$SITE_PY" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$WORK/wheels" . \
+        >"$WORK/wheel.log" 2>&1; then
+    tail -n 20 "$WORK/wheel.log" >&2
+    exit 1
+fi
 
 if [ ! -f "$WORK/cache/pyyaml-$PYYAML-py3-none-any.whl" ]; then
     say "building PyYAML $PYYAML without libyaml: a pure-Python wheel for the browser"

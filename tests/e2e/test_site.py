@@ -77,12 +77,14 @@ def test_a_link_opens_its_scenario_in_the_lesson_panel(site: SitePage) -> None: 
 
 
 @pytest.mark.parametrize("notebook", [
+    "notebooks/00-the-guides-lab.ipynb",
+    "notebooks/02-spm-storage-down.ipynb",
     "notebooks/03-non-responsive-hosts-and-fencing.ipynb",
     "notebooks/exercises/01-predict-the-migration-order.ipynb",
 ])
-def test_a_lesson_and_an_exercise_run_every_cell_in_the_browser(site: SitePage, notebook: str,  # noqa: F811
+def test_lessons_and_an_exercise_run_every_cell_in_the_browser(site: SitePage, notebook: str,  # noqa: F811
                                                                 record_timing) -> None:
-    site.name = f"site-{notebook.rsplit('/', 1)[1].split('-', 1)[0]}-{notebook.split('/')[1][:4]}"
+    site.name = "site-" + notebook.rsplit("/", 1)[1].removesuffix(".ipynb")[:28]
     site.open(notebook)
     start = time.perf_counter()
     site.run_all()
