@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import re
 import secrets
 import shutil
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -171,11 +173,24 @@ def _show(page: Page, top: Locator, moment: Locator | None = None) -> None:
             page.wait_for_timeout(400)
 
 
+def _whole_panel(page: Page, panel: Locator, path: Path) -> None:
+    """The whole panel in one picture: the window made as tall as the panel (JupyterLab scrolls the
+    notebook inside its own box, so an element taller than the window cannot be captured otherwise)."""
+    box = panel.bounding_box()
+    tall = int(box["height"]) + 250 if box else VIEWPORT["height"]
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(tall, VIEWPORT["height"]), 4000)})
+    try:
+        panel.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(600)
+        panel.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
 def _run_all(app: LabPage) -> None:
     """Run -> Run All Cells from the menu, again if no cell started within 20 s (a click lost on a busy machine)."""
     started = app.page.locator(".jp-CodeCell .jp-InputArea-prompt", has_text=re.compile(r"\[[*\d]"))
     for _ in range(3):
-        app.page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
         app.page.get_by_role("menuitem", name="Run", exact=True).click()
         app.page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
         for _ in range(200):
@@ -214,9 +229,9 @@ def shoot(app: LabPage, lesson: str, notebook: str, out: Path) -> list[str]:
         notes.append(f"stopped: {type(stopped).__name__}: {str(stopped).splitlines()[0][:300]}")
     drive.check_words()
     notes.append(f"clock line: {drive.clock()}")
-    _show(page, drive.panel, drive.panel.locator(TIMELINE).first if drive.svg else None)
+    _show(page, drive.panel, drive.panel.locator(TIMELINE if drive.svg else "img").first)
     page.screenshot(path=str(out / f"{lesson}.png"))
-    drive.panel.screenshot(path=str(out / f"{lesson}-panel.png"))
+    _whole_panel(page, drive.panel, out / f"{lesson}-panel.png")
     return notes
 
 
@@ -268,6 +283,7 @@ def main() -> None:
                             app.page.screenshot(path=str(out / f"{lesson}.png"))
                         finally:
                             context.close()
+                            _fresh_lab(f"http://127.0.0.1:{port}", token, Path(tmp) / "lab-workspaces")
                         report += [f"{lesson}: {note}" for note in notes]
                         print("\n".join(f"{lesson}: {note}" for note in notes), flush=True)
                 finally:
@@ -277,6 +293,18 @@ def main() -> None:
         finally:
             servers._stop(lab)
             log.close()
+
+
+def _fresh_lab(url: str, token: str, workspaces: Path) -> None:
+    """The next lesson opens alone: the last one's kernel shut down, the Lab's saved tabs forgotten."""
+    headers = {"Authorization": f"token {token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/api/sessions", headers=headers)) as answer:
+        sessions = json.load(answer)
+    for session in sessions:
+        request = urllib.request.Request(f"{url}/api/sessions/{session['id']}", headers=headers, method="DELETE")
+        urllib.request.urlopen(request).close()
+    for saved in workspaces.glob("*"):
+        saved.unlink()
 
 
 def _head(repo: Path) -> str:
