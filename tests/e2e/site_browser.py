@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, REPO, LabPage
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 SITE = Path(os.environ.get("HACOURSE_SITE_DIR", REPO / "build" / "site"))
 OFFLINE_ARGS = [*CHROMIUM_ARGS, "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]
@@ -81,18 +81,12 @@ def site_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def offline_browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: `apt-get install chromium` (scripts/test.sh does it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def offline_browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 class SitePage(LabPage):
