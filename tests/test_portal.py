@@ -116,3 +116,12 @@ def test_why_on_an_event_shows_its_own_chain_first_and_folds_what_came_before():
     assert "reboot" not in chain and "fenced" not in chain
     assert "Earlier:" in earlier and "reboot" in earlier and "fenced" in earlier
     assert "max-height" not in html  # nothing cuts the answer off
+
+
+def test_the_panel_picks_the_host_of_the_lessons_first_fault_even_without_a_control_for_it():
+    from hacourse.panel.admin import add_admin_tools
+    from tests.seed import ROOT
+
+    lesson = Lesson(load_scenario(ROOT / "scenarios" / "guides-lab.yaml"), seed=0, scripted_faults=False)
+    add_admin_tools(lesson, host="pacific")
+    assert lesson.pickers["host"].value == "pacific"

@@ -273,5 +273,7 @@ def add_admin_tools(lesson, host: str | None = None) -> tuple[ShellConsole, Port
     console = ShellConsole(lambda: lesson.sim, on_change=lesson.refresh, host=host)
     lesson.listeners.append(tabs.refresh)
     lesson.add_beside_controls(console.widget)  # typing and watching the timeline without scrolling
+    if host is not None and lesson.lesson_fault is None and "host" in lesson.pickers:
+        lesson.pickers["host"].value = host  # no fault of its own: the host the admin works on
     lesson.add_section(tabs.widget)
     return console, tabs

@@ -338,7 +338,8 @@ class Lesson:
                                                       layout=wrap)
                                          for group, controls in groups.items()])
                      for name, groups in by_name.items()}
-            first = next(iter(by_name))
+            wanted = getattr(self.lesson_fault, key, None)  # the lesson's own host or VM, control or not
+            first = wanted if wanted in by_name else next(iter(by_name))
             picker = widgets.ToggleButtons(options=list(by_name), value=first, description=TARGETS[key].what,
                                            style={"button_width": "auto"},
                                            tooltip=f"Pick the {TARGETS[key].what} whose controls show below")
