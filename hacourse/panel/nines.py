@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 
 from hacourse.study.nines_lab import nines_cluster, rows, run, say
 from hacourse.views.availability import draw_availability
@@ -49,9 +48,12 @@ class NinesPanel(w.VBox):
                 self.said.value = f"<p>{say(self.report)}</p>"
                 self.table.value = table_html(rows({"this run": self.report}))
                 fig = draw_availability(self.report)
-                png = io.BytesIO()
-                fig.savefig(png, format="png", dpi=90)
-                plt.close(fig)
-                self.figure.value = png.getvalue()
+                if fig is not None:  # None: no matplotlib here (the static site), the table says it all
+                    import matplotlib.pyplot as plt
+
+                    png = io.BytesIO()
+                    fig.savefig(png, format="png", dpi=90)
+                    plt.close(fig)
+                    self.figure.value = png.getvalue()
             finally:
                 self.button.disabled = False

@@ -51,6 +51,7 @@ def run_availability(path: str, years: float, seed: int | None, seeds_text: str 
         from hacourse.views.availability import draw_availability
 
         fig = draw_availability(report)
+        assert fig is not None  # matplotlib was imported just above
         fig.savefig(plot_out, dpi=110)
         plt.close(fig)
     print(json.dumps(report, indent=2) if as_json else report_text(report), file=out)

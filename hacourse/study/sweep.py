@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -61,10 +62,13 @@ def sweep(
         base = _base(scenario, settings)
         built = vary(base, {setting_path(k, base): v for k, v in _overrides(scenario, settings).items()})
         tasks += [(built, seed, settings) for seed in seeds]
+    if executor is None and sys.platform == "emscripten":  # the browser's Pyodide kernel has no processes
+        executor = InProcess()
     if executor is None:
         with ProcessPoolExecutor() as pool:
             return _collect(pool, tasks, progress)
     return _collect(executor, tasks, progress)
+
 
 
 def run_one(scenario: Scenario, seed: int, settings: Mapping[str, object]) -> dict[str, object]:

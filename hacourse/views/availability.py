@@ -7,18 +7,30 @@ and draws two panels on one figure; it returns the figure, whose axes a test rea
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from hacourse.analysis.availability import CLASSES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+NO_MATPLOTLIB = ("<p class='hacourse-no-matplotlib' style='font-size:12px;color:#555'>This page's Python has "
+                 "no matplotlib, so this figure needs the server version; the table above has its numbers.</p>")
 
 COLORS = {"ha": "#1e88e5", "non_ha": "#ef6c00"}
 
 
-def draw_availability(report: Mapping, figure: Figure | None = None) -> Figure:
+def draw_availability(report: Mapping, figure: Figure | None = None) -> Figure | None:
     """Left: each class's unavailability (1 - A, log scale: a nine per decade) with its interval;
-    right: the VM-hours per VM-year each phase of downtime took."""
+    right: the VM-hours per VM-year each phase of downtime took. Where matplotlib cannot be had
+    (the static site's Pyodide kernel), a line says so and None is returned."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        from IPython.display import HTML, display
+
+        display(HTML(NO_MATPLOTLIB))
+        return None
     fig = figure or plt.figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
     classes = report["classes"]

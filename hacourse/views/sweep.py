@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.transforms import blended_transform_factory
+from typing import TYPE_CHECKING, Any
 
 from hacourse.views import palette
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 Row = Mapping[str, Any]
 """One run of a sweep: its settings (any scenario value), its seed and its outcomes (numbers, or None)."""
@@ -101,8 +100,18 @@ def coinciding(lines: Sequence[SweepLine]) -> list[tuple[str, str]]:
 
 
 def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: Axes | None = None,
-               ylabel: str | None = None) -> Axes:
-    """Draw `y` against `x`; numbers on a numeric axis, anything else (policies, booleans) as categories."""
+               ylabel: str | None = None, symlog: float | None = None) -> Axes | None:
+    """Draw `y` against `x`; numbers on a numeric axis, anything else (policies, booleans) as categories.
+    `symlog`: a symmetric log scale, linear below that value (a loss that spans three decades).
+
+    Where matplotlib cannot be had (the browser's Pyodide kernel of the static site), the numbers
+    the figure would draw are shown as a table under a line saying so, and None is returned."""
+    try:
+        import matplotlib.pyplot as plt
+        from matplotlib.transforms import blended_transform_factory
+    except ImportError:
+        _show_numbers(rows, x, y, hue, ylabel)
+        return None
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     lines = sweep_lines(rows, x, y, hue)
@@ -136,6 +145,8 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
         ax.set_xticks(range(len(every_x)), [_value_words(v) for v in every_x])
     ax.set_xlabel(label_of(x))
     ax.set_ylabel(ylabel or label_of(y))
+    if symlog is not None:
+        ax.set_yscale("symlog", linthresh=symlog)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
@@ -145,6 +156,28 @@ def draw_sweep(rows: Sequence[Row], x: str, y: str, hue: str | None = None, ax: 
                 va="bottom", ha="left", gid="coinciding-lines", wrap=True,
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
     return ax
+
+
+def _show_numbers(rows: Sequence[Row], x: str, y: str, hue: str | None, ylabel: str | None) -> None:
+    """The sweep's lines as a table (mean over the seeds per value of `x`), for a page without matplotlib."""
+    from IPython.display import HTML, display
+
+    from hacourse.views.tables import table_html
+
+    lines = sweep_lines(rows, x, y, hue)
+    every_x = list(dict.fromkeys(v for line in lines for v in line.xs))
+    header = [label_of(x), *(_line_words(rows, hue, line.label) for line in lines)]
+    body = [dict(zip(header, [_value_words(v), *(_mean_at(line, v) for line in lines)], strict=True))
+            for v in every_x]
+    note = ("<p class='hacourse-no-matplotlib' style='font-size:12px;color:#555'>This page's Python has no "
+            f"matplotlib, so the figure needs the server version; the numbers it draws ({ylabel or label_of(y)}, "
+            "the mean over the seeds):</p>")
+    display(HTML(note + table_html(body, header)))
+
+
+def _mean_at(line: SweepLine, value: object) -> str:
+    mean = next((m for v, m in zip(line.xs, line.means, strict=True) if v == value), None)
+    return "no number" if mean is None else f"{mean:g}"
 
 
 def _line_words(rows: Sequence[Row], hue: str | None, label: str) -> str:

@@ -63,9 +63,8 @@ HTML(table_html([{"column": label_of(name), "key": name, "meaning": meaning} for
 # the scale is logarithmic, as the slowest setting loses a thousand times more than the fastest.
 
 # %%
-ax = draw_sweep(rows, BANDWIDTH, "ha_vm_down_s", hue="engine_profile",
-                ylabel="HA VM-seconds not running (log scale)")
-ax.set_yscale("symlog", linthresh=1)
+draw_sweep(rows, BANDWIDTH, "ha_vm_down_s", hue="engine_profile",
+           ylabel="HA VM-seconds not running (log scale)", symlog=1);
 
 # %% [markdown]
 # Notice:
