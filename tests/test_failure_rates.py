@@ -95,6 +95,17 @@ failure_rates:
     assert web1[-1].new == "Down"
 
 
+def test_a_drawn_fault_strikes_only_where_its_kind_applies():
+    """fence_device_down applies to hosts with power management (its kind's `where`): drawn for
+    `each: host`, it strikes atlantic and never pacific, which has none."""
+    scenario = over_years(parse_scenario(BASE + """
+failure_rates:
+  - {fault: fence_device_down, each: host, mtbf_h: 200, mttr_h: 2}
+"""), 1)
+    drawn = [r for r in simulate(scenario, 0) if isinstance(r, ev.FaultInjected)]
+    assert len(drawn) > 10 and {r.host for r in drawn} == {"atlantic"}
+
+
 def test_adding_a_vm_does_not_move_another_targets_failures():
     rates = "failure_rates:\n  - {fault: vm_crash, each: vm, mtbf_h: 100}\n"
     one = over_years(parse_scenario(BASE + rates), 1)

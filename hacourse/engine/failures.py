@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from hacourse.actions import undo_of
+from hacourse.actions import ACTIONS, entry_of, undo_of
 from hacourse.model import FailureRate, Fault, Scenario
 
 if TYPE_CHECKING:
@@ -28,7 +28,16 @@ HOUR_S = 3600.0
 
 
 def targets(rate: FailureRate, scenario: Scenario) -> Iterator[dict[str, str]]:
-    """The targets of a rate, in the scenario's order: its faults' target keys and names."""
+    """The targets of a rate, in the scenario's order: its faults' target keys and names, only
+    those the fault applies to (its kind's `where`: `fence_device_down` strikes only hosts with
+    power management)."""
+    where = ACTIONS[rate.fault].where
+    for target in _each(rate, scenario):
+        if where is None or ACTIONS[rate.fault].applies_to(entry_of(scenario, where.key, target[where.key])):
+            yield target
+
+
+def _each(rate: FailureRate, scenario: Scenario) -> Iterator[dict[str, str]]:
     if rate.each == "host":
         yield from ({"host": h.name} for h in scenario.hosts)
     elif rate.each == "nic":
