@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from hacourse import Simulation, load_scenario, simulate
+from hacourse import Simulation, load_scenario, model, simulate
 from hacourse import events as ev
 from hacourse.invariants import check_all
-from hacourse.invariants.liveness import fence_bound_s, host_bounds_s
+from hacourse.invariants.liveness import fence_bound_s, host_bounds_s, migrating_bound_s, migration_bound_s
 from hacourse.invariants.recovery import restart_bound_s
+from hacourse.profiles import config_of
 from tests.seed import SEED, variant
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
@@ -279,6 +280,25 @@ def test_a_non_responsive_host_whose_fencing_never_ends_breaks_liveness(scenario
     assert len(found) == 1 and "fencing of pacific" in found[0].message
     skipped = log + [ev.FencingSkipped(133, "pacific", "no power management")]
     assert "liveness" not in rules(check_all(skipped, scenario, until=123 + bound + 1))
+
+
+def test_a_vm_stuck_in_migrating_from_breaks_liveness(scenario, start):
+    """A migration VDSM never aborts: web1 left MigratingFrom neither by a switch-over nor by a failure."""
+    bound = migrating_bound_s(scenario)
+    log = start + migration(60, "web1")
+    assert "liveness" not in rules(check_all(log, scenario, until=60 + bound - 1))
+    late = [v for v in check_all(log, scenario, until=60 + bound + 1) if v.rule == "liveness"]
+    assert [v.t for v in late] == [60 + bound] and "web1 is still MigratingFrom" in late[0].message
+
+
+def test_the_migrating_bound_follows_the_eras_migration_timeouts():
+    """4.x: migration_max_time_per_gib_mem caps each migration; 3.3 (VDSM 4.13) has only
+    migration_timeout without progress, which a guest dirtying faster than the link runs into."""
+    vm = model.Vm("db1", "pacific", 8, dirty_rate_mib_s=40)  # faster than 3.3's 32 MiB/s link
+    old, new = config_of("rhev-3.3"), config_of("ovirt-4.5")
+    assert migration_bound_s(vm, config_of("rhev-3.3", {"migration_timeout": 600})) - migration_bound_s(vm, old) == pytest.approx(300)
+    longer = config_of("ovirt-4.5", {"migration_max_time_per_gib_mem": 128})
+    assert migration_bound_s(vm, longer) - migration_bound_s(vm, new) == pytest.approx(64 * 8)
 
 
 def test_a_new_spm_while_the_old_one_is_non_responsive_and_unfenced_breaks_spm_proof(scenario, start):

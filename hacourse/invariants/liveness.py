@@ -1,5 +1,5 @@
 """Every transient state ends: a host is not Connecting, Initializing or Reboot for ever, a VM not
-WaitForLaunch for ever, and a NonResponsive host's fencing comes to an outcome.
+WaitForLaunch or MigratingFrom for ever, and a NonResponsive host's fencing comes to an outcome.
 
 Each bound is the reference's own timer plus a poll or two ([E3.3.0] VdsManager.handleNetworkException,
 InitVdsOnUpCommand, FenceVdsBaseCommand.waitForStatus, [E] VdsCommand.sleepOnReboot,
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from hacourse import events as ev
 from hacourse import rules
 from hacourse.invariants.world import Violation, overdue
-from hacourse.model import Scenario
+from hacourse.model import Scenario, Vm
 from hacourse.profiles import EngineConfig
 from hacourse.status import FenceMethod
 from hacourse.status import HostStatus as H
@@ -29,11 +29,38 @@ def host_bounds_s(config: EngineConfig, n_vms: int) -> dict[str, float]:
     reboot += float(config.ServerRebootSleepTime or 0) + 2 * poll
     # an admin's reboot from the shell stays Reboot until the OS has booted and VDSM answers
     reboot = max(reboot, float(config.host_boot_s) + 30 + 2 * poll)
-    return {
+    bounds: dict[str, float] = {
         H.CONNECTING: grace + (config.VDSAttemptsToResetCount + 2) * poll,
         H.INITIALIZING: 2 * poll,
         H.REBOOT: reboot,
     }
+    return bounds
+
+
+def migration_bound_s(vm: Vm, config: EngineConfig) -> float:
+    """How long one migration of `vm` may hold it in MigratingFrom once it has its slots: setup,
+    the pre-copy until VDSM aborts it, the last round and the switch-over, and hanging writes
+    failing first (`rules.eio_after_s`). VDSM 4.16+ aborts after `migration_max_time_per_gib_mem`
+    per GiB; VDSM 4.13 only after `migration_timeout` without progress, so while each round
+    copies less than the last (dirty rate below the bandwidth) the rounds add up to at most the
+    geometric series of the first ([V4.13] vm.py MigrationMonitorThread, [V4.16] migration.py)."""
+    bw = float(config.migration_max_bandwidth)
+    first_round = vm.memory_gb * 1024 / bw
+    if config.migration_timeout is None:  # 4.16+: an overall limit
+        precopy = float(config.migration_max_time_per_gib_mem or 0) * max(vm.memory_gb, 1) + first_round
+    elif vm.dirty_rate_mib_s < bw:  # progress at every round: the rounds shrink geometrically
+        precopy = first_round / (1 - vm.dirty_rate_mib_s / bw)
+    else:  # no progress after the first round: aborted migration_timeout later
+        precopy = 2 * first_round + float(config.migration_timeout)
+    return rules.MIGRATION_SETUP_S + precopy + first_round + 1.0 + rules.eio_after_s(config)
+
+
+def migrating_bound_s(scenario: Scenario) -> float:
+    """How long a VM may stay MigratingFrom: its own migration after every other VM's, one after
+    another. The slots (`rules.outgoing_slots`, `incoming_slots`) let several run at once; the
+    bound takes the worst order, so it holds whatever the slots and the evacuation order."""
+    config = scenario.config()
+    return sum(migration_bound_s(vm, config) for vm in scenario.vms) + 2 * config.VdsRefreshRate
 
 
 def fence_bound_s(config: EngineConfig) -> float:
@@ -45,19 +72,20 @@ def fence_bound_s(config: EngineConfig) -> float:
 
 
 def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -> list[Violation]:
-    """No transient status outlives its bound (`host_bounds_s`, `VM_BOOT_S` for WaitForLaunch), and
+    """No transient status outlives its bound (`host_bounds_s`, `VM_BOOT_S` for WaitForLaunch,
+    `migrating_bound_s` for MigratingFrom), and
     the fencing of a NonResponsive host reaches an outcome within `fence_bound_s`."""
     config = scenario.config()
     bounds = host_bounds_s(config, len(scenario.vms))
     fence_bound = fence_bound_s(config)
-    boot = rules.VM_BOOT_S + config.VdsRefreshRate
+    vm_bounds: dict[str, float] = {V.WAIT_FOR_LAUNCH: rules.VM_BOOT_S + config.VdsRefreshRate, V.MIGRATING_FROM: migrating_bound_s(scenario)}
     out: list[Violation] = []
     since: dict[tuple[str, str], float] = {}  # (subject, status) -> when it began
     treated: dict[str, float] = {}  # NonResponsive hosts without a fencing outcome yet -> since
 
     def judge(now: float, strict: bool) -> None:
         for (subject, status), start in list(since.items()):
-            bound = boot if subject.startswith("vm:") else bounds[status]
+            bound = vm_bounds[status] if subject.startswith("vm:") else bounds[status]
             if overdue(start + bound, now, strict):
                 out.append(Violation(start + bound, "liveness", f"{subject[subject.index(':') + 1:]} is still "
                                      f"{status} {bound:g} s after it began at {start:g} s"))
@@ -83,7 +111,7 @@ def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -
             treated.pop(r.host, None)  # fenced, skipped, or a power fence that failed (the agent did not answer)
         elif isinstance(r, ev.VmStatusChanged):
             since.pop((f"vm:{r.vm}", r.old), None)
-            if r.new == V.WAIT_FOR_LAUNCH:
+            if r.new in vm_bounds:
                 since[(f"vm:{r.vm}", r.new)] = r.t
     judge(until, strict=True)  # the run never processed `until` (world.overdue)
     return out
