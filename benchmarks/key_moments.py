@@ -133,9 +133,12 @@ class Panel:
             if tap:
                 self.app.page.mouse.click(track["x"] + 1, y)
             deadline = time.perf_counter() + (30 if tap else 10)
-            while self._drawn() == old and time.perf_counter() < deadline:
+            at_start = "e => e.getAttribute('aria-valuenow') === e.getAttribute('aria-valuemin')"
+            while not handle.evaluate(at_start) and time.perf_counter() < deadline:
                 self.app.page.wait_for_timeout(100)
-            if self._drawn() != old:
+            if handle.evaluate(at_start):
+                while self._drawn() == old and time.perf_counter() < deadline:  # the redrawn picture
+                    self.app.page.wait_for_timeout(100)
                 break
         else:
             self.notes.append("the time window did not move to the run's start")
