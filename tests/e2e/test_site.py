@@ -81,6 +81,8 @@ def test_a_link_opens_its_scenario_in_the_lesson_panel(site: SitePage) -> None: 
     "notebooks/02-spm-storage-down.ipynb",
     "notebooks/03-non-responsive-hosts-and-fencing.ipynb",
     "notebooks/exercises/01-predict-the-migration-order.ipynb",
+    "notebooks/availability-study.ipynb",
+    "notebooks/04-how-many-nines-does-ha-buy.ipynb",
 ])
 def test_lessons_and_an_exercise_run_every_cell_in_the_browser(site: SitePage, notebook: str,  # noqa: F811
                                                                 record_timing) -> None:
