@@ -401,6 +401,18 @@ register(ActionKind(
 ))
 
 
+register(ActionKind(
+    "kdump", Side.FAULT, ("host",), lambda sim, fault: sim.hosts[fault.target_host].kernel_crashed(),
+    doc="the host's kernel crashes into kdump: its VMs, VDSM and sanlock die with it, the crash kernel writes "
+        "the memory out (`kdump_s`) and reboots the host; under ovirt-4.5 a host with `kdump_detection` is "
+        "not power fenced while it dumps (the engine waits for the dump, then for the host), elsewhere the "
+        "power fence cuts the dump short",
+    said="Fault: the kernel of host {host} crashes (kdump).", label="kernel crash (kdump) on {host}",
+    control=Control("crash the kernel of {host}", "{host}'s kernel panics now: kdump writes its memory out and "
+                    "reboots it.", icon="bug"),
+))
+
+
 def _agent_down(sim: Simulation, targets: Mapping[str, str]) -> bool:
     return not sim.hosts[targets["host"]].fact(FENCE_AGENT_UP)
 

@@ -41,6 +41,7 @@ NIC_UP = Fact("nic_up", "nic", True)  # every NIC starts with carrier
 ARRAY_UP = Fact("array_up", "storage_domain", True)  # every storage array starts answering
 FENCE_AGENT_UP = Fact("fence_agent_up", "host", True)  # a host's fence agent (IPMI, iLO) starts answering
 VDSM_ENABLED = Fact("vdsm_enabled", "host", True)  # vdsmd may run: not stopped and masked by hand
+KDUMPING = Fact("kdumping", "host", False)  # no host starts in its crash kernel
 
 
 def facts() -> tuple[Fact, ...]:
@@ -192,6 +193,39 @@ class VdsmUnmasked(Record):
     said = ("Normal", "vdsmd was unmasked and started on host {host}.")
 
     host: str
+
+
+@dataclass(frozen=True)
+class HostKdumpStarted(Record):
+    """The host's kernel crashed and kdump's crash kernel writes its memory to disk, sending
+    fence_kdump messages to the engine's listener meanwhile: a physical fact. Nothing of the host
+    runs (no VDSM, sanlock or qemu: the model records its OS as off, as for a reboot)."""
+
+    sets = (KDUMPING, True)
+    said = ("Warning", "The kernel of host {host} crashed: its crash kernel dumps the memory (kdump).")
+
+    host: str
+
+
+@dataclass(frozen=True)
+class HostKdumpFinished(Record):
+    sets = (KDUMPING, False)
+    said = ("Normal", "The kdump of host {host} ended: {outcome}.")
+
+    host: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class KdumpDetection(Record):
+    """The engine's kdump detection before a power fence ([E] VdsKdumpDetectionCommand): the
+    fence_kdump listener's session for the host, read every FenceKdumpMessageInterval; its result
+    as the audit log words it (KDUMP_FLOW_DETECTED_ON_VDS, _NOT_DETECTED_, _FINISHED_)."""
+
+    said = ("Normal", "Kdump detection on host {host}: {result}.")
+
+    host: str
+    result: str
 
 
 @dataclass(frozen=True)

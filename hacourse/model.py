@@ -50,6 +50,8 @@ class Host:
     spm_priority: int = 5  # -1 never ... 10; default 5 ([E] create_tables.sql)
     power_management: bool = True
     cpu_cores: int = 16
+    kdump_detection: bool = False  # oVirt 3.5+ "Kdump integration"; the database's default
+    # (create_tables.sql pm_detect_kdump DEFAULT false), though the portal ticks it for a new host
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from hacourse.status import HostStatus, VmStatus
 
 MANAGEMENT, STORAGE, MIGRATION = "management", "storage", "migration"
 TOL = 1e-3  # records carry t rounded to the millisecond: times closer than this are one instant
-CUT_OFF = frozenset({HostStatus.CONNECTING, HostStatus.NON_RESPONSIVE, HostStatus.REBOOT})
+CUT_OFF = frozenset({HostStatus.CONNECTING, HostStatus.NON_RESPONSIVE, HostStatus.REBOOT, HostStatus.KDUMPING})
 """The host statuses in which the engine cannot hear the host's VDSM."""
 
 

@@ -102,6 +102,8 @@ class EngineConfig:
     vdsm_restart_s: int = era(10)  # s to restart VDSM (3.3: respawn --minlifetime 10; 4.x systemd Restart=always):
     # an assumption
     ssh_connect_timeout_s: int = era(10)  # s until SSH soft fencing gives up on a silent host: an assumption
+    kdump_s: int = era(180)  # s the crash kernel takes to write the memory and reboot: an ASSUMPTION
+    # (makedumpfile's filtered dump of a 32-64 GiB host takes minutes; it grows with the memory in use)
     host_boot_s: int = era(120)  # s power on -> VDSM answers: an ASSUMPTION, short on purpose; servers take 3-10 min
     # (a 3.3.1 host took ~10 min after a power loss); docs/fidelity.md section 9
     # --- HA restart: 3.3 runs RunVm at once from the fence flow and the VM-down event, one try, no
@@ -137,6 +139,12 @@ class EngineConfig:
     NumOfTriesToRunFailedAutoStartVmInShortIntervals: int | None = era(ovirt_45=10)  # tries; [CFG]
     RetryToRunAutoStartVmLongIntervalInSeconds: int | None = era(ovirt_45=1800)  # s; [CFG], 4.4+
     MaxTimeAutoStartBlockedOnPriority: int | None = era(ovirt_45=600)  # s; HaAutoStartVmsRunner, 4.4+
+    # --- kdump detection before a power fence (3.5+; [E4.5.6] VdsKdumpDetectionCommand, fence_kdump listener) ---
+    FenceKdumpMessageInterval: int | None = era(ovirt_45=5)  # s between fence_kdump messages and the engine's
+    # reads of the listener's session; [CFG]
+    KdumpStartedTimeout: int | None = era(ovirt_45=30)  # s to wait for a first message before power fencing; [CFG]
+    KDUMP_FINISHED_TIMEOUT: int | None = era(ovirt_45=30)  # s after the last message the listener marks the dump
+    # finished; ovirt-fence-kdump-listener.conf.in
 
     def by_key(self) -> dict[str, object]:
         """The profile's keys by their real names and their values here: for a reader that takes a

@@ -23,6 +23,7 @@ class HostStatus(StrEnum):
     PREPARING_FOR_MAINTENANCE = "PreparingForMaintenance"  # the admin's maintenance: VMs leaving
     MAINTENANCE = "Maintenance"  # no VMs, not monitored for failures, no SPM, no scheduling
     UNASSIGNED = "Unassigned"  # ActivateVds: until the next poll initializes the host
+    KDUMPING = "Kdumping"  # 3.5+: fence_kdump messages show the host dumping its memory (VdsKdumpDetection)
 
 
 class VmStatus(StrEnum):
@@ -67,6 +68,11 @@ class FenceMethod(StrEnum):
     POWER_MANAGEMENT = "power-management"  # RestartVds through a proxy's fence agent
     MANUAL = "manual"  # FenceVdsManualy: the admin confirmed 'Host has been Rebooted'
     SELF = "self"  # sanlock killed VDSM on the SPM when its lease renewal failed
+    KDUMP = "kdump"  # VdsKdumpDetection: fence_kdump messages show the host dumping; FenceVdsManualy runs
+
+
+PROVES_DOWN = frozenset({FenceMethod.POWER_MANAGEMENT, FenceMethod.MANUAL, FenceMethod.KDUMP})
+"""The fences after which the engine takes the host's VMs as down (and frees its SPM role)."""
 
 
 class RestartResult(StrEnum):

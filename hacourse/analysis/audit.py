@@ -44,6 +44,7 @@ _HOST_SEVERITY: dict[str, str] = {
     HostStatus.INITIALIZING: NORMAL,
     HostStatus.CONNECTING: WARNING,
     HostStatus.REBOOT: WARNING,
+    HostStatus.KDUMPING: WARNING,
     HostStatus.DOWN: WARNING,
     HostStatus.NON_OPERATIONAL: ERROR,
     HostStatus.NON_RESPONSIVE: ERROR,

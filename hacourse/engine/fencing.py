@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from hacourse import rules, sanlock
 from hacourse.engine.clock import last_tick
-from hacourse.events import FENCE_AGENT_UP, FenceAttempted, FenceChecksEvaluated, FencingSkipped, HostFenced
+from hacourse.events import (
+    FENCE_AGENT_UP,
+    KDUMPING,
+    FenceAttempted,
+    FenceChecksEvaluated,
+    FencingSkipped,
+    HostFenced,
+    KdumpDetection,
+)
 from hacourse.status import FenceMethod, HostStatus, SkipCause
 
 if TYPE_CHECKING:
@@ -69,7 +77,8 @@ class Fencing:
         # Step 1: SSH soft fencing restarts VDSM; it needs the management network and a booted host.
         # 4.x asks the fence agent first (through a proxy) and skips it for a host reported off.
         if (config.ssh_soft_fence_checks_power and host.spec.power_management and host.fact(FENCE_AGENT_UP)
-                and not host.power.value and self._proxy(host) is not None):
+                and not host.power.value and not host.fact(KDUMPING) and self._proxy(host) is not None):
+            # (a host in its crash kernel is powered: the agent reports it on)
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT,
                        result="skipped: the fence agent reports the host powered off")
         elif host.os_up and host.link_up("management"):
@@ -85,7 +94,8 @@ class Fencing:
             yield env.timeout(config.ssh_connect_timeout_s)  # the SSH connection times out
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
-            why = ("host is powered off" if not host.power.value else "host is still booting: no SSH" if not host.os_up
+            why = ("the host runs its crash kernel (kdump): no SSH" if host.fact(KDUMPING)
+                   else "host is powered off" if not host.power.value else "host is still booting: no SSH" if not host.os_up
                    else "no SSH connection over the management network")
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.SSH_SOFT, result=f"failed: {why}")
         checks = [("power management", "configured" if host.spec.power_management else "none",
@@ -97,6 +107,11 @@ class Fencing:
                        reason=f"{SkipCause.NO_POWER_MANAGEMENT}: the engine cannot prove the host is down; its VMs "
                               "stay Unknown until an admin confirms 'host has been rebooted'")
             return
+        if host.spec.kdump_detection and config.KdumpStartedTimeout is not None:
+            if (yield from self._kdump_detection(host)):
+                return  # the dump finished: no power fence; the host reboots by itself
+            if host.status != HostStatus.NON_RESPONSIVE:
+                return
         if sim.scenario.cluster.fencing_policy.skip_if_sd_active:
             alive_check = last_seen + config.HostStorageLeaseAliveCheckingInterval
             yield env.timeout(max(0.0, alive_check - env.now))
@@ -132,6 +147,8 @@ class Fencing:
                               "and confirm 'host has been rebooted'")
             return
         host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
+        if host.fact(KDUMPING):
+            host.end_kdump("cut short by the power fence; the dump is lost")
         host.power_off("fence agent: stop")
         yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)
         sim.record(HostFenced, host=host.name, method=FenceMethod.POWER_MANAGEMENT)
@@ -147,6 +164,42 @@ class Fencing:
     def _proxy(self, host: Host) -> Host | None:
         """The host the engine sends fence commands through: another host that is Up."""
         return next((h for h in self.sim.hosts.values() if h is not host and h.status == HostStatus.UP), None)
+
+    def _kdump_detection(self, host: Host):
+        """[E4.5.6] VdsKdumpDetectionCommand, after a failed soft fence of a host with power management
+        and kdump integration: every FenceKdumpMessageInterval it reads the fence_kdump listener's
+        session for the host. No session within KdumpStartedTimeout: on to the power fence. A
+        session: the host is Kdumping, its VMs are restarted and the engine does what a confirmed
+        fence does (FenceVdsManualy: VMs Down, HA VMs restarted, the SPM role freed); once the
+        listener marks the dump finished (KDUMP_FINISHED_TIMEOUT after its last message), the host
+        is NonResponsive and is not fenced: it reboots by itself. Whether the host answers VDSM
+        is not asked meanwhile (the status keeps the host monitor out). Simplified: the listener
+        is alive, and its 5 s sync with the database is not modelled."""
+        sim, env, config = self.sim, self.sim.env, self.sim.config
+        interval = float(config.FenceKdumpMessageInterval or 5)
+        give_up = env.now + float(config.KdumpStartedTimeout or 0)
+        detected = False
+        while True:
+            session = host.kdump_session(float(config.KDUMP_FINISHED_TIMEOUT or 0))
+            if session is None and not detected and env.now > give_up:
+                sim.record(KdumpDetection, host=host.name, result="kdump flow not detected within "
+                           f"KdumpStartedTimeout ({config.KdumpStartedTimeout} s): on to the power fence")
+                return False
+            if session is not None and not detected:
+                detected = True
+                sim.record(KdumpDetection, host=host.name, result="kdump flow detected: fence_kdump messages "
+                           "from the host")
+                host.set_status(HostStatus.KDUMPING, "kdump flow detected: the host dumps its memory")
+                sim.record(HostFenced, host=host.name, method=FenceMethod.KDUMP)
+                self.lifecycle.confirmed_down(host)  # restartVdsVms, FenceVdsManualy
+            if session == "finished":
+                sim.record(KdumpDetection, host=host.name, result="kdump flow finished: no power fence, the "
+                           "host reboots by itself")
+                host.set_status(HostStatus.NON_RESPONSIVE, "kdump flow finished")
+                if host.answers_engine:
+                    self.monitor.contact_back(host)
+                return True
+            yield env.timeout(interval)
 
     def _sleep_on_reboot(self, host: Host, timeout: float):
         """4.x ([E] VdsCommand.sleepOnReboot): the host stays Reboot, its network errors ignored, while

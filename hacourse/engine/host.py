@@ -16,8 +16,11 @@ from hacourse import physical, rules
 from hacourse.engine.clock import Epoch
 from hacourse.engine.network import Nic, Signal
 from hacourse.events import (
+    KDUMPING,
     VDSM_ENABLED,
     Fact,
+    HostKdumpFinished,
+    HostKdumpStarted,
     HostPoweredOff,
     HostPoweredOn,
     HostStatusChanged,
@@ -38,7 +41,8 @@ ALLOWED_MOVES: dict[S, frozenset[S]] = {
     S.UP: frozenset({S.NON_OPERATIONAL, S.CONNECTING, S.REBOOT, S.PREPARING_FOR_MAINTENANCE}),
     S.CONNECTING: frozenset({S.UP, S.NON_RESPONSIVE, S.NON_OPERATIONAL, S.INITIALIZING, S.REBOOT,
                              S.MAINTENANCE, S.PREPARING_FOR_MAINTENANCE}),
-    S.NON_RESPONSIVE: frozenset({S.REBOOT, S.INITIALIZING, S.CONNECTING, S.MAINTENANCE}),
+    S.NON_RESPONSIVE: frozenset({S.REBOOT, S.INITIALIZING, S.CONNECTING, S.MAINTENANCE, S.KDUMPING}),
+    S.KDUMPING: frozenset({S.NON_RESPONSIVE}),
     S.NON_OPERATIONAL: frozenset({S.UP, S.CONNECTING, S.INITIALIZING, S.REBOOT, S.PREPARING_FOR_MAINTENANCE,
                                   S.UNASSIGNED}),
     S.INITIALIZING: frozenset({S.UP, S.NON_OPERATIONAL, S.CONNECTING}),
@@ -49,7 +53,8 @@ ALLOWED_MOVES: dict[S, frozenset[S]] = {
     S.UNASSIGNED: frozenset({S.INITIALIZING, S.NON_RESPONSIVE}),
 }
 """The engine's host status moves that the model uses ([E] VDSStatus, VdsManager, MaintenanceVds,
-ActivateVds: activation goes through Unassigned, then InitVdsOnUp)."""
+ActivateVds: activation goes through Unassigned, then InitVdsOnUp; VdsKdumpDetection: NonResponsive,
+Kdumping while the dump runs, NonResponsive once it finished)."""
 
 Watcher = Callable[["Host", "Nic | None"], None]
 """An actor told that power, a NIC (the one given) or VDSM changed on a host."""
@@ -75,6 +80,7 @@ class Host:
         self.power_cycles = Epoch()  # advanced at each power loss: a VDSM start pending from before is stale
         self.os_up = True  # the OS has booted: sshd and systemd run, VDSM can start
         self.facts: dict[Fact, bool] = {}  # its physical facts no Signal keeps (`set_fact`), where not the default
+        self.kdump_ended: tuple[int, float] | None = None  # (power cycle, time) of its last dump's end
 
     def connect(self, *, placement: FreeMemoryIndex, domain: StorageDomain) -> None:
         """The collaborators it calls, given once every actor is built (`Simulation.__init__`)."""
@@ -210,6 +216,44 @@ class Host:
         if self.power_cycles.current(cycle) and self.os_up and self.fact(VDSM_ENABLED):  # the boot starts it
             self.vdsm.set(True)
             self.physically_changed()
+
+    def kernel_crashed(self) -> None:
+        """The kernel panics and kdump's crash kernel takes over: VDSM, sanlock and the qemu processes
+        die with the kernel (the model records the OS as off, as a reboot does), the crash kernel
+        writes the memory out for `kdump_s`, sending fence_kdump messages, and reboots the host
+        (`host_boot_s`). A power fence meanwhile cuts the dump short."""
+        if not self.os_up:
+            return
+        self.set_fact(HostKdumpStarted)
+        self.power_off("kernel panic: the crash kernel takes over (kdump)")
+        self.sim.env.process(self._dump(self.power_cycles.token))
+
+    def _dump(self, cycle: int):
+        env = self.sim.env
+        done = env.now + self.sim.config.kdump_s
+        yield env.timeout(self.sim.config.kdump_s) | self.power.becomes(True)
+        if not self.power_cycles.current(cycle) or not self.fact(KDUMPING):
+            return  # cut short already (a power fence ended it)
+        if env.now < done:
+            self.end_kdump("cut short: the host was powered on again; the dump is lost")
+            return
+        self.end_kdump("the dump is written; the host reboots")
+        self.power_on("kdump finished: the host reboots")
+
+    def end_kdump(self, outcome: str) -> None:
+        """The crash kernel stops: its dump written, or cut short (a power fence, the power button)."""
+        self.kdump_ended = (self.power_cycles.token, self.sim.env.now)
+        self.set_fact(HostKdumpFinished, outcome=outcome)
+
+    def kdump_session(self, finished_after_s: float) -> str | None:
+        """What the engine's fence_kdump listener knows of this host's dump in its current power
+        cycle: "dumping" while messages come (and for `finished_after_s` after the last one),
+        then "finished"; None: no message."""
+        if self.fact(KDUMPING):
+            return "dumping"
+        if self.kdump_ended is None or not self.power_cycles.current(self.kdump_ended[0]):
+            return None
+        return "dumping" if self.sim.env.now < self.kdump_ended[1] + finished_after_s else "finished"
 
     def stop_vdsm(self) -> None:
         """`systemctl stop vdsmd; systemctl mask vdsmd` (ovirt-system-tests' test_vdsm_recovery): VDSM

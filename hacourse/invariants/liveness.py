@@ -1,4 +1,4 @@
-"""Every transient state ends: a host is not Connecting, Initializing or Reboot for ever, a VM not
+"""Every transient state ends: a host is not Connecting, Initializing, Reboot or Kdumping for ever, a VM not
 WaitForLaunch or MigratingFrom for ever, and a NonResponsive host's fencing comes to an outcome.
 
 Each bound is the reference's own timer plus a poll or two ([E3.3.0] VdsManager.handleNetworkException,
@@ -34,6 +34,9 @@ def host_bounds_s(config: EngineConfig, n_vms: int) -> dict[str, float]:
         H.INITIALIZING: 2 * poll,
         H.REBOOT: reboot,
     }
+    if config.KDUMP_FINISHED_TIMEOUT is not None:  # 3.5+: Kdumping lasts the dump, the listener's timeout, a read
+        bounds[H.KDUMPING] = (config.kdump_s + config.KDUMP_FINISHED_TIMEOUT
+                              + 2 * float(config.FenceKdumpMessageInterval or 0))
     return bounds
 
 
@@ -102,7 +105,7 @@ def check_liveness(log: Sequence[ev.Record], scenario: Scenario, until: float) -
             since.pop((f"host:{r.host}", r.old), None)
             if r.new in bounds:
                 since[(f"host:{r.host}", r.new)] = r.t
-            if r.new == H.NON_RESPONSIVE and r.old != H.REBOOT:
+            if r.new == H.NON_RESPONSIVE and r.old not in (H.REBOOT, H.KDUMPING):  # the fence flow's own end
                 treated[r.host] = r.t
             elif r.new != H.NON_RESPONSIVE:
                 treated.pop(r.host, None)

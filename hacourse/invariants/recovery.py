@@ -12,7 +12,7 @@ from hacourse.invariants.world import Violation, World, instants, overdue
 from hacourse.model import Scenario
 from hacourse.physical import CUT_OFF, TOL
 from hacourse.profiles import EngineConfig
-from hacourse.status import FenceMethod, RestartResult
+from hacourse.status import PROVES_DOWN, FenceMethod, RestartResult
 from hacourse.status import HostStatus as H
 from hacourse.status import VmStatus as V
 
@@ -85,7 +85,7 @@ def check_restart_after_confirmed_down(log: Sequence[ev.Record], scenario: Scena
     fenced: set[str] = set()
     confirmed: set[str] = set()
     for r in log:
-        if isinstance(r, ev.HostFenced) and r.method in (FenceMethod.POWER_MANAGEMENT, FenceMethod.MANUAL):
+        if isinstance(r, ev.HostFenced) and r.method in PROVES_DOWN:
             fenced |= world.vms_on[r.host]
         elif isinstance(r, ev.VmStatusChanged) and r.new == V.DOWN:
             stopped = world.physical.lease_stopped(r.host, r.t)

@@ -10,7 +10,7 @@ from hacourse import sanlock
 from hacourse.invariants.world import Violation, World, instants, overdue
 from hacourse.model import Scenario
 from hacourse.physical import TOL
-from hacourse.status import FenceMethod, HostStatus
+from hacourse.status import PROVES_DOWN, HostStatus
 
 TALKS = frozenset({HostStatus.UP, HostStatus.NON_OPERATIONAL, HostStatus.INITIALIZING,
                    HostStatus.PREPARING_FOR_MAINTENANCE, HostStatus.MAINTENANCE})
@@ -88,7 +88,7 @@ def check_spm(log: Sequence[ev.Record], scenario: Scenario, until: float) -> lis
                     proof = True
             elif isinstance(r, ev.SpmLeaseExpired):
                 expired_at[r.host] = t
-            elif isinstance(r, ev.HostFenced) and r.method in (FenceMethod.POWER_MANAGEMENT, FenceMethod.MANUAL):
+            elif isinstance(r, ev.HostFenced) and r.method in PROVES_DOWN:
                 fenced.add(r.host)
                 proof = proof or r.host == last
             world.apply(r)

@@ -60,6 +60,10 @@ HOST = Record("a host", model.Host, {
     "power_management": Field(Boolean(), "whether the host has a fence agent (IPMI, iLO, ...) that the "
                               "engine can use to restart it"),
     "cpu_cores": Field(Integer(1), "CPU cores; VDSM allows at most min(3, cores) outgoing migrations"),
+    "kdump_detection": Field(Boolean(), "the host's 'Kdump integration' (oVirt 3.5+, with power management): "
+                             "before a power fence the engine waits up to KdumpStartedTimeout for the host's "
+                             "fence_kdump messages, and a host that is dumping is not fenced; rhev-3.3 has no "
+                             "kdump detection"),
 })
 
 VM = Record("a VM", model.Vm, {
