@@ -26,6 +26,7 @@ ERA_VERSION = {"rhev-3.3": (3, 3), "ovirt-4.5": (4, 5)}
 SCENARIO_KEYS_SINCE: dict[str, tuple[tuple[int, int], str]] = {
     "vms[].lease": ((4, 1), "VM storage leases came with oVirt 4.1"),
     "vms[].resume_behavior": ((4, 2), "a VM's resume behaviour after an I/O-error pause came with oVirt 4.2"),
+    "hosts[].kdump_detection": ((3, 5), "kdump detection before a power fence came with oVirt 3.5"),
 }
 """Scenario keys of features an older engine did not have: refused under its profile, so a 3.3 run
 never applies a 4.x setting ([E3.3.0] has no VM leases, no resume behaviour). The cluster fencing
