@@ -20,7 +20,7 @@ STATUS_COLORS: dict[str, str] = {
     "Connecting": "#ffab9b",
     "Initializing": "#32bfff",
     "Reboot": "#a759b3",
-    "Kdumping": "#7b3f8c",
+    "Kdumping": "#770066",
     "Down": "#8a8a8a",
     "Unassigned": "#fffff2",
     "PreparingForMaintenance": "#83adc6",
