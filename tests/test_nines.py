@@ -156,3 +156,26 @@ def test_the_lesson_panel_runs_the_switched_cluster_and_says_what_it_showed():
     assert "waiting" in panel.table.value or "restart" in panel.table.value
     assert panel.figure.value[:4] == b"\x89PNG" and not panel.errors.outputs
     assert not panel.button.disabled
+
+
+def test_each_class_label_of_the_availability_figure_stays_inside_its_panel():
+    """The nines written beside each class's point ("99.92404% (3.1 nines)") are read in full: the
+    last class's label once ran past its panel's frame in lesson 04."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hacourse.views.availability import draw_availability
+
+    report = {"classes": {"ha": {"availability": 0.9992404, "nines": 3.1, "ci95": [0.999, 0.9994]},
+                          "non_ha": {"availability": 0.99512345, "nines": 2.3, "ci95": [0.994, 0.996]}},
+              "ci_method": "t", "downtime_by_phase": {"detection": 3600.0}, "years": 10, "vms": {"db1": {}}}
+    figure = draw_availability(report)
+    assert figure is not None
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    left = figure.axes[0]
+    frame = left.get_window_extent(renderer)
+    labels = [text for text in left.texts if "nines" in text.get_text()]
+    assert len(labels) == 2
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, label.get_text()

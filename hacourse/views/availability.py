@@ -41,11 +41,12 @@ def draw_availability(report: Mapping, figure: Figure | None = None) -> Figure |
             left.errorbar([i], [down], yerr=[[down - lo], [hi - down]], fmt="o", color=COLORS[cls], capsize=6)
         else:
             left.plot([i], [down], "o", color=COLORS[cls])
-        nines = "no downtime" if c["nines"] is None else f"{c['availability']:.5%} ({c['nines']:.1f} nines)"
-        left.annotate(nines, (i, down), textcoords="offset points", xytext=(8, 0), fontsize="small", va="center")
+        nines = "no downtime" if c["nines"] is None else f"{c['availability']:.5%}\n({c['nines']:.1f} nines)"
+        left.annotate(nines, (i, down), textcoords="offset points", xytext=(8, 0), fontsize="small", va="center",
+                      ha="left")
     left.set_yscale("log")
     left.set_xticks(range(len(classes)), [f"{CLASSES[c]} VMs" for c in classes])
-    left.set_xlim(-0.5, len(classes) - 0.2)
+    left.set_xlim(-0.5, len(classes) - 0.05)  # room right of the last point for its two-line label
     left.set_ylabel("unavailability, 1 - A (log scale)")
     left.set_title(f"Availability, 95% interval\n({report['ci_method']})", fontsize="small", loc="left")
     left.grid(alpha=0.3, which="both", axis="y")
