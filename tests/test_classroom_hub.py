@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -149,8 +150,11 @@ class Hub:
         print(f"{time.monotonic() - START:6.1f} s  {user}: {code.strip().splitlines()[-1][:60]}")
         kernel = self.api("POST", f"/user/{user}/api/kernels", {"name": "python3"})
         try:
-            return asyncio.run(_execute(self.url.replace("http", "ws", 1)
-                                        + f"/user/{user}/api/kernels/{kernel['id']}/channels", code))
+            url = self.url.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{kernel['id']}/channels"
+            # In a thread of its own: after the browser tests, Playwright's sync API keeps an event
+            # loop running in this thread, where asyncio.run() refuses to start.
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                return thread.submit(asyncio.run, _execute(url, code)).result()
         finally:
             self.api("DELETE", f"/user/{user}/api/kernels/{kernel['id']}")
 

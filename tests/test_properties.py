@@ -208,18 +208,23 @@ def test_a_longer_nic_grace_never_makes_a_host_non_operational_sooner(drawn, gra
 @budget(40)
 @given(one_storage_nic_down(), st.lists(st.sampled_from((4, 16, 32, 62, 125, 1000)), min_size=2, max_size=2,
                                         unique=True).map(sorted))
-def test_a_higher_migration_bandwidth_never_makes_a_migration_end_later(drawn, bandwidths):
-    """Per VM: the migration that finishes at the lower bandwidth finishes, no later, at the higher.
+def test_a_higher_migration_bandwidth_never_makes_a_migration_take_longer(drawn, bandwidths):
+    """Per VM: the migration that finishes at the lower bandwidth finishes at the higher too, and its
+    transfer (from the copy's start to the switch-over, `duration_s`) takes no longer.
 
-    Within one downtime: a VM whose writes hang cannot switch over before they fail, so both runs
-    switch over at that instant and then pause the guest for their last round, which a faster
-    link may have planned a few milliseconds longer (it converged an iteration earlier)."""
+    When the copy starts is another matter: with slot limits (ovirt-4.5: 2 out, 2 in per host) a
+    faster link frees slots at other instants and the queue may hand one to another VM first. The
+    search found it (ovirt-4.5, seed 1097: vm15 waited 8 s longer for a slot at 62 MiB/s than at 32
+    and switched over 0.45 s later, after a 10 s copy instead of 18 s): a scheduling effect, not a
+    slower migration. Within one downtime: a VM whose writes hang cannot switch over before they
+    fail, so both runs switch over at that instant and then pause the guest for their last round,
+    which a faster link may have planned a few milliseconds longer (it converged an iteration earlier)."""
     data, _ = drawn
     slow, fast = ({r.vm: r for r in reversed(log) if r.event == "MigrationFinished"}
                   for log in runs(data, "migration_max_bandwidth", tuple(bandwidths)))
-    later = {vm: (r.t, fast[vm].t if vm in fast else None) for vm, r in slow.items()
-             if vm not in fast or fast[vm].t > r.t + fast[vm].downtime_ms / 1000 + 1e-3}
-    assert not later, f"migration_max_bandwidth {bandwidths}: VM -> (end at low, end at high): {later}"
+    later = {vm: (r.duration_s, fast[vm].duration_s if vm in fast else None) for vm, r in slow.items()
+             if vm not in fast or fast[vm].duration_s > r.duration_s + fast[vm].downtime_ms / 1000 + 1e-3}
+    assert not later, f"migration_max_bandwidth {bandwidths}: VM -> (transfer s at low, at high): {later}"
 
 
 @budget(40)
