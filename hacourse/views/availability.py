@@ -14,8 +14,6 @@ from hacourse.analysis.availability import CLASSES
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-NO_MATPLOTLIB = ("<p class='hacourse-no-matplotlib' style='font-size:12px;color:#555'>This page's Python has "
-                 "no matplotlib, so this figure needs the server version; the table above has its numbers.</p>")
 
 COLORS = {"ha": "#1e88e5", "non_ha": "#ef6c00"}
 
@@ -29,7 +27,10 @@ def draw_availability(report: Mapping, figure: Figure | None = None) -> Figure |
     except ImportError:
         from IPython.display import HTML, display
 
-        display(HTML(NO_MATPLOTLIB))
+        from hacourse.views.without_matplotlib import server_only_note
+
+        display(HTML(server_only_note("This page's Python has no matplotlib, so this figure needs the server "
+                                      "version; the table above has its numbers.")))
         return None
     fig = figure or plt.figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})

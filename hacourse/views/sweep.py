@@ -163,15 +163,15 @@ def _show_numbers(rows: Sequence[Row], x: str, y: str, hue: str | None, ylabel: 
     from IPython.display import HTML, display
 
     from hacourse.views.tables import table_html
+    from hacourse.views.without_matplotlib import server_only_note
 
     lines = sweep_lines(rows, x, y, hue)
     every_x = list(dict.fromkeys(v for line in lines for v in line.xs))
     header = [label_of(x), *(_line_words(rows, hue, line.label) for line in lines)]
     body = [dict(zip(header, [_value_words(v), *(_mean_at(line, v) for line in lines)], strict=True))
             for v in every_x]
-    note = ("<p class='hacourse-no-matplotlib' style='font-size:12px;color:#555'>This page's Python has no "
-            f"matplotlib, so the figure needs the server version; the numbers it draws ({ylabel or label_of(y)}, "
-            "the mean over the seeds):</p>")
+    note = server_only_note("This page's Python has no matplotlib, so the figure needs the server version; "
+                            f"the numbers it draws ({ylabel or label_of(y)}, the mean over the seeds):")
     display(HTML(note + table_html(body, header)))
 
 

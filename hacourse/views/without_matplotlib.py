@@ -22,9 +22,15 @@ from hacourse.views.svg import Picture, render_timeline
 from hacourse.views.svg_topology import render_topology
 from hacourse.views.topology import topology_graph
 
-NOTE = ('<p class="hacourse-no-matplotlib" style="font-size:12px;color:#555">Drawn by the lesson panel\'s '
-        "renderer: this page's Python has no matplotlib, so the figure a file is made of "
-        "(<code>hacourse run --plot</code>) needs the server version.</p>")
+
+def server_only_note(words: str) -> str:
+    """The line a picture this page cannot draw with matplotlib gets instead: one look, one class
+    (`hacourse-no-matplotlib`), whatever view writes it (timeline, sweep, availability)."""
+    return f'<p class="hacourse-no-matplotlib" style="font-size:12px;color:#555">{words}</p>'
+
+
+NOTE = server_only_note("Drawn by the lesson panel's renderer: this page's Python has no matplotlib, so the "
+                        "figure a file is made of (<code>hacourse run --plot</code>) needs the server version.")
 
 
 def _show(html: str) -> None:
