@@ -152,3 +152,51 @@ def test_lesson_2s_hand_over_is_enlarged_under_the_timeline_once_it_happened():
 def test_a_lesson_can_open_on_the_stretch_it_is_about():
     lesson = _lesson_2(window=(120.0, 240.0))
     assert not lesson.follow.value and lesson.timeline_picture.get_xlim() == (120.0, 240.0)
+
+
+def _words_on(picture, lane: str) -> list[tuple[str, object]]:
+    return [(text, box) for kind, text, box in picture.words if kind == "span" and _lane_of(picture, box) == lane]
+
+
+def _lane_of(picture, box) -> str:
+    """The lane whose row holds a box's middle (read back from the SVG's spans)."""
+    rows = {m.group(1): (float(m.group(2)), float(m.group(2)) + 24) for m in re.finditer(
+        r'class="hacourse-span hcsvg-hover" data-lane="([^"]*)"[^>]* y="([^"]*)" ', picture.svg)}
+    middle = (box.y0 + box.y1) / 2
+    return next((lane for lane, (top, bottom) in rows.items() if top <= middle <= bottom), "")
+
+
+def test_lesson_1s_migrations_read_in_the_engines_order_copying_apart_from_waiting():
+    """2:06, Pacific Non Operational: three slots, so the HA high-priority VMs copy first (#1, #2,
+    solid, an arrowhead to Atlantic), the others wait (#4.., paled, dashed) for a slot."""
+    lesson = Lesson(load_scenario(SEED), seed=0, scripted_faults=False)
+    lesson.step(60)
+    lesson.inject("ifdown", "pacific", "storage")
+    lesson.step(135)
+    picture = lesson.timeline_picture
+    written = {lane: [t for t, _ in _words_on(picture, lane)] for lane in ("vm:db1", "vm:mail1", "vm:app2", "vm:web1")}
+    assert {"#1 → atlantic", "#2 → atlantic"} == {written["vm:db1"][-1], written["vm:mail1"][-1]}
+    assert written["vm:app2"][-1] == "#4 waits for a slot" and written["vm:web1"][-1].endswith("waits for a slot")
+    root = ET.fromstring(lesson.timeline.value)
+    groups = {(g.get("data-lane"), g.get("data-key")): g for g in root.iter(f"{SVG}g") if g.get("data-key")}
+    waiting = groups[("vm:app2", "waiting for a migration slot")]
+    assert waiting.find(f"{SVG}rect").get("stroke-dasharray")  # dashed, paled: not moving yet
+    copying = groups[("vm:db1", "migrating (copying memory)")]
+    assert copying.find(f"{SVG}path") is not None  # the arrowhead
+    assert "the engine's migration #1" in copying.find(f"{SVG}title").text
+    assert not overlapping(picture.words), overlapping(picture.words)
+
+
+def test_lesson_2s_spm_lane_says_who_holds_the_role_and_why_nobody_does_never_past_now():
+    lesson = _lesson_2(window=zoom.spm_handover)
+    lesson.step(135)  # 3:15: the SPM on Pacific since 3:10, a sliver of the 5-minute window
+    picture, inset = lesson.timeline_picture, lesson._zoom.picture
+    spm = _words_on(picture, "spm")
+    assert [text for text, _ in spm] == ["SPM on pacific", "no SPM", "SPM on atlantic"]  # the newest placed first
+    beside = spm[0][1]
+    assert beside.x1 <= picture.now_x
+    assert 'rx="3" fill="#fff"' in lesson.timeline.value  # on a white label: written beside its sliver
+    assert "no SPM: pacific may take the lease at 3:09" in [text for text, _ in _words_on(inset, "spm")]
+    for drawn in (picture, inset):
+        assert not overlapping(drawn.words), overlapping(drawn.words)
+    assert all(box.x1 <= picture.now_x + 1 for kind, _, box in picture.words if kind not in ("mark", "bracket"))

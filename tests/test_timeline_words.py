@@ -11,6 +11,7 @@ measures the drawn words with getBBox); the finished run's are matplotlib's draw
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_the_width_table_holds_each_word_as_the_font_draws_it():
 @pytest.mark.parametrize("moment", MOMENTS, ids=list(MOMENTS))
 def test_the_legend_lists_exactly_what_the_timeline_draws(moment):
     lesson = _drive(*MOMENTS[moment])
-    shown = re.findall(r'<span class="hacourse-legend-words">([^<]*)</span>', lesson.legend.value)
+    shown = [unescape(w) for w in re.findall(r'<span class="hacourse-legend-words">([^<]*)</span>', lesson.legend.value)]
     keys = re.findall(r'data-key="([^"]*)"', lesson.timeline.value)  # read off the drawn SVG itself
     assert shown == legend_words(set(keys))
     assert re.findall(r'<li class="hacourse-legend-entry" data-key="([^"]*)"', lesson.legend.value) == \

@@ -78,13 +78,23 @@ def test_spm_lane_shows_atlantic_throughout(log, timeline):
     assert any(t.get_text() == "SPM on atlantic" for t in timeline.texts)
 
 
-def test_each_migration_is_a_hatched_span_from_its_transfer_start_to_its_end(log, timeline):
+def test_each_migration_is_framed_from_its_transfer_start_to_its_end_an_arrow_at_its_end(log, timeline):
+    arrows = {line.get_gid().removeprefix("vm:").split("|")[0]: line.get_xdata()[0] for line in timeline.lines
+              if (line.get_gid() or "").endswith("|arrow")}
     for m in intervals.migration_spans(log):
         copy, = _spans(timeline, f"vm:{m.vm}", "migrating (copying memory)")
         assert (copy.start, copy.end) == (m.transfer_start, m.end)
+        assert arrows[m.vm] == m.end
         waits = _spans(timeline, f"vm:{m.vm}", "waiting for a migration slot")
         assert [(w.start, w.end) for w in waits] == ([(m.requested, m.transfer_start)] if m.queued_s else [])
     assert not _spans(timeline, "vm:dns1", "migrating (copying memory)")
+
+
+def test_each_migration_is_numbered_in_the_engines_order_high_priority_first(log, timeline):
+    """Pacific's VMs leave in the engine's order: the HA, high-priority ones get the first slots."""
+    numbered = {t.get_text(): t.get_gid().removeprefix("label|span|vm:") for t in timeline.texts
+                if t.get_text().startswith("#")}
+    assert {numbered["#1 → atlantic"], numbered["#2 → atlantic"]} == {"db1", "mail1"}
 
 
 def test_vm_lanes_show_pauses_in_yellow_and_name_the_hosts(log, timeline):
@@ -100,7 +110,7 @@ def test_the_fault_is_marked_and_the_legend_explains_every_colour(timeline):
     faults = [line for line in timeline.lines if line.get_gid() == "fault"]
     assert [line.get_xdata()[0] for line in faults] == [60.0]
     legend = [t.get_text() for t in timeline.get_legend().get_texts()]
-    for entry in ("Up", "NonOperational", "Paused", "MigratingFrom", "migrating (copying memory)",
+    for entry in ("Up", "NonOperational", "Paused", "MigratingFrom", "copying memory (#: its order)",
                   "waiting for a migration slot", "required NIC down", "fault injected"):
         assert entry in legend
     assert timeline.get_xlabel().startswith("simulated time")

@@ -5,8 +5,9 @@ turns a log into `Lane`s of coloured `Span`s and `Mark`s; the live panel's SVG
 (`views.svg`) and the matplotlib figure of a finished run (`views.timeline`) draw them. What a
 student should see at a glance: when Pacific's NIC went down (red strip, dashed fault line),
 when the engine noticed (triangle) and, a grace later, when the host turned Non Operational
-(orange); which VMs left first (hatched spans, arrows to the destination), which waited for a
-migration slot (dotted), and which paused on EIO (yellow). When the engine loses a host, flags on
+(orange); which VMs left first (numbered in the engine's order, framed, an arrowhead to the
+destination host), which waited for a migration slot (paled, dashed), and which paused on EIO
+(yellow); on the SPM lane, who holds the role and, while nobody does, when sanlock frees the lease. When the engine loses a host, flags on
 its lane say how it was fenced (⚑: by sanlock on the host itself, over SSH, or by its power
 management) or why it was not (⚐ with the reason written beside it), a diamond when sanlock gave
 up the SPM lease; on a VM's lane, ↻ marks the engine restarting a highly available VM (red ↻ when
@@ -25,10 +26,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hacourse import actions
 from hacourse import events as ev
-from hacourse.analysis import intervals
+from hacourse.analysis import audit, intervals
 from hacourse.model import Scenario, priority_label
 from hacourse.status import RestartResult, SkipCause
 from hacourse.views import palette
@@ -86,6 +88,7 @@ class Span:
     text: str = ""
     hatch: str | None = None
     reason: str = ""  # why it began, as the log says (what hovering the span tells)
+    words: tuple[str, ...] = ()  # written on the figure inside it, the first form that fits (an overlay's)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,15 @@ class Mark:
     note: str = ""
 
 
+class Label(NamedTuple):
+    """Words written in [start, end] of a lane: `text`, or where it does not fit the first of `shorter` that does."""
+
+    start: float
+    end: float
+    text: str
+    shorter: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Lane:
     key: str  # "spm", "host:<name>", "vm:<name>", "hosts:rest", "hosts:share", ...
@@ -109,10 +121,20 @@ class Lane:
     kind: str  # spm | host | vm | summary | share
     spans: tuple[Span, ...] = ()
     overlays: tuple[Span, ...] = ()  # drawn over the spans: NIC-down strips, migrations
-    labels: tuple[tuple[float, float, str], ...] = ()  # text centred in [start, end] if it fits
+    labels: tuple[Label, ...] = ()  # text centred in [start, end] if it fits
     marks: tuple[Mark, ...] = ()  # instants: the engine saw a NIC down, a fence, an HA restart, ...
     share_times: tuple[float, ...] = ()  # share lanes: breakpoints, and per status the fraction after each
     shares: tuple[tuple[str, tuple[float, ...]], ...] = ()
+
+
+def under(lane: Lane, overlay: Span, a: float, b: float) -> tuple[str, float]:
+    """The colour a student sees at the start `a` of what shows of an overlay ([a, b]), and until when
+    it stays (the status under it may change: a VM copying its memory pauses): where its words go."""
+    status = next((s for s in lane.spans if s.start <= a < s.end), None)
+    fill = status.color if status is not None else "#ffffff"
+    if overlay.status == WAITING and fill.startswith("#"):
+        fill = palette.blend(fill, overlay.color, palette.WAITING_VEIL_OPACITY)
+    return fill, min(b, status.end) if status is not None else b
 
 
 def timeline_span(log: Sequence[ev.Record], scenario: Scenario | None = None,
@@ -150,19 +172,34 @@ def _share_lane(key: str, label: str, spans_of: dict[str, list], until: float,
     return Lane(key, label, "share", marks=marks, share_times=tuple(times), shares=shares)
 
 
-def _spm_lane(spm: list[intervals.SpmInterval], t0: float, until: float) -> Lane:
+def _spm_lane(spm: list[intervals.SpmInterval], t0: float, until: float,
+              elections: Sequence[ev.SpmElectionDecided] = ()) -> Lane:
+    """Who holds the role, and the stretches without one; the SPM lane is where lesson 2's story is
+    read, so each stretch says what it is (even a role taken seconds ago, beside its sliver)."""
     spans, labels, cursor = [], [], t0
     for s in (s for s in spm if s.end > s.start):  # a role taken at `until` itself has nothing to draw yet
         if s.start > cursor:
             spans.append(Span(cursor, s.start, NO_SPM, palette.NO_SPM_COLOR, hatch="xx"))
-            labels.append((cursor, s.start, "no SPM"))
-        spans.append(Span(s.start, s.end, SPM, palette.SPM_COLOR))
-        labels.append((s.start, s.end, f"SPM on {s.host}"))
+            labels.append(_no_spm_label(cursor, s.start, elections))
+        spans.append(Span(s.start, s.end, SPM, palette.SPM_COLOR, text=f"on {s.host}"))
+        labels.append(Label(s.start, s.end, f"SPM on {s.host}", (s.host,)))
         cursor = max(cursor, s.end)
     if cursor < until:
         spans.append(Span(cursor, until, NO_SPM, palette.NO_SPM_COLOR, hatch="xx"))
-        labels.append((cursor, until, "no SPM"))
+        labels.append(_no_spm_label(cursor, until, elections))
     return Lane("spm", "SPM", "spm", tuple(spans), labels=tuple(labels))
+
+
+def _no_spm_label(start: float, end: float, elections: Sequence[ev.SpmElectionDecided]) -> Label:
+    """"no SPM", and when the engine has a candidate but sanlock's lease is not free yet, when it will be
+    (the engine's last try in the stretch says so: `lease_free_at`)."""
+    waiting = [e for e in elections if start <= e.t < end and not e.chosen and e.candidates and e.lease_free_at > e.t]
+    if not waiting:
+        return Label(start, end, "no SPM")
+    last = waiting[-1]
+    free = audit.clock(last.lease_free_at)
+    return Label(start, end, f"no SPM: {last.candidates[0][0]} may take the lease at {free}",
+                 (f"no SPM, lease free at {free}", "no SPM"))
 
 
 def _graces(log: Sequence[ev.Record], host: str, until: float) -> list[Span]:
@@ -235,7 +272,7 @@ def _host_lane(host: str, spans: list[intervals.HostInterval], nics: list[interv
                marks: list[Mark], graces: list[Span]) -> Lane:
     spans = [s for s in spans if s.end > s.start]  # a status taken at `until` itself has nothing to draw yet
     colored = tuple(Span(s.start, s.end, s.status, palette.status_color(s.status), reason=s.reason) for s in spans)
-    labels = tuple((s.start, s.end, s.status) for s in spans if s.status != "Up")
+    labels = tuple(Label(s.start, s.end, s.status) for s in spans if s.status != "Up")
     strips = tuple(Span(n.start, n.end, NIC_DOWN, palette.NIC_DOWN_COLOR, text=f"{n.nic} ({n.network}) down")
                    for n in nics)
     return Lane(f"host:{host}", host, "host", colored, strips + tuple(graces), labels, tuple(marks))
@@ -264,15 +301,16 @@ def _vm_lane(name: str, spans: list[intervals.VmInterval], moves: list[intervals
     overlays, marks = [], list(restarts)
     for m in moves:
         copying = m.transfer_start if m.transfer_start is not None else m.end
+        route = f"{m.source} → {m.destination}, the engine's migration #{m.order}"
         if copying > m.requested:
-            overlays.append(Span(m.requested, copying, WAITING, "none", text=f"{m.source} → {m.destination}",
-                                 hatch="..", reason=m.reason))
+            overlays.append(Span(m.requested, copying, WAITING, palette.WAITING_VEIL, text=route, reason=m.reason,
+                                 words=(f"#{m.order} waits for a slot", f"#{m.order} waits", f"#{m.order}")))
         if m.transfer_start is not None and m.end > m.transfer_start:
-            overlays.append(Span(m.transfer_start, m.end, MIGRATING, "none",
-                                 text=f"{m.source} → {m.destination}", hatch="///", reason=m.reason))
+            overlays.append(Span(m.transfer_start, m.end, MIGRATING, "none", text=route, reason=m.reason,
+                                 words=(f"#{m.order} → {m.destination}", f"#{m.order} →", f"#{m.order}")))
         if m.refused_or_failed:
             marks.append(Mark(m.end, MIGRATION_FAILED, f"migration {m.outcome}: {m.reason}"))
-    labels = tuple((s, e, host) for s, e, host, _ in runs)
+    labels = tuple(Label(s, e, host) for s, e, host, _ in runs)
     return Lane(f"vm:{name}", _vm_label(name, scenario), "vm", colored, tuple(overlays), labels,
                 tuple(sorted(marks, key=lambda m: m.t)))
 
@@ -299,7 +337,7 @@ def timeline_lanes(
     bin_s = (end - t0) / 200  # marks merged on a share lane: about 4 pixels apart at most
     spm = intervals.spm_intervals(log, scenario, end)
 
-    lanes = [_spm_lane(spm, t0, end)]
+    lanes = [_spm_lane(spm, t0, end, [r for r in log if isinstance(r, ev.SpmElectionDecided) and r.t <= end])]
     with_nic_trouble = {n.host for n in nic_spans}
     spm_hosts = {s.host for s in spm}
     shown = list(hosts)
@@ -316,7 +354,7 @@ def timeline_lanes(
     if len(shown) < len(hosts):
         rest = len(hosts) - len(shown)
         lanes.append(Lane("hosts:rest", f"+{rest} hosts", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
-                          labels=((t0, end, f"{rest} more hosts, Up throughout"),)))
+                          labels=(Label(t0, end, f"{rest} more hosts, Up throughout"),)))
 
     moved: dict[str, list[intervals.MigrationSpan]] = defaultdict(list)
     for m in moves:
@@ -335,7 +373,7 @@ def timeline_lanes(
     if len(shown) < len(vms):
         rest = len(vms) - len(shown)
         lanes.append(Lane("vms:rest", f"+{rest} VMs", "summary", (Span(t0, end, "Up", palette.status_color("Up")),),
-                          labels=((t0, end, f"{rest} more VMs, Up where they were throughout"),)))
+                          labels=(Label(t0, end, f"{rest} more VMs, Up where they were throughout"),)))
     return lanes
 
 
@@ -400,8 +438,9 @@ class Swatch:
     hatch: str | None = None
     marker: str = ""  # a mark's marker (MarkStyle.marker)
     size: float = 7.0
-    dashed: bool = False
+    dashed: bool = False  # a line's dash, or a box's dashed edge
     width: float = 1.2
+    arrow: bool = False  # a box with a white arrowhead at its right end (a migration copying memory)
 
 
 def swatch(key: str) -> Swatch:
@@ -411,8 +450,12 @@ def swatch(key: str) -> Swatch:
     if key in MARK_STYLES or key.startswith("fenced ("):
         style = mark_style(key)
         return Swatch(style.label, "mark", style.color, marker=style.marker, size=style.size)
-    if key in (MIGRATING, WAITING):
-        return Swatch(key, "box", "#ffffff", palette.MIGRATION_EDGE, "///" if key == MIGRATING else "..")
+    if key == MIGRATING:
+        return Swatch("copying memory (#: its order)", "box",
+                      palette.status_color("MigratingFrom"), palette.MIGRATION_EDGE, arrow=True)
+    if key == WAITING:
+        return Swatch(WAITING, "box", palette.waiting_tint(), palette.MIGRATION_EDGE,
+                      dashed=True)
     if key == GRACE:
         return Swatch("grace the engine waits out", "bracket", palette.GRACE_COLOR, width=1.4)
     if key == FAULT:

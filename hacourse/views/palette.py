@@ -40,6 +40,8 @@ ADMIN_COLOR = "#1565c0"  # an admin action: the engine was asked, nothing broke
 REFUSED_COLOR = "#78909c"  # an admin action the engine refused (nothing changed)
 NOW_COLOR = "#000000"
 MIGRATION_EDGE = "#0d47a1"
+WAITING_VEIL = "#ffffff"  # laid over a VM's status while its migration waits for a slot: the status, paled
+WAITING_VEIL_OPACITY = 0.65
 FENCE_SELF_COLOR = "#6a1b9a"  # sanlock kills VDSM on the host itself
 FENCE_SOFT_COLOR = "#0d47a1"  # VDSM restarted over SSH
 FENCE_POWER_COLOR = "#000000"  # the fence agent cut the power (also: fencing skipped)
@@ -51,6 +53,18 @@ GRACE_COLOR = "#212121"  # the bracket of a grace the engine waits out
 
 def status_color(status: str) -> str:
     return STATUS_COLORS.get(status, OTHER_STATUS)
+
+
+def blend(color: str, over: str, opacity: float) -> str:
+    """`over` laid at `opacity` on `color` (both #rrggbb): the colour a student sees."""
+    a = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(over[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * opacity):02x}" for x, y in zip(a, b, strict=True))
+
+
+def waiting_tint(status: str = "MigratingFrom") -> str:
+    """A VM's status colour under the veil of a migration waiting for its slot."""
+    return blend(status_color(status), WAITING_VEIL, WAITING_VEIL_OPACITY)
 
 
 def text_color(background: str) -> str:

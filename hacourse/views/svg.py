@@ -29,13 +29,16 @@ from hacourse.views.lanes import (
     GRACE,
     NIC_DOWN,
     NOW,
+    WAITING,
     Instant,
     Lane,
+    Span,
     Swatch,
     _time_ticks,
     lane_positions,
     mark_style,
     swatch,
+    under,
 )
 
 WIDTH = 960.0  # the viewBox's width; the page scales the picture to its column
@@ -48,6 +51,7 @@ ROW_PX = TOP_FONT * 1.45
 TITLE_PX = 24.0
 MIN_SPAN = 6.0  # the narrowest a span is drawn (a 5 s Reboot still reads as one)
 MARK_PX = 1.3  # a mark's size in pixels per point of its MarkStyle.size
+ARROW_PX = 12.0  # the arrowhead at the end of a migration copying memory
 
 SHORT_WORDS = {  # what a span says when its full words do not fit (the legend and the hover say them whole)
     "NonOperational": "NonOp", "NonResponsive": "NonResp", "Initializing": "Init", "Connecting": "Conn",
@@ -155,14 +159,17 @@ def patterns(prefix: str) -> str:
     """The hatches (`Span.hatch`) as SVG patterns, with ids under `prefix`."""
     return (
         f'<pattern id="{prefix}xx" width="6" height="6" patternUnits="userSpaceOnUse">'
-        f'<path d="M0 0L6 6M6 0L0 6" stroke="#c62828" stroke-width="0.7"/></pattern>'
-        f'<pattern id="{prefix}fw" width="6" height="6" patternUnits="userSpaceOnUse">'
-        f'<path d="M-1 7L7 -1" stroke="{palette.MIGRATION_EDGE}" stroke-width="1"/></pattern>'
-        f'<pattern id="{prefix}dot" width="5" height="5" patternUnits="userSpaceOnUse">'
-        f'<circle cx="2.5" cy="2.5" r="0.9" fill="{palette.MIGRATION_EDGE}"/></pattern>')
+        f'<path d="M0 0L6 6M6 0L0 6" stroke="#c62828" stroke-width="0.7"/></pattern>')
 
 
-_HATCH_IDS = {"xx": "xx", "///": "fw", "..": "dot"}
+_HATCH_IDS = {"xx": "xx"}
+
+
+def _arrowhead(x: float, cy: float, size: float = ARROW_PX) -> str:
+    """A white arrowhead pointing right, its tip at `x` - 2, on a dark rim so it reads on any status."""
+    tip, back = x - 2, x - 2 - size
+    return (f'<path d="M{_f(back)} {_f(cy - size / 2)}L{_f(tip)} {_f(cy)}L{_f(back)} {_f(cy + size / 2)}Z" '
+            f'fill="#fff" stroke="{palette.MIGRATION_EDGE}" stroke-width="0.8" pointer-events="none"/>')
 
 
 def swatch_svg(s: Swatch, prefix: str, w: float = 24, h: float = 12) -> str:
@@ -170,7 +177,10 @@ def swatch_svg(s: Swatch, prefix: str, w: float = 24, h: float = 12) -> str:
     if s.shape == "box":
         hatch = (f'<rect width="{w}" height="{h}" fill="url(#{prefix}{_HATCH_IDS[s.hatch]})"/>'
                  if s.hatch in _HATCH_IDS else "")
-        body = f'<rect width="{w}" height="{h}" fill="{s.color}" stroke="{s.edge or s.color}"/>{hatch}'
+        dash = ' stroke-dasharray="4 3"' if s.dashed else ""
+        body = f'<rect width="{w}" height="{h}" fill="{s.color}" stroke="{s.edge or s.color}"{dash}/>{hatch}'
+        if s.arrow:
+            body += _arrowhead(w, h / 2, h - 2)
     elif s.shape == "mark":
         body = mark_svg(s.marker, w / 2, h / 2, min(h, s.size * MARK_PX), s.color)
     elif s.shape == "bracket":
@@ -228,11 +238,12 @@ class _Drawing:
         self.stem_boxes: list[Box] = []
 
     def place(self, words: _Text, spots: Sequence[tuple[float, float, str]], kind: str, fill: str,
-              within: Box, lane: str = "", leader: float | None = None) -> bool:
+              within: Box, lane: str = "", leader: float | None = None, halo: str = "") -> bool:
         """Write `words` at the first of `spots` (x, centre y, anchor) where they touch nothing.
 
         With `leader` (an x), a thin line runs from y `within.y1` up to the words' middle at that x,
-        so words in a higher row read as their line's; it must touch nothing either.
+        so words in a higher row read as their line's; it must touch nothing either. With `halo` (a
+        colour), the words sit on a white label edged in it: words about a span drawn beside it.
         """
         for x, cy, anchor in spots:
             box = words.box(x, cy, anchor)
@@ -250,6 +261,10 @@ class _Drawing:
             self.front.append(f'<path d="M{_f(leader)} {_f(stem.y1)}V{_f(cy)}" stroke="{fill}" stroke-width="1"/>')
         self.taken.append(box)
         self.picture_words.append((kind, words.text, box))
+        if halo:
+            self.front.append(f'<rect x="{_f(box.x0 - 2)}" y="{_f(box.y0)}" width="{_f(box.x1 - box.x0 + 4)}" '
+                              f'height="{_f(box.y1 - box.y0)}" rx="3" fill="#fff" stroke="{halo}" stroke-width="1.2" '
+                              f'pointer-events="none"/>')
         extra = f' data-kind="{kind}"' + (f' data-lane="{escape(lane)}"' if lane else "")
         self.front.append(words.svg(x, cy, anchor, "hacourse-word", fill, extra))
         return True
@@ -315,16 +330,18 @@ def _draw_spans(d: _Drawing, lane: Lane, cy: float) -> None:
             box = Box(x0 - 0.7, y - 6, x1 + 0.7, y + 0.7)
             d.taken.append(box)
             d.picture_words.append(("bracket", s.text or GRACE, box))
-        else:
-            hatch = _hatch_fill(d, s.hatch) or "none"
-            arrow = ""
-            if s.text:
-                arrow = (f'<path d="M{_f(x0)} {_f(cy)}H{_f(x1)}" stroke="{palette.MIGRATION_EDGE}" '
-                         f'stroke-width="1.2"/><path d="M{_f(x1)} {_f(cy)}l-6 -3.5v7z" '
-                         f'fill="{palette.MIGRATION_EDGE}"/>') if s.hatch == "///" else ""
+        elif s.status == WAITING:  # the status paled under a veil, its edge dashed: nothing moves yet
             d.back.append(f'<g class="hacourse-span" {data}>{_title(title)}<rect class="hcsvg-hover" x="{_f(x0)}" '
-                          f'y="{_f(top)}" width="{_f(x1 - x0)}" height="{_f(h)}" fill="{hatch}" '
-                          f'stroke="{palette.MIGRATION_EDGE}" stroke-width="0.8"/>{arrow}</g>')
+                          f'y="{_f(top)}" width="{_f(x1 - x0)}" height="{_f(h)}" fill="{s.color}" '
+                          f'fill-opacity="{palette.WAITING_VEIL_OPACITY}" stroke="{palette.MIGRATION_EDGE}" '
+                          f'stroke-width="1" stroke-dasharray="4 3"/></g>')
+        else:  # copying: the status shows through, framed, a white arrowhead at its end points to the new host
+            head = _arrowhead(x1, cy) if x1 - x0 >= ARROW_PX + 2 else ""
+            d.back.append(f'<g class="hacourse-span" {data}>{_title(title)}<rect class="hcsvg-hover" x="{_f(x0)}" '
+                          f'y="{_f(top)}" width="{_f(x1 - x0)}" height="{_f(h)}" fill="none" '
+                          f'stroke="{palette.MIGRATION_EDGE}" stroke-width="1.2"/>{head}</g>')
+            if head:
+                d.taken.append(Box(x1 - ARROW_PX - 2, cy - ARROW_PX / 2, x1, cy + ARROW_PX / 2))
         if s.status != GRACE:  # a bracket, not a span (as `timeline.drawn_spans` reads the figure too)
             d.spans.append(DrawnSpan(lane.key, s.status, s.start, s.end, s.color))
         d.keys.add(s.status)
@@ -397,7 +414,8 @@ def _span_fill(lane: Lane, t: float) -> str:
 def _draw_lane_words(d: _Drawing, lane: Lane, cy: float) -> None:
     """Each span's words centred in what shows of it, or slid to a side, or shortened; never past now."""
     c = d.c
-    for start, stop, text in lane.labels:
+    spm = lane.kind == "spm"  # its news is its newest span: placed first, and beside a sliver too narrow for it
+    for start, stop, text, shorter in (reversed(lane.labels) if spm else lane.labels):
         a, b = max(start, c.xmin), min(stop, c.xmax)
         if b <= a:
             continue
@@ -407,16 +425,24 @@ def _draw_lane_words(d: _Drawing, lane: Lane, cy: float) -> None:
         fill = _span_fill(lane, start)
         color = palette.text_color(fill) if fill.startswith("#") else "#212121"
         within = Box(x0, cy - SPAN_PX / 2, x1, cy + SPAN_PX / 2)
-        forms = [text]
+        forms = [text, *shorter]
         if text in SHORT_WORDS:
             forms.append(SHORT_WORDS[text])
-        elif text.startswith("SPM on "):
-            forms.append(text.removeprefix("SPM on "))
+        placed = False
         for form in forms:
             words = _Text(form, SPAN_FONT)
             if d.place(words, [((x0 + x1) / 2, cy, "middle"), (x0 + 4, cy, "start"), (x1 - 4, cy, "end")], "span",
                        color, within, lane.key):
+                placed = True
                 break
+        if spm and not placed:  # on a white label at the sliver's left, else its right (before now)
+            row = Box(c.left, cy - SPAN_PX / 2, d.limit, cy + SPAN_PX / 2)
+            words = _Text(text, SPAN_FONT)
+            d.place(words, [(x0 - 4, cy, "end"), (x1 + 4, cy, "start")], "span", "#212121", row, lane.key,
+                    halo=fill)
+    for s in lane.overlays:
+        if s.words:
+            _place_in(d, lane, s, cy)
     for s in lane.overlays:
         if s.status != GRACE or not s.text:
             continue
@@ -428,6 +454,23 @@ def _draw_lane_words(d: _Drawing, lane: Lane, cy: float) -> None:
         x0, x1 = c.x(a), c.x(b)
         d.place(_Text(s.text, NOTE_FONT), [((x0 + x1) / 2, cy, "middle")], "grace", color,
                 Box(x0, cy - SPAN_PX / 2, x1, cy + SPAN_PX / 2), lane.key)
+
+
+def _place_in(d: _Drawing, lane: Lane, s: Span, cy: float) -> None:
+    """An overlay's words (a migration's order and host) inside what shows of it, the first form that
+    fits, in a colour that reads on what the student sees there (a waiting migration's veil pales it)."""
+    c = d.c
+    a, b = max(s.start, c.xmin), min(s.end, c.xmax)
+    if b <= a:
+        return
+    fill, b = under(lane, s, a, b)
+    x0, x1 = c.x(a), min(c.x(b), d.limit)
+    color = palette.text_color(fill) if fill.startswith("#") else "#212121"
+    within = Box(x0, cy - SPAN_PX / 2, x1, cy + SPAN_PX / 2)
+    for form in s.words:
+        words = _Text(form, NOTE_FONT)
+        if d.place(words, [((x0 + x1) / 2, cy, "middle"), (x0 + 4, cy, "start")], "span", color, within, lane.key):
+            return
 
 
 _INSTANT_STYLE = {  # key -> colour, dash

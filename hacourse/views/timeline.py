@@ -70,6 +70,7 @@ from hacourse.views.lanes import (  # noqa: F401  (re-exported: the lanes were d
     swatch,
     timeline_lanes,
     timeline_span,
+    under,
 )
 
 LANE_HEIGHT = 0.76
@@ -125,7 +126,7 @@ def drawn_keys(ax: Axes) -> set[str]:
     return keys
 
 
-def legend_handle(key: str) -> Artist:
+def legend_handle(key: str) -> Artist | tuple[Artist, ...]:
     """The legend entry for a legend key, as a matplotlib handle (drawn as `lanes.swatch` says)."""
     s = swatch(key)
     if s.shape == "mark":
@@ -134,7 +135,13 @@ def legend_handle(key: str) -> Artist:
         return Line2D([], [], color=s.color, linewidth=s.width, marker="|", markersize=8, label=s.words)
     if s.shape == "line":
         return Line2D([], [], color=s.color, linewidth=s.width, linestyle="--" if s.dashed else "-", label=s.words)
-    return Patch(facecolor=s.color, edgecolor=s.edge or s.color, hatch=s.hatch, label=s.words)
+    box = Patch(facecolor=s.color, edgecolor=s.edge or s.color, hatch=s.hatch, linestyle="--" if s.dashed else "-",
+                label=s.words)
+    if s.arrow:  # the box with its arrowhead over it (a legend draws a tuple's artists on top of each other)
+        head = Line2D([], [], marker=">", color="white", markeredgecolor=s.edge, markeredgewidth=0.6, markersize=7,
+                      linestyle="none", label=s.words)
+        return box, head
+    return box
 
 
 def _set_limits(ax: Axes, ys: Sequence[float], xmin: float, xmax: float) -> None:
@@ -175,13 +182,17 @@ def _draw_spans(ax: Axes, lane: Lane, y: float, xmin: float, xmax: float, end: f
         elif s.status == GRACE:
             made += ax.plot([s.start, s.end], [y + 0.08, y + 0.08], color=palette.GRACE_COLOR, linewidth=1.4,
                             marker="|", markersize=9, gid=f"{lane.key}|{GRACE}")
-        else:
+        elif s.status == WAITING:  # the status paled under a veil, its edge dashed: nothing moves yet
+            made.append(ax.add_artist(Rectangle(
+                (s.start, y - h / 2), s.end - s.start, h, facecolor=to_rgba(s.color, palette.WAITING_VEIL_OPACITY),
+                edgecolor=palette.MIGRATION_EDGE, linewidth=0.8, linestyle="--", gid=f"{lane.key}|{s.status}")))
+        else:  # copying: the status shows through, framed, a white arrowhead at its end points to the new host
             made.append(ax.add_artist(Rectangle(
                 (s.start, y - h / 2), s.end - s.start, h, facecolor="none", edgecolor=palette.MIGRATION_EDGE,
-                linewidth=0.8, hatch=s.hatch, gid=f"{lane.key}|{s.status}")))
-            if s.text:  # an arrow from source to destination: a line and a head
-                made += ax.plot([s.start, s.end], [y, y], color=palette.MIGRATION_EDGE, linewidth=1.2,
-                                marker=">", markevery=[1], markersize=5, gid=f"{lane.key}|arrow")
+                linewidth=1.0, gid=f"{lane.key}|{s.status}")))
+            made += ax.plot([s.end], [y], marker=">", color="white", markeredgecolor=palette.MIGRATION_EDGE,
+                            markeredgewidth=0.6, markersize=7, linestyle="none", transform=_shift(ax, -6),
+                            gid=f"{lane.key}|arrow")
         used.add(s.status)
     if lane.shares:
         xs = [*lane.share_times, end]
@@ -245,7 +256,7 @@ def _draw_lane_words(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float
     made: list[Artist] = []
     inside = _axes_box(ax)
     half_h = LANE_HEIGHT / 2
-    for start, stop, words in lane.labels:
+    for start, stop, words, _ in lane.labels:
         a, b = max(start, xmin), min(stop, xmax)
         if b <= a:
             continue
@@ -265,6 +276,20 @@ def _draw_lane_words(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float
                            transform=_shift(ax, 5), clip_on=False, gid=f"label|span|{lane.key}")
             if placer.place(text, [{}], within=inside) is not None:
                 made.append(text)
+    for s in lane.overlays:  # a migration's order and host, the first form that fits
+        a, b = max(s.start, xmin), min(s.end, xmax)
+        if not s.words or b <= a:
+            continue
+        fill, b = under(lane, s, a, b)
+        (x0, y0), (x1, y1) = _px(ax, a, y + half_h), _px(ax, b, y - half_h)
+        for form in s.words:
+            text = ax.text((a + b) / 2, y, form, ha="center", va="center", fontsize=NOTE_FONT, clip_on=False,
+                           color=palette.text_color(fill) if fill.startswith("#") else "black",
+                           gid=f"label|span|{lane.key}")
+            if placer.place(text, [{}, {"x": a, "ha": "left", "transform": _shift(ax, 4)}],
+                            within=Box(x0, y0, x1, y1)) is not None:
+                made.append(text)
+                break
     for s in lane.overlays:
         if s.status != GRACE or not s.text:
             continue
@@ -379,7 +404,8 @@ def draw_legend(ax: Axes, keys: Iterable[str]) -> Artist | None:
     keys = sorted(keys, key=_legend_rank)
     if not keys:
         return None
-    return ax.legend(handles=[legend_handle(key) for key in keys], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+    return ax.legend(handles=[legend_handle(key) for key in keys], labels=[swatch(key).words for key in keys],
+                     loc="upper left", bbox_to_anchor=(1.01, 1.0),
                      fontsize=LEGEND_FONT, frameon=False, title="legend (what this figure shows)",
                      title_fontsize=LEGEND_FONT, alignment="left")
 
