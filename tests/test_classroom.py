@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import json
 import shutil
 import subprocess
@@ -306,3 +307,38 @@ def test_the_summary_and_the_grader_read_nbgraders_gradebook(tmp_path):
     assert (summaries["q2"].right, summaries["q2"].students) == (2, 2)
     done = hacourse("class-summary", db)
     assert done.returncode == 2 and "say which with --assignment NAME" in done.stderr
+
+
+def test_a_fault_time_that_varies_is_each_students_own_in_every_question(tmp_path, monkeypatch):
+    """`--vary faults[0].at`: a variant's own notebook names its own fault time; the notebook
+    released to a roster and the hand-out, read by every variant, name none, and each student's
+    overview prints theirs. The fixed-answer questions of the exercise file are in the manifest."""
+    shutil.copy(ROOT / "scenarios" / "pacific-mgmt-down.yaml", tmp_path / f"{NAME}.yaml")  # one fault
+    (tmp_path / f"{NAME}.exercise.yaml").write_text("questions:\n  - {ask: 'Which network carries the storage?', "
+                                                    "answer: storage, points: 2}\n")
+    (tmp_path / "roster.csv").write_text("student_id\n" + "".join(f"{s}\n" for s in STUDENTS))
+    times = [60, 120, 180]
+    own = make_exercise(tmp_path / f"{NAME}.yaml", tmp_path / "own", variants=3, vary=("faults[0].at", times))
+    for number, at in enumerate(times, 1):
+        book = json.dumps(nb.read(own.out / "variants" / f"{number:02d}" / f"{NAME}.ipynb"))
+        assert f"How many seconds after fault 0 (ifdown ovirtmgmt on pacific at {at} s) does pacific turn" in book
+        assert not any(f"at {other} s)" in book for other in times if other != at)
+    roster = make_exercise(tmp_path / f"{NAME}.yaml", tmp_path / "roster", roster=tmp_path / "roster.csv",
+                           vary=("faults[0].at", times))
+    shared = "fault 0 (ifdown ovirtmgmt on pacific, at your variant's own time: see the overview)"
+    for page in (json.dumps(nb.read(roster.out / "student" / f"{NAME}.ipynb")),
+                 html.unescape((roster.out / "handout.html").read_text())):
+        assert f"How many seconds after {shared} does pacific turn Connecting?" in page
+        assert not any(f"at {at} s" in page for at in times)
+    for student, at in zip(STUDENTS, times, strict=True):
+        monkeypatch.setenv("JUPYTERHUB_USER", student)
+        assert f"fault 0: at {at} s, ifdown ovirtmgmt on pacific" in Lab(roster.out / "student" / f"{NAME}.yaml").overview()
+    rows = manifest(roster.out)
+    assert {rows[s]["answer:extra1"] for s in STUDENTS} == {"'storage'"}
+    assert [float(rows[s]["answer:q1"]) for s in STUDENTS] == [float(rows["alice"]["answer:q1"])] * 3  # after fault 0
+    submitted = tmp_path / "submitted"
+    book = answered(roster.out, "bob")
+    next(c for c in book["cells"] if nb.grading(c).get("grade_id") == "extra1-answer")["source"] = "answer_extra_1 = 'san'"
+    hand_in(roster.out, submitted, "bob", book)
+    extra = next(m for m in grade_all(roster.out, submitted)[0].marks if m.question == "extra1")
+    assert (extra.points, extra.max_points, extra.right_answer) == (0, 2, "'storage'")

@@ -233,8 +233,10 @@ class Lab:
 
         return story(self.variant(settings), seed=self.scenario.seed, only=only)
 
-    def overview(self) -> str:
-        """What the student needs before predicting: hosts, VMs, faults, the engine era, the seed."""
+    def overview(self, moved: Mapping[int, str | None] | None = None) -> str:
+        """What the student needs before predicting: hosts, VMs, faults, the engine era, the seed.
+        `moved` (the hand-out's, shared by every variant): faults whose time is each variant's own,
+        shown without it."""
         s = self.scenario
         lines = []
         if self.issued is not None:
@@ -252,7 +254,12 @@ class Lab:
             lines.append(f"vm   {vm.name:10} on {vm.host}, {vm.memory_gb:g} GiB, HA: {vm.ha}, priority "
                          f"{vm.priority}, writes: {vm.writes}")
         for i, f in enumerate(s.faults):
-            lines.append(f"fault {i}: at {f.at:g} s, {fault_label(f)}")
+            if moved and i in moved:
+                label = moved[i]
+                lines.append(f"fault {i}: at your variant's own time (your notebook prints it), {label}" if label
+                             else f"fault {i}: your variant's own (your notebook prints it)")
+            else:
+                lines.append(f"fault {i}: at {f.at:g} s, {fault_label(f)}")
         return "\n".join(lines)
 
     # -- graders --

@@ -77,13 +77,20 @@ class Tally:
             self.measured.append(verdict.measured)
 
 
-def reference(entry: Mapping, scenario: Scenario) -> str:
+def reference(entry: Mapping, scenario: Scenario, moved: Mapping[int, str | None] | None = None) -> str:
     """What an entry's time is counted from, in words: its fault, or the start of the run (for an
-    order, `before:`, the first of the two)."""
+    order, `before:`, the first of the two). `moved`: the faults whose time differs between the
+    variants a shared text is read by (`hacourse exercise --vary faults[0].at`), each with its
+    label when every variant's fault does the same: named without a time, which is each
+    student's own."""
     if "before" in entry:
         return "the first of the two, until the second"
     after = entry.get("after")
     if isinstance(after, Mapping) and isinstance(after.get("fault"), int):
+        if moved and after["fault"] in moved:
+            label = moved[after["fault"]]
+            return (f"fault {after['fault']} ({label}, at your variant's own time: see the overview)" if label
+                    else f"fault {after['fault']} (your variant's own: see the overview)")
         fault = scenario.faults[after["fault"]]
         return f"fault {after['fault']} ({fault_label(fault)} at {fault.at:g} s)"
     return "the start"

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hacourse.actions import fault_label
 from hacourse.grading.assignment import (
     NEITHER,
     TIMED,
@@ -86,9 +87,9 @@ def entry_subject(entry: Mapping) -> tuple[str, str | None]:
     raise ExerciseError(f"expect entry {written(dict(entry))}: not about a host, a VM, the SPM or a record kind")
 
 
-def sentence(entry: Mapping, scenario: Scenario) -> str:
+def sentence(entry: Mapping, scenario: Scenario, moved: Mapping[int, str | None] | None = None) -> str:
     """The entry as a statement about the run, for a true-or-false question; a form without
-    wording here yet (a new kind of entry) is stated as written."""
+    wording here yet (a new kind of entry) is stated as written. `moved`: as `check.reference`'s."""
     entry = _run_keys(entry)
     subject, predicate = entry_subject(entry)
     name = entry.get(subject)
@@ -120,17 +121,17 @@ def sentence(entry: Mapping, scenario: Scenario) -> str:
         text = text.removesuffix(" at some point").replace(" record", " records").replace(" appears ", " appear ")
         text += f", {count} time{'' if entry.get('times', entry.get('at_least')) == 1 else 's'}"
     if isinstance(entry.get("before"), Mapping):
-        other = sentence(entry["before"], scenario).removesuffix(" at some point")
+        other = sentence(entry["before"], scenario, moved).removesuffix(" at some point")
         text = text.removesuffix(" at some point") + f", before {other}"
     if "after" in entry:
-        text += f", counting from {reference(entry, scenario)}"
+        text += f", counting from {reference(entry, scenario, moved)}"
     if "between" in entry:
         lo, hi = entry["between"]
         text += f", {lo:g} to {hi:g} s after {'it' if 'after' in entry else 'the start'}"
     return text
 
 
-def _how_many(entry: Mapping, scenario: Scenario) -> str:
+def _how_many(entry: Mapping, scenario: Scenario, moved: Mapping[int, str | None] | None) -> str:
     """"How many times ...?" for an entry that counts (`times:`/`at_least:` left out)."""
     subject, _ = entry_subject(entry)
     if subject in ("event", "never"):
@@ -141,9 +142,9 @@ def _how_many(entry: Mapping, scenario: Scenario) -> str:
         what = f"How many times does {entry[subject]} turn {entry.get('becomes')}{on}"
     if "between" in entry:
         lo, hi = entry["between"]
-        what += f" {lo:g} to {hi:g} s after {reference(entry, scenario)}"
+        what += f" {lo:g} to {hi:g} s after {reference(entry, scenario, moved)}"
     elif "after" in entry:
-        what += f" after {reference(entry, scenario)}"
+        what += f" after {reference(entry, scenario, moved)}"
     return what + "?"
 
 
@@ -192,9 +193,11 @@ def graded_entries(scenario: Scenario, lab: Lab) -> list[dict]:
             + [{"host": h, "ends": final_state(lab.run(), scenario, "host", h)[0]} for h in hosts])
 
 
-def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | None = None) -> list[Item]:
+def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | None = None,
+                  moved: Mapping[int, str | None] | None = None) -> list[Item]:
     """One question per entry (by default the scenario's `expect:`), its solution read off the
-    instructor's run; an entry with `observe: true` is shown, not graded."""
+    instructor's run; an entry with `observe: true` is shown, not graded. `moved`: the faults
+    whose time differs between the variants that read these questions (`moved_faults`)."""
     items = []
     chosen = [dict(raw) for raw in scenario.expect] if entries is None else entries
     for i, raw in enumerate(chosen):
@@ -206,19 +209,19 @@ def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | Non
         observe = bool(raw.get("observe"))
         counted = "times" in entry or "at_least" in entry
         if observe:
-            items.append(Item(f"observe{n}", f"**Watch (not graded).** Whether {sentence(entry, scenario)}: "
+            items.append(Item(f"observe{n}", f"**Watch (not graded).** Whether {sentence(entry, scenario, moved)}: "
                               "see it in the run at the end.", "", None, "", points=0))
         elif counted:
             verdict = lab.judge(entry)
             asked = {k: v for k, v in entry.items() if k not in ("times", "at_least")}
-            items.append(Item(f"q{n}", f"**Question {n}.** {_how_many(asked, scenario)}", answer, verdict.count,
+            items.append(Item(f"q{n}", f"**Question {n}.** {_how_many(asked, scenario, moved)}", answer, verdict.count,
                               f"feedback = lab.how_many({answer}, {({**entry, **extra})!r})",
                               hint=f"a whole number, e.g. {answer} = 2", entry=raw))
         elif _timed(subject, predicate, raw):
             tolerance = _tolerance(raw)
             asked = {k: v for k, v in entry.items() if k != "between"}
             verdict = lab.judge(asked)
-            origin = reference(entry, scenario)
+            origin = reference(entry, scenario, moved)
             items.append(Item(f"q{n}", f"**Question {n}.** How many seconds after {origin} "
                               f"does {_happening(entry)}? Within {tolerance:g} s counts.", answer,
                               round(verdict.measured, 1) if verdict.measured is not None else None,
@@ -245,10 +248,25 @@ def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | Non
                               hint=f"a VM's name (text) or {NEITHER!r}, e.g. {answer} = {pair[0]!r}", entry=raw))
         else:
             verdict = lab.judge(entry)
-            items.append(Item(f"q{n}", f"**Question {n}.** True or False: {sentence(entry, scenario)}.", answer,
+            items.append(Item(f"q{n}", f"**Question {n}.** True or False: {sentence(entry, scenario, moved)}.", answer,
                               verdict.passed, f"feedback = lab.true_or_false({answer}, {({**entry, **extra})!r})",
                               hint=f"True or False, e.g. {answer} = True", entry=raw))
     return items
+
+
+def moved_faults(base: Scenario, variants: Sequence[Scenario]) -> dict[int, str | None]:
+    """The faults whose time (or what they do) differs between the variants: a text every variant
+    shares (the notebook released to a roster, the hand-out) names them without the time, which is
+    each student's own and printed by the notebook's overview. Each with its label when every
+    variant's fault does the same thing, else None."""
+    moved: dict[int, str | None] = {}
+    for i, fault in enumerate(base.faults):
+        others = [v.faults[i] if i < len(v.faults) else None for v in variants]
+        labels = {fault_label(other) if other is not None else None for other in others} | {fault_label(fault)}
+        if labels == {fault_label(fault)} and all(other.at == fault.at for other in others if other is not None):
+            continue
+        moved[i] = fault_label(fault) if len(labels) == 1 else None
+    return moved
 
 
 def tune_items(scenario: Scenario, spec: ExerciseSpec) -> list[Item]:
@@ -442,6 +460,7 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
     warnings: list[str] = []
     notebooks = []
     entries: list[dict] = []
+    moved = moved_faults(builds[0][1], [built for _, built in builds[1:]])
     for variant, built in builds:
         header = (f"Made by `hacourse exercise` from {scenario_file.name}"
                   + (f", {variant.label()}" if variant else "") + ".\nThe notebook beside it reads this file: "
@@ -458,7 +477,10 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
             if not built.expect:
                 warnings.append(f"{scenario_file.name} has no `expect:` entries: the questions ask where each VM "
                                 "(and each host a fault touches) ends the run; add entries to ask more")
-        items = tune_items(built, spec) if spec.tune else predict_items(built, lab, entries)
+        # the instructor's notebook is the one released to a roster, the hand-out everyone's: in them a
+        # fault whose time varies is named without it; a variant's own notebook names its own time
+        items = tune_items(built, spec) if spec.tune else predict_items(built, lab, entries,
+                                                                         moved if variant is None else None)
         _verify(lab, built, spec, items, variant, warnings)
         notebooks.append((variant, folder, items, instructor_notebook(built, spec, items, file_name)))
     for variant, folder, _, book in notebooks:
@@ -471,13 +493,14 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
         elif students is None:
             write(student, folder / f"{name}.ipynb")
     plan = [variant for variant, *_ in notebooks if variant is not None]
-    _write_people_pages(out, spec, notebooks[0][1] / file_name, notebooks[0][2], notebooks[1:], students)
+    _write_people_pages(out, spec, notebooks[0][1] / file_name, notebooks[0][2], notebooks[1:], students, moved)
     if students is not None:
         shutil.rmtree(out / "variants")  # each student's variant is made again from the table, by the notebook
         issued = {s: Issued(v.number, v.seed, dict(v.settings)) for s, v in zip(students, plan, strict=True)}
         for where in ("instructor", "student"):
             write_issued(issued_path(out / where / file_name), name, issued)
-        answers = {s: [(item.grade_id, item.solution) for item in items if item.points]
+        fixed = [(f"extra{k}", question.answer) for k, question in enumerate(spec.questions, 1)]
+        answers = {s: [(item.grade_id, item.solution) for item in items if item.points] + fixed
                    for s, (_, _, items, _) in zip(students, notebooks[1:], strict=True)}
         write_manifest(out / "manifest.csv", issued, answers)
     if plan:
@@ -495,7 +518,7 @@ def _build(scenario_file: Path, out: Path, spec: ExerciseSpec, builds: list[tupl
 
 
 def _write_people_pages(out: Path, spec: ExerciseSpec, scenario_file: Path, items: list[Item],
-                        variants: list, students: list[str] | None) -> None:
+                        variants: list, students: list[str] | None, moved: Mapping[int, str | None]) -> None:
     """`handout.html` for the students (no answers) and `walkthrough.md` for the instructor."""
     from collections import Counter
 
@@ -514,7 +537,7 @@ def _write_people_pages(out: Path, spec: ExerciseSpec, scenario_file: Path, item
     story = (spec.intro or ("" if spec.tune else DEFAULT_INTRO)).strip()
     if spec.show_description:
         story = scenario.description.strip() + "\n\n" + story
-    (out / "handout.html").write_text(handout_html(title, story, scenario, lab.overview(), questions, note),
+    (out / "handout.html").write_text(handout_html(title, story, scenario, lab.overview(moved), questions, note),
                                       encoding="utf-8")
     rows = []
     for item in graded:
