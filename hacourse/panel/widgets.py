@@ -6,8 +6,8 @@ power, the admin's actions on it), pick a VM; the lesson's own fault comes first
 named after the command a click runs next ("ifdown storage on pacific"; pressed, red, the
 network is down and it reads "ifup storage on pacific", in the engine's or the shell's words);
 a kind without an undo is a button. A host's shell can sit beside the controls
-(`add_beside_controls`), so typing and watching the timeline need no scrolling. A note
-under them says what is in effect now and what changed without a click (a fence's reboot
+(`add_beside_controls`), so typing and watching the timeline need no scrolling at 1366x768. A note
+beside them (under the shell) says what is in effect now and what changed without a click (a fence's reboot
 undoes an `ifdown`: the toggle releases itself, and the note says why). The clock moves by
 play/pause (a timer in the browser), by step buttons or by `lesson.step(seconds)`. After every
 action the timeline (and its text form under it, for screen readers and browser tests), the
@@ -148,11 +148,13 @@ class Lesson:
         self.severity.observe(self._capture(lambda _: self._show_events()), "value")
         self.events = widgets.HTML()
         clock_row = widgets.HBox([self.play, self.speed, *self.step_buttons.values(), self.reset_button])
-        self.controls_area = widgets.HBox([widgets.VBox(rows, layout=widgets.Layout(flex="0 1 auto", max_width="600px"))],
+        self.beside = widgets.VBox([self.notes], layout=widgets.Layout(flex="1 1 300px", max_width="760px"))
+        self.controls_area = widgets.HBox([widgets.VBox(rows, layout=widgets.Layout(flex="0 1 auto", max_width="600px")),
+                                           self.beside],
                                           layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.controls_area.add_class("hacourse-controls")
         self.sections: list[widgets.Widget] = [
-            self.clock, clock_row, self.controls_area, self.notes, widgets.HBox([self.window, self.follow]),
+            self.clock, clock_row, self.controls_area, widgets.HBox([self.window, self.follow]),
             widgets.HBox([widgets.VBox([self.timeline, self.zoom],
                                        layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
                           self.legend]),
@@ -168,12 +170,12 @@ class Lesson:
         self.refresh()
 
     def add_beside_controls(self, tool: widgets.Widget) -> None:
-        """Put a tool (a host's shell) to the right of the controls, above the timeline, so that typing
-        and watching need no scrolling (on a narrow screen it wraps under the controls)."""
-        tool.layout.flex = "1 1 480px"
-        tool.layout.min_width = "420px"
-        tool.layout.max_width = "760px"
-        self.controls_area.children = (*self.controls_area.children, tool)
+        """Put a tool (a host's shell) to the right of the controls, above the notes and the timeline,
+        so that typing and watching need no scrolling at 1366x768 (on a narrow screen the column
+        wraps under the controls, and the timeline follows the tool)."""
+        self.beside.layout.flex = "1 1 480px"
+        self.beside.layout.min_width = "420px"
+        self.beside.children = (*self.beside.children[:-1], tool, self.notes)
 
     def add_section(self, section: widgets.Widget, before: widgets.Widget | None = None) -> None:
         """Add a part to the panel, at the end (above the error area) or before `before`."""
@@ -340,10 +342,13 @@ class Lesson:
                      for name, groups in by_name.items()}
             wanted = getattr(self.lesson_fault, key, None)  # the lesson's own host or VM, control or not
             first = wanted if wanted in by_name else next(iter(by_name))
-            picker = widgets.ToggleButtons(options=list(by_name), value=first, description=TARGETS[key].what,
-                                           style={"button_width": "auto"},
+            picker = widgets.ToggleButtons(options=list(by_name), value=first, style={"button_width": "auto"},
                                            tooltip=f"Pick the {TARGETS[key].what} whose controls show below")
             picker.add_class(f"hacourse-pick-{key}")
+            named = widgets.HBox([widgets.HTML(f'<b style="display:block;font-size:12px;line-height:13px">{TARGETS[key].what}</b>',
+                                               layout=widgets.Layout(width="64px")),
+                                  picker], layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+            # the name beside the buttons: one line, not two
 
             def show(change, shown=shown) -> None:
                 for name, box in shown.items():
@@ -351,7 +356,7 @@ class Lesson:
             picker.observe(show, "value")
             show({"new": first})
             self.pickers[key] = picker
-            rows.append(widgets.VBox([picker, *shown.values()], layout=widgets.Layout(margin="0 0 4px 0")))
+            rows.append(widgets.VBox([named, *shown.values()], layout=widgets.Layout(margin="0 0 4px 0")))
         return rows
 
     def _is_lesson_fault(self, kind: ActionKind, targets: dict[str, str]) -> bool:
