@@ -90,6 +90,19 @@ def test_power_fencing_lists_the_policy_checks_and_the_proxy():
     assert hard.checks[-1] == ("fence proxy", "atlantic", "pass")
 
 
+def test_a_live_lease_stops_the_fence_after_stopvds_and_explain_says_so():
+    """4.x: skip_if_sd_active is the proxy's check, so the host shows Reboot before it is NonResponsive again."""
+    scenario = load_scenario(ROOT / "tests" / "fidelity" / "stop-refused-live-lease-4x.yaml")
+    steps = explain_host(simulate(scenario, seed=0), "pacific")
+    whats = [s.what for s in steps]
+    reboot = next(i for i, w in enumerate(whats) if "from NonResponsive to Reboot" in w)
+    assert "from Reboot to NonResponsive" in whats[reboot + 1] and "skipped by the fencing policy" in whats[reboot + 1]
+    assert whats[reboot + 2].startswith("Fencing of host pacific skipped: skip_if_sd_active: atlantic's VDSM refused")
+    checks = steps[reboot - 1]
+    assert checks.what.endswith("power management restart through atlantic, whose VDSM refuses the stop")
+    assert any(w.startswith("skip_if_sd_active: last lease renewal") and w.endswith("-> skip") for w in checks.why)
+
+
 def test_decisions_stay_out_of_the_events_tab():
     from hacourse.analysis import audit
 

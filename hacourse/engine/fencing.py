@@ -112,6 +112,7 @@ class Fencing:
                 return  # the dump finished: no power fence; the host reboots by itself
             if host.status != HostStatus.NON_RESPONSIVE:
                 return
+        live = False  # skip_if_sd_active's answer: the proxy's VDSM finds the host's storage lease live
         if sim.scenario.cluster.fencing_policy.skip_if_sd_active:
             alive_check = last_seen + config.HostStorageLeaseAliveCheckingInterval
             yield env.timeout(max(0.0, alive_check - env.now))
@@ -122,21 +123,19 @@ class Fencing:
             live = env.now - renewed < sanlock.renewal_fail_s(config)  # HOST_STATUS_LIVE on the proxy's VDSM
             age = f"last lease renewal {env.now - renewed:.0f} s ago, live below {sanlock.renewal_fail_s(config):g} s"
             checks.append(("skip_if_sd_active", age, "skip" if live else "pass"))
-            if live:
-                sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
-                           outcome="skip fencing")
-                self._skip(host,
-                           reason=f"{SkipCause.SD_ACTIVE}: the host renewed its storage lease within "
-                                  f"{sanlock.RENEWAL_FAIL} x io_timeout")
-                return
         else:
             checks.append(("skip_if_sd_active", "off", "pass"))
         proxy = self._proxy(host)
         checks.append(("fence proxy", proxy.name if proxy else "no Up host", "pass" if proxy else "skip"))
+        outcome = ("skip fencing" if proxy is None else f"power management restart through {proxy.name}"
+                   + (", whose VDSM refuses the stop" if live else ""))
         sim.record(FenceChecksEvaluated, host=host.name, step="before power fencing", checks=tuple(checks),
-                   outcome=f"power management restart through {proxy.name}" if proxy else "skip fencing")
+                   outcome=outcome)
         if proxy is None:
             self._skip(host, reason=SkipCause.NO_PROXY)
+            return
+        if live:
+            self._stop_refused(host, proxy)
             return
         # Step 2: RestartVds through the proxy ([E3.3.0] RestartVdsCommand): StopVds (the host shows
         # Reboot), the agent confirms "off" at its first status check, RestartVdsVms and
@@ -160,6 +159,20 @@ class Fencing:
         if reboot_timeout is not None:
             yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)  # the agent confirms "on"
             yield from self._sleep_on_reboot(host, reboot_timeout)
+
+    def _stop_refused(self, host: Host, proxy: Host) -> None:
+        """skip_if_sd_active is the proxy's check, not the engine's (3.5+): RestartVds runs StopVds,
+        which shows the host Reboot ([E4.5.6] StopVdsCommand.setup) before the proxy's VDSM refuses
+        the agent's 'off' because the host's storage lease is live (vdsm API.fenceNode: "Skipping
+        execution of action"); StopVds then puts back the status it found, NonResponsive
+        (FenceVdsBaseCommand.executeCommand, finally), and nothing is fenced. Simplified: the agent
+        answers at once, as everywhere in the model, so the Reboot lasts no time (the real one lasts
+        the agent's status call through the proxy, a few seconds)."""
+        host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
+        host.set_status(HostStatus.NON_RESPONSIVE, f"StopVds through {proxy.name} skipped by the fencing policy: "
+                        "the status StopVds found is put back")
+        self._skip(host, reason=f"{SkipCause.SD_ACTIVE}: {proxy.name}'s VDSM refused the stop: the host renewed "
+                                f"its storage lease within {sanlock.RENEWAL_FAIL} x io_timeout")
 
     def _proxy(self, host: Host) -> Host | None:
         """The host the engine sends fence commands through: another host that is Up."""

@@ -272,8 +272,9 @@ HTML(details_html(
     f"{audit.clock(fenced.fenced)}) and <code>db1</code> runs on {db1.on} at {audit.clock(db1.up)}. The stop waited "
     f"until {audit.clock(fenced.stop_sent)}: with <code>skip_if_sd_active</code> on, the engine first waits "
     f"<code>HostStorageLeaseAliveCheckingInterval</code> = {pair.config().HostStorageLeaseAliveCheckingInterval} s "
-    "after the last poll VDSM answered, then asks the proxy whether Pacific still renews its storage lease "
-    "(a host that does is alive, and is not fenced).</p>"))
+    "after the last poll VDSM answered, then sends the stop through the proxy, whose VDSM refuses it while "
+    "Pacific still renews its storage lease (a host that does is alive: it shows Reboot for that moment, as "
+    "StopVds sets it, and is Non Responsive again, not fenced).</p>"))
 
 # %% [markdown]
 # ## 8 · Two engine eras side by side
