@@ -63,6 +63,8 @@ def clusters(draw: st.DrawFn, min_hosts: int = 2, max_hosts: int = 8, max_vms: i
                 "cpu_cores": draw(st.sampled_from((1, 2, 4, 16))),
             }
         )
+        if profile == "ovirt-4.5" and hosts[-1]["power_management"] and draw(st.booleans()):
+            hosts[-1]["kdump_detection"] = True  # 3.5+: refused under rhev-3.3
     free = {h["name"]: float(h["memory_gb"]) for h in hosts}
     vms = []
     for i in range(draw(st.integers(0, max_vms))):
@@ -92,21 +94,21 @@ def clusters(draw: st.DrawFn, min_hosts: int = 2, max_hosts: int = 8, max_vms: i
     config = {
         key: draw(st.sampled_from(values)) for key, values in CONFIG_CHOICES.items() if draw(st.booleans())
     }
+    cluster: dict[str, object] = {"resilience_policy": draw(st.sampled_from(RESILIENCE_POLICIES))}
+    if profile == "ovirt-4.5":  # the cluster fencing policy came with 3.5: refused under rhev-3.3
+        cluster["fencing_policy"] = {
+            "enabled": draw(st.booleans()),
+            "skip_if_sd_active": draw(st.booleans()),
+            "skip_if_connectivity_broken": draw(st.booleans()),
+            "hosts_with_broken_connectivity_threshold": draw(st.sampled_from((25, 50, 75, 100))),
+        }
     return {
         "name": "random cluster",
         "engine_profile": profile,
         "duration": draw(st.sampled_from(DURATIONS)),
         "seed": draw(st.integers(0, 2**16)),
         "engine_config": config,
-        "cluster": {
-            "resilience_policy": draw(st.sampled_from(RESILIENCE_POLICIES)),
-            "fencing_policy": {
-                "enabled": draw(st.booleans()),
-                "skip_if_sd_active": draw(st.booleans()),
-                "skip_if_connectivity_broken": draw(st.booleans()),
-                "hosts_with_broken_connectivity_threshold": draw(st.sampled_from((25, 50, 75, 100))),
-            },
-        },
+        "cluster": cluster,
         "networks": networks,
         "storage_domains": [{"name": "data", "type": "iscsi", "network": "storage"}],
         "spm": draw(st.sampled_from([None, *eligible])) if eligible else None,
