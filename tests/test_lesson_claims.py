@@ -9,6 +9,7 @@ Numbers a cell prints from the run are not repeated here: the cell computes them
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import pytest
@@ -19,7 +20,7 @@ from hacourse.analysis import episodes, intervals
 from hacourse.engine import Simulation
 from hacourse.model import Fault, Scenario
 from hacourse.panel.shell import HostShell
-from hacourse.scenario import vary
+from hacourse.scenario import ScenarioError, vary
 from hacourse.status import FenceMethod, HostStatus, VmStatus
 from tests.seed import ROOT
 
@@ -535,56 +536,102 @@ def test_study_the_writers_pause_130_s_after_the_fault_under_3_3_and_80_s_later_
         assert db1.start - intervals.injected_faults(log)[0].t == after, era
 
 
+STUDY_SKIP = "cluster.fencing_policy.skip_if_connectivity_broken"
+STUDY_ENGINES = ("rhev-3.3", "ovirt-4.5", "ovirt-4.5 + skip_if_connectivity_broken")
+
+
+def study_cluster(management_down: int, engine: str):
+    """The study's section 2: the generated cluster under an engine, with the 3.5+ policy or without."""
+    from hacourse.study.generate import generate_scenario
+
+    era, _, policy = engine.partition(" + ")
+    run = parse_scenario(generate_scenario(40, 400, seed=0, duration=3600, management_down=management_down,
+                                           engine_profile=era))
+    return vary(run, {STUDY_SKIP: True}) if policy else run
+
+
 @pytest.fixture(scope="module")
 def partition_rows():
-    from hacourse.study.generate import generate_scenario
     from hacourse.study.sweep import sweep
 
-    def cluster(management_down: int):
-        return parse_scenario(generate_scenario(40, 400, seed=0, duration=3600, management_down=management_down))
+    return sweep(study_cluster, {"management_down": [1, 5, 10, 15, 20, 25, 30], "engine": list(STUDY_ENGINES)},
+                 seeds=range(3))
 
-    return sweep(cluster, {"management_down": [1, 5, 10, 15, 20, 25, 30],
-                           "cluster.fencing_policy.skip_if_connectivity_broken": [False, True]}, seeds=range(3))
+
+def test_study_rhev_3_3_refuses_the_fencing_policy():
+    """'A 3.3 engine has no fencing policy (the rhev-3.3 profile refuses a fencing_policy:, naming the era)'."""
+    with pytest.raises(ScenarioError, match=r"cluster.fencing_policy: not in engine_profile rhev-3.3: .*oVirt 3.5"):
+        vary(study_cluster(30, "rhev-3.3"), {STUDY_SKIP: True})
 
 
 def test_study_the_policy_changes_nothing_below_half_and_fences_none_from_20_hosts_on(partition_rows):
-    """'Below half of the cluster the policy changes nothing ... From 20 unreachable hosts on, the engine
-    ... fences none: no VM is lost'; 'Without the policy, fencing 30 hosts leaves too little memory to
-    restart every HA VM'."""
-    skip = "cluster.fencing_policy.skip_if_connectivity_broken"
-    by = {(r["management_down"], r[skip], r["seed"]): r for r in partition_rows}
-    for (down, policy, seed), row in by.items():
-        if down < 20:
-            other = by[(down, not policy, seed)]
-            assert {k: v for k, v in row.items() if k != skip} == {k: v for k, v in other.items() if k != skip}
-        elif policy:
+    """'Below 20 unreachable hosts (half of 40) the policy changes nothing: every row is the same with it and
+    without it. From 20 on, the engine with the policy ... fences none: 0 VMs lost'; 'Without the policy both
+    eras fence every unreachable host'."""
+    by = {(r["management_down"], r["engine"], r["seed"]): r for r in partition_rows}
+    off, on = STUDY_ENGINES[1:]
+    for (down, engine, seed), row in by.items():
+        if engine != on:
+            assert row["hosts_fenced"] == down, (down, engine, seed)
+        elif down < 20:
+            assert {k: v for k, v in row.items() if k != "engine"} == \
+                {k: v for k, v in by[(down, off, seed)].items() if k != "engine"}
+        else:
             assert row["hosts_fenced"] == 0 and row["vms_down_at_end"] == 0
-    assert all(by[(30, False, seed)]["ha_vms_down_at_end"] > 0 for seed in range(3))
+    assert min(down for (down, engine, _), row in by.items() if engine == on and row["hosts_fenced"] == 0) == 20
+
+
+def test_study_rhev_3_3_gives_up_the_ha_vms_that_the_4x_runner_restarts(partition_rows):
+    """'With 30 hosts fenced, rhev-3.3 ends with 51-58 HA VMs Down ..., ovirt-4.5 with 0. A 3.3 engine tries
+    each HA VM once, when its host is fenced: ... no room, and it gives up. The 4.x engine's runner tries again
+    ... and finds room once the fenced hosts are Up again'."""
+    at_30 = [r for r in partition_rows if r["management_down"] == 30]
+    assert all(r["ha_vms_down_at_end"] > 0 for r in at_30 if r["engine"] == "rhev-3.3")
+    assert all(r["ha_vms_down_at_end"] == 0 for r in at_30 if r["engine"] == "ovirt-4.5")
+    runs = {era: study_cluster(30, era) for era in STUDY_ENGINES[:2]}
+    logs = {era: simulate(sc, seed=0) for era, sc in runs.items()}
+    given_up = [r for r in of(logs["rhev-3.3"], ev.HaRestartAttempted) if "giving up" in r.result]
+    assert given_up and all("no host with enough free memory" in r.result for r in given_up)
+    tries = Counter(r.vm for r in of(logs["rhev-3.3"], ev.HaRestartAttempted))
+    assert max(tries.values()) == 1  # one try each
+    retried = {r.vm for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted) if "retry" in r.result}
+    started = {r.vm for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted) if r.result == "started"}
+    assert retried and retried <= started
 
 
 def test_study_the_policy_loses_more_ha_vm_seconds_only_in_the_engines_view():
-    """'Counted from the guests (ha_vm_down_s), the policy saves nearly all of them. Counted from the portal
-    (ha_vm_portal_down_s), the policy's run loses more: the HA VMs of the hosts the engine did not fence
-    stay Unknown ... their qemu processes run on'; 'Without the policy ... their VMs really died';
-    'With it, every HA VM the engine shows Unknown still runs'."""
+    """'Counted from the guests (ha_vm_down_s), the policy saves what fencing cost. Counted from the portal
+    (ha_vm_portal_down_s), the policy's run loses more'; 'The storage column is the same with the policy and
+    without it ... The policy only spares the VMs of the hosts that lost their management network:
+    without it, the engine fenced those hosts and their VMs really died ...; with it, every HA VM the
+    engine shows Unknown still runs'."""
     from hacourse.analysis import facts
-    from hacourse.study.generate import generate_scenario
+    from hacourse.analysis.availability import availability
     from hacourse.study.sweep import outcomes
 
-    skip = "cluster.fencing_policy.skip_if_connectivity_broken"
-    base = parse_scenario(generate_scenario(40, 400, seed=0, duration=3600, management_down=30))
-    runs = {policy: vary(base, {skip: policy}) for policy in (False, True)}
+    runs = {policy: study_cluster(30, engine) for policy, engine in ((False, STUDY_ENGINES[1]), (True, STUDY_ENGINES[2]))}
     logs = {policy: simulate(sc, seed=0) for policy, sc in runs.items()}
     counted = {policy: outcomes(logs[policy], runs[policy]) for policy in runs}
-    assert counted[True]["ha_vm_down_s"] * 10 < counted[False]["ha_vm_down_s"]
+    assert counted[True]["ha_vm_down_s"] < counted[False]["ha_vm_down_s"]
     assert counted[True]["ha_vm_portal_down_s"] > counted[False]["ha_vm_portal_down_s"]
-    without, with_policy = (facts.ha_vms_at_end(logs[p], runs[p]) for p in (False, True))
-    assert with_policy["Unknown to the engine"] > 0
-    shown = with_policy["Unknown to the engine"] + with_policy["Up as the engine shows them"]
-    assert with_policy["whose guest still runs"] == shown  # every HA VM shown Unknown runs
-    assert without["Down as the engine shows them"] > 0
-    assert without["whose guest still runs"] < without["HA VMs"]
+
+    def down_by_fault(policy: bool) -> Counter:
+        lost = {f.host: f.nic for f in runs[policy].faults}
+        guests = availability(logs[policy], runs[policy])
+        return Counter({nic: sum(guests[vm.name].downtime_s for vm in runs[policy].vms
+                                 if vm.ha and lost.get(vm.host) == nic) for nic in ("storage", "ovirtmgmt")})
+
+    without, with_policy = down_by_fault(False), down_by_fault(True)
+    assert without["storage"] == with_policy["storage"] > 0
+    assert without["ovirtmgmt"] > 0 and with_policy["ovirtmgmt"] == 0
+    assert without["storage"] + without["ovirtmgmt"] == pytest.approx(counted[False]["ha_vm_down_s"])
+    at_end = {p: facts.ha_vms_at_end(logs[p], runs[p]) for p in runs}
+    assert at_end[True]["Unknown to the engine"] > 0
+    shown = at_end[True]["Unknown to the engine"] + at_end[True]["Up as the engine shows them"]
+    assert at_end[True]["whose guest still runs"] == shown  # every HA VM shown Unknown runs
     assert not of(logs[True], ev.NicUp)  # the management network never comes back in this run
+    fenced = {r.host for r in of(logs[False], ev.HostFenced)}
+    assert fenced == {f.host for f in runs[False].faults if f.nic == "ovirtmgmt"}  # their VMs really died
 
 
 def test_lesson_2_what_the_student_sees_first():
