@@ -27,10 +27,16 @@ SCENARIO_KEYS_SINCE: dict[str, tuple[tuple[int, int], str]] = {
     "vms[].lease": ((4, 1), "VM storage leases came with oVirt 4.1"),
     "vms[].resume_behavior": ((4, 2), "a VM's resume behaviour after an I/O-error pause came with oVirt 4.2"),
     "hosts[].kdump_detection": ((3, 5), "kdump detection before a power fence came with oVirt 3.5"),
+    # [E3.3.0] has no FencingPolicy and no cluster column for it: fencing is always on, with no skip;
+    # [E3.5.0] FencingPolicy.java, dbscripts upgrade 03_05_0850 (skip if the storage lease is live),
+    # 03_05_0900 (skip if connectivity is broken, with its threshold), 03_05_0910 (fencing enabled)
+    "cluster.fencing_policy": ((3, 5), ("the cluster fencing policy (enable fencing, skip if the storage lease is "
+                                        "live, skip if connectivity is broken) came with oVirt 3.5; a 3.3 engine "
+                                        "always fences")),
 }
 """Scenario keys of features an older engine did not have: refused under its profile, so a 3.3 run
-never applies a 4.x setting ([E3.3.0] has no VM leases, no resume behaviour). The cluster fencing
-policy (oVirt 3.5) belongs here too; it waits for the availability study, which sweeps it on rhev-3.3."""
+never applies a 4.x setting ([E3.3.0] has no VM leases, no resume behaviour, no kdump detection, no
+cluster fencing policy). `tests/test_profiles.py` walks every scenario key against this table."""
 
 
 class _Absent:
@@ -99,7 +105,8 @@ class EngineConfig:
     no_path_retry_queue_s: int = era(0, ovirt_45=80)  # s; multipath 'no_path_retry fail' in 3.x; [V4.16]
     # multipath.py; 4.5: no_path_retry 16 x polling_interval 5; [V] mpathconf.py
     # --- fencing ---
-    HostStorageLeaseAliveCheckingInterval: int = era(90)  # s; only with skip_if_sd_active; [CFG]
+    HostStorageLeaseAliveCheckingInterval: int | None = era(ovirt_45=90)  # s; only with skip_if_sd_active, so
+    # 3.5+ as the policy is; [CFG] (first in [E3.5.0] 0000_config.sql)
     vdsm_restart_s: int = era(10)  # s to restart VDSM (3.3: respawn --minlifetime 10; 4.x systemd Restart=always):
     # an assumption
     ssh_connect_timeout_s: int = era(10)  # s until SSH soft fencing gives up on a silent host: an assumption

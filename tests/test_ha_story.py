@@ -170,11 +170,24 @@ def test_a_threshold_above_fifty_percent_lets_the_two_host_cluster_fence():
 
 def test_skip_if_sd_active_spares_a_host_that_still_renews_its_storage_lease():
     policy = {"enabled": True, "skip_if_sd_active": True}
-    log = run("pacific-mgmt-down", cluster={"resilience_policy": "migrate", "fencing_policy": policy})
+    log = run("pacific-mgmt-down", engine_profile="ovirt-4.5",
+              cluster={"resilience_policy": "migrate", "fencing_policy": policy})
     skipped = first(log, "FencingSkipped", host="pacific")
     assert "skip_if_sd_active" in skipped.reason
-    last_seen = first(log, "HostStatusChanged", new="Connecting").t - RHEV.VdsRefreshRate
-    assert skipped.t == last_seen + RHEV.HostStorageLeaseAliveCheckingInterval
+    last_seen = first(log, "HostStatusChanged", new="Connecting").t - OVIRT.VdsRefreshRate
+    assert skipped.t == last_seen + OVIRT.HostStorageLeaseAliveCheckingInterval
+
+
+def test_rhev_3_3_has_no_fencing_policy_and_fences_the_host_whose_lease_is_live():
+    """The cluster fencing policy came with oVirt 3.5 (issue 19, correction 6): a 3.3 scenario may not
+    write one, and the 3.3 engine power-fences pacific though it still renews its storage lease."""
+    policy = {"enabled": True, "skip_if_sd_active": True}
+    with pytest.raises(ScenarioError, match=r"pacific-mgmt-down.yaml \(variant\):\d+:\d+: cluster.fencing_policy: "
+                       r"not in engine_profile rhev-3.3: .*came with oVirt 3.5.*use engine_profile: ovirt-4.5"):
+        run("pacific-mgmt-down", cluster={"resilience_policy": "migrate", "fencing_policy": policy})
+    log = run("pacific-mgmt-down")
+    assert first(log, "HostFenced", host="pacific").method == "power-management"
+    assert of(log, "FencingSkipped", host="pacific") == []
 
 
 # --- 3. paused VMs and their resume behaviour -----------------------------------------------

@@ -183,16 +183,17 @@ def test_a_host_is_fenced_only_when_nonresponsive(scenario, start):
 
 
 def test_fencing_respects_the_cluster_policy(start):
-    disabled = variant(cluster={"fencing_policy": {"enabled": False}})
+    disabled = variant(engine_profile="ovirt-4.5", cluster={"fencing_policy": {"enabled": False}})
     log = start + [host(60, "pacific", "Up", "Connecting"),
                    host(120, "pacific", "Connecting", "NonResponsive"), *fence(120)]
-    assert check_all(log, load_scenario(SEED)) == []
+    assert check_all(log, load_scenario(SEED)) == []  # rhev-3.3 has no policy: it always fences
+    assert check_all(log, variant(engine_profile="ovirt-4.5")) == []
     found = check_all(log, disabled)
     assert rules(found) == {"fencing-policy"} and "disables fencing" in found[0].message
 
 
 def test_fencing_skips_a_host_whose_storage_lease_is_live(start):
-    sd_active = variant(cluster={"fencing_policy": {"skip_if_sd_active": True}})
+    sd_active = variant(engine_profile="ovirt-4.5", cluster={"fencing_policy": {"skip_if_sd_active": True}})
     log = start + [ev.NicDown(0, "pacific", "em1", "ovirtmgmt"), host(0, "pacific", "Up", "Connecting"),
                    host(63, "pacific", "Connecting", "NonResponsive"), *fence(90)]
     assert "fencing-policy" in rules(check_all(log, sd_active))  # Pacific still renews its lease
@@ -200,7 +201,7 @@ def test_fencing_skips_a_host_whose_storage_lease_is_live(start):
 
 def test_a_power_blip_does_not_renew_the_storage_lease(start):
     """Found by the search: power on and off at one instant; sanlock never ran in between."""
-    sd_active = variant(cluster={"fencing_policy": {"skip_if_sd_active": True}})
+    sd_active = variant(engine_profile="ovirt-4.5", cluster={"fencing_policy": {"skip_if_sd_active": True}})
     log = start + [ev.HostPoweredOff(0, "pacific", "power lost"), host(0, "pacific", "Up", "Connecting"),
                    host(63, "pacific", "Connecting", "NonResponsive"), ev.HostPoweredOn(100, "pacific", "on"),
                    ev.HostPoweredOff(100, "pacific", "off"), *fence(130)]

@@ -98,6 +98,7 @@ def test_a_builder_function_receives_the_keys_it_names():
 
 
 def test_settings_reach_nested_fields_and_engine_keys_with_dots(scenario):
+    scenario = vary(scenario, {"engine_profile": "ovirt-4.5"})  # the fencing policy came with 3.5
     changed = vary(scenario, {
         "cluster.fencing_policy.skip_if_connectivity_broken": True,
         "engine_config.node.session.timeo.replacement_timeout": 30,

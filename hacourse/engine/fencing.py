@@ -114,7 +114,9 @@ class Fencing:
                 return
         live = False  # skip_if_sd_active's answer: the proxy's VDSM finds the host's storage lease live
         if sim.scenario.cluster.fencing_policy.skip_if_sd_active:
-            alive_check = last_seen + config.HostStorageLeaseAliveCheckingInterval
+            interval = config.HostStorageLeaseAliveCheckingInterval
+            assert interval is not None  # the policy and its interval came with 3.5 (profiles.SCENARIO_KEYS_SINCE)
+            alive_check = last_seen + interval
             yield env.timeout(max(0.0, alive_check - env.now))
             if host.status != HostStatus.NON_RESPONSIVE:
                 return

@@ -70,7 +70,7 @@ def fence_bound_s(config: EngineConfig) -> float:
     """From NonResponsive to the treatment's outcome (a fence or a skip): soft fencing's wait, the
     lease-alive check, the power fence's first status check."""
     return (config.TimeoutToResetVdsInSeconds + config.ssh_connect_timeout_s
-            + config.HostStorageLeaseAliveCheckingInterval + rules.FENCE_FIRST_STATUS_CHECK_S
+            + (config.HostStorageLeaseAliveCheckingInterval or 0) + rules.FENCE_FIRST_STATUS_CHECK_S
             + 2 * config.VdsRefreshRate)
 
 

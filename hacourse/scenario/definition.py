@@ -94,7 +94,8 @@ CLUSTER = Record("a cluster", model.Cluster, {
     "name": Field(Text(), "the cluster's name"),
     "resilience_policy": Field(Choice(model.RESILIENCE_POLICIES),
                                "which VMs the engine migrates off a NonOperational host"),
-    "fencing_policy": Field(FENCING_POLICY, "when the engine fences a NonResponsive host"),
+    "fencing_policy": Field(FENCING_POLICY, "when the engine fences a NonResponsive host (oVirt 3.5+: "
+                            "refused under rhev-3.3, whose engine always fences)"),
 })
 
 FAULT = FaultRecord()

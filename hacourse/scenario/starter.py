@@ -35,7 +35,9 @@ engine_config:                  # override single defaults of the profile, by th
 
 cluster:
   resilience_policy: migrate    # migrate | migrate_ha_only | do_not_migrate
-  fencing_policy: {{enabled: true}}
+                                # (no fencing_policy: the cluster fencing policy came with oVirt 3.5;
+                                # a 3.3 engine always fences. Under ovirt-4.5, e.g.
+                                # fencing_policy: {{enabled: true, skip_if_sd_active: true}})
 
 networks:                       # exactly one has role management
   - {{name: ovirtmgmt, role: management}}

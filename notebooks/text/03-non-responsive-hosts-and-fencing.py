@@ -244,7 +244,8 @@ HTML(details_html(
 # %% [markdown]
 # ## 7 · Two hosts and the fencing policy
 #
-# Since oVirt 3.5 a cluster has a **fencing policy**. New clusters made in the UI get
+# Since oVirt 3.5 a cluster has a **fencing policy** (a 3.3 engine has none and fences every Non Responsive
+# host it can: the `rhev-3.3` profile refuses a `fencing_policy:`). New clusters made in the UI get
 # `skip_if_connectivity_broken` on, with `hosts_with_broken_connectivity_threshold` = **50 %**: when that
 # share of the cluster's hosts is Connecting or Non Responsive, the engine suspects its own network rather
 # than the hosts, and fences none. `two-hosts-fencing-policy` (an `ovirt-4.5` cluster with that policy):
@@ -411,7 +412,7 @@ HTML(table_html(rows, times=["db1 Unknown at", "declared Down at", "Up again at"
 # >   not modelled); the host boots in `host_boot_s` = 120 s (an oVirt 3.3.1 host took about 10 minutes
 # >   after a power loss) and an HA VM powers up in 10 s: assumptions, not oVirt constants.
 # > - There is no *Confirm 'Host has been rebooted'* action; the admin can only switch the host on.
-# > - The fencing policy options exist in both profiles (the real ones appeared in 3.5), but only the 4.5
-# >   scenarios turn them on.
+# > - The cluster fencing policy appeared in oVirt 3.5, so `rhev-3.3` has none: its engine fences every Non
+# >   Responsive host it can, and the loader refuses a `fencing_policy:` under that profile, naming the era.
 # > - Time 0:00 is not the engine's start, so `DisableFenceAtStartupInSec` (5 minutes without fencing after
 # >   the engine starts) never applies.
