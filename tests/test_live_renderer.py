@@ -7,6 +7,7 @@ as the SVG the browser gets (parsed as XML: a broken document draws nothing).
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -129,24 +130,36 @@ def _lesson_2(**options) -> Lesson:
     return lesson
 
 
-def test_lesson_2s_hand_over_is_enlarged_under_the_timeline_once_it_happened():
+def test_lesson_2s_hand_over_is_enlarged_in_place_once_it_happened():
+    """The busy seconds (sanlock gives up at 2:09, Non Operational at 2:27) take a good share of the
+    timeline's width, shaded and ticked finer, among the minutes around them: one picture, no inset
+    below the fold."""
     lesson = _lesson_2(window=zoom.spm_handover)
     lesson.step(60)
-    assert lesson.zoom.layout.display == "none"  # 2:00: the SPM still holds its lease
+    assert lesson.timeline_picture.band is None  # 2:00: the SPM still holds its lease
     lesson.step(120)
-    assert lesson.zoom.layout.display is None
-    inset = lesson._zoom.picture
-    assert (inset.xmin, inset.xmax) == (124.0, 152.0)  # sanlock gives up at 2:09; Non Operational at 2:27
-    assert {s.lane for s in inset.spans} == {"spm", "host:atlantic", "host:pacific", "host:indian"}
-    atlantic = [s.status for s in inset.spans if s.lane == "host:atlantic"]
-    assert atlantic == ["Up", "Connecting", "Initializing", "Up", "NonOperational", "NIC down"]
-    kinds = [m.kind for m in inset.marks]
-    assert kinds == ["SPM lease expired", "fenced (self)"]
-    words = [text for kind, text, _ in inset.words if kind == "span"]
-    assert "Connecting" in words and "Initializing" in words and "NonOperational" in words
-    assert not overlapping(inset.words), overlapping(inset.words)
-    assert 'class="hacourse-highlight"' in lesson.timeline.value  # where the inset is, on the whole timeline
-    assert set(lesson._zoom.legend_keys) <= set(re.findall(r'data-key="([^"]*)"', lesson.legend.value))
+    picture = lesson.timeline_picture
+    assert picture.band == (124.0, 152.0) and picture.factor > 4
+    shade = re.search(r'class="hacourse-highlight" x="([^"]*)" y="[^"]*" width="([^"]*)"', picture.svg)
+    assert shade, "the enlarged stretch is not shaded"
+    band = (float(shade.group(1)), float(shade.group(1)) + float(shade.group(2)))
+    assert band[1] - band[0] > 0.35 * (float(_attr(picture, "data-right")) - float(_attr(picture, "data-left")))
+    atlantic = [s.status for s in picture.spans if s.lane == "host:atlantic" and 124 <= s.start < 152]
+    assert atlantic == ["Connecting", "Initializing", "Up", "NonOperational"]
+    words = [text for kind, text, _ in picture.words if kind == "span"]
+    assert "Connecting" in words and "Init" in words and "NonOperational" in words
+    assert "2:04-2:32 enlarged ×7" in [text for kind, text, _ in picture.words if kind == "band"]
+    ticks = [float(t) for t in re.findall(r'class="hacourse-tick" x="([^"]*)"', lesson.timeline.value)]
+    assert sum(band[0] <= x <= band[1] for x in ticks) >= 3  # finer ticks in the band
+    assert not overlapping(picture.words), overlapping(picture.words)
+    assert set(picture.keys) == set(re.findall(r'<li class="hacourse-legend-entry" data-key="([^"]*)"',
+                                               lesson.legend.value))
+
+
+def _attr(picture, name: str) -> str:
+    found = re.search(rf'{name}="([^"]*)"', picture.svg)
+    assert found, name
+    return found.group(1)
 
 
 def test_a_lesson_can_open_on_the_stretch_it_is_about():
@@ -188,15 +201,39 @@ def test_lesson_1s_migrations_read_in_the_engines_order_copying_apart_from_waiti
 
 
 def test_lesson_2s_spm_lane_says_who_holds_the_role_and_why_nobody_does_never_past_now():
-    lesson = _lesson_2(window=zoom.spm_handover)
+    lesson = _lesson_2()
     lesson.step(135)  # 3:15: the SPM on Pacific since 3:10, a sliver of the 5-minute window
-    picture, inset = lesson.timeline_picture, lesson._zoom.picture
+    picture = lesson.timeline_picture
     spm = _words_on(picture, "spm")
     assert [text for text, _ in spm] == ["SPM on pacific", "no SPM", "SPM on atlantic"]  # the newest placed first
-    beside = spm[0][1]
-    assert beside.x1 <= picture.now_x
+    assert spm[0][1].x1 <= picture.now_x
     assert 'rx="3" fill="#fff"' in lesson.timeline.value  # on a white label: written beside its sliver
-    assert "no SPM: pacific may take the lease at 3:09" in [text for text, _ in _words_on(inset, "spm")]
-    for drawn in (picture, inset):
-        assert not overlapping(drawn.words), overlapping(drawn.words)
+    assert not overlapping(picture.words), overlapping(picture.words)
     assert all(box.x1 <= picture.now_x + 1 for kind, _, box in picture.words if kind not in ("mark", "bracket"))
+    enlarged = _lesson_2(window=zoom.spm_handover)
+    enlarged.step(255)  # 5:15, the hand-over enlarged: room for why nobody held the role
+    said = [text for text, _ in _words_on(enlarged.timeline_picture, "spm")]
+    assert said == ["SPM on pacific", "no SPM: pacific may take the lease at 3:09", "SPM on atlantic"]
+
+
+def test_an_enlarged_stretch_keeps_time_in_order_and_the_window_whole():
+    """Time still runs left to right, the window still spans the plot, the band takes its share and
+    the ticks' labels keep apart, whatever the band (in, across or outside the window)."""
+    from hacourse.views.lanes import timeline_lanes
+    from hacourse.views.svg import BAND_MOST, BAND_SHARE, TICK_GAP, _Canvas
+
+    scenario = load_scenario(SCENARIOS / "spm-storage-down.yaml")
+    lanes = timeline_lanes(simulate(scenario, seed=0), scenario, 300.0)
+    for band in [(124.0, 152.0), (0.0, 10.0), (290.0, 400.0), (500.0, 600.0), (10.0, 290.0)]:
+        c = _Canvas(lanes, 0.0, 300.0, "t", band)
+        xs = [c.x(t) for t in range(301)]
+        assert all(a < b for a, b in itertools.pairwise(xs)), band
+        assert (round(xs[0], 6), round(xs[-1], 6)) == (round(c.left, 6), round(c.right, 6))
+        if c.band is not None:
+            share = (c.x(c.band[1]) - c.x(c.band[0])) / (c.right - c.left)
+            natural = (c.band[1] - c.band[0]) / 300.0
+            assert abs(share - min(BAND_SHARE, BAND_MOST * natural)) < 1e-9, (band, share)
+        ticks = [c.x(t) for t in c.ticks()]
+        assert all(b - a >= TICK_GAP for a, b in itertools.pairwise(ticks)), (band, c.ticks())
+    assert _Canvas(lanes, 0.0, 300.0, "t", (500.0, 600.0)).band is None
+    assert _Canvas(lanes, 0.0, 300.0, "t", (10.0, 290.0)).band is None  # wide already: drawn as it is

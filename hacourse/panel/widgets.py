@@ -90,7 +90,7 @@ class Lesson:
     `faults:` are dropped and the student injects them with the buttons, at the simulated time
     of their choice. `window` is the moment the lesson is about: a stretch `(start, end)` in
     seconds that the timeline shows from the start, or a finder of `hacourse.views.zoom`
-    (`zoom.spm_handover`) whose stretch, once it happened, is enlarged in an inset under the timeline.
+    (`zoom.spm_handover`) whose stretch, once it happened, the timeline enlarges in place.
     """
 
     def __init__(self, scenario: Scenario | str | Path, seed: int | None = None, *, scripted_faults: bool = True,
@@ -141,7 +141,6 @@ class Lesson:
         self.timeline = widgets.HTML(layout=widgets.Layout(width="100%", max_width="960px"))
         self.legend = widgets.HTML(layout=widgets.Layout(min_width="250px", width="250px"))
         self.timeline_text = widgets.HTML(layout=widgets.Layout(max_width="1100px"))
-        self.zoom = widgets.HTML(layout=widgets.Layout(width="100%", max_width="960px", display="none"))
         self.topology = widgets.HTML(layout=widgets.Layout(flex="1 1 560px", max_width="960px"))
         self.severity = widgets.ToggleButtons(options=list(SEVERITY_FILTERS), value="all", description="show",
                                               style={"button_width": "auto"})
@@ -155,7 +154,7 @@ class Lesson:
         self.controls_area.add_class("hacourse-controls")
         self.sections: list[widgets.Widget] = [
             self.clock, clock_row, self.controls_area, widgets.HBox([self.window, self.follow]),
-            widgets.HBox([widgets.VBox([self.timeline, self.zoom],
+            widgets.HBox([widgets.VBox([self.timeline],
                                        layout=widgets.Layout(flex="1 1 auto", max_width="960px")),
                           self.legend]),
             self.timeline_text,
@@ -271,14 +270,9 @@ class Lesson:
             start, end = self.window.value
         moment = self._finder(log, now) if self._finder is not None else None
         stretch = f"{audit.clock(moment[0])}-{audit.clock(moment[1])}" if moment else ""
-        self.timeline.value = self._timeline.render(log, now, end, start, highlight=moment,
-                                                    highlight_words=f"enlarged under the timeline: {stretch}")
+        self.timeline.value = self._timeline.render(log, now, end, start, magnify=moment,
+                                                    highlight_words=f"enlarged: {stretch}")
         keys = set(self._timeline.legend_keys)
-        self.zoom.value = ""  # hidden, and nothing in it for the legend or a test to read
-        if moment is not None:
-            self.zoom.value = self._zoom.render(log, now, moment[1], moment[0], title=f"Enlarged: {stretch}")
-            keys |= self._zoom.legend_keys
-        self.zoom.layout.display = None if moment is not None else "none"
         self.legend.value = legend_html(keys)
         self.timeline_text.value = timeline_text_html(log, self.scenario, now)
 
@@ -296,7 +290,6 @@ class Lesson:
 
     def _views(self) -> None:
         self._timeline = LiveTimeline(self.scenario)
-        self._zoom = LiveTimeline(self.scenario, label="timeline-zoom", kinds=("spm", "host"))
         self._topology = LiveTopology(self.scenario)
 
     def _capture(self, callback):

@@ -40,7 +40,7 @@ class LiveTimeline:
 
     def render(self, log: Sequence[ev.Record], now: float, xmax: float, xmin: float | None = None,
                *, title: str | None = None, highlight: tuple[float, float] | None = None,
-               highlight_words: str = "") -> str:
+               highlight_words: str = "", magnify: tuple[float, float] | None = None) -> str:
         self.renders += 1
         lanes = timeline_lanes(log, self.scenario, now)
         if self.kinds is not None:
@@ -49,7 +49,8 @@ class LiveTimeline:
         xmin = t0 if xmin is None else max(t0, xmin)
         self.picture = render_timeline(lanes, instants(log, end), xmin=xmin, xmax=max(xmin + 1.0, xmax), now=now,
                                        title=self.scenario.name if title is None else title, label=self.label,
-                                       serial=self.renders, highlight=highlight, highlight_words=highlight_words)
+                                       serial=self.renders, highlight=highlight, highlight_words=highlight_words,
+                                       magnify=magnify)
         return self.picture.svg
 
 

@@ -52,6 +52,9 @@ TITLE_PX = 24.0
 MIN_SPAN = 6.0  # the narrowest a span is drawn (a 5 s Reboot still reads as one)
 MARK_PX = 1.3  # a mark's size in pixels per point of its MarkStyle.size
 ARROW_PX = 12.0  # the arrowhead at the end of a migration copying memory
+BAND_SHARE, BAND_MOST = 0.42, 8.0  # an enlarged stretch takes this share of the width, at most this many times its own
+TICK_GAP = 44.0  # the least room between two ticks' labels
+BAND_FILL, BAND_INK = "#fff59d", "#6d5d00"  # an enlarged stretch's shade, and its words
 
 SHORT_WORDS = {  # what a span says when its full words do not fit (the legend and the hover say them whole)
     "NonOperational": "NonOp", "NonResponsive": "NonResp", "Initializing": "Init", "Connecting": "Conn",
@@ -96,6 +99,8 @@ class Picture:
     keys: set[str] = field(default_factory=set)  # legend keys of what is drawn
     lines: list[tuple[str, float]] = field(default_factory=list)  # (key, t): now, faults, admin actions
     lane_labels: list[str] = field(default_factory=list)
+    band: tuple[float, float] | None = None  # a stretch shown enlarged, `factor` times slower than the rest
+    factor: float = 1.0
 
     def get_xlim(self) -> tuple[float, float]:
         return self.xmin, self.xmax
@@ -198,9 +203,15 @@ _STYLE = ("<style>svg[class^=hacourse-timeline] text{pointer-events:none}.hcsvg-
 
 
 class _Canvas:
-    """The geometry of one timeline picture: time -> x, lane -> y, and the boxes words may take."""
+    """The geometry of one timeline picture: time -> x, lane -> y, and the boxes words may take.
 
-    def __init__(self, lanes: Sequence[Lane], xmin: float, xmax: float, title: str | None) -> None:
+    With `band` (a stretch of the window), time runs slower there: the band takes `BAND_SHARE` of
+    the width (the moment a lesson teaches, in place, among the minutes around it) and the rest of
+    the window shares what is left; the frame shades the band and ticks it finer.
+    """
+
+    def __init__(self, lanes: Sequence[Lane], xmin: float, xmax: float, title: str | None,
+                 band: tuple[float, float] | None = None) -> None:
         self.ys, self.headings = lane_positions(lanes)
         names = [_Text(lane.label, LANE_FONT) for lane in lanes]
         self.left = min(300.0, max(120.0, max((n.width for n in names), default=0.0) + 18))
@@ -211,9 +222,37 @@ class _Canvas:
         self.height = self.bottom + BOTTOM
         self.plot = Box(self.left, self.top, self.right, self.bottom)
         self.page = Box(0, 0, WIDTH, self.height)
+        self.band: tuple[float, float] | None = None
+        self.factor = 1.0  # how much slower time runs in the band
+        if band is not None:
+            a, b = max(band[0], xmin), min(band[1], xmax)
+            natural = (b - a) / (xmax - xmin)
+            share = min(BAND_SHARE, natural * BAND_MOST)
+            if b > a and share > natural and natural < 1:
+                self.band = (a, b)
+                self.factor = share / natural * (1 - natural) / (1 - share)
+        width = (xmax - xmin) + (self.band[1] - self.band[0]) * (self.factor - 1) if self.band else xmax - xmin
+        self.scale = (self.right - self.left) / width  # units per second outside the band
 
     def x(self, t: float) -> float:
-        return self.left + (t - self.xmin) / (self.xmax - self.xmin) * (self.right - self.left)
+        if self.band is None:
+            return self.left + (t - self.xmin) * self.scale
+        a, b = self.band
+        slow = min(max(t, a), b) - a
+        return self.left + ((t - self.xmin) + slow * (self.factor - 1)) * self.scale
+
+    def ticks(self) -> list[float]:
+        """The time axis's ticks: the window's, and the band's finer ones, none crowding another."""
+        if self.band is None:
+            return _time_ticks(self.xmin, self.xmax)
+        a, b = self.band
+        inside = _time_ticks(a, b, most=max(2, int((self.x(b) - self.x(a)) // TICK_GAP)))
+        outside = _time_ticks(self.xmin, self.xmax, most=max(2, int((self.right - self.left) // TICK_GAP)))
+        kept: list[float] = []
+        for t in sorted({*inside, *(t for t in outside if not a < t < b)}):
+            if not kept or self.x(t) - self.x(kept[-1]) >= TICK_GAP:
+                kept.append(t)
+        return kept
 
     def y(self, lane_y: float) -> float:
         """The centre of a lane."""
@@ -528,11 +567,24 @@ def _draw_top(d: _Drawing, moments: Sequence[Instant]) -> None:
                 break
 
 
+def _band_words(d: _Drawing) -> None:
+    """What the shaded band is, in the rows above the lanes, over its middle (or its left), before now."""
+    c = d.c
+    assert c.band is not None
+    a, b = c.x(c.band[0]), c.x(c.band[1])
+    stretch = f"{_clock(c.band[0])}-{_clock(c.band[1])}"
+    rows = [c.top - 6 - ROW_PX * (i + 0.5) for i in range(TOP_ROWS)]
+    for form in (f"{stretch} enlarged ×{c.factor:.0f}", f"enlarged ×{c.factor:.0f}", f"×{c.factor:.0f}"):
+        spots = [((a + b) / 2, cy, "middle") for cy in rows] + [(a + 2, cy, "start") for cy in rows]
+        if d.place(_Text(form, TOP_FONT), spots, "band", BAND_INK, Box(0, 0, d.limit, c.top - 4)):
+            return
+
+
 def _frame(d: _Drawing, lanes: Sequence[Lane], title: str | None) -> str:
     """Lane names, group headings, the time axis, the title: what does not change while the clock runs."""
     c = d.c
     out = []
-    for t in _time_ticks(c.xmin, c.xmax):
+    for t in c.ticks():
         x = c.x(t)
         out.append(f'<path d="M{_f(x)} {_f(c.top)}V{_f(c.bottom)}" stroke="#eceff1" stroke-width="1"/>'
                    f'<path d="M{_f(x)} {_f(c.bottom)}v5" stroke="#455a64"/>')
@@ -559,32 +611,39 @@ def _frame(d: _Drawing, lanes: Sequence[Lane], title: str | None) -> str:
 def render_timeline(lanes: Sequence[Lane], moments: Sequence[Instant], *, xmin: float, xmax: float,
                     now: float | None = None, title: str | None = None, label: str = "timeline",
                     serial: int = 0, highlight: tuple[float, float] | None = None,
-                    highlight_words: str = "") -> Picture:
+                    highlight_words: str = "", magnify: tuple[float, float] | None = None) -> Picture:
     """The lanes in the window [`xmin`, `xmax`] as an SVG `Picture`, with now at `now`.
 
     `serial` numbers the renders of one live figure (`data-render`): a browser test waits for it to change.
-    `highlight` shades a stretch behind the lanes (the moment an inset enlarges), `highlight_words` its hover.
+    `highlight` shades a stretch behind the lanes, `highlight_words` its hover. `magnify` enlarges a
+    stretch in place (the moment a lesson teaches: `views.zoom`), shaded, its words above it.
 
     Order of placing: the frame (headings take their room), spans and overlays, now and the
     actions' lines with their words on top, marks, then the spans' words where room is left.
     """
     xmax = max(xmax, xmin + 1.0)
-    c = _Canvas(lanes, xmin, xmax, title)
+    c = _Canvas(lanes, xmin, xmax, title, magnify)
+    if highlight is None and c.band is not None:
+        highlight = c.band
     d = _Drawing(c, now, f"hc{next(_IDS)}-")
     frame = _frame(d, lanes, title)
     if highlight is not None and highlight[1] > xmin and highlight[0] < xmax:
         a, b = c.x(max(highlight[0], xmin)), c.x(min(highlight[1], xmax))
         frame += (f'<rect class="hacourse-highlight" x="{_f(a)}" y="{_f(c.top - 4)}" width="{_f(max(b - a, 2.0))}" '
-                  f'height="{_f(c.bottom - c.top + 4)}" fill="#fff59d" opacity="0.55">'
+                  f'height="{_f(c.bottom - c.top + 4)}" fill="{BAND_FILL}" opacity="0.55">'
                   f'{_title(highlight_words)}</rect>')
     for lane, y in zip(lanes, c.ys, strict=True):
         _draw_spans(d, lane, c.y(y))
     _draw_top(d, moments)
+    if c.band is not None:
+        _band_words(d)
     for lane, y in zip(lanes, c.ys, strict=True):
         _draw_marks(d, lane, c.y(y))
     for lane, y in zip(lanes, c.ys, strict=True):
         _draw_lane_words(d, lane, c.y(y))
     now_attr = f' data-now="{now:g}" data-now-x="{_f(d.now_x)}"' if d.now_x is not None else ""
+    if c.band is not None:
+        now_attr += f' data-band="{c.band[0]:g} {c.band[1]:g}" data-band-factor="{c.factor:.2f}"'
     svg = (f'<svg class="hacourse-{label}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(WIDTH)} '
            f'{_f(c.height)}" width="100%" style="max-width:{_f(WIDTH)}px;display:block;font-family:{FAMILY}" '
            f'role="img" aria-label="{escape(title or label)}" data-xmin="{xmin:g}" data-xmax="{xmax:g}" '
@@ -592,4 +651,4 @@ def render_timeline(lanes: Sequence[Lane], moments: Sequence[Instant], *, xmin: 
            f'{_STYLE}<defs>{patterns(d.prefix)}</defs>'
            f'<rect width="100%" height="100%" fill="#fff"/>{frame}{"".join(d.back)}{"".join(d.front)}</svg>')
     return Picture(svg, xmin, xmax, now, d.now_x, WIDTH, c.height, d.spans, d.marks, d.picture_words, d.keys,
-                   d.lines, [lane.label for lane in lanes])
+                   d.lines, [lane.label for lane in lanes], c.band, c.factor)

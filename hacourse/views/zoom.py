@@ -1,9 +1,9 @@
 """Moments a lesson enlarges: a few seconds where much happens, too narrow to read in a window of minutes.
 
 A finder reads the log up to now and returns the stretch `(start, end)` to enlarge, or None while
-the moment has not come. The lesson panel draws that stretch as an inset under its timeline
-(`Lesson(window=...)`), and marks it on the timeline, so the student sees the whole run and the
-moment at once.
+the moment has not come. The lesson panel's timeline enlarges that stretch in place
+(`Lesson(window=...)`, `svg.render_timeline(magnify=...)`), shaded and ticked finer, so the
+student sees the whole run and the moment at once, in one picture.
 """
 
 from __future__ import annotations

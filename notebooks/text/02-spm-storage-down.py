@@ -93,13 +93,13 @@ HTML(table_html([{"host": h.name, "SPM priority": h.spm_priority, "memory (GiB)"
 # watching Atlantic's lane, the SPM lane and the Events tab, until the SPM lane names a new host.
 
 # %%
-lesson = Lesson(scenario, seed=0, scripted_faults=False, window=zoom.spm_handover)  # the hand-over, enlarged
+lesson = Lesson(scenario, seed=0, scripted_faults=False, window=zoom.spm_handover)  # the hand-over, enlarged in place
 lesson
 
 # %% [markdown]
 # ## 4 · What you are watching
 #
-# **What you see, in order** (the enlarged picture under the timeline shows the busy minute):
+# **What you see, in order** (the timeline enlarges the busy seconds in place: the shaded stretch):
 #
 # 1. **About a minute of nothing.** Atlantic keeps its green lane and the SPM; the portal says nothing.
 # 2. **A diamond and a purple flag on Atlantic's lane** (⚑ *fenced (self)*, as in the Events tab):
