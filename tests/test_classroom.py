@@ -238,6 +238,39 @@ def test_bad_input_to_exercise_grade_and_summary_is_one_line(course, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (("--variants", "3", "--vary", "NicDHCPDelayGraceInMS"),
+     "--vary 'NicDHCPDelayGraceInMS': expected KEY=V1,V2,... or KEY=LO..HI"),
+    (("--variants", "3", "--vary", "NicDHCPDelayGraceInMS=a..b"), "--vary: a range is LO..HI with two numbers"),
+    (("--variants", "3", "--seeds", "1,2"), "--seeds gives 2 seeds for 3 variants; give one per variant"),
+    (("--vary", "NicDHCPDelayGraceInMS=60,90"), "give --variants N or --roster CSV too"),
+    (("--variants", "3", "--vary", "NicDHCPDelayGracInMS=60..90"),
+     ("NicDHCPDelayGracInMS: not an engine-config key of rhev-3.3 nor a key of the scenario (did you mean "
+      "'NicDHCPDelayGraceInMS'?)")),
+    (("--variants", "2", "--vary", "faults[0].at=60,9000"),
+     "faults[0].at: fault at 9000 s is after the end of the run; allowed: 0 to the duration, 1800 s"),
+])
+def test_a_bad_variant_option_is_one_line_that_says_what_to_write(tmp_path, capsys, args, message):
+    from hacourse.cli import main
+
+    assert main(["exercise", str(SEED), "-o", str(tmp_path / "x"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "x").exists()
+
+
+def test_trying_a_hub_without_a_token_or_a_hub_is_one_line(monkeypatch, capsys):
+    from hacourse.grading.hub import Hub, HubError, main
+
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    assert main(["alice", "print(1)"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("JUPYTERHUB_API_TOKEN is not set: give the api_token of the service") and err.count("\n") == 1
+    with pytest.raises(HubError, match=r"^http://127.0.0.1:9: no hub answers there after 0.5 s; start it "
+                                       r"\(jupyterhub -f jupyterhub_config.py\) or give its address in HUB_URL$"):
+        Hub("http://127.0.0.1:9", "token", wait_s=0.5).start("alice")
+
+
 def test_the_released_table_and_scenario_are_the_same_bytes_each_time(course, tmp_path):
     folder, built = course
     again = make_exercise(folder / f"{NAME}.yaml", tmp_path / "again", roster=folder / "roster.csv",

@@ -20,15 +20,16 @@ GUIDE = ROOT / "docs" / "instructor-guide.md"
 START, END = "<!-- walkthrough -->", "<!-- end walkthrough -->"
 
 
-def walkthrough_commands() -> list[str]:
+def sh_blocks(start: str = START, end: str = END) -> list[str]:
+    """The `sh` blocks of the guide between two markers, in order."""
     text = GUIDE.read_text()
-    assert text.count(START) == 1 and text.count(END) == 1, f"{GUIDE.name} must mark its walk once"
-    walk = text.split(START)[1].split(END)[0]
+    assert text.count(start) == 1 and text.count(end) == 1, f"{GUIDE.name} must mark its walk once: {start}"
+    walk = text.split(start)[1].split(end)[0]
     return re.findall(r"^```sh\n(.*?)^```$", walk, flags=re.MULTILINE | re.DOTALL)
 
 
 def test_the_walk_has_its_five_steps_in_sh_blocks():
-    blocks = walkthrough_commands()
+    blocks = sh_blocks()
     assert len(blocks) == 5
     said = "\n".join(blocks)
     for command in ("hacourse new", "hacourse check", "hacourse exercise", "--roster", "nbgrader release_assignment",
@@ -40,7 +41,7 @@ def test_the_walk_has_its_five_steps_in_sh_blocks():
 @pytest.fixture(scope="module")
 def walked(tmp_path_factory, nbgrader):
     folder = tmp_path_factory.mktemp("walk")
-    script = "set -euo pipefail\n" + "\n".join(walkthrough_commands())
+    script = "set -euo pipefail\n" + "\n".join(sh_blocks())
     done = subprocess.run(["bash", "-c", script], cwd=folder, env=nbgrader.env, capture_output=True, text=True,
                           timeout=1200, check=False)
     assert done.returncode == 0, f"the guide's walk stopped:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
