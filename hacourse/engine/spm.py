@@ -55,7 +55,8 @@ class Spm:
         self.domain = domain
 
     def set_dc_status(self, new: str, reason: str) -> None:
-        """The data center shows what the engine knows of its SPM ([E] StoragePoolStatus)."""
+        """The data center shows what the engine knows of its SPM ([E] StoragePoolStatus), as its pool
+        poll finds it (every StoragePoolRefreshTimeInSeconds): not at the instant the SPM stops."""
         if new != self.dc_status:
             old, self.dc_status = self.dc_status, new
             self.sim.record(DataCenterStatusChanged, data_center="Default", old=old, new=new, reason=reason)
@@ -74,6 +75,9 @@ class Spm:
             return
         if host.answers_engine and self.lease_owner != host.name:
             # SpmStatus: Free. The host lost power since it took the role and booted without its lease.
+            # This poll sets an Up pool NonResponsive, then resets the IRS proxy ([E] proceedStoragePoolStats).
+            if self.dc_status == "Up":
+                self.set_dc_status("NonResponsive", f"SpmStatus on {host.name}: not SPM")
             self.stop(host.name, f"SpmStatus on {host.name}: not SPM any more (it booted without its lease)")
             return
         if self.dc_status == "NotOperational":
@@ -129,13 +133,20 @@ class Spm:
     def host_gone(self, host: Host, stopped_renewing_at: float, reason: str = "SPM host fenced") -> None:
         """A fence confirmed the host off (RestartVds -> FenceVdsManualy, or the admin's 'host has been
         rebooted'): if it was or had been SPM, the SPM id is cleared on storage and selection may go
-        on; its lease is free `host_dead_s` after its last renewal."""
+        on; its lease is free `host_dead_s` after its last renewal. For the SPM, FenceVdsManualy also
+        sets the data center's status from its master domain's at once ([E3.3.0]/[E4.5.6]
+        StorageHandlingCommandBase.calcStoragePoolStatusByDomainsStatus: Active -> Up, else
+        NonResponsive; the model has no domain in Maintenance)."""
         if self.lease_owner == host.name:
             last_renewal = last_tick(stopped_renewing_at, self.renewal_s, self.renewal_phase(host.name))
             self.lease_owner = None
             self.lease_free_at = max(self.lease_free_at, last_renewal + sanlock.host_dead_s(self.sim.config))
         if self.previous == host.name:
             self.previous = None
+        if self.holder == host.name:  # FenceVdsManualy.activateDataCenter, at once
+            master = self.domain.status
+            self.set_dc_status("Up" if master == "Active" else "NonResponsive",
+                               f"the SPM host was fenced: the data center's status follows its master domain ({master})")
         self.stop(host.name, reason)
         self.start_election()
 
@@ -147,12 +158,12 @@ class Spm:
         self.start_election()
 
     def stop(self, host: str, reason: str, spm_stop: bool = True) -> None:
-        """The engine stops using `host` as SPM (SpmStop). It frees the lease only if storage is reachable."""
+        """The engine stops using `host` as SPM (SpmStop). It frees the lease only if storage is reachable.
+        The data center shows it at the next pool poll, when the selection of a new SPM begins (`_elect`)."""
         if self.holder != host:
             return
         self.holder = None
         self.sim.record(SpmStopped, host=host, reason=reason)
-        self.set_dc_status("NonResponsive", "no SPM: searching for a new one")
         if spm_stop:  # not when sanlock has just killed its VDSM: nothing there to stop
             self._spm_stop(self.sim.hosts[host])
         self.start_election()
@@ -182,6 +193,8 @@ class Spm:
             yield sleep_to_next_tick(env, period)
             last = None
             while self.holder is None:
+                # [E] IrsProxyImpl.getHostFromVds: "update pool status to problematic while selecting spm"
+                self.set_dc_status("NonResponsive", "no SPM: searching for a new one")
                 previous = self.sim.hosts[self.previous] if self.previous else None
                 if previous is not None and (previous.status == HostStatus.NON_RESPONSIVE
                                              or not self._spm_stop(previous)):

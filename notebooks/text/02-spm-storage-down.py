@@ -144,10 +144,11 @@ lesson
 #   statistics refresh and of sanlock's renewals (both drawn from the run's seed), Atlantic turns Non
 #   Operational through the NIC rule first, and the engine then stops the SPM itself (`ResetIrs`: an SPM
 #   that leaves Up loses the role); or sanlock kills VDSM first. Section 6 runs both.
-# - **The election.** The engine polls the SPM every `StoragePoolRefreshTimeInSeconds` = **10 s** and,
-#   once the role is vacant, elects among the **Up** hosts that reach the storage and whose
-#   `spm_priority` is not -1 the highest priority, ties broken at random (`GetUpAndPrioritizedVds`); the
-#   new SPM must then *acquire the lease*, which sanlock grants only at `host_dead_seconds`.
+# - **The election.** The engine polls the SPM every `StoragePoolRefreshTimeInSeconds` = **10 s**; the
+#   first poll that finds the role vacant sets the data center Non Responsive (its domain Unknown) and
+#   elects among the **Up** hosts that reach the storage and whose `spm_priority` is not -1 the highest
+#   priority, ties broken at random (`GetUpAndPrioritizedVds`); the new SPM must then *acquire the
+#   lease*, which sanlock grants only at `host_dead_seconds`.
 
 # %% [markdown] tags=["lab-only"]
 # ## The procedure, in code
