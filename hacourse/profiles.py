@@ -85,7 +85,9 @@ class EngineConfig:
     # 4.5 AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
     migration_downtime: int = era(500)  # ms, end of the downtime ramp; [V4.13] config.py.in
     migration_downtime_steps: int = era(10)  # steps of the ramp; [V4.13] config.py.in
-    migration_downtime_delay: int = era(75)  # s per GiB (min 2 GiB) for the whole ramp; [V4.16] config.py.in
+    migration_downtime_delay: int | None = era(ovirt_45=75)  # s per GiB (min 2 GiB) for the whole ramp; [V4.16]
+    # config.py.in; VDSM 4.13 has no such key: its ramp lasts migration_timeout / 2 per 2 GiB ([V4.13] vm.py
+    # MigrationDowntimeThread, _migrationTimeout), which is 75 s per GiB at the default 300 s
     migration_convergence: str = era("legacy_ramp", ovirt_45="minimal_downtime")  # VDSM's time-based downtime
     # ramp; [V4.16] migration.py; 4.5: per-iteration stalling schedule; [E] ConvergenceSchedule
     migration_initial_downtime: int = era(30, ovirt_45=100)  # ms before the first ramp step: old QEMU
@@ -135,7 +137,8 @@ class EngineConfig:
     # agent first and does not soft-fence a host it reports off; [E4.4.0+] pm/SshSoftFencingCommand
     # (isHostPoweredOff); [E3.3.0] SshSoftFencingCommand has no such check
     # --- maintenance ---
-    HostPreparingForMaintenanceIdleTime: int = era(300)  # s a host may prepare idle before another try; [CFG]
+    HostPreparingForMaintenanceIdleTime: int | None = era(ovirt_45=300)  # s a host may prepare idle before another
+    # try; [CFG]; 3.4+ (f902c115394, BZ 966503): a 3.3 host stays PreparingForMaintenance until the admin acts
     # --- oVirt 4.x only ---
     migration_progress_timeout: int | None = era(ovirt_45=150)  # s without progress -> abort; [V4.16] config.py.in
     migration_max_time_per_gib_mem: int | None = era(ovirt_45=64)  # s per GiB -> abort; [V4.16] config.py.in

@@ -98,7 +98,9 @@ class Admin:
 
     def _preparing(self, host: Host):
         """PreparingForMaintenance until no VM is left, then Maintenance at the next poll; a host
-        idle for HostPreparingForMaintenanceIdleTime with VMs still on it gets another try."""
+        idle for HostPreparingForMaintenanceIdleTime with VMs still on it gets another try (3.4+).
+        3.3 has no such try ([E3.3.0]: VdsUpdateRunTimeInfo.moveVDSToMaintenanceIfNeeded at each poll,
+        nothing else): the host prepares until its VMs are gone or the admin acts."""
         sim, env = self.sim, self.sim.env
         poll, idle = sim.config.VdsRefreshRate, sim.config.HostPreparingForMaintenanceIdleTime
         try:
@@ -115,6 +117,9 @@ class Admin:
                 flights = [vm.migration for vm in vms if vm.migration is not None and vm.migration.is_alive]
                 if flights:
                     yield env.any_of([*flights, host.status_changed])
+                    continue
+                if idle is None:  # 3.3: the next poll looks again
+                    yield sleep_to_next_tick(env, poll) | host.status_changed
                     continue
                 waited = env.timeout(idle)
                 yield waited | host.status_changed

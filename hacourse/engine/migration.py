@@ -110,7 +110,11 @@ def downtime_limit_ms(config: EngineConfig, memory_gb: float, elapsed: float, it
             return None  # last resort of the policy: abort
         return limit
     steps = config.migration_downtime_steps
-    ramp_s = config.migration_downtime_delay * max(memory_gb, 2)
+    if config.migration_downtime_delay is not None:  # VDSM 4.16+
+        ramp_s = config.migration_downtime_delay * max(memory_gb, 2)
+    else:  # VDSM 4.13: migration_timeout / 2, scaled by the memory above 2 GiB ([V4.13] vm.py _migrationTimeout)
+        assert config.migration_timeout is not None
+        ramp_s = config.migration_timeout / 2 * max(memory_gb, 2) / 2
     step = int(elapsed // (ramp_s / steps))
     if step == 0:
         return config.migration_initial_downtime

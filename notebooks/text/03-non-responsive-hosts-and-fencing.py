@@ -318,7 +318,7 @@ draw_timeline(*eras["ovirt-4.5"]);
 #   iSCSI timeouts (NOP-out 5 + 5 s, then `replacement_timeout` 120 s, as in 3.3), so the writers pause
 #   later.
 # - **Another downtime schedule.** 3.3's VDSM raises the allowed switch-over downtime in time steps, from
-#   QEMU's 30 ms up to `migration_downtime` 500 ms over `migration_downtime_delay` 75 s per GiB; 4.5's
+#   QEMU's 30 ms up to `migration_downtime` 500 ms over `migration_timeout` / 2 per 2 GiB (75 s per GiB); 4.5's
 #   policy starts at 100 ms and raises it per pre-copy iteration (150, 200, 300, 400, 500 ms). The VMs
 #   that never paused switch over within these limits.
 #
