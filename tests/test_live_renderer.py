@@ -197,6 +197,7 @@ def test_lesson_1s_migrations_read_in_the_engines_order_copying_apart_from_waiti
     copying = groups[("vm:db1", "migrating (copying memory)")]
     assert copying.find(f"{SVG}path") is not None  # the arrowhead
     assert "the engine's migration #1" in copying.find(f"{SVG}title").text
+    assert [text for kind, text, _ in picture.words if kind == "grace"] == ["60 s grace"]  # over its bracket
     assert not overlapping(picture.words), overlapping(picture.words)
 
 

@@ -360,13 +360,13 @@ def _draw_spans(d: _Drawing, lane: Lane, cy: float) -> None:
         if s.status == NIC_DOWN:
             d.back.append(f'<rect class="hacourse-span hcsvg-hover" {data} x="{_f(x0)}" y="{_f(top + h - 5)}" '
                           f'width="{_f(x1 - x0)}" height="5" fill="{s.color}">{_title(title)}</rect>')
-        elif s.status == GRACE:  # under the lane, its ends reaching up into it: apart from the marks on top
+        elif s.status == GRACE:  # under the lane, short ticks at its ends: apart from the marks on top and its words
             y = top + h + 2
             d.back.append(f'<g class="hacourse-span hacourse-bracket" {data}>{_title(title)}'
-                          f'<path d="M{_f(x0)} {_f(y)}H{_f(x1)}M{_f(x0)} {_f(y - 6)}V{_f(y)}M{_f(x1)} {_f(y - 6)}'
-                          f'V{_f(y)}" stroke="{palette.GRACE_COLOR}" stroke-width="1.4" fill="none"/>'
+                          f'<path d="M{_f(x0)} {_f(y)}H{_f(x1)}M{_f(x0)} {_f(y - 3)}V{_f(y + 3)}M{_f(x1)} {_f(y - 3)}'
+                          f'V{_f(y + 3)}" stroke="{palette.GRACE_COLOR}" stroke-width="1.4" fill="none"/>'
                           f'<path class="hcsvg-hit" d="M{_f(x0)} {_f(y)}H{_f(x1)}"/></g>')
-            box = Box(x0 - 0.7, y - 6, x1 + 0.7, y + 0.7)
+            box = Box(x0 - 0.7, y - 3, x1 + 0.7, y + 3)
             d.taken.append(box)
             d.picture_words.append(("bracket", s.text or GRACE, box))
         elif s.status == WAITING:  # the status paled under a veil, its edge dashed: nothing moves yet
@@ -507,7 +507,7 @@ def _place_in(d: _Drawing, lane: Lane, s: Span, cy: float) -> None:
     color = palette.text_color(fill) if fill.startswith("#") else "#212121"
     within = Box(x0, cy - SPAN_PX / 2, x1, cy + SPAN_PX / 2)
     for form in s.words:
-        words = _Text(form, NOTE_FONT)
+        words = _Text(form, SPAN_FONT)
         if d.place(words, [((x0 + x1) / 2, cy, "middle"), (x0 + 4, cy, "start")], "span", color, within, lane.key):
             return
 
