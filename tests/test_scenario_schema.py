@@ -106,6 +106,30 @@ def test_the_schema_accepts_every_valid_scenario(tmp_path):
         assert schema_errors(text) == [], name
 
 
+def _as_an_editor_reads_it(data: object) -> object:
+    """The data as a YAML 1.2 reader (an editor's language server) has it: the key `on` is text, where
+    PyYAML (YAML 1.1) reads it as true."""
+    if isinstance(data, dict):
+        return {("on" if key is True else key): _as_an_editor_reads_it(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_as_an_editor_reads_it(value) for value in data]
+    return data
+
+
+def test_the_schema_accepts_on_in_a_vm_entry_as_an_editor_reads_it():
+    """`{vm: big1, ends: Up, on: pacific}`: the vm form's propertyNames lacked `on`, so an editor
+    underlined a valid entry (issue 19)."""
+    using_on = {name: path for name, path in shipped_scenarios().items()
+                if any(True in entry for entry in yaml.safe_load(path.read_text(encoding="utf-8")).get("expect") or ())}
+    assert "maintenance-stuck" in using_on
+    for name, path in using_on.items():
+        data = _as_an_editor_reads_it(yaml.safe_load(path.read_text(encoding="utf-8")))
+        assert [e.message for e in VALIDATOR.iter_errors(data)] == [], name
+    bad = {"vm": "big1", "ends": "Up", "onn": "pacific"}
+    assert list(VALIDATOR.iter_errors(_as_an_editor_reads_it({**yaml.safe_load(
+        shipped_scenarios()["maintenance-stuck"].read_text(encoding="utf-8")), "expect": [bad]})))
+
+
 def test_the_scenario_files_point_editors_at_the_schema():
     for path in shipped_scenarios().values():
         match = re.match(r"# yaml-language-server: \$schema=(\S+)", path.read_text(encoding="utf-8"))

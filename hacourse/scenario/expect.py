@@ -173,10 +173,11 @@ def _forms(extra: dict) -> list[dict]:
                                                 else "the host's name", "type": "string"}}
         for predicate, doc in predicates.items():
             properties[predicate] = {"description": doc, **_value_schema(subject, predicate)}
+        if subject == "vm":
+            properties["on"] = {"description": KEY_DOCS["on"], "type": "string"}
         form: dict[str, Any] = {"type": "object", "properties": {**properties, **extra}, "required": [subject],
                 "oneOf": [{"required": [p]} for p in predicates], "additionalProperties": False}
         if subject == "vm":
-            properties["on"] = {"description": KEY_DOCS["on"], "type": "string"}
             # A YAML 1.1 reader (PyYAML) sees the key `on` as true; an editor (YAML 1.2) as text.
             del form["additionalProperties"]
             form["propertyNames"] = {"enum": [*form["properties"], True]}
