@@ -112,6 +112,19 @@ def test_the_time_window_moves_and_zooms_the_timeline(lesson):
     assert lesson.timeline_picture.get_xlim() == (0.0, 900.0)
 
 
+def test_a_window_chosen_up_to_now_keeps_the_next_step_in_view(lesson):
+    """Lesson 0's cells show the story so far (0:00 to now); the student's next click must not step
+    out of it: the window grows to the next 5 minutes past now, from the same start."""
+    lesson.step(600)
+    lesson.show_window(0, lesson.now)
+    lesson.control("+1 min").click()
+    assert not lesson.follow.value and lesson.timeline_picture.get_xlim() == (0.0, 900.0)
+    lesson.control("+5 min").click()
+    assert lesson.timeline_picture.get_xlim() == (0.0, 1200.0)
+    lesson.reset()
+    assert lesson.follow.value and lesson.timeline_picture.get_xlim() == (0.0, 300.0)
+
+
 def test_the_events_filter_and_the_pinned_errors(lesson):
     lesson.control("ifdown storage on pacific").value = True
     lesson.step(180)

@@ -72,6 +72,11 @@ def _snap(stops: list[tuple[str, float]], t: float) -> float:
     return min((v for _, v in stops), key=lambda v: abs(v - t))
 
 
+def _snap_up(stops: list[tuple[str, float]], t: float) -> float:
+    """The first stop at or after `t` (the last stop if none)."""
+    return next((v for _, v in stops if v >= t), stops[-1][1])
+
+
 def _pressed_words(released: str, undo: str, words: Mapping[str, str]) -> str:
     """What a pressed toggle runs next, as the engine or the shell says it: `ifdown X on h` -> `ifup X
     on h`, `power off h` -> `power on h`, `maintenance h` -> `activate h` (the undo kind's label)."""
@@ -105,6 +110,7 @@ class Lesson:
         self._syncing = False
         self._words: dict[int, tuple[str, str]] = {}  # a toggle's words: released, pressed (what a click runs)
         self._finder = window if callable(window) else None
+        self._holds_now = True  # the window chosen reached now: later steps stay in view (see _draw_timeline)
         self._views()
 
         button = widgets.Layout(width="auto")
@@ -226,6 +232,11 @@ class Lesson:
 
     def reset(self) -> None:
         self.play.playing = False
+        self._syncing = True
+        try:
+            self.follow.value = True  # back at 0:00, the window follows the clock again
+        finally:
+            self._syncing = False
         self.sim = Simulation(self.scenario, self.seed)
         self._views()
         self._syncing = True
@@ -268,6 +279,13 @@ class Lesson:
                 self._syncing = False
         else:
             start, end = self.window.value
+            if now > end and self._holds_now:  # a window chosen up to now keeps now in view: it grows, same start
+                end = _snap_up(self._stops, _horizon(now, self.scenario.duration))
+                self._syncing = True
+                try:
+                    self.window.value = (start, end)
+                finally:
+                    self._syncing = False
         moment = self._finder(log, now) if self._finder is not None else None
         stretch = f"{audit.clock(moment[0])}-{audit.clock(moment[1])}" if moment else ""
         self.timeline.value = self._timeline.render(log, now, end, start, magnify=moment,
@@ -301,11 +319,12 @@ class Lesson:
 
     def _on_window(self, change) -> None:
         if not self._syncing:
+            self._holds_now = change["new"][1] >= self.sim.now  # else a look back at the past: it stays put
             self.follow.value = False
             self._capture(self._draw_timeline)()
 
     def _on_follow(self, change) -> None:
-        if change["new"]:
+        if change["new"] and not self._syncing:
             self._capture(self._draw_timeline)()
 
     def _on_tick(self, change) -> None:

@@ -4,8 +4,9 @@ The timeline is an SVG in the page: every word is a `<text class="hacourse-word"
 mark a `<g class="hacourse-mark">`, measured here as the browser draws them (`getBBox`, in the
 picture's units); every span, mark and line carries its legend key (`data-key`) and a `<title>`
 (what hovering it shows). A test compares the boxes (no two overlap, none right of the now
-line) and the legend a student reads (`hacourse-legend-entry`) with the keys drawn. Each click is
-timed from the click to the changed picture (`click`, the SVG's `data-render`), into test-output/.
+line) and the legend a student reads (`hacourse-legend-entry`) with the keys drawn; it checks that
+now is inside the window (the step just taken is in view) and each shell's newest line shows. The
+`Driver` checks all of it as the notebook left the panel and after every click. Each click is timed from the click to the changed picture (`click`, the SVG's `data-render`), into test-output/.
 """
 
 from __future__ import annotations
@@ -135,6 +136,39 @@ def assert_legend_is_what_is_drawn(panel: Locator) -> list[str]:
     return panel.locator(".hacourse-legend .hacourse-legend-words").all_text_contents()
 
 
+def assert_now_in_the_window(panel: Locator) -> float:
+    """The step the student is at (now, where the last click left the clock) is inside the timeline's
+    window: the now line is drawn. Returns its x."""
+    line = _settled(lambda: now_x(panel), lambda x: x is not None)
+    assert line is not None, f"the timeline's window {window(panel)} leaves out now: the step just taken is not in view"
+    return line
+
+
+def assert_newest_shell_line_in_view(panel: Locator) -> None:
+    """Each shell on the panel shows its newest line (the prompt) inside its box, not below its fold."""
+    screens = panel.locator(".hacourse-shell-screen")
+    for i in range(screens.count()):
+        last, frame = screens.nth(i).evaluate("""el => {
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            const rects = range.getClientRects();
+            const last = rects[rects.length - 1];
+            const frame = el.getBoundingClientRect();
+            return [[last.top, last.bottom], [frame.top, frame.bottom]];
+        }""")
+        assert frame[0] - 1 <= last[0] and last[1] <= frame[1] + 1, \
+            f"the shell's newest line ({last}) is out of its box ({frame})"
+
+
+def assert_what_every_picture_holds(panel: Locator) -> None:
+    """What the panel must show after every click: no two words or marks overlap, nothing written past
+    now, the legend lists what is drawn, now inside the window, each shell's newest line in view."""
+    assert_words_apart(panel)
+    assert_legend_is_what_is_drawn(panel)
+    assert_now_in_the_window(panel)
+    assert_newest_shell_line_in_view(panel)
+
+
 @dataclass
 class Driver:
     """Clicks on one panel, each timed to the changed timeline picture."""
@@ -150,17 +184,30 @@ class Driver:
     def __post_init__(self) -> None:
         self.app.wait_for(self.panel.locator(TIMELINE).first, "the control panel's timeline", timeout_s=120)
         self.panel.scroll_into_view_if_needed()  # JupyterLab renders text out of view lazily
+        self.check("as the notebook left it")
+
+    def check(self, after: str) -> None:
+        """`assert_what_every_picture_holds`, with a screenshot of the panel when it fails."""
+        try:
+            assert_what_every_picture_holds(self.panel)
+        except AssertionError as failed:
+            self.app.screenshot("panel-check-failed", of=self.panel)
+            raise AssertionError(f"{self.app.name}, {after}: {failed}") from failed
 
     def click(self, name: str, what: str = "") -> float:
-        """Click, wait for the redrawn timeline (timed), then check what every picture must hold:
-        no two words overlap, nothing written past now, the legend lists what is drawn."""
+        """Click, wait for the redrawn timeline (timed), then check what every picture must hold
+        (`assert_what_every_picture_holds`)."""
+        button = self.panel.get_by_role("button", name=name).first  # not exact: an icon adds a glyph
+        return self.act(f"click '{name}'", button.click, what or f"the timeline after '{name}'")
+
+    def act(self, name: str, do: Callable[[], object], what: str) -> float:
+        """`do` (a click, a key pressed), the wait for the redrawn timeline (timed), then the checks."""
         old = self.panel.locator(TIMELINE).first.get_attribute("data-render")
-        self.panel.get_by_role("button", name=name).first.click()  # not exact: an icon adds a glyph
-        took = self._wait_for_render(old, what or f"the timeline after '{name}'")
+        do()
+        took = self._wait_for_render(old, what)
         self.latencies.append(took)
-        self.record_timing(f"click '{name}' -> updated timeline", took)
-        assert_words_apart(self.panel)
-        assert_legend_is_what_is_drawn(self.panel)
+        self.record_timing(f"{name} -> updated timeline", took)
+        self.check(f"after {name}")
         return took
 
     def _wait_for_render(self, old: str | None, what: str, timeout_s: float = 30) -> float:

@@ -4,7 +4,8 @@ The lesson runs to its end (Pacific rebooted, VMs migrated to it, its storage ne
 VMs back on Atlantic). Then, as a student would: type `ifconfig` in Pacific's shell and see that
 the `storage` bridge and `p1p1` are no longer listed; `ifup storage`, and it is back, RUNNING; `ifdown storage`
 again, and the Events tab says so. Pick a VM under "Why?" and read, from the page, the scheduler's
-choice and the migration queue that moved it. Screenshots go to test-output/.
+choice and the migration queue that moved it. Then the panel's own buttons (`ifup`, the clock), each
+click checked as in every lesson (`lesson_panel.Driver`). Screenshots go to test-output/.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from lesson_panel import Driver
 from playwright.sync_api import Locator
 
 pytestmark = pytest.mark.browser
@@ -89,6 +91,12 @@ def _drive_the_tools(app, record_timing: Callable[[str, float], None]) -> None:
     shell.scroll_into_view_if_needed()
     app.screenshot("shell", of=shell)
     app.screenshot("portal", of=portal)
+
+    drive = Driver(app, record_timing)  # the panel's buttons after the shell's ifdown: each click checked
+    drive.click("ifup storage on pacific")
+    drive.click("+1 min")
+    drive.click("+5 min")
+    drive.report()
 
 
 def test_in_jupyterlab_the_shell_the_tabs_and_why(served_dir: Path, jupyter_lab, record_timing) -> None:

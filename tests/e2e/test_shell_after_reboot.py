@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OUTPUT
+from lesson_panel import Driver, assert_newest_shell_line_in_view
 from playwright.sync_api import Locator
 
 pytestmark = pytest.mark.browser
@@ -46,18 +47,11 @@ def _type(app, shell: Locator, command: str) -> str:
 
 def _newest_line_in_view(app, shell: Locator) -> None:
     """The screen's last line (the prompt) lies inside the scrolling box, not below its fold."""
-    box = shell.locator(".hacourse-shell-screen")
-    last, frame = box.evaluate("""el => {
-        const range = document.createRange();
-        range.selectNodeContents(el);
-        const rects = range.getClientRects();
-        const last = rects[rects.length - 1];
-        const frame = el.getBoundingClientRect();
-        return [[last.top, last.bottom], [frame.top, frame.bottom]];
-    }""")
-    if not (frame[0] - 1 <= last[0] and last[1] <= frame[1] + 1):
+    try:
+        assert_newest_shell_line_in_view(shell)
+    except AssertionError as hidden:
         app.screenshot("shell-newest-line-hidden", of=shell)
-        raise AssertionError(f"{app.name}: the shell's newest line ({last}) is out of its box ({frame})")
+        raise AssertionError(f"{app.name}: {hidden}") from hidden
 
 
 def _open_at_1366x768(served_dir: Path, voila, lesson: str = LESSON):
@@ -108,9 +102,10 @@ def test_in_jupyterlab_at_1366x768_the_shell_and_the_timeline_are_in_view_togeth
     _assert_shell_and_timeline_in_view_together(lab)
 
 
-def test_in_voila_the_shell_after_reboot_needs_a_new_ssh_that_fails_until_the_host_is_up(served_dir: Path, voila) -> None:
+def test_in_voila_the_shell_after_reboot_needs_a_new_ssh_that_fails_until_the_host_is_up(served_dir: Path, voila,
+                                                                                          record_timing) -> None:
     app, shell = _open_at_1366x768(served_dir, voila)
-    page = app.page
+    drive = Driver(app, record_timing)
     shell.scroll_into_view_if_needed()
     app.screenshot("shell-and-timeline-1366x768")
 
@@ -124,7 +119,6 @@ def test_in_voila_the_shell_after_reboot_needs_a_new_ssh_that_fails_until_the_ho
     said = _type(app, shell, "service vdsmd restart")
     assert "OK" not in said and "ssh root@pacific" in said, said
 
-    plus = page.get_by_role("button", name="+1 min")
     seen = []
     for _ in range(20):
         said = _type(app, shell, "ssh root@pacific").strip().splitlines()[0]
@@ -132,8 +126,7 @@ def test_in_voila_the_shell_after_reboot_needs_a_new_ssh_that_fails_until_the_ho
             break
         assert said in REFUSALS, said
         seen.append(said)
-        plus.click()
-        page.wait_for_load_state("networkidle")
+        drive.click("+1 min")  # and what every click must leave: the shell's newest line in view, ...
     else:
         raise AssertionError(f"{app.name}: ssh never logged in again: {seen}")
     assert REFUSALS[0] in seen, seen  # it was off right after the reboot
