@@ -152,15 +152,36 @@ class Fencing:
             host.end_kdump("cut short by the power fence; the dump is lost")
         host.power_off("fence agent: stop")
         yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)
+        if not host.fact(FENCE_AGENT_UP):
+            self._agent_lost(host, "StopVds", "before it confirmed the host off: the engine cannot know the "
+                             "host is off, so nothing is restarted; confirm 'host has been rebooted' by hand")
+            return
         sim.record(HostFenced, host=host.name, method=FenceMethod.POWER_MANAGEMENT)
         self.lifecycle.confirmed_down(host)
+        if not host.fact(FENCE_AGENT_UP):
+            self._agent_lost(host, "StartVds", "so the host stays off; start it by hand")
+            return
         reboot_timeout = rules.server_reboot_timeout_s(config)
         if reboot_timeout is None:  # 3.3 StartVdsCommand.setStatus: NonResponsive while it boots
             host.set_status(HostStatus.NON_RESPONSIVE, "power management start: the host boots")
         host.power_on("fence agent: start")
         if reboot_timeout is not None:
             yield env.timeout(rules.FENCE_FIRST_STATUS_CHECK_S)  # the agent confirms "on"
+            if not host.fact(FENCE_AGENT_UP):
+                self._agent_lost(host, "StartVds", "before it confirmed the host on; the host boots by itself")
+                return
             yield from self._sleep_on_reboot(host, reboot_timeout)
+
+    def _agent_lost(self, host: Host, step: str, then: str) -> None:
+        """The agent stopped answering during RestartVds: the status check of `step` fails, the step
+        fails and the restart with it, and the engine shows the host NonResponsive ([E4.5.6]
+        SingleAgentFenceActionExecutor.waitForStatus returns the failed status call;
+        FenceVdsBaseCommand puts back the status it found; RestartVdsCommand: NonResponsive on
+        failure; [E3.3.0] FenceVdsBaseCommand.handleWaitFailure alike)."""
+        self.sim.record(FenceAttempted, host=host.name, method=FenceMethod.POWER_MANAGEMENT,
+                        result=f"failed: the fence agent of {host.name} stopped answering during {step}, {then}")
+        if host.status != HostStatus.NON_RESPONSIVE:
+            host.set_status(HostStatus.NON_RESPONSIVE, f"power management restart failed at {step}")
 
     def _stop_refused(self, host: Host, proxy: Host) -> None:
         """skip_if_sd_active is the proxy's check, not the engine's (3.5+): RestartVds runs StopVds,
