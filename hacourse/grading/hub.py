@@ -29,7 +29,12 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 class HubError(RuntimeError):
-    """The hub cannot do what was asked; the message says why, in one line."""
+    """The hub cannot do what was asked; the message says why, in one line. `status`: the HTTP
+    status the hub answered with, if it answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Hub:
@@ -50,17 +55,20 @@ class Hub:
             if error.code == 403:
                 raise HubError(f"{self.url}: the token may not {method} {path} (HTTP 403); give the token of a "
                                "service with the scopes admin:servers, access:servers and read:users") from None
-            raise HubError(f"{self.url}{path}: HTTP {error.code} {error.reason}") from None
+            raise HubError(f"{self.url}{path}: HTTP {error.code} {error.reason}", error.code) from None
         return json.loads(text) if text.strip() else None
 
     def wait_for_hub(self) -> None:
-        """Until the hub answers (it may still be starting)."""
+        """Until the hub answers (it may still be starting: nobody listens yet, or the proxy
+        listens but does not route to the hub yet, 404, or the hub is not up behind it, 502/503)."""
         deadline = time.monotonic() + self.wait_s
         while True:
             try:
                 self.api("GET", "/hub/api/")
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, HubError) as error:
+                if isinstance(error, HubError) and error.status not in (404, 502, 503):
+                    raise
                 if time.monotonic() > deadline:
                     raise HubError(f"{self.url}: no hub answers there after {self.wait_s:g} s; start it "
                                    "(jupyterhub -f jupyterhub_config.py) or give its address in HUB_URL") from None
