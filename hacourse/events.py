@@ -329,7 +329,8 @@ class SpmStopped(Record):
 @dataclass(frozen=True)
 class DataCenterStatusChanged(Record):
     """The storage pool's status as the engine shows it on the data center: Up with a working SPM,
-    NonResponsive while the SPM is lost or sought, NotOperational when its SPM cannot be fenced."""
+    NonResponsive while the SPM is lost or sought (from the pool poll that finds it so), NotOperational
+    when its SPM cannot be fenced (3.3 only)."""
 
     data_center: str
     old: str

@@ -136,6 +136,10 @@ class EngineConfig:
     ssh_soft_fence_checks_power: bool | None = era(ovirt_45=True)  # 4.x SshSoftFencingCommand asks the fence
     # agent first and does not soft-fence a host it reports off; [E4.4.0+] pm/SshSoftFencingCommand
     # (isHostPoweredOff); [E3.3.0] SshSoftFencingCommand has no such check
+    unfenced_spm_pool_not_operational: bool | None = era(True, ovirt_45=ABSENT)  # 3.3: a treatment that cannot
+    # fence the SPM (no power management, no proxy) sets its data center NotOperational; [E3.3.0]
+    # VdsNotRespondingTreatmentCommand.HandleError. Since 3.6 only within DisableFenceAtStartupInSec, which
+    # the model never is; [E3.6.0] and [E4.5.6] pm/VdsNotRespondingTreatmentCommand.executeCommand
     # --- maintenance ---
     HostPreparingForMaintenanceIdleTime: int | None = era(ovirt_45=300)  # s a host may prepare idle before another
     # try; [CFG]; 3.4+ (f902c115394, BZ 966503): a 3.3 host stays PreparingForMaintenance until the admin acts

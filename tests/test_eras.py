@@ -85,6 +85,9 @@ ENGINE_KEYS: dict[str, tuple[Version | str, Version | None, str]] = {
     "default_resume_behavior": ((4, 2), None, "VmResumeBehavior, oVirt 4.2"),
     "force_select_spm": ((3, 5), None, "ForceSelectSPMCommand, [E3.5.0]"),
     "ssh_soft_fence_checks_power": ((4, 4), None, "[E4.4.0] SshSoftFencingCommand.isHostPoweredOff"),
+    "unfenced_spm_pool_not_operational": (EVERY_ERA, (3, 6), ("[E3.3.0] VdsNotRespondingTreatmentCommand.HandleError; "
+                                          "[E3.6.0] pm/VdsNotRespondingTreatmentCommand.executeCommand: "
+                                          "only at the engine's start or in the quiet time")),
     "migrate_multiple_vms_all_or_nothing": ((4, 4), None, "[E4.4.0] MigrateMultipleVmsCommand.validate"),
     # --- the model's parameters and the eras' behaviour switches (docs/fidelity.md, section 9) ---
     "no_path_retry_queue_s": (MODEL, None, "multipath no_path_retry x polling_interval, in seconds"),

@@ -62,10 +62,11 @@ class Fencing:
         return reason
 
     def _skip(self, host: Host, reason: str) -> None:
-        """No fence: if the host is the SPM, the data center cannot get a new one
-        ([E] VdsNotRespondingTreatmentCommand.setStoragePoolNonOperational)."""
+        """No fence. If the host is the SPM, the data center cannot get a new one: 3.3 says so by
+        setting it NotOperational ([E3.3.0] VdsNotRespondingTreatmentCommand.HandleError); 4.x leaves
+        it NonResponsive, as its pool poll set it."""
         self.sim.record(FencingSkipped, host=host.name, reason=reason)
-        if self.spm.holder == host.name:
+        if self.spm.holder == host.name and self.sim.config.unfenced_spm_pool_not_operational:
             self.spm.set_dc_status("NotOperational", f"the SPM {host.name} cannot be fenced")
 
     def _treat(self, host: Host, last_seen: float):
