@@ -367,3 +367,13 @@ def test_a_burst_of_warnings_does_not_unpin_the_error(log):
     rows = audit.events_table(log, until=t)  # pauses (Warnings) came after Pacific's Error
     pinned = events_html(rows, pinned=3).split('<div class="hacourse-events"', 1)[0]
     assert "moved from Up to NonOperational" in pinned
+
+
+def test_the_spm_lane_names_the_stretch_without_an_spm_in_the_words_that_fit():
+    """Lesson 2's finished run: 'no SPM' between the two holders (the longer words, when sanlock frees
+    the lease, where the stretch has room for them)."""
+    scenario = load_scenario(SEED.parent / "spm-storage-down.yaml")
+    ax = timeline_figure(simulate(scenario, seed=0), scenario).axes[0]
+    spm = [t.get_text() for t in ax.texts if t.get_gid() == "label|span|spm"]
+    assert spm[0] == "SPM on atlantic" and spm[-1] == "SPM on pacific"
+    assert len(spm) == 3 and spm[1].startswith("no SPM")

@@ -256,7 +256,7 @@ def _draw_lane_words(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float
     made: list[Artist] = []
     inside = _axes_box(ax)
     half_h = LANE_HEIGHT / 2
-    for start, stop, words, _ in lane.labels:
+    for start, stop, words, shorter in lane.labels:
         a, b = max(start, xmin), min(stop, xmax)
         if b <= a:
             continue
@@ -264,14 +264,17 @@ def _draw_lane_words(ax: Axes, placer: Placer, lane: Lane, y: float, xmin: float
         color = palette.text_color(fill) if fill.startswith("#") else "black"
         (x0, y0), (x1, y1) = _px(ax, a, y + half_h), _px(ax, b, y - half_h)
         span_box = Box(x0, y0, x1, y1)
-        text = ax.text((a + b) / 2, y, words, ha="center", va="center", fontsize=SPAN_FONT, color=color,
-                       clip_on=False, gid=f"label|span|{lane.key}")
         candidates = [{"x": (a + b) / 2, "ha": "center"}, {"x": a, "ha": "left", "transform": _shift(ax, 4)},
                       {"x": b, "ha": "right", "transform": _shift(ax, -4)}]
-        if placer.place(text, candidates, within=span_box) is not None:
-            made.append(text)
-            continue
-        if stop >= end and end < xmax:  # the lane's last span: its words may follow it into the future
+        placed = None
+        for form in (words, *shorter):
+            text = ax.text((a + b) / 2, y, form, ha="center", va="center", fontsize=SPAN_FONT, color=color,
+                           clip_on=False, gid=f"label|span|{lane.key}")
+            placed = placer.place(text, candidates, within=span_box)
+            if placed is not None:
+                made.append(placed)
+                break
+        if placed is None and stop >= end and end < xmax:  # the lane's last span: its words may follow it
             text = ax.text(end, y, words, ha="left", va="center", fontsize=SPAN_FONT, color="#212121",
                            transform=_shift(ax, 5), clip_on=False, gid=f"label|span|{lane.key}")
             if placer.place(text, [{}], within=inside) is not None:
