@@ -19,7 +19,9 @@ teaches, with the clicks of the browser tests (tests/e2e/):
 Saved: test-output/key-moments/LABEL/LESSON.png (the 1366x768 window, the panel's top or the
 moment in view) and LESSON-panel.png (the whole panel). Where a click fails (an older panel
 without that button), the screenshot is taken where it stopped and notes.txt says why. notes.txt
-also lists words the timeline draws over each other (read by tests/e2e/lesson_panel.py).
+also lists words the timeline draws over each other (read by tests/e2e/lesson_panel.py); what a
+person wrote there after looking at the pictures, from the line "# What each screenshot shows" on,
+is kept by the next run (check that it still holds).
 Needs Debian's /usr/bin/chromium (HACOURSE_CHROMIUM) and the test extras (Playwright).
 """
 
@@ -303,11 +305,21 @@ def main() -> None:
                         print("\n".join(f"{lesson}: {note}" for note in notes), flush=True)
                 finally:
                     browser.close()
-            (out / "notes.txt").write_text("\n".join(report) + "\n")
+            (out / "notes.txt").write_text("\n".join(report) + "\n" + _looked_at(out / "notes.txt"))
             print(f"screenshots in {out}")
         finally:
             servers._stop(lab)
             log.close()
+
+
+LOOKED_AT = "# What each screenshot shows"
+
+
+def _looked_at(notes: Path) -> str:
+    """The part of notes.txt a person wrote after looking at the pictures (from LOOKED_AT on): kept by a new run."""
+    old = notes.read_text() if notes.exists() else ""
+    at = old.find(LOOKED_AT)
+    return "\n" + old[at:] if at >= 0 else ""
 
 
 def _fresh_lab(url: str, token: str, workspaces: Path) -> None:
