@@ -84,16 +84,17 @@ class EngineConfig:
     migration_max_bandwidth: int = era(32, ovirt_45=62)  # MiB/s per migration; [V4.13] config.py.in;
     # 4.5 AUTO: 1000 Mbps / 8 / 2; [E] MigrateVmCommand.getMaxBandwidth
     migration_downtime: int = era(500)  # ms, end of the downtime ramp; [V4.13] config.py.in
-    migration_downtime_steps: int = era(10)  # steps of the ramp; [V4.13] config.py.in
-    migration_downtime_delay: int | None = era(ovirt_45=75)  # s per GiB (min 2 GiB) for the whole ramp; [V4.16]
-    # config.py.in; VDSM 4.13 has no such key: its ramp lasts migration_timeout / 2 per 2 GiB ([V4.13] vm.py
-    # MigrationDowntimeThread, _migrationTimeout), which is 75 s per GiB at the default 300 s
-    migration_convergence: str = era("legacy_ramp", ovirt_45="minimal_downtime")  # VDSM's time-based downtime
-    # ramp; [V4.16] migration.py; 4.5: per-iteration stalling schedule; [E] ConvergenceSchedule
+    migration_downtime_steps: int = era(10, ovirt_45=5)  # steps of the ramp; [V4.13] config.py.in; [V4.50]
+    # common/config.py.in (used by 4.x only without the engine's schedule: migration_convergence legacy_ramp)
+    migration_convergence: str = era("legacy_ramp", ovirt_45="minimal_downtime")  # 3.3: VDSM's time-based
+    # downtime ramp, [V4.13] vm.py; 4.5: the engine's per-iteration stalling schedule, [E] ConvergenceSchedule
+    # (legacy_ramp under 4.5: VDSM 4.50's own fallback schedule, per iteration, [V4.50] migration.py)
     migration_initial_downtime: int = era(30, ovirt_45=100)  # ms before the first ramp step: old QEMU
     # max_downtime; [Q] migration.c; 4.5: Minimal downtime policy; [CFG] MigrationPolicies
     migration_timeout: int | None = era(300, ovirt_45=ABSENT)  # s without progress -> abort, no overall limit;
-    # [V4.13] vm.py MigrationMonitorThread, config.py.in (VDSM 4.16 replaced it by the two below)
+    # [V4.13] vm.py MigrationMonitorThread, config.py.in. VDSM 4.16-4.30 had migration_progress_timeout,
+    # migration_max_time_per_gib_mem and migration_downtime_delay instead; 4.40+ has none of them (vdsm
+    # d8ff8959d): a 4.5 migration is aborted only by its convergence schedule (engine/migration.py)
     vm_kill_paused_timeout: int | None = era(ovirt_45=80)  # s, 8 x sanlock io_timeout, for resume_behavior kill
     # (4.2+, so absent in 3.3); [V] virt/utils.py
     # --- sanlock (SPM lease) ---
@@ -144,8 +145,6 @@ class EngineConfig:
     HostPreparingForMaintenanceIdleTime: int | None = era(ovirt_45=300)  # s a host may prepare idle before another
     # try; [CFG]; 3.4+ (f902c115394, BZ 966503): a 3.3 host stays PreparingForMaintenance until the admin acts
     # --- oVirt 4.x only ---
-    migration_progress_timeout: int | None = era(ovirt_45=150)  # s without progress -> abort; [V4.16] config.py.in
-    migration_max_time_per_gib_mem: int | None = era(ovirt_45=64)  # s per GiB -> abort; [V4.16] config.py.in
     ServerRebootTimeout: int | None = era(ovirt_45=600)  # s Reboot after a PM start, VDSM probed meanwhile;
     # [E] VdsCommand.sleepOnReboot
     ServerRebootSleepTime: int | None = era(ovirt_45=30)  # s between those probes; [CFG]

@@ -14,6 +14,11 @@ from hacourse.status import HostStatus
 
 VM_BOOT_S = 10.0  # WaitForLaunch to Up after a (re)start; an assumption, not an oVirt constant
 MIGRATION_SETUP_S = 2.0  # destination migrationCreate before memory moves; an estimate, reference §5.4 and §8.9
+PRE_COPY_ITERATIONS_4X = {"minimal_downtime": 10, "legacy_ramp": 43}
+"""The most pre-copy iterations a 4.x migration runs before its convergence schedule aborts it: the
+Minimal downtime policy's last step (6) and four more ([CFG] MigrationPolicies, engine/migration.py),
+or VDSM 4.50's own schedule when the engine sends none, its last stalling limit 42 and one more
+([V4.50] migration.py _legacy_convergence_schedule). VDSM 4.40+ has no timer of its own."""
 FENCE_FIRST_STATUS_CHECK_S = 5.0  # SLEEP_BEFORE_FIRST_ATTEMPT 5000 ms; [E3.3.0] FenceVdsBaseCommand.waitForStatus
 """The fence agent's first status check after a stop or start. An agent (IPMI) reports the new
 power state at once, so the model's fence is confirmed at that first check; the engine's

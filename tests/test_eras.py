@@ -106,9 +106,6 @@ ENGINE_KEYS: dict[str, tuple[Version | str, Version | None, str]] = {
 OPEN: dict[tuple[str, str], str] = {
     ("ovirt-4.5", "ServerRebootSleepTime"): ("the model probes VDSM every 30 s during Reboot; "
                                              "the 4.5 engine sleeps ServerRebootTimeout unmonitored"),
-    ("ovirt-4.5", "migration_progress_timeout"): "VDSM 4.40+ aborts only by the engine's convergence schedule",
-    ("ovirt-4.5", "migration_max_time_per_gib_mem"): "VDSM 4.40+ aborts only by the engine's convergence schedule",
-    ("ovirt-4.5", "migration_downtime_delay"): "VDSM 4.40+ has no legacy downtime ramp",
 }
 
 

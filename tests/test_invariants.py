@@ -12,6 +12,7 @@ import pytest
 
 from hacourse import Simulation, load_scenario, model, simulate
 from hacourse import events as ev
+from hacourse.engine.migration import plan_precopy
 from hacourse.invariants import check_all
 from hacourse.invariants.liveness import fence_bound_s, host_bounds_s, migrating_bound_s, migration_bound_s
 from hacourse.invariants.recovery import restart_bound_s
@@ -293,13 +294,18 @@ def test_a_vm_stuck_in_migrating_from_breaks_liveness(scenario, start):
 
 
 def test_the_migrating_bound_follows_the_eras_migration_timeouts():
-    """4.x: migration_max_time_per_gib_mem caps each migration; 3.3 (VDSM 4.13) has only
-    migration_timeout without progress, which a guest dirtying faster than the link runs into."""
+    """3.3 (VDSM 4.13) aborts after migration_timeout without progress, which a guest dirtying faster
+    than the link runs into; 4.x VDSM has no timer: the convergence schedule's iterations bound it,
+    each copying at most the guest's memory (issue 19, correction 6)."""
     vm = model.Vm("db1", "pacific", 8, dirty_rate_mib_s=40)  # faster than 3.3's 32 MiB/s link
     old, new = config_of("rhev-3.3"), config_of("ovirt-4.5")
     assert migration_bound_s(vm, config_of("rhev-3.3", {"migration_timeout": 600})) - migration_bound_s(vm, old) == pytest.approx(300)
-    longer = config_of("ovirt-4.5", {"migration_max_time_per_gib_mem": 128})
-    assert migration_bound_s(vm, longer) - migration_bound_s(vm, new) == pytest.approx(64 * 8)
+    round_s = 8 * 1024 / new.migration_max_bandwidth
+    fallback = config_of("ovirt-4.5", {"migration_convergence": "legacy_ramp"})
+    assert migration_bound_s(vm, fallback) - migration_bound_s(vm, new) == pytest.approx((43 - 10) * round_s)
+    plan = plan_precopy(vm.memory_gb, vm.dirty_rate_mib_s, new)
+    assert plan.aborted == "downtime schedule exhausted: migration aborted"
+    assert plan.duration_s <= migration_bound_s(vm, new)
 
 
 def test_a_new_spm_while_the_old_one_is_non_responsive_and_unfenced_breaks_spm_proof(scenario, start):

@@ -505,13 +505,12 @@ def bandwidth_rows():
 
 def test_study_under_4_5_db1_never_runs_again_at_any_bandwidth(bandwidth_rows):
     """The note: under ovirt-4.5 the line is flat, db1 stays paused on Pacific to the end at every
-    bandwidth; at 16 MiB/s every migration aborts (migration_max_time_per_gib_mem), from 24 on only the
-    writers' fail."""
+    bandwidth; even at 16 MiB/s the others finish (VDSM 4.40+ has no timer), only the writers' fail."""
     new = [r for r in bandwidth_rows if r["engine_profile"] == "ovirt-4.5"]
     assert all(r["ha_recovery_s"] is None for r in new)
     assert len({r["ha_vm_down_s"] for r in new}) == 1
-    assert {r["migrations_failed"] for r in new if r[BANDWIDTH] == 16} == {r["migrations"] for r in new}
-    assert {r["migrations_failed"] for r in new if r[BANDWIDTH] > 16} == {r["vms_paused"] for r in new}
+    assert {r["migrations_failed"] for r in new} == {r["vms_paused"] for r in new}
+    assert all(r["migrations_failed"] < r["migrations"] for r in new)
 
 
 def test_study_under_3_3_every_migration_switches_over_and_a_faster_network_means_a_shorter_pause(bandwidth_rows):

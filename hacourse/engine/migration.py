@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import simpy
 
+from hacourse import rules
 from hacourse.engine.placement import decide
 from hacourse.events import (
     EvacuationPlanned,
@@ -73,11 +74,9 @@ class PreCopyPlan:
 def plan_precopy(memory_gb: float, dirty_mib_s: float, config: EngineConfig) -> PreCopyPlan:
     bw = float(config.migration_max_bandwidth)
     memory = memory_gb * 1024
-    if config.migration_timeout is not None:  # VDSM 4.13: no progress for migration_timeout, no overall limit
-        max_time, progress_timeout, stuck = float("inf"), float(config.migration_timeout), "migration_timeout"
-    else:  # VDSM 4.16+: both keys are in its profile
-        max_time = float(config.migration_max_time_per_gib_mem or 0) * max(memory_gb, 1)
-        progress_timeout, stuck = float(config.migration_progress_timeout or 0), "migration_progress_timeout"
+    # VDSM 4.13 aborts after migration_timeout without progress, with no overall limit; VDSM 4.40+ has no
+    # timer of its own ([V4.50] migration.py MonitorThread): only the convergence schedule aborts
+    progress_timeout = float("inf") if config.migration_timeout is None else float(config.migration_timeout)
     elapsed, remaining, iteration = MIGRATION_SETUP_S, memory, 1
     best, best_at = remaining, elapsed
     while True:
@@ -93,10 +92,8 @@ def plan_precopy(memory_gb: float, dirty_mib_s: float, config: EngineConfig) -> 
         iteration += 1
         if remaining < best:
             best, best_at = remaining, elapsed
-        if elapsed - MIGRATION_SETUP_S > max_time:
-            return PreCopyPlan(elapsed, 0, "migration_max_time_per_gib_mem exceeded: migration aborted")
         if elapsed - best_at > progress_timeout:
-            return PreCopyPlan(elapsed, 0, f"no progress for {stuck}: migration aborted")
+            return PreCopyPlan(elapsed, 0, "no progress for migration_timeout: migration aborted")
 
 
 def downtime_limit_ms(config: EngineConfig, memory_gb: float, elapsed: float, iteration: int) -> float | None:
@@ -106,19 +103,35 @@ def downtime_limit_ms(config: EngineConfig, memory_gb: float, elapsed: float, it
         for after, ms in MINIMAL_DOWNTIME_SCHEDULE:
             if iteration > after:
                 limit = ms
-        if iteration > MINIMAL_DOWNTIME_SCHEDULE[-1][0] + 4:
+        if iteration > rules.PRE_COPY_ITERATIONS_4X["minimal_downtime"]:
             return None  # last resort of the policy: abort
         return limit
     steps = config.migration_downtime_steps
-    if config.migration_downtime_delay is not None:  # VDSM 4.16+
-        ramp_s = config.migration_downtime_delay * max(memory_gb, 2)
-    else:  # VDSM 4.13: migration_timeout / 2, scaled by the memory above 2 GiB ([V4.13] vm.py _migrationTimeout)
-        assert config.migration_timeout is not None
-        ramp_s = config.migration_timeout / 2 * max(memory_gb, 2) / 2
+    if config.migration_timeout is None:
+        return vdsm_fallback_downtime_ms(config, iteration)
+    # VDSM 4.13: the ramp lasts migration_timeout / 2, scaled by the memory above 2 GiB ([V4.13] vm.py
+    # MigrationDowntimeThread, _migrationTimeout)
+    ramp_s = config.migration_timeout / 2 * max(memory_gb, 2) / 2
     step = int(elapsed // (ramp_s / steps))
     if step == 0:
         return config.migration_initial_downtime
     return config.migration_downtime * min(step, steps) / steps
+
+
+def vdsm_fallback_downtime_ms(config: EngineConfig, iteration: int) -> float | None:
+    """VDSM 4.40+ given no convergence schedule by the engine ([V4.50] migration.py
+    _legacy_convergence_schedule): `migration_downtime_steps` downtimes growing exponentially to
+    `migration_downtime`, one more per iteration, the last held until iteration 43, then abort."""
+    steps, top = config.migration_downtime_steps, config.migration_downtime
+    if steps > 1:
+        offset = top / steps
+        base = (top - offset) ** (1 / (steps - 1))
+        downtimes = [int(offset + base**i) for i in range(steps)]
+    else:
+        downtimes = [top]
+    if iteration > rules.PRE_COPY_ITERATIONS_4X["legacy_ramp"]:
+        return None
+    return downtimes[min(iteration - 1, len(downtimes) - 1)]
 
 
 class Migrations:

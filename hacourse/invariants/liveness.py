@@ -43,14 +43,15 @@ def host_bounds_s(config: EngineConfig, n_vms: int) -> dict[str, float]:
 def migration_bound_s(vm: Vm, config: EngineConfig) -> float:
     """How long one migration of `vm` may hold it in MigratingFrom once it has its slots: setup,
     the pre-copy until VDSM aborts it, the last round and the switch-over, and hanging writes
-    failing first (`rules.eio_after_s`). VDSM 4.16+ aborts after `migration_max_time_per_gib_mem`
-    per GiB; VDSM 4.13 only after `migration_timeout` without progress, so while each round
+    failing first (`rules.eio_after_s`). VDSM 4.40+ has no timer: the convergence schedule aborts
+    after a number of iterations (`migration.max_iterations`), and no round copies more than the
+    memory; VDSM 4.13 aborts only after `migration_timeout` without progress, so while each round
     copies less than the last (dirty rate below the bandwidth) the rounds add up to at most the
-    geometric series of the first ([V4.13] vm.py MigrationMonitorThread, [V4.16] migration.py)."""
+    geometric series of the first ([V4.13] vm.py MigrationMonitorThread, [V4.50] migration.py)."""
     bw = float(config.migration_max_bandwidth)
     first_round = vm.memory_gb * 1024 / bw
-    if config.migration_timeout is None:  # 4.16+: an overall limit
-        precopy = float(config.migration_max_time_per_gib_mem or 0) * max(vm.memory_gb, 1) + first_round
+    if config.migration_timeout is None:  # 4.40+: at most the schedule's iterations, each at most the memory
+        precopy = rules.PRE_COPY_ITERATIONS_4X[config.migration_convergence] * first_round
     elif vm.dirty_rate_mib_s < bw:  # progress at every round: the rounds shrink geometrically
         precopy = first_round / (1 - vm.dirty_rate_mib_s / bw)
     else:  # no progress after the first round: aborted migration_timeout later

@@ -75,11 +75,13 @@ draw_sweep(rows, BANDWIDTH, "ha_vm_down_s", hue="engine_profile",
 #   `replacement_timeout`) while its memory is still being copied: it pauses on EIO and runs again only
 #   when its migration switches over on Atlantic. A faster network, a shorter pause.
 # - Under **ovirt-4.5** the line is flat: `db1` never runs again, whatever the bandwidth, as lessons 1
-#   and 3 show. At 16 MiB/s no migration converges in time: each exceeds
-#   `migration_max_time_per_gib_mem` and aborts (`migrations_failed`). From 24 MiB/s on the others
-#   finish, but the writers' fail: multipath queues their writes 80 s longer (`no_path_retry_queue_s`),
-#   the switch-over waits for them, and when they fail QEMU's final disk flush fails and the migration
-#   with it (a writer still waiting for a slot is refused: VDSM does not migrate a VM paused on EIO).
+#   and 3 show. VDSM 4.40+ has no migration timer of its own (its `migration_progress_timeout` and
+#   `migration_max_time_per_gib_mem` went with the legacy migrations): a migration ends when the
+#   engine's convergence schedule lets it switch over, or aborts it. So even at 16 MiB/s the VMs that
+#   do not write finish, late; the writers' migrations fail: multipath queues their writes 80 s longer
+#   (`no_path_retry_queue_s`), the switch-over waits for them, and when they fail QEMU's final disk
+#   flush fails and the migration with it (a writer still waiting for a slot is refused: VDSM does not
+#   migrate a VM paused on EIO).
 #   `db1` stays paused on Pacific to the end of the run; only its `resume_behavior` decides what
 #   happens when the storage returns. A faster migration network cannot help a VM whose writes fail.
 #
