@@ -137,18 +137,27 @@ class Fencing:
         if proxy is None:
             self._skip(host, reason=SkipCause.NO_PROXY)
             return
-        if live:
-            self._stop_refused(host, proxy)
-            return
         # Step 2: RestartVds through the proxy ([E3.3.0] RestartVdsCommand): StopVds (the host shows
         # Reboot), the agent confirms "off" at its first status check, RestartVdsVms and
         # FenceVdsManualy (VMs Down, HA VMs restarted, the SPM role freed), then StartVds.
-        if not host.fact(FENCE_AGENT_UP):  # RestartVds: StopVds fails, the host stays NonResponsive
+        # A StopVds that does not stop the host puts back the status it found, NonResponsive
+        # (FenceVdsBaseCommand.executeCommand, finally, [E3.3.0] and [E4.5.6]). Simplified: the agent
+        # answers at once, as everywhere in the model, so that Reboot lasts no time (the real one
+        # lasts the agent's calls through the proxy, seconds).
+        host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
+        if live:  # 3.5+: the proxy's VDSM refuses the 'off' (vdsm API.fenceNode: "Skipping execution of action")
+            host.set_status(HostStatus.NON_RESPONSIVE, f"StopVds through {proxy.name} skipped by the fencing "
+                            "policy: the status StopVds found is put back")
+            self._skip(host, reason=f"{SkipCause.SD_ACTIVE}: {proxy.name}'s VDSM refused the stop: the host renewed "
+                                    f"its storage lease within {sanlock.RENEWAL_FAIL} x io_timeout")
+            return
+        if not host.fact(FENCE_AGENT_UP):  # the stop fails; RestartVds fails with it (no retry)
             sim.record(FenceAttempted, host=host.name, method=FenceMethod.POWER_MANAGEMENT,
                        result=f"failed: the fence agent of {host.name} does not answer; reboot the host by hand "
                               "and confirm 'host has been rebooted'")
+            host.set_status(HostStatus.NON_RESPONSIVE, f"StopVds through {proxy.name} failed: the status StopVds "
+                            "found is put back")
             return
-        host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
         if host.fact(KDUMPING):
             host.end_kdump("cut short by the power fence; the dump is lost")
         host.power_off("fence agent: stop")
@@ -183,20 +192,6 @@ class Fencing:
                         result=f"failed: the fence agent of {host.name} stopped answering during {step}, {then}")
         if host.status != HostStatus.NON_RESPONSIVE:
             host.set_status(HostStatus.NON_RESPONSIVE, f"power management restart failed at {step}")
-
-    def _stop_refused(self, host: Host, proxy: Host) -> None:
-        """skip_if_sd_active is the proxy's check, not the engine's (3.5+): RestartVds runs StopVds,
-        which shows the host Reboot ([E4.5.6] StopVdsCommand.setup) before the proxy's VDSM refuses
-        the agent's 'off' because the host's storage lease is live (vdsm API.fenceNode: "Skipping
-        execution of action"); StopVds then puts back the status it found, NonResponsive
-        (FenceVdsBaseCommand.executeCommand, finally), and nothing is fenced. Simplified: the agent
-        answers at once, as everywhere in the model, so the Reboot lasts no time (the real one lasts
-        the agent's status call through the proxy, a few seconds)."""
-        host.set_status(HostStatus.REBOOT, f"power management restart through {proxy.name}")
-        host.set_status(HostStatus.NON_RESPONSIVE, f"StopVds through {proxy.name} skipped by the fencing policy: "
-                        "the status StopVds found is put back")
-        self._skip(host, reason=f"{SkipCause.SD_ACTIVE}: {proxy.name}'s VDSM refused the stop: the host renewed "
-                                f"its storage lease within {sanlock.RENEWAL_FAIL} x io_timeout")
 
     def _proxy(self, host: Host) -> Host | None:
         """The host the engine sends fence commands through: another host that is Up."""
