@@ -137,7 +137,9 @@ def test_lesson_2s_hand_over_is_enlarged_in_place_once_it_happened():
     lesson = _lesson_2(window=zoom.spm_handover)
     lesson.step(60)
     assert lesson.timeline_picture.band is None  # 2:00: the SPM still holds its lease
-    lesson.step(120)
+    lesson.step(15)
+    assert lesson.timeline_picture.band == (122.0, 135.0)  # unfolding: enlarged up to now, nothing shaded past it
+    lesson.step(105)
     picture = lesson.timeline_picture
     assert picture.band == (124.0, 152.0) and picture.factor > 4
     shade = re.search(r'class="hacourse-highlight" x="([^"]*)" y="[^"]*" width="([^"]*)"', picture.svg)

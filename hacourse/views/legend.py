@@ -23,10 +23,10 @@ def legend_html(keys: Iterable[str]) -> str:
     items = []
     for key in legend_order(keys):
         s = swatch(key)
-        items.append(f'<li class="hacourse-legend-entry" data-key="{escape(key)}" style="margin:1px 0">'
+        items.append(f'<li class="hacourse-legend-entry" data-key="{escape(key)}" style="margin:0">'
                      f'<span style="display:inline-block;width:24px;margin-right:6px">'
                      f'{swatch_svg(s, f"hclg{next(_IDS)}-")}</span>'
                      f'<span class="hacourse-legend-words">{escape(s.words)}</span></li>')
-    return ('<div class="hacourse-legend" style="font-family:sans-serif;font-size:14px;line-height:1.5">'
+    return ('<div class="hacourse-legend" style="font-family:sans-serif;font-size:13px;line-height:1.35">'
             '<b>legend</b> (what the figure shows)'
             f'<ul style="list-style:none;margin:4px 0;padding:0">{"".join(items)}</ul></div>')

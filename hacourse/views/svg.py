@@ -622,6 +622,8 @@ def render_timeline(lanes: Sequence[Lane], moments: Sequence[Instant], *, xmin: 
     actions' lines with their words on top, marks, then the spans' words where room is left.
     """
     xmax = max(xmax, xmin + 1.0)
+    if magnify is not None and now is not None and magnify[0] < now < magnify[1]:
+        magnify = (magnify[0], now)  # a moment still unfolding: enlarged up to now, no shaded future
     c = _Canvas(lanes, xmin, xmax, title, magnify)
     if highlight is None and c.band is not None:
         highlight = c.band
