@@ -106,6 +106,17 @@ def _stop_group(walk: subprocess.Popen) -> None:
     walk.wait(timeout=30)
 
 
+def _stop_proxy(pid_file: Path) -> None:
+    """The proxy the hub started, when the hub did not stop it (a walk that failed while the hub
+    was starting): by the pid the hub wrote, if that process is still the proxy."""
+    try:
+        pid = int(pid_file.read_text())
+        if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+
+
 def hub_walk() -> list[str]:
     return sh_blocks(START, END)
 
@@ -138,8 +149,9 @@ def walked(installed, tmp_path_factory):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = walk.communicate(timeout=1500)
-    finally:  # the hub, the proxy and the servers are in the walk's process group
+    finally:  # the hub and the servers are in the walk's process group; the proxy, in a session of its own
         _stop_group(walk)
+        _stop_proxy(folder / "jupyterhub-proxy.pid")
     log = (folder / "hub.log").read_text()[-3000:] if (folder / "hub.log").exists() else ""
     assert walk.returncode == 0, f"the guide's hub walk stopped:\n{out[-4000:]}\n{err[-4000:]}\nhub.log:\n{log}"
     return folder, out
