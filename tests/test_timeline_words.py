@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 
 from hacourse import load_scenario, simulate
 from hacourse.panel.widgets import Lesson
+from hacourse.views import zoom
 from hacourse.views.fonts import text_width
 from hacourse.views.labels import label_boxes, overlapping
 from hacourse.views.lanes import legend_order, legend_words
+from hacourse.views.live import LiveTimeline
 from hacourse.views.timeline import drawn_keys, legend_entries, timeline_figure
 
 SCENARIOS = "scenarios/{}.yaml"
@@ -117,3 +120,21 @@ def test_a_time_window_shows_only_its_stretch_and_its_legend():
     assert "NonOperational" not in legend_entries(ax) and "fault injected" not in legend_entries(ax)
     fig = timeline_figure(log, scenario, xmin=120, xmax=300)
     assert "NonOperational" in legend_entries(fig.axes[0])
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in Path("scenarios").glob("*.yaml")))
+def test_every_shipped_scenario_keeps_its_words_apart_and_before_now_at_every_step(name):
+    """Every shipped story, drawn as the panel draws it every 40 s (a lesson's moment enlarged in place
+    where a finder finds one): no two words or marks overlap, no word right of now, and the legend's
+    keys are the keys the SVG draws."""
+    scenario = load_scenario(SCENARIOS.format(name))
+    log = simulate(scenario, seed=0)
+    timeline = LiveTimeline(scenario)
+    for now in range(40, int(min(scenario.duration, 900)) + 1, 40):
+        xmax = 300.0 * (now // 300 + 1)
+        timeline.render(log, float(now), xmax, 0.0, magnify=zoom.spm_handover(log, now))
+        picture = timeline.picture
+        assert not overlapping(picture.words), (name, now, overlapping(picture.words))
+        past = [text for kind, text, box in picture.words if kind not in ("bracket", "mark") and box.x1 > picture.now_x + 0.5]
+        assert not past, (name, now, past)
+        assert picture.keys == set(re.findall(r'data-key="([^"]*)"', picture.svg)), (name, now)

@@ -28,8 +28,9 @@ def _padded(start: float, end: float) -> tuple[float, float]:
 
 
 def settled(log: Sequence[ev.Record], host: str, since: float, now: float) -> float | None:
-    """When `host` took, after `since`, the first status it then held for `SETTLED_S` (or up to now)."""
-    changes = [r.t for r in log if isinstance(r, ev.HostStatusChanged) and r.host == host and since <= r.t <= now]
+    """When `host` took, after `since`, the first status it then held for `SETTLED_S` (or up to now); the
+    status it had at `since` counts (an SPM moved by the admin stays Up)."""
+    changes = [since, *(r.t for r in log if isinstance(r, ev.HostStatusChanged) and r.host == host and since < r.t <= now)]
     for t, following in zip(changes, [*changes[1:], None], strict=True):
         if (following if following is not None else now) - t >= SETTLED_S:
             return t
