@@ -145,9 +145,8 @@ class EngineConfig:
     HostPreparingForMaintenanceIdleTime: int | None = era(ovirt_45=300)  # s a host may prepare idle before another
     # try; [CFG]; 3.4+ (f902c115394, BZ 966503): a 3.3 host stays PreparingForMaintenance until the admin acts
     # --- oVirt 4.x only ---
-    ServerRebootTimeout: int | None = era(ovirt_45=600)  # s Reboot after a PM start, VDSM probed meanwhile;
-    # [E] VdsCommand.sleepOnReboot
-    ServerRebootSleepTime: int | None = era(ovirt_45=30)  # s between those probes; [CFG]
+    ServerRebootTimeout: int | None = era(ovirt_45=600)  # s Reboot after a PM start, the host unmonitored;
+    # [E4.5.6] VdsCommand.sleepOnReboot (no probe meanwhile: there is no ServerRebootSleepTime in any tag)
     AutoStartVmsRunnerIntervalInSeconds: int | None = era(ovirt_45=1)  # s; [CFG]; HaAutoStartVmsRunner
     RetryToRunAutoStartVmShortIntervalInSeconds: int | None = era(ovirt_45=30)  # s; [CFG]
     NumOfTriesToRunFailedAutoStartVmInShortIntervals: int | None = era(ovirt_45=10)  # tries; [CFG]

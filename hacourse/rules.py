@@ -56,8 +56,8 @@ def restart_priority_block_s(config: EngineConfig) -> float:
 
 
 def server_reboot_timeout_s(config: EngineConfig) -> float | None:
-    """4.x `sleepOnReboot` after a power-management start: network errors are ignored and VDSM is
-    probed every `ServerRebootSleepTime` for up to `ServerRebootTimeout`, the host staying Reboot.
+    """4.x `sleepOnReboot` after a power-management start: the host stays Reboot for `ServerRebootTimeout`,
+    unmonitored and its network errors ignored, then NonResponsive until VDSM answers.
     None in 3.3: StartVds sets the host NonResponsive while it boots ([E3.3.0] StartVdsCommand)."""
     return config.ServerRebootTimeout
 

@@ -104,8 +104,6 @@ ENGINE_KEYS: dict[str, tuple[Version | str, Version | None, str]] = {
 # keys the model still offers where the era had none: each is a known defect, named here so that
 # the test fails both when a new one appears and when one is fixed (then delete its line)
 OPEN: dict[tuple[str, str], str] = {
-    ("ovirt-4.5", "ServerRebootSleepTime"): ("the model probes VDSM every 30 s during Reboot; "
-                                             "the 4.5 engine sleeps ServerRebootTimeout unmonitored"),
 }
 
 

@@ -583,7 +583,8 @@ def test_study_the_policy_changes_nothing_below_half_and_fences_none_from_20_hos
 def test_study_rhev_3_3_gives_up_the_ha_vms_that_the_4x_runner_restarts(partition_rows):
     """'With 30 hosts fenced, rhev-3.3 ends with 51-58 HA VMs Down ..., ovirt-4.5 with 0. A 3.3 engine tries
     each HA VM once, when its host is fenced: ... no room, and it gives up. The 4.x engine's runner tries again
-    ... and finds room once the fenced hosts are Up again'."""
+    ... every 30 s 10 times, then every 30 minutes, and finds room once the fenced hosts are Up again (they
+    stay Reboot for 10 minutes after their restart)'."""
     at_30 = [r for r in partition_rows if r["management_down"] == 30]
     assert all(r["ha_vms_down_at_end"] > 0 for r in at_30 if r["engine"] == "rhev-3.3")
     assert all(r["ha_vms_down_at_end"] == 0 for r in at_30 if r["engine"] == "ovirt-4.5")
@@ -593,9 +594,14 @@ def test_study_rhev_3_3_gives_up_the_ha_vms_that_the_4x_runner_restarts(partitio
     assert given_up and all("no host with enough free memory" in r.result for r in given_up)
     tries = Counter(r.vm for r in of(logs["rhev-3.3"], ev.HaRestartAttempted))
     assert max(tries.values()) == 1  # one try each
-    retried = {r.vm for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted) if "retry" in r.result}
-    started = {r.vm for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted) if r.result == "started"}
-    assert retried and retried <= started
+    retried = {r.vm for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted) if "try in" in r.result}
+    started = {r.vm: r.t for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted) if r.result == "started"}
+    assert retried and retried <= set(started)
+    back_up = min(r.t for r in of(logs["ovirt-4.5"], ev.HostStatusChanged, new=HostStatus.UP) if r.t > 0)
+    assert any(started[vm] >= back_up for vm in retried)  # room once the fenced hosts are Up again
+    assert any("next try in 1800 s" in r.result for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted))
+    fenced = [r for r in of(logs["ovirt-4.5"], ev.HostStatusChanged, new=HostStatus.REBOOT)]
+    assert back_up - fenced[0].t >= runs["ovirt-4.5"].config().ServerRebootTimeout
 
 
 def test_study_the_policy_loses_more_ha_vm_seconds_only_in_the_engines_view():
@@ -661,16 +667,21 @@ def test_exercise_1_db1_arrives_late():
     assert started[0] == "db1" and finished.index("db1") > 0 and finished != started
 
 
-def test_exercise_3_the_first_flap_costs_db1_and_mail1_a_reboot_and_pacific_is_fenced_again():
+def test_exercise_3_the_first_flap_costs_db1_and_mail1_a_reboot_and_pacific_stays_reboot_through_the_later_flaps():
     """Exercise 3: under the default policy 'The first flap already costs db1 and mail1 a reboot: the
-    engine fences Pacific and restarts them on Atlantic, and a later flap fences Pacific again.'"""
+    engine fences Pacific and restarts them on Atlantic, and keeps Pacific in Reboot for ten minutes
+    (ServerRebootTimeout), through the later flaps, before it takes it back.'"""
     from hacourse.grading import exercises
 
     flapping = exercises.fencing_scenario({"enabled": True})
     log = simulate(flapping, seed=0)
     flaps = [f.t for f in intervals.injected_faults(log) if f.action == "ifdown"]
     fenced = [r.t for r in of(log, ev.HostFenced, host="pacific")]
-    assert len(flaps) >= 2 and flaps[0] < fenced[0] < flaps[1] and len(fenced) >= 2
+    assert len(flaps) >= 2 and flaps[0] < fenced[0] < flaps[1] and len(fenced) == 1
+    reboot = of(log, ev.HostStatusChanged, host="pacific", new=HostStatus.REBOOT)[0].t
+    left = next(r.t for r in of(log, ev.HostStatusChanged, host="pacific", old=HostStatus.REBOOT))
+    assert left - reboot >= flapping.config().ServerRebootTimeout and left > flaps[-1]
+    assert of(log, ev.HostStatusChanged, host="pacific")[-1].new == HostStatus.UP
     for vm in ("db1", "mail1"):
         downs = of(log, ev.VmStatusChanged, vm=vm, new=VmStatus.DOWN)
         assert [r.t for r in downs] == [fenced[0]], vm

@@ -234,25 +234,14 @@ class Fencing:
             yield env.timeout(interval)
 
     def _sleep_on_reboot(self, host: Host, timeout: float):
-        """4.x ([E] VdsCommand.sleepOnReboot): the host stays Reboot, its network errors ignored, while
-        VDSM is probed every `ServerRebootSleepTime`; once it answers, or after `ServerRebootTimeout`
-        whatever happens, the host is set NonResponsive and the host monitor takes over. A host that
-        does not come back (its management link is down) stays NonResponsive, never Reboot."""
-        sim, env = self.sim, self.sim.env
-        probe = float(sim.config.ServerRebootSleepTime or 0)  # a 4.x key: only 4.x sleeps on reboot
-        start = env.now
-        answered = False
-        while env.now + probe <= start + timeout + 1e-9:
-            yield env.timeout(probe)
-            if host.status != HostStatus.REBOOT:
-                return
-            if host.answers_engine:
-                answered = True
-                break
-        if not answered:
-            yield env.timeout(max(0.0, start + timeout - env.now))
-            if host.status != HostStatus.REBOOT:
-                return
+        """4.x ([E4.5.6] VdsCommand.sleepOnReboot): the host stays Reboot for `ServerRebootTimeout`
+        whatever happens, its network errors ignored (`inServerRebootTimeout`) and the host not
+        monitored (Reboot is not `VDSStatus.isEligibleForHostMonitoring`); then it is set
+        NonResponsive and the host monitor takes over: a host whose VDSM answers comes back, one
+        that does not (its management link is down) stays NonResponsive."""
+        yield self.sim.env.timeout(timeout)
+        if host.status != HostStatus.REBOOT:
+            return
         host.set_status(HostStatus.NON_RESPONSIVE, "reboot finished: VDSM answers" if host.answers_engine
                         else f"no answer within ServerRebootTimeout ({timeout:g} s) after the restart")
         if host.answers_engine:

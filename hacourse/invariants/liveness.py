@@ -26,7 +26,7 @@ def host_bounds_s(config: EngineConfig, n_vms: int) -> dict[str, float]:
     grace = (config.TimeoutToResetVdsInSeconds + config.DelayResetForSpmInSeconds
              + config.DelayResetPerVmInSeconds * n_vms)
     reboot = 2 * rules.FENCE_FIRST_STATUS_CHECK_S + float(config.ServerRebootTimeout or 0)
-    reboot += float(config.ServerRebootSleepTime or 0) + 2 * poll
+    reboot += 2 * poll
     # an admin's reboot from the shell stays Reboot until the OS has booted and VDSM answers
     reboot = max(reboot, float(config.host_boot_s) + 30 + 2 * poll)
     bounds: dict[str, float] = {

@@ -353,9 +353,8 @@ HTML(table_html(facts.compare_runs(both_eras(scenario))))
 #   `mail1` (medium) starts once `db1` (high) is Up. A failed restart is retried
 #   `NumOfTriesToRunFailedAutoStartVmInShortIntervals` = 10 times every 30 s, then every 30 minutes, at
 #   those times only: a host coming Up does not make the runner try sooner.
-# - **The restarted host shows Reboot longer.** 4.x keeps it in Reboot and probes VDSM every
-#   `ServerRebootSleepTime` = 30 s (for at most `ServerRebootTimeout` = 600 s); 3.3 shows it Non Responsive
-#   while it boots.
+# - **The restarted host shows Reboot longer.** 4.x keeps it in Reboot, without polling it, for
+#   `ServerRebootTimeout` = 600 s, however soon it has booted; 3.3 shows it Non Responsive while it boots.
 
 # %% [markdown]
 # ## 9 · Going further

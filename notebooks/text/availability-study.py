@@ -132,6 +132,7 @@ same_below = all({k: v for k, v in policy.items() if k != "engine"} == {k: v for
                  if policy["management_down"] < half)
 lost_33 = [r["ha_vms_down_at_end"] for r in rows_of(ENGINES[0], 30)]
 lost_45 = [r["ha_vms_down_at_end"] for r in rows_of(ENGINES[1], 30)]
+new = cluster(30, ENGINES[1]).config()
 HTML(f"<ul><li>Below {half} unreachable hosts (half of 40) the policy changes "
      f"{'nothing' if same_below else 'something'}: every row is the same with it and without it. From "
      f"{half} on, the engine with the policy suspects its own network rather than the hosts and fences none: "
@@ -141,9 +142,10 @@ HTML(f"<ul><li>Below {half} unreachable hosts (half of 40) the policy changes "
      f"With 30 hosts fenced, rhev-3.3 ends with {min(lost_33)}-{max(lost_33)} HA VMs Down (of "
      f"{sum(vm.ha for vm in cluster(30, ENGINES[0]).vms)}; seeds 0-2), ovirt-4.5 with {max(lost_45)}. A 3.3 "
      "engine tries each HA VM once, when its host is fenced: with 30 hosts rebooting at once there is no room, "
-     "and it gives up. The 4.x engine's runner tries again every "
-     f"{cluster(30, ENGINES[1]).config().RetryToRunAutoStartVmShortIntervalInSeconds} s, and finds room once "
-     "the fenced hosts are Up again (lesson 3).</li></ul>")
+     f"and it gives up. The 4.x engine's runner tries again, every {new.RetryToRunAutoStartVmShortIntervalInSeconds} s "
+     f"{new.NumOfTriesToRunFailedAutoStartVmInShortIntervals} times, then every "
+     f"{new.RetryToRunAutoStartVmLongIntervalInSeconds // 60} minutes, and finds room once the fenced hosts are Up "
+     f"again (they stay Reboot for {new.ServerRebootTimeout // 60} minutes after their restart; lesson 3).</li></ul>")
 
 # %%
 HTML(table_html([r for r in partition if r["management_down"] == 30 and r["seed"] == 0],

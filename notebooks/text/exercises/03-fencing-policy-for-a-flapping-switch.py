@@ -30,7 +30,8 @@ print(exercises.story(flapping, only=["FaultInjected", "HostFenced", "FencingSki
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "question", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The first flap already costs db1 and mail1 a reboot: the engine fences Pacific and restarts
-# them on Atlantic, and a later flap fences Pacific again. **Find the cluster fencing policy that keeps the HA
+# them on Atlantic, and keeps Pacific in Reboot for ten minutes (`ServerRebootTimeout`), through the
+# later flaps, before it takes it back. **Find the cluster fencing policy that keeps the HA
 # VMs up while the switch flaps**, and still restarts them when Pacific really loses its power
 # (the check runs both). The options, as the scenario format spells them:
 #
