@@ -600,7 +600,7 @@ def test_study_rhev_3_3_gives_up_the_ha_vms_that_the_4x_runner_restarts(partitio
     back_up = min(r.t for r in of(logs["ovirt-4.5"], ev.HostStatusChanged, new=HostStatus.UP) if r.t > 0)
     assert any(started[vm] >= back_up for vm in retried)  # room once the fenced hosts are Up again
     assert any("next try in 1800 s" in r.result for r in of(logs["ovirt-4.5"], ev.HaRestartAttempted))
-    fenced = [r for r in of(logs["ovirt-4.5"], ev.HostStatusChanged, new=HostStatus.REBOOT)]
+    fenced = of(logs["ovirt-4.5"], ev.HostStatusChanged, new=HostStatus.REBOOT)
     assert back_up - fenced[0].t >= runs["ovirt-4.5"].config().ServerRebootTimeout
 
 
