@@ -240,3 +240,22 @@ def test_an_enlarged_stretch_keeps_time_in_order_and_the_window_whole():
         assert all(b - a >= TICK_GAP for a, b in itertools.pairwise(ticks)), (band, c.ticks())
     assert _Canvas(lanes, 0.0, 300.0, "t", (500.0, 600.0)).band is None
     assert _Canvas(lanes, 0.0, 300.0, "t", (10.0, 290.0)).band is None  # wide already: drawn as it is
+
+
+def test_lesson_3s_fence_is_enlarged_in_place_from_non_responsive_to_the_ha_vms_up():
+    """ifdown ovirtmgmt at 1:00: Pacific Non Responsive at 2:00, the power fence's Reboot at 2:10, the HA
+    VMs restarted on Atlantic at 2:15 and Up at 2:25: the stretch the lesson teaches, enlarged."""
+    lesson = Lesson(load_scenario(SCENARIOS / "pacific-mgmt-down.yaml"), seed=0, scripted_faults=False,
+                    window=zoom.fence)
+    lesson.step(60)
+    lesson.inject("ifdown", "pacific", "ovirtmgmt")
+    lesson.step(60)
+    assert lesson.timeline_picture.band is None  # Non Responsive, not fenced yet
+    lesson.step(120)
+    picture = lesson.timeline_picture
+    assert picture.band == (115.0, 150.0) and picture.factor > 4
+    pacific = [s.status for s in picture.spans if s.lane == "host:pacific" and 115 <= s.start < 150]
+    assert pacific == ["NonResponsive", "Reboot", "NonResponsive"]
+    assert [m.kind for m in picture.marks if m.lane == "host:pacific"] == ["fenced (power-management)"]
+    assert {m.lane for m in picture.marks if m.kind == "HA restart"} == {"vm:db1", "vm:mail1"}
+    assert not overlapping(picture.words), overlapping(picture.words)

@@ -122,8 +122,9 @@ def test_a_time_window_shows_only_its_stretch_and_its_legend():
     assert "NonOperational" in legend_entries(fig.axes[0])
 
 
+@pytest.mark.parametrize("finder", [zoom.spm_handover, zoom.fence], ids=["spm_handover", "fence"])
 @pytest.mark.parametrize("name", sorted(p.stem for p in Path("scenarios").glob("*.yaml")))
-def test_every_shipped_scenario_keeps_its_words_apart_and_before_now_at_every_step(name):
+def test_every_shipped_scenario_keeps_its_words_apart_and_before_now_at_every_step(name, finder):
     """Every shipped story, drawn as the panel draws it every 40 s (a lesson's moment enlarged in place
     where a finder finds one): no two words or marks overlap, no word right of now, and the legend's
     keys are the keys the SVG draws."""
@@ -132,7 +133,7 @@ def test_every_shipped_scenario_keeps_its_words_apart_and_before_now_at_every_st
     timeline = LiveTimeline(scenario)
     for now in range(40, int(min(scenario.duration, 900)) + 1, 40):
         xmax = 300.0 * (now // 300 + 1)
-        timeline.render(log, float(now), xmax, 0.0, magnify=zoom.spm_handover(log, now))
+        timeline.render(log, float(now), xmax, 0.0, magnify=finder(log, now))
         picture = timeline.picture
         assert not overlapping(picture.words), (name, now, overlapping(picture.words))
         past = [text for kind, text, box in picture.words if kind not in ("bracket", "mark") and box.x1 > picture.now_x + 0.5]

@@ -1,4 +1,5 @@
-"""Moments a lesson enlarges: a few seconds where much happens, too narrow to read in a window of minutes.
+"""Moments a lesson enlarges: a few seconds where much happens, too narrow to read in a window of minutes
+(lesson 2's SPM hand-over, `spm_handover`; lesson 3's fence, `fence`).
 
 A finder reads the log up to now and returns the stretch `(start, end)` to enlarge, or None while
 the moment has not come. The lesson panel's timeline enlarges that stretch in place
@@ -11,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from hacourse import events as ev
+from hacourse.status import FenceMethod, HostStatus, RestartResult, VmStatus
 
 Finder = Callable[[Sequence[ev.Record], float], "tuple[float, float] | None"]
 
 PAD_S = 5.0
 SETTLED_S = 20.0  # a status held this long ends the moment
 NARROWEST_S = 20.0
+RESTARTS_S = 120.0  # HA restarts started this long after a fence are part of its moment (4.x: at the runner's next try)
 
 
 def _padded(start: float, end: float) -> tuple[float, float]:
@@ -46,6 +49,23 @@ def spm_handover(log: Sequence[ev.Record], now: float) -> tuple[float, float] | 
         return None
     end = settled(log, stop.host, stop.t, now)
     return _padded(stop.t, end if end is not None else now)
+
+
+def fence(log: Sequence[ev.Record], now: float) -> tuple[float, float] | None:
+    """Lesson 3's moment: a Non Responsive host fenced by the engine (power management, SSH, a
+    confirmed reboot; sanlock's own is `spm_handover`'s), from its turning Non Responsive to its HA
+    VMs restarted elsewhere being Up, in some thirty seconds."""
+    fenced = next((r for r in log if isinstance(r, ev.HostFenced) and r.t <= now and r.method != FenceMethod.SELF),
+                  None)
+    if fenced is None:
+        return None
+    start = max((r.t for r in log if isinstance(r, ev.HostStatusChanged) and r.host == fenced.host
+                 and r.new == HostStatus.NON_RESPONSIVE and r.t < fenced.t), default=fenced.t)
+    restarted = {r.vm for r in log if isinstance(r, ev.HaRestartAttempted) and fenced.t <= r.t <= min(now, fenced.t + RESTARTS_S)
+                 and r.outcome == RestartResult.STARTED}
+    up = [next((r.t for r in log if isinstance(r, ev.VmStatusChanged) and r.vm == vm and r.t >= fenced.t
+                and r.new == VmStatus.UP and r.t <= now), now) for vm in sorted(restarted)]
+    return _padded(start, max([fenced.t, *up]))
 
 
 def fixed(start: float, end: float) -> Finder:

@@ -43,6 +43,7 @@ from hacourse.views import (
     drawn_spans,
     events_html,
     table_html,
+    zoom,
 )
 
 scenario = load_scenario("../scenarios/pacific-mgmt-down.yaml")
@@ -88,7 +89,7 @@ HTML(table_html([{"VM": vm.name, "runs on": vm.host, "highly available": vm.ha,
 # toggle too. Then press **reset** and try **power off pacific** instead.
 
 # %%
-lesson = Lesson(scenario, seed=0, scripted_faults=False)
+lesson = Lesson(scenario, seed=0, scripted_faults=False, window=zoom.fence)  # the fence, enlarged in place
 lesson
 
 # %% [markdown]
