@@ -14,7 +14,7 @@
 #     from PyPI as a pure-Python wheel, locked by the kernel's pyodide-lock addon;
 #   - hacourse as a wheel built from this checkout, with simpy, networkx, ipywidgets and PyYAML
 #     (its pure-Python build: PyPI has no Pyodide wheel of it) and none of matplotlib, numpy,
-#     Pillow, JupyterLab or nbformat, which have no Pyodide wheel on PyPI or no use in the browser.
+#     Pillow, JupyterLab, nbformat or tornado, which have no Pyodide wheel on PyPI or no use in the browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh

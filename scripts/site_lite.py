@@ -28,8 +28,9 @@ KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 # ipywidgets and PyYAML through its wheel's requirements.
 SPECS = ["micropip", "packaging", "jedi"]
 # hacourse's requirements with no Pyodide wheel on PyPI (numpy, matplotlib, Pillow), or with no
-# use in the browser and a compiled dependency (nbformat -> jsonschema -> rpds-py; JupyterLab).
-EXCLUDES = ["matplotlib", "numpy", "pillow", "jupyterlab", "nbformat"]
+# use in the browser and a compiled dependency (nbformat -> jsonschema -> rpds-py; JupyterLab;
+# tornado, which only the instructor's hub helper, grading/hub.py, imports).
+EXCLUDES = ["matplotlib", "numpy", "pillow", "jupyterlab", "nbformat", "tornado"]
 # Loaded while the kernel starts, so the first cell's `import hacourse` finds it ready.
 PREFETCH = ["hacourse"]
 
