@@ -65,8 +65,8 @@ MARK_STYLES: dict[str, MarkStyle] = {
     FENCED_SOFT: MarkStyle(_FLAG, palette.FENCE_SOFT_COLOR, FENCED_SOFT, 10),
     FENCED_POWER: MarkStyle(_FLAG, palette.FENCE_POWER_COLOR, FENCED_POWER, 10),
     FENCING_SKIPPED: MarkStyle("$\u2690$", palette.FENCE_POWER_COLOR, "fencing skipped (why: beside it)", 10),
-    HA_RESTART: MarkStyle("$\u21bb$", palette.HA_RESTART_COLOR, "HA restart started", 10),
-    HA_RESTART_FAILED: MarkStyle("$\u21bb$", palette.HA_FAILED_COLOR, "HA restart failed (retried later)", 10),
+    HA_RESTART: MarkStyle("$\u21bb$", palette.HA_RESTART_COLOR, "HA restart started", 12),
+    HA_RESTART_FAILED: MarkStyle("$\u21bb$", palette.HA_FAILED_COLOR, "HA restart failed (retried later)", 12),
 }
 """How each kind of mark is drawn; a kind missing here (a fencing method the engine gains) is a black flag."""
 
