@@ -414,11 +414,12 @@ class Lesson:
     def _show_state(self, toggle: widgets.ToggleButton, pressed: bool, undo: str) -> None:
         """The toggle's words say what a click runs next; its colour and tooltip, what holds now."""
         words = self._words.setdefault(id(toggle), (toggle.description, toggle.description))  # no undo: one name
-        toggle.value = pressed
-        toggle.description = words[pressed]
-        toggle.button_style = "danger" if pressed else ""
         now = f"'{words[0]}' is in effect now" if pressed else "nothing of this is in effect now"
-        toggle.tooltip = f"{now}; a click runs '{toggle.description}' at the current simulated time."
+        with toggle.hold_sync():  # one message to the page for the four changes, not four
+            toggle.value = pressed
+            toggle.description = words[pressed]
+            toggle.button_style = "danger" if pressed else ""
+            toggle.tooltip = f"{now}; a click runs '{words[pressed]}' at the current simulated time."
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
