@@ -132,6 +132,7 @@ def _submissions(exercise: Path, submitted: Path) -> None:
     import csv
 
     from hacourse.grading import notebook as nb
+    from hacourse.grading.exercise_book import answer_variable
 
     with open(exercise / "manifest.csv", newline="") as table:
         rows = list(csv.DictReader(table))
@@ -142,7 +143,7 @@ def _submissions(exercise: Path, submitted: Path) -> None:
             grade_id = nb.grading(cell).get("grade_id", "")
             if grade_id.endswith("-answer"):
                 question = grade_id.removesuffix("-answer")
-                cell["source"] = f"answer_{question[1:]} = {given['answer:' + question]}\n"
+                cell["source"] = f"{answer_variable(question)} = {given['answer:' + question]}\n"
         folder = submitted / row["student_id"] / "lab"
         folder.mkdir(parents=True)
         nb.write(book, folder / "lab.ipynb")

@@ -18,7 +18,7 @@ import pytest
 from hacourse.grading import notebook as nb
 from hacourse.grading.assignment import Lab
 from hacourse.grading.autograde import grade_all, literal_answers, write_grades
-from hacourse.grading.exercise_book import make_exercise
+from hacourse.grading.exercise_book import answer_variable, make_exercise
 from hacourse.grading.roster import RosterError, read_roster
 from hacourse.grading.summary import read_rows, summarize, table
 from tests.seed import ROOT, SEED
@@ -55,7 +55,7 @@ def answered(out: Path, answers_of: str, *, blank: bool = False) -> nb.Notebook:
         grade_id = nb.grading(cell).get("grade_id", "")
         if grade_id.endswith("-answer") and not blank:
             question = grade_id.removesuffix("-answer")
-            cell["source"] = f"# my answer\nanswer_{question[1:]} = {right[question]}\n"
+            cell["source"] = f"# my answer\n{answer_variable(question)} = {right[question]}\n"
     return book
 
 

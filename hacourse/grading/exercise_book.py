@@ -74,6 +74,12 @@ class Variant:
         return f"variant {self.number:02d} (seed {self.seed}{extra})"
 
 
+def answer_variable(question: str) -> str:
+    """The variable an answer cell sets, from its question's grade id: q3 -> answer_3 (an `expect:`
+    entry), extra2 -> answer_extra_2 (a fixed-answer question of the exercise file)."""
+    return f"answer_extra_{question[5:]}" if question.startswith("extra") else f"answer_{question[1:]}"
+
+
 def entry_subject(entry: Mapping) -> tuple[str, str | None]:
     """(what the entry is about, what it says of it): ('host', 'becomes'), ('event', None), ..."""
     entry = {("on" if k is True else k): v for k, v in entry.items()}
@@ -205,7 +211,7 @@ def predict_items(scenario: Scenario, lab: Lab, entries: Sequence[Mapping] | Non
         extra = {k: raw[k] for k in ("why", "grade_tolerance") if k in raw}
         subject, predicate = entry_subject(entry)
         n = i + 1
-        answer = f"answer_{n}"
+        answer = answer_variable(f"q{n}")
         observe = bool(raw.get("observe"))
         counted = "times" in entry or "at_least" in entry
         if observe:
@@ -348,7 +354,7 @@ def instructor_notebook(scenario: Scenario, spec: ExerciseSpec, items: list[Item
                           "### END SOLUTION", _meta(f"{item.grade_id}-answer", solution=True, locked=False)))
         cells.append(code(_checked(item.grade), _meta(item.grade_id, grade=True, points=item.points)))
     for k, question in enumerate(spec.questions, 1):
-        answer = f"answer_extra_{k}"
+        answer = answer_variable(f"extra{k}")
         cells.append(markdown(f"**{question.ask}**", _meta(f"extra{k}-ask")))
         cells.append(code(f"# {answer}: your answer (text or a number)\n### BEGIN SOLUTION\n{answer} = "
                           f"{question.answer!r}\n### END SOLUTION",
