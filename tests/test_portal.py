@@ -125,3 +125,27 @@ def test_the_panel_picks_the_host_of_the_lessons_first_fault_even_without_a_cont
     lesson = Lesson(load_scenario(ROOT / "scenarios" / "guides-lab.yaml"), seed=0, scripted_faults=False)
     add_admin_tools(lesson, host="pacific")
     assert lesson.pickers["host"].value == "pacific"
+
+
+def test_in_a_kernel_the_event_picker_follows_the_clock_a_moment_after_the_timeline():
+    """In a kernel (a running loop) the picker's list is sent after the redraw, so the timeline shows
+    first; it then lists the newest events, and picking an event before it came still works."""
+    import asyncio
+
+    from hacourse.panel.admin import EVENT_LIST_DELAY_S, add_admin_tools
+
+    async def clicks():
+        lesson = Lesson(load_scenario(SEED), seed=0, scripted_faults=False)
+        _, tabs = add_admin_tools(lesson, host="pacific")
+        before = list(tabs.event.options)
+        lesson.inject("ifdown", host="pacific", nic="p1p1")
+        lesson.step(120)
+        assert list(tabs.event.options) == before  # not yet: the timeline goes first
+        await asyncio.sleep(EVENT_LIST_DELAY_S * 2)
+        listed = [label for label, _ in tabs.event.options]
+        assert any("ifdown" in label.lower() or "p1p1" in label for label in listed), listed
+        lesson.step(60)
+        newest = max(i for i, r in enumerate(lesson.log) if not isinstance(r, ev.SimulationStarted | ev.Decision))
+        assert "Why?" in tabs.explain_event(newest)  # picked at once: the list is made first
+
+    asyncio.run(clicks())
