@@ -152,11 +152,9 @@ class Fencing:
                                     f"its storage lease within {sanlock.RENEWAL_FAIL} x io_timeout")
             return
         if not host.fact(FENCE_AGENT_UP):  # the stop fails; RestartVds fails with it (no retry)
-            sim.record(FenceAttempted, host=host.name, method=FenceMethod.POWER_MANAGEMENT,
-                       result=f"failed: the fence agent of {host.name} does not answer; reboot the host by hand "
-                              "and confirm 'host has been rebooted'")
-            host.set_status(HostStatus.NON_RESPONSIVE, f"StopVds through {proxy.name} failed: the status StopVds "
-                            "found is put back")
+            self._restart_failed(host, f"the fence agent of {host.name} does not answer; reboot the host by hand "
+                                       "and confirm 'host has been rebooted'",
+                                 f"StopVds through {proxy.name} failed: the status StopVds found is put back")
             return
         if host.fact(KDUMPING):
             host.end_kdump("cut short by the power fence; the dump is lost")
@@ -188,10 +186,15 @@ class Fencing:
         SingleAgentFenceActionExecutor.waitForStatus returns the failed status call;
         FenceVdsBaseCommand puts back the status it found; RestartVdsCommand: NonResponsive on
         failure; [E3.3.0] FenceVdsBaseCommand.handleWaitFailure alike)."""
-        self.sim.record(FenceAttempted, host=host.name, method=FenceMethod.POWER_MANAGEMENT,
-                        result=f"failed: the fence agent of {host.name} stopped answering during {step}, {then}")
+        self._restart_failed(host, f"the fence agent of {host.name} stopped answering during {step}, {then}",
+                             f"power management restart failed at {step}")
+
+    def _restart_failed(self, host: Host, why: str, status_reason: str) -> None:
+        """RestartVds failed, whichever step: the power fence's failure is logged and the host is
+        NonResponsive (RestartVdsCommand: NonResponsive on failure), with no retry."""
+        self.sim.record(FenceAttempted, host=host.name, method=FenceMethod.POWER_MANAGEMENT, result=f"failed: {why}")
         if host.status != HostStatus.NON_RESPONSIVE:
-            host.set_status(HostStatus.NON_RESPONSIVE, f"power management restart failed at {step}")
+            host.set_status(HostStatus.NON_RESPONSIVE, status_reason)
 
     def _proxy(self, host: Host) -> Host | None:
         """The host the engine sends fence commands through: another host that is Up."""
